@@ -1,0 +1,68 @@
+/**
+ * The codec's one error class (SPEC 6): a stable `code`, the byte `offset`
+ * where the problem was found, and a message saying what and where.
+ */
+
+/** Stable error codes; new codes may be added, existing ones never change meaning. */
+export const ERROR_CODES = {
+  /** The message does not start with "BF" (after decompression, if any). */
+  BAD_MAGIC: 'BAD_MAGIC',
+  /** Unknown version byte. */
+  BAD_VERSION: 'BAD_VERSION',
+  /** The big-endian flag (bit 1) is set (SPEC 1). */
+  BAD_FLAGS: 'BAD_FLAGS',
+  /** A length, count or value runs past the end of the input. */
+  TRUNCATED: 'TRUNCATED',
+  /** Bytes remain after the root value. */
+  TRAILING: 'TRAILING',
+  /** A tag byte that SPEC 2 does not define. */
+  UNKNOWN_TAG: 'UNKNOWN_TAG',
+  /** An object key index outside the string table. */
+  BAD_KEY_INDEX: 'BAD_KEY_INDEX',
+  /** A string or key that is not valid UTF-8. */
+  BAD_UTF8: 'BAD_UTF8',
+  /** Nesting deeper than maxDepth (reading or writing). */
+  DEPTH: 'DEPTH',
+  /** A declared (decompressed) size beyond the configured limits. */
+  TOO_LARGE: 'TOO_LARGE',
+  /** A compressed message whose framing or LZ4 data is invalid. */
+  BAD_COMPRESSION: 'BAD_COMPRESSION',
+  /** A key longer than 255 UTF-8 bytes (SPEC 3). */
+  KEY_TOO_LONG: 'KEY_TOO_LONG',
+  /** More than 65,535 distinct keys in one message (SPEC 3). */
+  TOO_MANY_KEYS: 'TOO_MANY_KEYS',
+  /** A bigint outside the int64 range. */
+  INT_RANGE: 'INT_RANGE',
+  /** A value that contains itself. */
+  CIRCULAR: 'CIRCULAR',
+  /** A bad option value passed to encode/decode. */
+  BAD_OPTION: 'BAD_OPTION'
+} as const
+
+export type BFastErrorCode = keyof typeof ERROR_CODES
+
+/**
+ * Thrown by `encode`, `decode` and the compression helpers.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   decode(bytes)
+ * } catch (err) {
+ *   if (err instanceof BFastError && err.code === 'TRUNCATED') console.log(err.offset)
+ * }
+ * ```
+ */
+export class BFastError extends Error {
+  /** A stable machine-readable code (see `ERROR_CODES`). */
+  readonly code: BFastErrorCode
+  /** Byte offset in the input (decode) or output (encode) where the problem was found. */
+  readonly offset: number
+
+  constructor(code: BFastErrorCode, offset: number, message: string) {
+    super(`${message} (${code} at byte ${offset})`)
+    this.name = 'BFastError'
+    this.code = code
+    this.offset = offset
+  }
+}

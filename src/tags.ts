@@ -1,0 +1,58 @@
+/**
+ * The B-FAST v1 wire constants (SPEC sections 1 and 2), in one table.
+ * Nothing else in the codec writes a tag or header byte as a literal.
+ */
+
+/** Media type of a B-FAST message, plain or compressed. */
+export const MEDIA_TYPE = 'application/x-bfast'
+
+/** SPEC 1: "BF" magic, flags, version, then the u16 string-table count. */
+export const MAGIC_0 = 0x42 // 'B'
+export const MAGIC_1 = 0x46 // 'F'
+/** SPEC 4.2: a compressed message never starts with these two bytes; as a u16 LE. */
+export const MAGIC_U16LE = 0x4642
+export const VERSION = 0x01
+/** SPEC 1: flag bit 0, "was compressed", informational only. */
+export const FLAG_COMPRESSED = 0x01
+/** SPEC 1: flag bit 1, big-endian; never set by any writer, rejected by readers. */
+export const FLAG_BIG_ENDIAN = 0x02
+export const HEADER_SIZE = 6
+export const OFFSET_FLAGS = 2
+export const OFFSET_VERSION = 3
+export const OFFSET_TABLE_COUNT = 4
+
+/** SPEC 2: value tags. */
+export const TAG_NULL = 0x10
+export const TAG_FALSE = 0x20
+export const TAG_TRUE = 0x21
+/** 0x30..0x3F: small ints, value = tag & 0x0F (0x38 excluded: it is int64). */
+export const TAG_SMALL_INT = 0x30
+export const TAG_SMALL_INT_LAST = 0x3f
+/** Writers emit only 0x30..0x37 (SPEC 2): 0x38 is the int64 tag. */
+export const SMALL_INT_WRITE_MAX = 7
+export const SMALL_INT_MASK = 0x0f
+export const TAG_INT64 = 0x38
+export const TAG_FLOAT64 = 0x40
+export const TAG_STRING = 0x50
+export const TAG_LIST = 0x60
+export const TAG_OBJECT = 0x70
+/** SPEC 2 "object terminator trap": this byte where a key index starts ends an object. */
+export const OBJECT_END = 0x7f
+export const TAG_BYTES = 0x80
+export const TAG_F64_ARRAY = 0x90
+export const TAG_DATETIME = 0xd1
+export const TAG_DATE = 0xd2
+export const TAG_TIME = 0xd3
+export const TAG_UUID = 0xd4
+export const TAG_DECIMAL = 0xd5
+
+/** SPEC 3: a string-table slot holds at most 255 UTF-8 bytes (u8 length). */
+export const KEY_MAX_BYTES = 0xff
+/** SPEC 3: the table count is a u16. */
+export const TABLE_MAX_SLOTS = 0xffff
+
+/** SPEC 4: compressed framing. */
+export const SIZE_PREFIX = 4
+export const CHUNK_HEADER = 8
+/** SPEC 6: LZ4 cannot expand data more than 255x (one token byte per 255 literal-run bytes). */
+export const LZ4_MAX_RATIO = 255
