@@ -35,6 +35,10 @@ export const ERROR_CODES = {
   INT_RANGE: 'INT_RANGE',
   /** A value that contains itself. */
   CIRCULAR: 'CIRCULAR',
+  /** A typed text value (datetime, date, UUID) that does not parse as its type. */
+  BAD_VALUE: 'BAD_VALUE',
+  /** A string holding a lone UTF-16 surrogate, which UTF-8 cannot carry (never silently replaced). */
+  LONE_SURROGATE: 'LONE_SURROGATE',
   /** A bad option value passed to encode/decode. */
   BAD_OPTION: 'BAD_OPTION'
 } as const

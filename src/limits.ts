@@ -10,3 +10,13 @@ export const DEFAULT_MAX_DECOMPRESSED_SIZE = 64 * 1024 * 1024
 export const DEFAULT_CHUNK_SIZE = 262_144
 /** SPEC 4: upstream uses the chunked form from 1,000,000 bytes. */
 export const DEFAULT_PARALLEL_THRESHOLD = 1_000_000
+
+/** The encoder's reusable scratch buffer starts at this size (PERFORMANCE-NOTES "Encoding"). */
+export const WRITER_INITIAL_BYTES = 64 * 1024
+/**
+ * A scratch buffer grown past this size for one large message is dropped afterwards, so one
+ * big reply does not pin its memory for the life of the process.
+ */
+export const WRITER_RETAIN_MAX_BYTES = 8 * 1024 * 1024
+/** The largest fixed-size value (tag + 8 bytes) plus a key index fits in this many bytes. */
+export const WRITER_SLACK_BYTES = 16

@@ -1,0 +1,13 @@
+/**
+ * `fastify-bfast/codec`: encode and decode B-FAST v1. Browser-safe: no Node built-ins and
+ * no native modules (compression lives in `fastify-bfast/compress`).
+ */
+export { encode } from './writer.js'
+export { decode } from './reader.js'
+export { decompress, isCompressed } from './frame.js'
+export type { DecompressOptions } from './frame.js'
+export { BFastError, ERROR_CODES } from './errors.js'
+export type { BFastErrorCode } from './errors.js'
+export type { DecodeOptions, EncodeOptions } from './options.js'
+export { MEDIA_TYPE } from './tags.js'
+export * from './limits.js'

@@ -1,0 +1,322 @@
+/**
+ * The B-FAST v1 reader: a message (plain or compressed, SPEC 4) to JS values (SPEC 1, 2, 3, 5).
+ *
+ * Safe on every input (SPEC 6): every length and count is checked against the bytes that
+ * remain before anything is allocated, nesting is bounded, and every failure is a
+ * `BFastError` with a code and the byte offset (offsets count in the plain message).
+ *
+ * Written for V8 on purpose (PERFORMANCE-NOTES "Decoding"): the state of the one message
+ * being read lives in module-level variables (decode never re-enters: it runs no user code),
+ * single bytes are read as `src[pos++]` and wider values through one DataView per message,
+ * keys are decoded once per message from the string table, and the list and object loops
+ * are their own functions beside a small switch on the tag.
+ */
+import { BFastError } from './errors.js'
+import type { DecodeOptions } from './options.js'
+import {
+  FLAG_BIG_ENDIAN, HEADER_SIZE, MAGIC_0, MAGIC_1, OBJECT_END, OFFSET_FLAGS, OFFSET_TABLE_COUNT, OFFSET_VERSION,
+  SMALL_INT_MASK, TAG_BYTES, TAG_DATE, TAG_DATETIME, TAG_DECIMAL, TAG_F64_ARRAY, TAG_FALSE, TAG_FLOAT64,
+  TAG_INT64, TAG_LIST, TAG_NULL, TAG_OBJECT, TAG_SMALL_INT, TAG_SMALL_INT_LAST, TAG_STRING, TAG_TIME, TAG_TRUE,
+  TAG_UUID, VERSION
+} from './tags.js'
+import { DEFAULT_MAX_DEPTH } from './limits.js'
+import { readUtf8 } from './utf8.js'
+import { checkSizeOption, decompress } from './frame.js'
+
+const TWO_32 = 4294967296
+const F64_BYTES = 8
+/** SPEC 2: a UUID is sent as 32 hex digits; it is returned hyphenated 8-4-4-4-12. */
+const UUID_HEX = /^[0-9a-fA-F]{32}$/
+/** An ISO datetime with a zone designator; without one it is "naive" and read as UTC. */
+const HAS_ZONE = /(?:[Zz]|[+-]\d\d(?::?\d\d)?)$/
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
+const EMPTY = new Uint8Array(0)
+const EMPTY_VIEW: DataView = new DataView(EMPTY.buffer)
+
+const INT64_AUTO = 0
+const INT64_NUMBER = 1
+const INT64_BIGINT = 2
+
+// ---- the message being read ------------------------------------------------------------------
+let src: Uint8Array = EMPTY
+let view: DataView = EMPTY_VIEW
+let pos = 0
+let end = 0
+let keys: string[] = []
+let depth = 0
+// ---- options of the current call -------------------------------------------------------------
+let maxDepth = DEFAULT_MAX_DEPTH
+let int64Mode = INT64_AUTO
+let datesAsString = false
+let decimalAsString = false
+let f64AsArray = false
+let copyBinary = false
+
+function truncated(at: number, what: string): never {
+  throw new BFastError('TRUNCATED', at, `Message ends inside ${what}`)
+}
+
+/** Reads a u32 length or count and checks that `unit` bytes per item remain for it. */
+function readLength(unit: number, what: string): number {
+  if (end - pos < 4) truncated(pos, `the length of ${what}`)
+  const n = view.getUint32(pos, true)
+  pos += 4
+  if (n > (end - pos) / unit) truncated(pos - 4, `${what} (declares ${n}, ${end - pos} bytes remain)`)
+  return n
+}
+
+function readValue(): unknown {
+  if (pos >= end) truncated(pos, 'a value')
+  const tag = src[pos++]
+  switch (tag) {
+    case TAG_STRING: {
+      const n = readLength(1, 'a string')
+      const s = readUtf8(src, pos, n)
+      pos += n
+      return s
+    }
+    case TAG_OBJECT:
+      return readObject()
+    case TAG_LIST:
+      return readList()
+    case TAG_INT64:
+      return readInt64()
+    case TAG_FLOAT64: {
+      if (end - pos < F64_BYTES) truncated(pos, 'a float64')
+      const v = view.getFloat64(pos, true)
+      pos += F64_BYTES
+      return v
+    }
+    case TAG_NULL:
+      return null
+    case TAG_FALSE:
+      return false
+    case TAG_TRUE:
+      return true
+    case TAG_BYTES:
+      return readBytes()
+    case TAG_F64_ARRAY:
+      return readFloat64Array()
+    case TAG_DATETIME:
+    case TAG_DATE:
+      return readDate(tag)
+    case TAG_TIME:
+      return readText('a time')
+    case TAG_UUID:
+      return readUuid()
+    case TAG_DECIMAL: {
+      const text = readText('a decimal')
+      return decimalAsString ? text : parseFloat(text)
+    }
+    default:
+      // SPEC 2: 0x30..0x3F except 0x38 are small ints (0x39..0x3F are read, never written).
+      if (tag >= TAG_SMALL_INT && tag <= TAG_SMALL_INT_LAST) return tag & SMALL_INT_MASK
+      throw new BFastError('UNKNOWN_TAG', pos - 1, `Unknown tag 0x${tag.toString(16).padStart(2, '0')}`)
+  }
+}
+
+function readList(): unknown[] {
+  const at = pos - 1
+  // SPEC 6: every value takes at least one byte, so a count beyond the remaining bytes is
+  // refused before the array is allocated.
+  const n = readLength(1, 'a list')
+  if (++depth > maxDepth) deep(at)
+  const a = new Array<unknown>(n)
+  for (let i = 0; i < n; i++) a[i] = readValue()
+  depth--
+  return a
+}
+
+function readObject(): Record<string, unknown> {
+  const at = pos - 1
+  if (++depth > maxDepth) deep(at)
+  const o: Record<string, unknown> = {}
+  const table = keys
+  for (;;) {
+    if (pos >= end) truncated(pos, 'an object (no 0x7F terminator)')
+    // SPEC 2: a 0x7F byte where a key index starts ends the object (as upstream reads it).
+    if (src[pos] === OBJECT_END) {
+      pos++
+      break
+    }
+    if (end - pos < 4) truncated(pos, 'a key index')
+    const index = view.getUint32(pos, true)
+    if (index >= table.length) {
+      throw new BFastError('BAD_KEY_INDEX', pos, `Key index ${index} outside the string table of ${table.length}`)
+    }
+    pos += 4
+    const key = table[index]
+    const v = readValue()
+    // SPEC 5: "__proto__" is an own property; assignment would replace the prototype.
+    if (key === '__proto__') Object.defineProperty(o, key, { value: v, writable: true, enumerable: true, configurable: true })
+    else o[key] = v
+  }
+  depth--
+  return o
+}
+
+function deep(at: number): never {
+  throw new BFastError('DEPTH', at, `Nesting deeper than maxDepth (${maxDepth})`)
+}
+
+function readInt64(): number | bigint {
+  if (end - pos < 8) truncated(pos, 'an int64')
+  const lo = view.getUint32(pos, true)
+  const hi = view.getInt32(pos + 4, true)
+  let v: number | bigint
+  if (int64Mode === INT64_BIGINT) v = view.getBigInt64(pos, true)
+  else {
+    // hi * 2^32 is exact and the sum rounds once, so 'number' mode is correctly rounded.
+    const n = hi * TWO_32 + lo
+    v = int64Mode === INT64_NUMBER || Number.isSafeInteger(n) ? n : view.getBigInt64(pos, true)
+  }
+  pos += 8
+  return v
+}
+
+function readBytes(): Uint8Array {
+  const n = readLength(1, 'bytes')
+  const start = pos
+  pos += n
+  // A view into the input unless asked for a copy (SPEC 5); slice via the Uint8Array
+  // prototype so a Node Buffer input is copied too (Buffer#slice is a view).
+  return copyBinary ? Uint8Array.prototype.slice.call(src, start, pos) : new Uint8Array(src.buffer, src.byteOffset + start, n)
+}
+
+function readFloat64Array(): Float64Array | number[] {
+  const n = readLength(F64_BYTES, 'a float64 array')
+  const start = pos
+  pos += n * F64_BYTES
+  if (f64AsArray) {
+    const a = new Array<number>(n)
+    for (let i = 0; i < n; i++) a[i] = view.getFloat64(start + i * F64_BYTES, true)
+    return a
+  }
+  const offset = src.byteOffset + start
+  // SPEC 5: a zero-copy view needs 8-byte alignment; otherwise (or on request) a copy.
+  if (LITTLE_ENDIAN && !copyBinary && offset % F64_BYTES === 0) return new Float64Array(src.buffer, offset, n)
+  const out = new Float64Array(n)
+  if (LITTLE_ENDIAN) new Uint8Array(out.buffer).set(src.subarray(start, pos))
+  else for (let i = 0; i < n; i++) out[i] = view.getFloat64(start + i * F64_BYTES, true)
+  return out
+}
+
+function readText(what: string): string {
+  const n = readLength(1, what)
+  const s = readUtf8(src, pos, n)
+  pos += n
+  return s
+}
+
+function badValue(at: number, what: string): never {
+  throw new BFastError('BAD_VALUE', at, what)
+}
+
+function readDate(tag: number): Date | string {
+  const at = pos - 1
+  const text = readText(tag === TAG_DATE ? 'a date' : 'a datetime')
+  if (datesAsString) return text
+  // A naive datetime (no zone) is read as UTC, so the result never depends on the reader's
+  // time zone; a date "YYYY-MM-DD" is UTC midnight by ECMAScript's own rule.
+  const d = new Date(tag === TAG_DATETIME && !HAS_ZONE.test(text) ? text + 'Z' : text)
+  if (d.getTime() !== d.getTime()) badValue(at, `Unreadable ${tag === TAG_DATE ? 'date' : 'datetime'} "${text.slice(0, 64)}"`)
+  return d
+}
+
+function readUuid(): string {
+  const at = pos - 1
+  const t = readText('a UUID')
+  if (!UUID_HEX.test(t)) badValue(at, `A UUID must be 32 hex digits, got "${t.slice(0, 64)}"`)
+  return `${t.slice(0, 8)}-${t.slice(8, 12)}-${t.slice(12, 16)}-${t.slice(16, 20)}-${t.slice(20)}`.toLowerCase()
+}
+
+function readTable(): void {
+  if (end < HEADER_SIZE) truncated(end, 'the header')
+  const count = src[OFFSET_TABLE_COUNT] | (src[OFFSET_TABLE_COUNT + 1] << 8)
+  // SPEC 3: every entry takes at least its length byte.
+  if (count > end - HEADER_SIZE) truncated(HEADER_SIZE, `the string table (declares ${count} keys)`)
+  const table = new Array<string>(count)
+  pos = HEADER_SIZE
+  for (let i = 0; i < count; i++) {
+    if (pos >= end) truncated(pos, 'the string table')
+    const n = src[pos++]
+    if (n > end - pos) truncated(pos - 1, `key ${i} of the string table`)
+    table[i] = readUtf8(src, pos, n)
+    pos += n
+  }
+  keys = table
+}
+
+function setOptions(options: DecodeOptions | undefined): void {
+  if (options === undefined) {
+    maxDepth = DEFAULT_MAX_DEPTH
+    int64Mode = INT64_AUTO
+    datesAsString = decimalAsString = f64AsArray = copyBinary = false
+    return
+  }
+  const md = options.maxDepth
+  if (md !== undefined && (typeof md !== 'number' || !Number.isInteger(md) || md < 1)) {
+    throw new BFastError('BAD_OPTION', 0, 'maxDepth must be a positive integer')
+  }
+  maxDepth = md ?? DEFAULT_MAX_DEPTH
+  int64Mode = pick(options.int64, 'int64', ['auto', 'number', 'bigint'])
+  datesAsString = pick(options.dates, 'dates', ['date', 'string']) === 1
+  decimalAsString = pick(options.decimal, 'decimal', ['number', 'string']) === 1
+  f64AsArray = pick(options.float64Array, 'float64Array', ['typed', 'array']) === 1
+  copyBinary = options.copyBinary === true
+}
+
+/** Index of an enumerated option's value (the first is the default). */
+function pick(value: string | undefined, name: string, allowed: readonly string[]): number {
+  if (value === undefined) return 0
+  const i = allowed.indexOf(value)
+  if (i < 0) throw new BFastError('BAD_OPTION', 0, `${name} must be one of ${allowed.join(', ')}`)
+  return i
+}
+
+/**
+ * Decodes a B-FAST v1 message: plain, single-block LZ4 or chunked LZ4 (SPEC 4).
+ *
+ * @example
+ * ```ts
+ * import { decode, BFastError } from 'fastify-bfast/codec'
+ * const users = decode<User[]>(new Uint8Array(await res.arrayBuffer()))
+ * decode(bytes, { int64: 'bigint', dates: 'string' })
+ * ```
+ */
+export function decode<T = unknown>(bytes: Uint8Array | ArrayBuffer, options?: DecodeOptions): T {
+  setOptions(options)
+  let input: Uint8Array
+  if (bytes instanceof Uint8Array) input = bytes
+  else if (bytes instanceof ArrayBuffer) input = new Uint8Array(bytes)
+  else throw new BFastError('BAD_OPTION', 0, 'decode() takes a Uint8Array or an ArrayBuffer')
+  const message = decompress(input, { maxDecompressedSize: checkSizeOption(options?.maxDecompressedSize) })
+  return readMessage(message) as T
+}
+
+function readMessage(message: Uint8Array): unknown {
+  src = message
+  view = new DataView(message.buffer, message.byteOffset, message.byteLength)
+  end = message.length
+  pos = 0
+  depth = 0
+  try {
+    if (end < HEADER_SIZE) truncated(end, 'the header')
+    if (src[0] !== MAGIC_0 || src[1] !== MAGIC_1) throw new BFastError('BAD_MAGIC', 0, 'Message does not start with "BF"')
+    if ((src[OFFSET_FLAGS] & FLAG_BIG_ENDIAN) !== 0) {
+      throw new BFastError('BAD_FLAGS', OFFSET_FLAGS, 'Big-endian flag set; B-FAST v1 is little-endian only')
+    }
+    if (src[OFFSET_VERSION] !== VERSION) {
+      throw new BFastError('BAD_VERSION', OFFSET_VERSION, `Unknown version ${src[OFFSET_VERSION]}`)
+    }
+    readTable()
+    const root = readValue()
+    if (pos !== end) throw new BFastError('TRAILING', pos, `${end - pos} bytes after the root value`)
+    return root
+  } finally {
+    // Drop the references to the caller's bytes.
+    src = EMPTY
+    view = EMPTY_VIEW
+    keys = []
+  }
+}

@@ -1,0 +1,234 @@
+/**
+ * UTF-8 for the codec's hot paths (SPEC 2: strings are UTF-8; SPEC 6: invalid UTF-8 is
+ * `BAD_UTF8` whatever the length).
+ *
+ * Browser-safe: Node's Buffer is used when the global exists (its `utf8Write` and slice
+ * methods beat TextEncoder/TextDecoder on short strings, PERFORMANCE-NOTES "Strings"), never
+ * imported. Written for V8 on purpose: short strings take a manual loop with no allocation;
+ * long ones go to one native call.
+ */
+import { BFastError } from './errors.js'
+
+/** The parts of Node's Buffer used here, found on the global at runtime (never imported). */
+interface NodeBufferMethods {
+  utf8Write(this: Uint8Array, text: string, offset: number, length: number): number
+  latin1Slice(this: Uint8Array, start: number, end: number): string
+}
+interface NodeBufferConstructor {
+  allocUnsafe(size: number): Uint8Array
+  prototype: NodeBufferMethods
+}
+
+const NodeBuffer = (globalThis as { Buffer?: NodeBufferConstructor }).Buffer
+const nodeUtf8Write = NodeBuffer?.prototype.utf8Write
+const nodeLatin1Slice = NodeBuffer?.prototype.latin1Slice
+
+/** Allocates output without zero-filling where Node allows it (every byte is overwritten). */
+export const allocBytes: (size: number) => Uint8Array =
+  NodeBuffer !== undefined ? (size) => NodeBuffer.allocUnsafe(size) : (size) => new Uint8Array(size)
+
+const textEncoder = new TextEncoder()
+/** One shared fatal decoder: it throws on invalid UTF-8 instead of inserting U+FFFD. */
+const fatalDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+
+/**
+ * Below this many UTF-16 units a JS loop beats a native call (measured: ~12 ns vs ~44 ns at
+ * 8 chars; the cut-off at 32 was best for whole-message encode, PERFORMANCE-NOTES).
+ */
+const SHORT_ENCODE = 32
+/** Below this many bytes the JS decoder beats a native call (PERFORMANCE-NOTES "Decoding"). */
+const SHORT_DECODE = 16
+/** Longest ASCII run handed to String.fromCharCode.apply in one call (stack-safe). */
+const APPLY_CHUNK = 4096
+
+const isWellFormed = (String.prototype as { isWellFormed?: () => boolean }).isWellFormed
+
+/** True when `text` holds no lone surrogate (SPEC 5: such a string cannot be written). */
+function wellFormed(text: string): boolean {
+  if (isWellFormed !== undefined) return isWellFormed.call(text)
+  // Fallback for engines before ES2024: a lone surrogate is a high not followed by a low,
+  // or a low not preceded by a high.
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c < 0xd800 || c > 0xdfff) continue
+    if (c > 0xdbff) return false
+    const d = text.charCodeAt(i + 1)
+    if (!(d >= 0xdc00 && d <= 0xdfff)) return false
+    i++
+  }
+  return true
+}
+
+/**
+ * Writes `text` as UTF-8 into `target` at `offset`, which must have room for
+ * 3 x text.length bytes, and returns the number of bytes written.
+ * Throws `LONE_SURROGATE` rather than writing U+FFFD: nothing sent is silently altered.
+ * `where` is the output offset reported in the error.
+ */
+export function writeUtf8(target: Uint8Array, offset: number, text: string, where: number): number {
+  const length = text.length
+  if (length < SHORT_ENCODE) {
+    let p = offset
+    let i = 0
+    for (; i < length; i++) {
+      const c = text.charCodeAt(i)
+      if (c >= 0x80) break
+      target[p++] = c
+    }
+    if (i === length) return length
+  }
+  if (!wellFormed(text)) {
+    throw new BFastError('LONE_SURROGATE', where, 'String holds a lone UTF-16 surrogate, which UTF-8 cannot carry')
+  }
+  if (nodeUtf8Write !== undefined && NodeBuffer !== undefined && target instanceof (NodeBuffer as unknown as typeof Uint8Array)) {
+    return nodeUtf8Write.call(target, text, offset, target.length - offset)
+  }
+  return textEncoder.encodeInto(text, target.subarray(offset)).written
+}
+
+/** UTF-8 byte length of `text` (only used off the hot path: keys). */
+export function utf8Length(text: string): number {
+  let n = 0
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c < 0x80) n += 1
+    else if (c < 0x800) n += 2
+    else if (c >= 0xd800 && c <= 0xdbff) {
+      n += 4
+      i++
+    } else n += 3
+  }
+  return n
+}
+
+function badUtf8(at: number): never {
+  throw new BFastError('BAD_UTF8', at, 'Invalid UTF-8')
+}
+
+/**
+ * Decodes `length` bytes of `src` at `start` as strict UTF-8 (RFC 3629: no overlong forms,
+ * no surrogates, nothing above U+10FFFF).
+ */
+export function readUtf8(src: Uint8Array, start: number, length: number): string {
+  if (length < SHORT_DECODE) return readShort(src, start, length)
+  const end = start + length
+  // ASCII is the common case for API payloads: one scan, then one native slice.
+  let i = start
+  while (i < end && src[i] < 0x80) i++
+  if (i === end) {
+    if (nodeLatin1Slice !== undefined) return nodeLatin1Slice.call(src, start, end)
+    return asciiApply(src, start, end)
+  }
+  try {
+    return fatalDecoder.decode(src.subarray(start, end))
+  } catch {
+    return badUtf8(start + firstInvalid(src, start, end))
+  }
+}
+
+function asciiApply(src: Uint8Array, start: number, end: number): string {
+  let out = ''
+  for (let p = start; p < end; p += APPLY_CHUNK) {
+    out += String.fromCharCode.apply(null, src.subarray(p, Math.min(end, p + APPLY_CHUNK)) as unknown as number[])
+  }
+  return out
+}
+
+/** Short strings: unrolled fromCharCode for ASCII, a validating decoder otherwise. */
+function readShort(src: Uint8Array, p: number, length: number): string {
+  const f = String.fromCharCode
+  switch (length) {
+    case 0:
+      return ''
+    case 1: {
+      const a = src[p]
+      if (a < 0x80) return f(a)
+      break
+    }
+    case 2: {
+      const a = src[p], b = src[p + 1]
+      if ((a | b) < 0x80) return f(a, b)
+      break
+    }
+    case 3: {
+      const a = src[p], b = src[p + 1], c = src[p + 2]
+      if ((a | b | c) < 0x80) return f(a, b, c)
+      break
+    }
+    case 4: {
+      const a = src[p], b = src[p + 1], c = src[p + 2], d = src[p + 3]
+      if ((a | b | c | d) < 0x80) return f(a, b, c, d)
+      break
+    }
+    default: {
+      let hi = 0
+      const end = p + length
+      for (let i = p; i < end; i++) hi |= src[i]
+      if (hi < 0x80) {
+        switch (length) {
+          case 5: return f(src[p], src[p + 1], src[p + 2], src[p + 3], src[p + 4])
+          case 6: return f(src[p], src[p + 1], src[p + 2], src[p + 3], src[p + 4], src[p + 5])
+          case 7: return f(src[p], src[p + 1], src[p + 2], src[p + 3], src[p + 4], src[p + 5], src[p + 6])
+          case 8: return f(src[p], src[p + 1], src[p + 2], src[p + 3], src[p + 4], src[p + 5], src[p + 6], src[p + 7])
+          default: return asciiApply(src, p, end)
+        }
+      }
+    }
+  }
+  return decodeSlow(src, p, p + length)
+}
+
+/**
+ * Validating UTF-8 decoder for short non-ASCII strings (RFC 3629 section 4 table of
+ * well-formed byte sequences).
+ */
+function decodeSlow(src: Uint8Array, start: number, end: number): string {
+  const units: number[] = []
+  let i = start
+  while (i < end) {
+    const a = src[i]
+    if (a < 0x80) {
+      units.push(a)
+      i++
+      continue
+    }
+    let cp: number
+    let n: number
+    let lo = 0x80, hi = 0xbf
+    if (a >= 0xc2 && a <= 0xdf) { n = 1; cp = a & 0x1f }
+    else if (a >= 0xe0 && a <= 0xef) {
+      n = 2; cp = a & 0x0f
+      if (a === 0xe0) lo = 0xa0 // overlong
+      else if (a === 0xed) hi = 0x9f // surrogates
+    } else if (a >= 0xf0 && a <= 0xf4) {
+      n = 3; cp = a & 0x07
+      if (a === 0xf0) lo = 0x90 // overlong
+      else if (a === 0xf4) hi = 0x8f // above U+10FFFF
+    } else return badUtf8(i)
+    if (i + n >= end) return badUtf8(i) // sequence cut by the end of the string
+    const b = src[i + 1]
+    if (b < lo || b > hi) return badUtf8(i)
+    cp = (cp << 6) | (b & 0x3f)
+    for (let k = 2; k <= n; k++) {
+      const c = src[i + k]
+      if (c < 0x80 || c > 0xbf) return badUtf8(i)
+      cp = (cp << 6) | (c & 0x3f)
+    }
+    if (cp >= 0x10000) {
+      cp -= 0x10000
+      units.push(0xd800 | (cp >> 10), 0xdc00 | (cp & 0x3ff))
+    } else units.push(cp)
+    i += n + 1
+  }
+  return String.fromCharCode.apply(null, units)
+}
+
+/** Offset (from start) of the first byte of the first ill-formed sequence, for the error. */
+function firstInvalid(src: Uint8Array, start: number, end: number): number {
+  try {
+    decodeSlow(src, start, end)
+  } catch (err) {
+    if (err instanceof BFastError) return err.offset - start
+  }
+  return 0
+}

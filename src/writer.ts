@@ -1,0 +1,410 @@
+/**
+ * The B-FAST v1 writer: JS values to an uncompressed message (SPEC 1, 2, 3 and 5).
+ *
+ * Written for V8 on purpose (PERFORMANCE-NOTES "Encoding"):
+ * - one reusable, growable scratch buffer per Writer (the shared one is reused across calls),
+ *   with one bounds check per value against a slack margin, not one per byte;
+ * - the body is written first and the string table beside it, then both are copied once into
+ *   the exact-size output (the table must precede the body, SPEC 1);
+ * - the array and object loops live in their own functions, the value dispatcher stays small;
+ * - numbers take the `(v | 0) === v` test first; int64 is written as two 32-bit halves.
+ */
+import { BFastError } from './errors.js'
+import type { EncodeOptions } from './options.js'
+import {
+  HEADER_SIZE, KEY_MAX_BYTES, MAGIC_0, MAGIC_1, OBJECT_END, OFFSET_FLAGS, OFFSET_TABLE_COUNT, OFFSET_VERSION,
+  SMALL_INT_WRITE_MAX, TABLE_MAX_SLOTS, TAG_BYTES, TAG_DATETIME, TAG_F64_ARRAY, TAG_FALSE, TAG_FLOAT64, TAG_INT64,
+  TAG_LIST, TAG_NULL, TAG_OBJECT, TAG_SMALL_INT, TAG_STRING, TAG_TRUE, VERSION
+} from './tags.js'
+import { DEFAULT_MAX_DEPTH, WRITER_INITIAL_BYTES, WRITER_RETAIN_MAX_BYTES, WRITER_SLACK_BYTES } from './limits.js'
+import { allocBytes, utf8Length, writeUtf8 } from './utf8.js'
+
+const TWO_32 = 4294967296
+const INT64_MIN = -(2n ** 63n)
+const INT64_MAX = 2n ** 63n - 1n
+/** The low byte of a u32 key index; SPEC 2 "object terminator trap". */
+const LOW_BYTE = 0xff
+
+const hasOwn = Object.prototype.hasOwnProperty
+
+interface WithToJSON {
+  toJSON(key: string): unknown
+}
+
+/** SPEC 5 writes float64 arrays as little-endian; a big-endian host takes the DataView path. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
+
+function checkDepthOption(value: unknown): number {
+  if (value === undefined) return DEFAULT_MAX_DEPTH
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new BFastError('BAD_OPTION', 0, 'maxDepth must be a positive integer')
+  }
+  return value
+}
+
+class Writer {
+  buf: Uint8Array
+  view: DataView
+  pos = 0
+  /** pos may grow to here before a fixed-size value needs a bounds check. */
+  safeEnd: number
+  table: Uint8Array
+  tpos = 0
+  /** SPEC 3: per-message key interning, first-seen order. */
+  keys = new Map<string, number>()
+  slots = 0
+  depth = 0
+  maxDepth = DEFAULT_MAX_DEPTH
+  /** The containers on the current path, to tell a cycle from deep nesting at the limit. */
+  path: unknown[] = []
+  busy = false
+
+  constructor() {
+    this.buf = allocBytes(WRITER_INITIAL_BYTES)
+    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength)
+    this.safeEnd = this.buf.length - WRITER_SLACK_BYTES
+    this.table = allocBytes(WRITER_INITIAL_BYTES / 4)
+  }
+
+  reset(maxDepth: number): void {
+    this.pos = 0
+    this.tpos = 0
+    this.slots = 0
+    this.depth = 0
+    this.maxDepth = maxDepth
+    this.keys.clear()
+  }
+
+  /** Drops references to the caller's values and oversized buffers after a message. */
+  release(): void {
+    this.path.length = 0
+    this.keys.clear()
+    if (this.buf.length > WRITER_RETAIN_MAX_BYTES) this.setBuffer(allocBytes(WRITER_INITIAL_BYTES))
+    if (this.table.length > WRITER_RETAIN_MAX_BYTES) this.table = allocBytes(WRITER_INITIAL_BYTES / 4)
+  }
+
+  setBuffer(next: Uint8Array): void {
+    this.buf = next
+    this.view = new DataView(next.buffer, next.byteOffset, next.byteLength)
+    this.safeEnd = next.length - WRITER_SLACK_BYTES
+  }
+
+  /** Makes room for `n` more bytes: grow x4 so a large message grows a few times only. */
+  grow(n: number): void {
+    const needed = this.pos + n + WRITER_SLACK_BYTES
+    let size = this.buf.length * 4
+    while (size < needed) size *= 2
+    const next = allocBytes(size)
+    next.set(this.buf.subarray(0, this.pos))
+    this.setBuffer(next)
+  }
+
+  ensure(n: number): void {
+    if (this.pos + n > this.safeEnd) this.grow(n)
+  }
+
+  // ---- values ------------------------------------------------------------------------------
+
+  value(v: unknown): void {
+    if (this.pos > this.safeEnd) this.grow(WRITER_SLACK_BYTES)
+    switch (typeof v) {
+      case 'string':
+        this.string(v)
+        return
+      case 'number':
+        this.number(v)
+        return
+      case 'boolean':
+        this.buf[this.pos++] = v ? TAG_TRUE : TAG_FALSE
+        return
+      case 'object':
+        if (v === null) this.buf[this.pos++] = TAG_NULL
+        else this.objectLike(v, true)
+        return
+      case 'bigint':
+        this.bigint(v)
+        return
+      default:
+        // SPEC 5: undefined, functions and symbols are null where a value must stand.
+        this.buf[this.pos++] = TAG_NULL
+    }
+  }
+
+  number(v: number): void {
+    const buf = this.buf
+    let p = this.pos
+    if ((v | 0) === v) {
+      if (v >= 0 && v <= SMALL_INT_WRITE_MAX && !(v === 0 && 1 / v < 0)) {
+        buf[p] = TAG_SMALL_INT | v
+        this.pos = p + 1
+        return
+      }
+      if (v !== 0) {
+        buf[p++] = TAG_INT64
+        this.view.setInt32(p, v, true)
+        this.view.setInt32(p + 4, v >> 31, true)
+        this.pos = p + 8
+        return
+      }
+    } else if (Number.isSafeInteger(v)) {
+      const hi = Math.floor(v / TWO_32)
+      buf[p++] = TAG_INT64
+      this.view.setUint32(p, v - hi * TWO_32, true)
+      this.view.setInt32(p + 4, hi, true)
+      this.pos = p + 8
+      return
+    }
+    // SPEC 5: fractions, -0, NaN and the infinities are float64.
+    buf[p++] = TAG_FLOAT64
+    this.view.setFloat64(p, v, true)
+    this.pos = p + 8
+  }
+
+  bigint(v: bigint): void {
+    if (v < INT64_MIN || v > INT64_MAX) {
+      throw new BFastError('INT_RANGE', this.pos, `bigint ${v} is outside the int64 range`)
+    }
+    this.buf[this.pos++] = TAG_INT64
+    this.view.setBigInt64(this.pos, v, true)
+    this.pos += 8
+  }
+
+  string(s: string): void {
+    const length = s.length
+    if (this.pos + 5 + length * 3 > this.safeEnd) this.grow(5 + length * 3)
+    const start = this.pos
+    this.buf[start] = TAG_STRING
+    const n = writeUtf8(this.buf, start + 5, s, start)
+    this.view.setUint32(start + 1, n, true)
+    this.pos = start + 5 + n
+  }
+
+  /** A length-prefixed ASCII text value (datetimes). */
+  text(tag: number, s: string): void {
+    this.ensure(5 + s.length * 3)
+    const start = this.pos
+    this.buf[start] = tag
+    const n = writeUtf8(this.buf, start + 5, s, start)
+    this.view.setUint32(start + 1, n, true)
+    this.pos = start + 5 + n
+  }
+
+  bytes(src: Uint8Array): void {
+    this.ensure(5 + src.length)
+    this.buf[this.pos] = TAG_BYTES
+    this.view.setUint32(this.pos + 1, src.length, true)
+    this.buf.set(src, this.pos + 5)
+    this.pos += 5 + src.length
+  }
+
+  float64Array(a: Float64Array): void {
+    const n = a.length
+    this.ensure(5 + n * 8)
+    this.buf[this.pos] = TAG_F64_ARRAY
+    this.view.setUint32(this.pos + 1, n, true)
+    let p = this.pos + 5
+    if (LITTLE_ENDIAN) {
+      this.buf.set(new Uint8Array(a.buffer, a.byteOffset, n * 8), p)
+      p += n * 8
+    } else {
+      for (let i = 0; i < n; i++, p += 8) this.view.setFloat64(p, a[i], true)
+    }
+    this.pos = p
+  }
+
+  /** Dispatch for objects: the common shapes first, `instanceof` chains last (PERFORMANCE-NOTES). */
+  objectLike(v: object, toJSON: boolean): void {
+    const ctor = v.constructor
+    if (ctor === Object) {
+      if (toJSON && typeof (v as WithToJSON).toJSON === 'function') this.jsonResult(v as WithToJSON)
+      else this.object(v as Record<string, unknown>)
+    } else if (ctor === Array) this.list(v as unknown[])
+    else if (v instanceof Date) this.date(v)
+    else if (ArrayBuffer.isView(v)) this.view_(v)
+    else if (v instanceof ArrayBuffer) this.bytes(new Uint8Array(v))
+    else if (Array.isArray(v)) this.list(v)
+    else if (v instanceof Map) this.map(v)
+    else if (v instanceof Set) this.set(v)
+    else if (toJSON && typeof (v as WithToJSON).toJSON === 'function') this.jsonResult(v as WithToJSON)
+    else this.object(v as Record<string, unknown>)
+  }
+
+  /** SPEC 5, as JSON.stringify: toJSON() is called once; its result's own toJSON is not. */
+  jsonResult(v: WithToJSON): void {
+    const r = v.toJSON('')
+    if (typeof r === 'object' && r !== null) this.objectLike(r, false)
+    else this.value(r)
+  }
+
+  date(d: Date): void {
+    const t = d.getTime()
+    if (t !== t) {
+      // An invalid Date writes null, as JSON does (SPEC 5).
+      this.buf[this.pos++] = TAG_NULL
+      return
+    }
+    // Upstream writes Python isoformat() ("+00:00"); every reader also accepts it, while
+    // Python before 3.11 rejects the "Z" that toISOString() ends with.
+    const iso = d.toISOString()
+    this.text(TAG_DATETIME, iso.slice(0, -1) + '+00:00')
+  }
+
+  view_(v: ArrayBufferView): void {
+    if (v instanceof Uint8Array) this.bytes(v)
+    else if (v instanceof Float64Array) this.float64Array(v)
+    else if (v instanceof DataView) this.bytes(new Uint8Array(v.buffer, v.byteOffset, v.byteLength))
+    else {
+      // Other typed arrays have no B-FAST tag: write their elements as a list, which keeps
+      // every value (JSON would write an index-keyed object).
+      this.list(Array.from(v as unknown as ArrayLike<number | bigint>))
+    }
+  }
+
+  enter(container: object): void {
+    const depth = ++this.depth
+    if (depth > this.maxDepth) {
+      for (let i = 1; i < depth; i++) {
+        if (this.path[i] === container) throw new BFastError('CIRCULAR', this.pos, 'Value contains itself')
+      }
+      throw new BFastError('DEPTH', this.pos, `Nesting deeper than maxDepth (${this.maxDepth})`)
+    }
+    this.path[depth] = container
+  }
+
+  list(a: unknown[]): void {
+    this.enter(a)
+    const n = a.length
+    this.ensure(5)
+    this.buf[this.pos] = TAG_LIST
+    this.view.setUint32(this.pos + 1, n, true)
+    this.pos += 5
+    for (let i = 0; i < n; i++) this.value(a[i])
+    this.depth--
+  }
+
+  set(s: Set<unknown>): void {
+    this.enter(s)
+    this.ensure(5)
+    this.buf[this.pos] = TAG_LIST
+    this.view.setUint32(this.pos + 1, s.size, true)
+    this.pos += 5
+    for (const v of s) this.value(v)
+    this.depth--
+  }
+
+  object(o: Record<string, unknown>): void {
+    this.enter(o)
+    this.buf[this.pos++] = TAG_OBJECT
+    for (const key in o) {
+      // JSON semantics: own enumerable string keys only; undefined, functions and symbols skipped.
+      if (!hasOwn.call(o, key)) continue
+      const v = o[key]
+      if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue
+      this.member(key, v)
+    }
+    this.ensure(1)
+    this.buf[this.pos++] = OBJECT_END
+    this.depth--
+  }
+
+  map(m: Map<unknown, unknown>): void {
+    this.enter(m)
+    this.buf[this.pos++] = TAG_OBJECT
+    for (const [k, v] of m) {
+      if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue
+      this.member(String(k), v)
+    }
+    this.ensure(1)
+    this.buf[this.pos++] = OBJECT_END
+    this.depth--
+  }
+
+  member(key: string, v: unknown): void {
+    let index = this.keys.get(key)
+    if (index === undefined) index = this.addKey(key)
+    if (this.pos > this.safeEnd) this.grow(WRITER_SLACK_BYTES)
+    this.view.setUint32(this.pos, index, true)
+    this.pos += 4
+    this.value(v)
+  }
+
+  /** SPEC 3: intern a key; SPEC 2: never hand out an index whose low byte is 0x7F. */
+  addKey(key: string): number {
+    if ((this.slots & LOW_BYTE) === OBJECT_END) this.tableEntry('')
+    if (this.slots >= TABLE_MAX_SLOTS) {
+      throw new BFastError('TOO_MANY_KEYS', this.pos, `More than ${TABLE_MAX_SLOTS} string-table slots in one message`)
+    }
+    const index = this.slots
+    this.tableEntry(key)
+    this.keys.set(key, index)
+    return index
+  }
+
+  tableEntry(key: string): void {
+    const need = 1 + key.length * 3
+    if (this.tpos + need > this.table.length) {
+      let size = this.table.length * 2
+      while (size < this.tpos + need) size *= 2
+      const next = allocBytes(size)
+      next.set(this.table.subarray(0, this.tpos))
+      this.table = next
+    }
+    // UTF-8 never takes fewer bytes than UTF-16 units, so a long key fails before it is written.
+    if (key.length > KEY_MAX_BYTES) this.keyTooLong(key)
+    const n = writeUtf8(this.table, this.tpos + 1, key, this.pos)
+    if (n > KEY_MAX_BYTES) this.keyTooLong(key)
+    this.table[this.tpos] = n
+    this.tpos += 1 + n
+    this.slots++
+  }
+
+  keyTooLong(key: string): never {
+    // SPEC 3: upstream truncates the length byte and corrupts the message; refuse instead.
+    throw new BFastError('KEY_TOO_LONG', this.pos, `Key of ${utf8Length(key)} UTF-8 bytes; a key holds at most ${KEY_MAX_BYTES}`)
+  }
+
+  /** Header, string table and body in one exact-size output. */
+  finish(): Uint8Array {
+    const out = allocBytes(HEADER_SIZE + this.tpos + this.pos)
+    out[0] = MAGIC_0
+    out[1] = MAGIC_1
+    out[OFFSET_FLAGS] = 0
+    out[OFFSET_VERSION] = VERSION
+    out[OFFSET_TABLE_COUNT] = this.slots & LOW_BYTE
+    out[OFFSET_TABLE_COUNT + 1] = this.slots >>> 8
+    out.set(this.table.subarray(0, this.tpos), HEADER_SIZE)
+    out.set(this.buf.subarray(0, this.pos), HEADER_SIZE + this.tpos)
+    return out
+  }
+}
+
+const shared = new Writer()
+
+/**
+ * Encodes a value as an uncompressed B-FAST v1 message (SPEC 1). Every call starts a fresh
+ * string table (SPEC 3). The result is a new buffer the caller owns.
+ *
+ * Throws `BFastError` with `KEY_TOO_LONG`, `TOO_MANY_KEYS`, `INT_RANGE`, `CIRCULAR`, `DEPTH`
+ * or `LONE_SURROGATE` instead of ever producing a corrupt message.
+ *
+ * @example
+ * ```ts
+ * import { encode, decode } from 'fastify-bfast/codec'
+ * const bytes = encode({ id: 1, at: new Date(), tags: ['a', 'b'] })
+ * decode(bytes) // { id: 1, at: Date, tags: ['a', 'b'] }
+ * ```
+ */
+export function encode(value: unknown, options?: EncodeOptions): Uint8Array {
+  const maxDepth = checkDepthOption(options?.maxDepth)
+  // A toJSON() that calls encode() re-enters: give it its own Writer.
+  const w = shared.busy ? new Writer() : shared
+  w.busy = true
+  try {
+    w.reset(maxDepth)
+    w.value(value)
+    return w.finish()
+  } finally {
+    w.busy = false
+    w.release()
+  }
+}
