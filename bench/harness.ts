@@ -1,0 +1,183 @@
+/**
+ * A small side-by-side benchmark harness.
+ *
+ * Why side by side: these machines are shared (2 vCPU, several processes at once) and absolute
+ * timings drift 10-20% between runs (PERFORMANCE-NOTES.md). Candidates that are compared run
+ * interleaved in one process, round-robin, with the order rotated every round so that no
+ * candidate always runs right after the same neighbour (or right after a GC); each round yields
+ * one sample per candidate, and ratios are taken per round (paired samples) before the median,
+ * so a slow stretch of the machine hits both sides of a ratio alike.
+ */
+import os from 'node:os'
+import { performance } from 'node:perf_hooks'
+
+/** Defaults of the harness, in one table. */
+export const HARNESS_DEFAULTS = {
+  /** Rounds measured (one sample per candidate per round). */
+  rounds: 40,
+  /** Rounds run and thrown away first, so every candidate reaches optimised code. */
+  warmupRounds: 8,
+  /** A sample repeats the operation until it has taken at least this long (timer resolution). */
+  minSampleMs: 10,
+  /** Upper bound on repetitions per sample, whatever the calibration says. */
+  maxIterations: 10_000,
+} as const
+
+export interface Candidate {
+  /** Row label. */
+  name: string
+  /** The operation measured; a returned promise is awaited (and its time counted). */
+  fn: () => unknown
+}
+
+export interface Options {
+  rounds?: number
+  warmupRounds?: number
+  minSampleMs?: number
+}
+
+export interface Stats {
+  name: string
+  /** Median time of one operation, milliseconds. */
+  medianMs: number
+  p25Ms: number
+  p75Ms: number
+  /** Time of one operation in each measured round, milliseconds (index = round). */
+  samples: number[]
+  /** Operations per sample (calibrated during warm-up). */
+  iterations: number
+}
+
+/** Results of one comparison: candidates' stats in the order they were given. */
+export interface Comparison {
+  stats: Stats[]
+  /** Median over rounds of a.sample / b.sample (paired, same round); the figure to quote. */
+  ratio(a: string, b: string): number
+  /** p25, median and p75 over rounds of a.sample / b.sample. */
+  ratioQuartiles(a: string, b: string): { p25: number; median: number; p75: number }
+  get(name: string): Stats
+}
+
+/** Keeps the last result reachable so the optimiser cannot drop the work that made it. */
+export let sink: unknown
+function consume(value: unknown): void {
+  sink = value
+}
+
+const gc: (() => void) | undefined = (globalThis as { gc?: () => void }).gc
+
+/** Whether `--expose-gc` was given (then a full GC runs before every sample). */
+export const GC_EXPOSED = typeof gc === 'function'
+
+function collect(): void {
+  if (gc !== undefined) gc()
+}
+
+function isPromise(value: unknown): value is Promise<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as Promise<unknown>).then === 'function'
+}
+
+/** Runs `fn` `iterations` times and returns the time of one run in milliseconds. */
+async function sample(fn: () => unknown, iterations: number): Promise<number> {
+  const start = performance.now()
+  for (let i = 0; i < iterations; i++) {
+    const result = fn()
+    // Sync candidates are not charged for a microtask hop they do not need.
+    consume(isPromise(result) ? await result : result)
+  }
+  return (performance.now() - start) / iterations
+}
+
+/** Linear-interpolated quantile of an ascending array. */
+export function quantile(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return Number.NaN
+  const pos = (sorted.length - 1) * q
+  const lo = Math.floor(pos)
+  const hi = Math.ceil(pos)
+  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo)
+}
+
+export function median(values: readonly number[]): number {
+  return quantile([...values].sort((x, y) => x - y), 0.5)
+}
+
+/**
+ * Measures `candidates` interleaved: `warmupRounds` discarded rounds (which also calibrate how
+ * many operations a sample needs to last `minSampleMs`), then `rounds` measured rounds, each
+ * running every candidate once in an order rotated by one per round, with a full GC before
+ * every sample when `--expose-gc` is on (so nobody pays for garbage somebody else made).
+ */
+export async function compare(candidates: readonly Candidate[], options: Options = {}): Promise<Comparison> {
+  const rounds = options.rounds ?? HARNESS_DEFAULTS.rounds
+  const warmupRounds = options.warmupRounds ?? HARNESS_DEFAULTS.warmupRounds
+  const minSampleMs = options.minSampleMs ?? HARNESS_DEFAULTS.minSampleMs
+  const n = candidates.length
+
+  // Calibrate on single runs, keeping the fastest (least disturbed) time.
+  const iterations: number[] = []
+  for (const c of candidates) {
+    let best = Number.POSITIVE_INFINITY
+    for (let i = 0; i < 3; i++) {
+      best = Math.min(best, await sample(c.fn, 1))
+    }
+    iterations.push(Math.max(1, Math.min(HARNESS_DEFAULTS.maxIterations, Math.ceil(minSampleMs / Math.max(best, 1e-4)))))
+  }
+
+  const samples: number[][] = candidates.map(() => [])
+  for (let round = 0; round < warmupRounds + rounds; round++) {
+    for (let k = 0; k < n; k++) {
+      const index = (k + round) % n
+      const c = candidates[index]!
+      collect()
+      const ms = await sample(c.fn, iterations[index]!)
+      if (round >= warmupRounds) samples[index]!.push(ms)
+    }
+  }
+
+  const stats: Stats[] = candidates.map((c, i) => {
+    const sorted = [...samples[i]!].sort((x, y) => x - y)
+    return {
+      name: c.name,
+      medianMs: quantile(sorted, 0.5),
+      p25Ms: quantile(sorted, 0.25),
+      p75Ms: quantile(sorted, 0.75),
+      samples: samples[i]!,
+      iterations: iterations[i]!,
+    }
+  })
+  const byName = new Map(stats.map((s) => [s.name, s]))
+  const get = (name: string): Stats => {
+    const s = byName.get(name)
+    if (s === undefined) throw new Error(`no candidate named ${JSON.stringify(name)}`)
+    return s
+  }
+  const pairedRatios = (a: string, b: string): number[] => {
+    const sb = get(b).samples
+    return get(a).samples.map((x, i) => x / sb[i]!).sort((x, y) => x - y)
+  }
+  return {
+    stats,
+    get,
+    ratio: (a, b) => quantile(pairedRatios(a, b), 0.5),
+    ratioQuartiles(a, b) {
+      const r = pairedRatios(a, b)
+      return { p25: quantile(r, 0.25), median: quantile(r, 0.5), p75: quantile(r, 0.75) }
+    },
+  }
+}
+
+/** The method, printed above every report so numbers are never quoted without it. */
+export function describeMethod(options: Options = {}): string[] {
+  const rounds = options.rounds ?? HARNESS_DEFAULTS.rounds
+  const warmupRounds = options.warmupRounds ?? HARNESS_DEFAULTS.warmupRounds
+  const minSampleMs = options.minSampleMs ?? HARNESS_DEFAULTS.minSampleMs
+  const cpus = os.cpus()
+  return [
+    `Node ${process.version} (V8 ${process.versions.v8}), ${process.platform}/${process.arch}, ${cpus.length} CPU(s): ${cpus[0]?.model.trim() ?? 'unknown'}`,
+    `Candidates of one comparison run interleaved in one process, round-robin, order rotated every round;`,
+    `${warmupRounds} warm-up rounds discarded, then ${rounds} measured rounds; each sample repeats the operation until it lasts >= ${minSampleMs} ms;`,
+    `${GC_EXPOSED ? 'a full GC (--expose-gc) runs before every sample' : 'no GC between samples (run with --expose-gc for that)'}; times are medians per operation, with p25-p75.`,
+    `Ratios are medians of per-round ratios (paired samples). The machine is shared (other processes run at the same time):`,
+    `absolute times drift 10-20% between runs; quote the ratios.`,
+  ]
+}

@@ -1,0 +1,54 @@
+/**
+ * Formatting of benchmark results: Markdown tables (padded, so the same text reads well in a
+ * terminal and renders in the README), and the number formats used in every table.
+ */
+import type { Stats } from './harness.js'
+
+export interface Table {
+  title: string
+  headers: string[]
+  rows: string[][]
+  /** How many leading columns hold labels (left-aligned); default 1. */
+  labelColumns?: number
+  /** Lines printed under the table (footnotes, anomalies). */
+  notes?: string[]
+}
+
+/** Left-aligns the label columns, right-aligns the figures. */
+export function renderTable(table: Table): string {
+  const labels = table.labelColumns ?? 1
+  const widths = table.headers.map((h, c) => Math.max(h.length, ...table.rows.map((r) => (r[c] ?? '').length)))
+  const line = (cells: string[]): string =>
+    `| ${cells.map((cell, c) => (c < labels ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join(' | ')} |`
+  const rule = `|${widths.map((w, c) => (c < labels ? `:${'-'.repeat(w + 1)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`
+  const out = [`### ${table.title}`, '', line(table.headers), rule, ...table.rows.map(line)]
+  if (table.notes !== undefined && table.notes.length > 0) out.push('', ...table.notes)
+  return out.join('\n')
+}
+
+/** Milliseconds with three significant figures at most, e.g. "1.45", "12.3", "0.082". */
+export function ms(value: number): string {
+  if (!Number.isFinite(value)) return 'n/a'
+  if (value >= 100) return value.toFixed(0)
+  if (value >= 10) return value.toFixed(1)
+  if (value >= 1) return value.toFixed(2)
+  return value.toFixed(3)
+}
+
+/** "median (p25-p75)" of a candidate, in milliseconds. */
+export function timing(s: Stats): string {
+  return `${ms(s.medianMs)} (${ms(s.p25Ms)}-${ms(s.p75Ms)})`
+}
+
+export function ratio(value: number): string {
+  return Number.isFinite(value) ? `${value.toFixed(2)}x` : 'n/a'
+}
+
+export function bytes(n: number): string {
+  return n.toLocaleString('en-US')
+}
+
+/** "0.42x PASS (<= 0.75x)" */
+export function verdict(value: number, target: number): string {
+  return `${ratio(value)} ${value <= target ? 'PASS' : 'MISS'} (<= ${target.toFixed(2)}x)`
+}
