@@ -44,7 +44,10 @@ function parseArgs(argv: readonly string[]): Args {
     if (key === '--rounds') options.rounds = Number.parseInt(value, 10)
     else if (key === '--warmup') options.warmupRounds = Number.parseInt(value, 10)
     else if (key === '--only') {
-      sections = new Set(value.split(',').filter((s): s is Section => (SECTIONS as readonly string[]).includes(s)))
+      const names = value.split(',')
+      const unknown = names.filter((s) => !(SECTIONS as readonly string[]).includes(s))
+      if (unknown.length > 0) throw new Error(`unknown section(s) ${unknown.join(', ')}; sections: ${SECTIONS.join(', ')}`)
+      sections = new Set(names as Section[])
       full = false
     } else if (key === '--dataset') {
       dataset = value
@@ -219,7 +222,11 @@ async function main(): Promise<void> {
   console.log('')
 
   let sets = datasets()
-  if (args.dataset !== undefined) sets = sets.filter((s) => s.name === args.dataset)
+  if (args.dataset !== undefined) {
+    const all = sets
+    sets = sets.filter((s) => s.name === args.dataset)
+    if (sets.length === 0) throw new Error(`unknown dataset ${args.dataset}; datasets: ${all.map((s) => s.name).join(', ')}`)
+  }
   const anomalies: string[] = []
   const tables: Table[] = []
   const run = async (section: Section, fn: () => Promise<Table[]>): Promise<void> => {
