@@ -1,0 +1,276 @@
+/**
+ * The writer's rules (SPEC 2, 3, 5): the 0x7F key-index trap, key and table limits, a fresh
+ * string table per message, small ints only 0x30..0x37, the JS mapping, and the encode-side
+ * errors (KEY_TOO_LONG, TOO_MANY_KEYS, INT_RANGE, CIRCULAR, LONE_SURROGATE, DEPTH).
+ */
+import t from 'tap'
+import { BFastError, decode, encode } from '../../src/index.js'
+import { OBJECT_END, TAG_BYTES, TAG_DATETIME, TAG_F64_ARRAY, TAG_FLOAT64, TAG_INT64, TAG_LIST, TAG_NULL, TAG_OBJECT, TAG_SMALL_INT, TAG_STRING } from '../../src/tags.js'
+import { codeOf, thrownBy, walk } from '../helpers/fuzz-cases.js'
+import { afterRoundTrip, bytesToHex, sameValue } from '../helpers/tagged.js'
+
+const KEY_INDEX_TRAP_MASK = 0xff
+/** SPEC 3: 65,535 slots, minus the 256 slots (127, 383, ..., 65407) whose low byte is 0x7F. */
+const MAX_KEYS = 0xffff - 256
+
+function objectWithKeys(n: number, prefix = 'k'): Record<string, number> {
+  const o: Record<string, number> = {}
+  for (let i = 0; i < n; i++) o[`${prefix}${i}`] = i
+  return o
+}
+
+function decodeUtf8(b: Uint8Array): string {
+  return new TextDecoder().decode(b)
+}
+
+t.test('700 distinct keys: no key index has low byte 0x7F (the terminator trap, SPEC 2)', (t) => {
+  const value = objectWithKeys(700)
+  const msg = encode(value)
+  const wk = walk(msg)
+  t.equal(wk.keyIndexes.length, 700)
+  t.equal(wk.keyIndexes.filter((k) => (k & KEY_INDEX_TRAP_MASK) === OBJECT_END).length, 0, 'no index ends in 0x7F')
+  t.equal(new Set(wk.keyIndexes).size, 700, 'each key stored once')
+  // The skipped slots hold placeholders nobody references.
+  for (const slot of [127, 383, 639]) t.notOk(wk.keyIndexes.includes(slot), `slot ${slot} unused`)
+  t.equal(wk.table.length, 703, '700 keys + 3 placeholder slots')
+  t.ok(wk.keyIndexes.every((k) => k < wk.table.length), 'every index inside the table')
+  t.equal(sameValue(decode(msg), value), undefined, 'round trip')
+  t.end()
+})
+
+t.test('700 keys spread over nested objects and repeated shapes still skip 0x7F slots', (t) => {
+  const value = Array.from({ length: 7 }, (_, i) => ({ ...objectWithKeys(100, `g${i}_`), inner: objectWithKeys(30, `n${i}_`) }))
+  const msg = encode(value)
+  const wk = walk(msg)
+  t.equal(wk.keyIndexes.filter((k) => (k & KEY_INDEX_TRAP_MASK) === OBJECT_END).length, 0)
+  t.equal(sameValue(decode(msg), value), undefined)
+  t.end()
+})
+
+t.test('KEY_TOO_LONG: keys over 255 UTF-8 bytes are refused, 255 is fine (SPEC 3)', (t) => {
+  const ok = ['a'.repeat(255), 'é'.repeat(127) + 'a', '🚀'.repeat(63) + 'abc', '中'.repeat(85)]
+  for (const k of ok) {
+    const v = { [k]: 1 }
+    t.equal(sameValue(decode(encode(v)), v), undefined, `${new TextEncoder().encode(k).length}-byte key round trips`)
+  }
+  const bad = ['a'.repeat(256), 'é'.repeat(128), '🚀'.repeat(64), '中'.repeat(85) + 'a', 'x'.repeat(10_000)]
+  for (const k of bad) {
+    t.equal(codeOf(() => encode({ [k]: 1 })), 'KEY_TOO_LONG', `${new TextEncoder().encode(k).length}-byte key`)
+    t.equal(codeOf(() => encode([{ fine: 1 }, { nested: { [k]: 1 } }])), 'KEY_TOO_LONG', 'nested too')
+    t.equal(codeOf(() => encode(new Map([[k, 1]]))), 'KEY_TOO_LONG', 'as a Map key')
+  }
+  const e = thrownBy(() => encode({ ['a'.repeat(256)]: 1 }))
+  t.ok(e instanceof BFastError && e.name === 'BFastError' && Number.isInteger(e.offset) && e.offset >= 0, 'a BFastError with an offset')
+  t.end()
+})
+
+t.test('TOO_MANY_KEYS: 65,279 keys fit (65,535 slots minus 256 skipped 0x7F slots), one more does not', (t) => {
+  const fits = objectWithKeys(MAX_KEYS)
+  const msg = encode(fits)
+  const wk = walk(msg)
+  t.equal(wk.table.length, 0xffff, 'the table is full')
+  t.equal(wk.keyIndexes.filter((k) => (k & KEY_INDEX_TRAP_MASK) === OBJECT_END).length, 0)
+  const back = decode(msg) as Record<string, number>
+  t.equal(Object.keys(back).length, MAX_KEYS)
+  t.equal(back[`k${MAX_KEYS - 1}`], MAX_KEYS - 1)
+
+  t.equal(codeOf(() => encode(objectWithKeys(MAX_KEYS + 1))), 'TOO_MANY_KEYS')
+  // Keys count per message, not per object.
+  t.equal(codeOf(() => encode([objectWithKeys(40_000, 'a'), objectWithKeys(40_000, 'b')])), 'TOO_MANY_KEYS')
+  t.end()
+})
+
+t.test('a fresh string table on every message (SPEC 3)', (t) => {
+  const first = encode({ alpha: 1, beta: 2, gamma: 3 })
+  const second = encode({ delta: 4 })
+  t.same(walk(second).table.map(decodeUtf8), ['delta'], 'second table holds only its own key')
+  t.same(walk(first).table.map(decodeUtf8), ['alpha', 'beta', 'gamma'], 'the first message is unchanged by the second encode')
+  t.same(decode(first), { alpha: 1, beta: 2, gamma: 3 })
+
+  // Same keys twice: same bytes (no state carried over).
+  t.equal(bytesToHex(encode({ delta: 4 })), bytesToHex(second))
+  t.end()
+})
+
+t.test('an encode that fails leaves no state behind for the next one', (t) => {
+  t.equal(codeOf(() => encode({ a: 1, b: { c: 2, ['x'.repeat(300)]: 3 } })), 'KEY_TOO_LONG')
+  const cyclic: Record<string, unknown> = { p: 1, q: 2 }
+  cyclic.self = cyclic
+  t.equal(codeOf(() => encode(cyclic)), 'CIRCULAR')
+  t.equal(codeOf(() => encode({ r: 1, deep: { big: 2n ** 64n } })), 'INT_RANGE')
+  t.equal(codeOf(() => encode({ s: 1, t: '\ud800' })), 'LONE_SURROGATE')
+  const msg = encode({ z: 26 })
+  t.same(walk(msg).table.map(decodeUtf8), ['z'])
+  t.same(decode(msg), { z: 26 })
+  // A long message after a failure in a long one.
+  const big = { list: Array.from({ length: 5000 }, (_, i) => ({ i, s: `v${i}` })) }
+  t.equal(sameValue(decode(encode(big)), big), undefined)
+  t.end()
+})
+
+t.test('encode called from toJSON while encoding (re-entrancy) corrupts neither message', (t) => {
+  let inner: Uint8Array | undefined
+  const value = {
+    before: 'x'.repeat(100),
+    tricky: {
+      toJSON() {
+        inner = encode({ innerKey: ['inner', 1, 2, 3] })
+        return { outerKey: 'outer' }
+      }
+    },
+    after: [1, 2, 3]
+  }
+  const msg = encode(value)
+  t.same(decode(msg), { before: 'x'.repeat(100), tricky: { outerKey: 'outer' }, after: [1, 2, 3] })
+  t.ok(inner)
+  t.same(decode(inner as Uint8Array), { innerKey: ['inner', 1, 2, 3] })
+  t.end()
+})
+
+t.test('encode returns a fresh copy each time', (t) => {
+  const a = encode({ a: 'first' })
+  const hex = bytesToHex(a)
+  encode({ b: 'second, and longer than the first one' })
+  t.equal(bytesToHex(a), hex)
+  t.end()
+})
+
+t.test('small ints: only 0x30..0x37; 8 and up are int64 (SPEC 2)', (t) => {
+  for (let i = 0; i <= 7; i++) t.equal(bytesToHex(encode(i)), `424600010000${(TAG_SMALL_INT + i).toString(16)}`)
+  for (const n of [8, 9, 15, 16, 255, -1, -7, 2 ** 31, -(2 ** 31), Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER]) {
+    const msg = encode(n)
+    t.equal(msg[6], TAG_INT64, `${n} is int64`)
+    t.equal(new DataView(msg.buffer, msg.byteOffset).getBigInt64(7, true), BigInt(n))
+  }
+  const wk = walk(encode(Array.from({ length: 40 }, (_, i) => i - 5)))
+  t.equal(wk.tags.filter((x) => x > 0x37 && x <= 0x3f && x !== TAG_INT64).length, 0, 'never 0x39..0x3F')
+  t.end()
+})
+
+t.test('numbers that are not safe integers are float64, -0 included (SPEC 5)', (t) => {
+  for (const n of [-0, NaN, Infinity, -Infinity, 0.5, 1.5, 2 ** 53, -(2 ** 53), 1e300, Number.MIN_VALUE]) {
+    const msg = encode(n)
+    t.equal(msg[6], TAG_FLOAT64, `${Object.is(n, -0) ? '-0' : n} is float64`)
+    t.ok(Object.is(new DataView(msg.buffer, msg.byteOffset).getFloat64(7, true), n), 'bits kept')
+    t.ok(Object.is(decode(msg), n), 'reads back exactly')
+  }
+  t.end()
+})
+
+t.test('bigint: int64 in range, INT_RANGE outside (SPEC 5)', (t) => {
+  for (const b of [0n, 7n, -1n, 2n ** 63n - 1n, -(2n ** 63n), 2n ** 53n + 1n]) {
+    const msg = encode(b)
+    t.equal(msg[6], TAG_INT64)
+    t.equal(new DataView(msg.buffer, msg.byteOffset).getBigInt64(7, true), b)
+  }
+  for (const b of [2n ** 63n, -(2n ** 63n) - 1n, 2n ** 64n, -(2n ** 100n)]) {
+    t.equal(codeOf(() => encode(b)), 'INT_RANGE', `${b}`)
+    t.equal(codeOf(() => encode({ nested: [b] })), 'INT_RANGE', `${b} nested`)
+  }
+  t.end()
+})
+
+t.test('CIRCULAR: cycles are refused; shared references are not cycles', (t) => {
+  const o: Record<string, unknown> = { a: 1 }
+  o.o = o
+  t.equal(codeOf(() => encode(o)), 'CIRCULAR', 'object')
+  const arr: unknown[] = [1]
+  arr.push([arr])
+  t.equal(codeOf(() => encode(arr)), 'CIRCULAR', 'array')
+  const m = new Map<string, unknown>()
+  m.set('m', m)
+  t.equal(codeOf(() => encode(m)), 'CIRCULAR', 'map')
+  const s = new Set<unknown>()
+  s.add(s)
+  t.equal(codeOf(() => encode(s)), 'CIRCULAR', 'set')
+  const viaJson: Record<string, unknown> = {}
+  viaJson.j = { toJSON: () => viaJson }
+  t.equal(codeOf(() => encode(viaJson)), 'CIRCULAR', 'through toJSON')
+
+  const shared = { x: 1 }
+  const dag = { a: shared, b: shared, c: [shared, shared] }
+  t.same(decode(encode(dag)), { a: { x: 1 }, b: { x: 1 }, c: [{ x: 1 }, { x: 1 }] })
+  t.end()
+})
+
+t.test('LONE_SURROGATE: never silently replaced, in values and keys, short and long strings', (t) => {
+  const lone = ['\ud800', '\udfff', 'a\udc00b', 'end\ud83d', '\udc00\ud800', 'x'.repeat(100) + '\ud800', 'é'.repeat(50) + '\udc00' + 'é']
+  for (const s of lone) {
+    t.equal(codeOf(() => encode(s)), 'LONE_SURROGATE', `value ${JSON.stringify(s.slice(-4))} (${s.length} chars)`)
+    t.equal(codeOf(() => encode({ [s.slice(-40)]: 1 })), 'LONE_SURROGATE', 'key')
+    t.equal(codeOf(() => encode([1, { k: s }])), 'LONE_SURROGATE', 'nested value')
+  }
+  for (const s of ['🚀', '\ud83d\ude80'.repeat(40), 'a🚀b', '𐀀􏿿']) t.equal(decode(encode(s)), s, 'paired surrogates are fine')
+  t.end()
+})
+
+t.test('DEPTH on encode: nesting to maxDepth is fine, one more is refused', (t) => {
+  const nest = (n: number): unknown => {
+    let v: unknown = []
+    for (let i = 1; i < n; i++) v = [v]
+    return v
+  }
+  const nestObj = (n: number): unknown => {
+    let v: unknown = {}
+    for (let i = 1; i < n; i++) v = { k: v }
+    return v
+  }
+  t.doesNotThrow(() => decode(encode(nest(128))), '128 nested lists')
+  t.equal(codeOf(() => encode(nest(129))), 'DEPTH', '129 nested lists')
+  t.doesNotThrow(() => decode(encode(nestObj(128))), '128 nested objects')
+  t.equal(codeOf(() => encode(nestObj(129))), 'DEPTH', '129 nested objects')
+  t.doesNotThrow(() => encode(nest(5), { maxDepth: 5 }))
+  t.equal(codeOf(() => encode(nest(6), { maxDepth: 5 })), 'DEPTH', 'maxDepth option')
+  t.equal(codeOf(() => encode(nest(100_000))), 'DEPTH', '100k deep never overflows the stack')
+  t.end()
+})
+
+t.test('the JS mapping (SPEC 5, writing)', (t) => {
+  class Point {
+    x = 1
+    y = 2
+    get norm() {
+      return 3
+    }
+  }
+  const date = new Date(Date.UTC(2024, 0, 15, 10, 30, 45, 123))
+  const cases: Array<[string, unknown, unknown]> = [
+    ['undefined at top level is null', undefined, null],
+    ['undefined/function/symbol members are skipped', { a: undefined, b: () => 1, c: Symbol('s'), d: 1 }, { d: 1 }],
+    ['undefined/function/symbol in lists are null', [undefined, () => 1, Symbol('s')], [null, null, null]],
+    ['Map with String(key) keys', new Map<unknown, unknown>([['a', 1], [2, 'two'], [true, null]]), { a: 1, 2: 'two', true: null }],
+    ['Set as a list', new Set([1, 'a', null]), [1, 'a', null]],
+    ['toJSON honoured', { toJSON: () => ({ via: 'toJSON' }) }, { via: 'toJSON' }],
+    ['class instance: own enumerable keys', new Point(), { x: 1, y: 2 }],
+    ['invalid Date is null', new Date(NaN), null],
+    ['Buffer is bytes', Buffer.from([1, 2, 3]), Uint8Array.of(1, 2, 3)],
+    ['ArrayBuffer is bytes', Uint8Array.of(4, 5).buffer, Uint8Array.of(4, 5)],
+    ['DataView is bytes (its own window)', new DataView(Uint8Array.of(9, 6, 7, 9).buffer, 1, 2), Uint8Array.of(6, 7)],
+    ['Uint8Array subarray is its own window', Uint8Array.of(9, 1, 2, 9).subarray(1, 3), Uint8Array.of(1, 2)],
+    ['Float64Array subarray', Float64Array.of(9, 1.5, -0, 9).subarray(1, 3), Float64Array.of(1.5, -0)],
+    ['Date', date, date]
+  ]
+  for (const [name, input, expected] of cases) {
+    t.equal(sameValue(decode(encode(input)), expected), undefined, name)
+    t.equal(sameValue(afterRoundTrip(input), expected), undefined, `${name} (test model agrees)`)
+  }
+  const d = encode(date)
+  t.equal(d[6], TAG_DATETIME, 'Date is a datetime')
+  // toISOString() (SPEC 5), with "Z" spelled "+00:00" as upstream's isoformat() does, since
+  // Python before 3.11 cannot read "Z".
+  t.equal(new TextDecoder().decode(d.subarray(11)), date.toISOString().replace(/Z$/, '+00:00'), 'ISO-8601 text of the instant')
+  t.equal(encode(new Date(NaN))[6], TAG_NULL)
+  t.equal(encode(Buffer.from([1]))[6], TAG_BYTES)
+  t.equal(encode(new Float64Array(2))[6], TAG_F64_ARRAY)
+  t.equal(encode(new Set())[6], TAG_LIST)
+  t.equal(encode(new Map())[6], TAG_OBJECT)
+  t.equal(encode('s')[6], TAG_STRING)
+  t.end()
+})
+
+t.test('EncodeOptions: a bad maxDepth is BAD_OPTION', (t) => {
+  for (const maxDepth of [-1, NaN, 1.5, '3' as unknown as number]) {
+    t.equal(codeOf(() => encode([], { maxDepth })), 'BAD_OPTION', String(maxDepth))
+  }
+  t.end()
+})
