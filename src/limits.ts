@@ -20,3 +20,15 @@ export const WRITER_INITIAL_BYTES = 64 * 1024
 export const WRITER_RETAIN_MAX_BYTES = 8 * 1024 * 1024
 /** The largest fixed-size value (tag + 8 bytes) plus a key index fits in this many bytes. */
 export const WRITER_SLACK_BYTES = 16
+
+/**
+ * Generated object readers (PERFORMANCE-NOTES "Objects"): a shape is compiled once it has been
+ * read this many times in one message (single objects never pay for a compile) ...
+ */
+export const SHAPE_MIN_HITS = 3
+/** ... at most this many compiles per message, so hostile input cannot buy unbounded CPU ... */
+export const SHAPE_MAX_COMPILES = 32
+/** ... and at most this many compiled readers are kept across messages (memory stays bounded). */
+export const SHAPE_CACHE_MAX = 512
+/** Shapes with more members than this are read generically (generated code size stays small). */
+export const SHAPE_MAX_MEMBERS = 64

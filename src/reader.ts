@@ -19,8 +19,10 @@ import {
   TAG_INT64, TAG_LIST, TAG_NULL, TAG_OBJECT, TAG_SMALL_INT, TAG_SMALL_INT_LAST, TAG_STRING, TAG_TIME, TAG_TRUE,
   TAG_UUID, VERSION
 } from './tags.js'
-import { DEFAULT_MAX_DEPTH } from './limits.js'
+import { DEFAULT_MAX_DEPTH, SHAPE_MAX_COMPILES, SHAPE_MIN_HITS } from './limits.js'
 import { readUtf8 } from './utf8.js'
+import { shapeReader } from './shapes.js'
+import type { ShapeReader } from './shapes.js'
 import { checkSizeOption, decompress } from './frame.js'
 
 const TWO_32 = 4294967296
@@ -33,6 +35,15 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
 const EMPTY = new Uint8Array(0)
 const EMPTY_VIEW: DataView = new DataView(EMPTY.buffer)
 
+interface Shape {
+  /** Key indices in order; the first is the slot this shape is filed under. */
+  indices: number[]
+  hits: number
+  reader: ShapeReader | null
+  /** Read generically from now on (uncompilable, over budget, or missing too often). */
+  retired: boolean
+}
+
 const INT64_AUTO = 0
 const INT64_NUMBER = 1
 const INT64_BIGINT = 2
@@ -44,6 +55,9 @@ let pos = 0
 let end = 0
 let keys: string[] = []
 let depth = 0
+/** Shapes learnt in this message, by the key index objects start with (./shapes.ts). */
+let shapes: (Shape | undefined)[] = []
+let compiles = 0
 // ---- options of the current call -------------------------------------------------------------
 let maxDepth = DEFAULT_MAX_DEPTH
 let int64Mode = INT64_AUTO
@@ -130,29 +144,109 @@ function readList(): unknown[] {
 function readObject(): Record<string, unknown> {
   const at = pos - 1
   if (++depth > maxDepth) deep(at)
-  const o: Record<string, unknown> = {}
-  const table = keys
-  for (;;) {
-    if (pos >= end) truncated(pos, 'an object (no 0x7F terminator)')
-    // SPEC 2: a 0x7F byte where a key index starts ends the object (as upstream reads it).
-    if (src[pos] === OBJECT_END) {
-      pos++
-      break
+  if (pos >= end) truncated(pos, 'an object (no 0x7F terminator)')
+  let o: Record<string, unknown>
+  // SPEC 2: a 0x7F byte where a key index starts ends the object (as upstream reads it).
+  if (src[pos] === OBJECT_END) {
+    pos++
+    o = {}
+  } else {
+    const first = readKeyIndex()
+    const shape = shapes[first]
+    if (shape !== undefined && shape.reader !== null) {
+      o = shape.reader(readValue, expectKey, expectEnd, shape.indices, continueObject)
+    } else {
+      const seen = shape === undefined || !shape.retired ? [first] : null
+      o = {}
+      assign(o, keys[first], readValue())
+      readMembers(o, seen)
+      if (seen !== null) learn(first, seen, shape)
     }
-    if (end - pos < 4) truncated(pos, 'a key index')
-    const index = view.getUint32(pos, true)
-    if (index >= table.length) {
-      throw new BFastError('BAD_KEY_INDEX', pos, `Key index ${index} outside the string table of ${table.length}`)
-    }
-    pos += 4
-    const key = table[index]
-    const v = readValue()
-    // SPEC 5: "__proto__" is an own property; assignment would replace the prototype.
-    if (key === '__proto__') Object.defineProperty(o, key, { value: v, writable: true, enumerable: true, configurable: true })
-    else o[key] = v
   }
   depth--
   return o
+}
+
+/** SPEC 5: "__proto__" is an own property; assignment would replace the prototype. */
+function assign(o: Record<string, unknown>, key: string, v: unknown): void {
+  if (key === '__proto__') Object.defineProperty(o, key, { value: v, writable: true, enumerable: true, configurable: true })
+  else o[key] = v
+}
+
+/** The generic member loop, from a key index or the terminator; records indices in `seen`. */
+function readMembers(o: Record<string, unknown>, seen: number[] | null): Record<string, unknown> {
+  const table = keys
+  for (;;) {
+    if (pos >= end) truncated(pos, 'an object (no 0x7F terminator)')
+    if (src[pos] === OBJECT_END) {
+      pos++
+      return o
+    }
+    const index = readKeyIndex()
+    if (seen !== null) seen.push(index)
+    assign(o, table[index], readValue())
+  }
+}
+
+/** Where a generated reader meets an unexpected key: carry on generically. */
+function continueObject(o: Record<string, unknown>): Record<string, unknown> {
+  return readMembers(o, null)
+}
+
+function readKeyIndex(): number {
+  if (end - pos < 4) truncated(pos, 'a key index')
+  const index = view.getUint32(pos, true)
+  if (index >= keys.length) {
+    throw new BFastError('BAD_KEY_INDEX', pos, `Key index ${index} outside the string table of ${keys.length}`)
+  }
+  pos += 4
+  return index
+}
+
+/** Generated readers' key check: consumes the next key index only if it is `index`. */
+function expectKey(index: number): boolean {
+  if (end - pos < 4 || view.getUint32(pos, true) !== index) return false
+  pos += 4
+  return true
+}
+
+/** Generated readers' end check: consumes the 0x7F terminator only if it is next. */
+function expectEnd(): boolean {
+  if (pos >= end || src[pos] !== OBJECT_END) return false
+  pos++
+  return true
+}
+
+/**
+ * Learns the shape of objects starting with key index `first`: a majority vote over the
+ * member lists read so far, compiled once it has won SHAPE_MIN_HITS times.
+ */
+function learn(first: number, seen: number[], shape: Shape | undefined): void {
+  if (shape === undefined) {
+    shapes[first] = { indices: seen, hits: 1, reader: null, retired: false }
+    return
+  }
+  if (!sameIndices(shape.indices, seen)) {
+    if (--shape.hits <= 0) {
+      shape.indices = seen
+      shape.hits = 1
+    }
+    return
+  }
+  if (++shape.hits < SHAPE_MIN_HITS) return
+  if (compiles >= SHAPE_MAX_COMPILES) {
+    shape.retired = true
+    return
+  }
+  compiles++
+  shape.reader = shapeReader(seen.map((i) => keys[i]))
+  if (shape.reader === null) shape.retired = true
+}
+
+function sameIndices(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
 }
 
 function deep(at: number): never {
@@ -245,6 +339,8 @@ function readTable(): void {
     pos += n
   }
   keys = table
+  shapes = new Array<Shape | undefined>(count)
+  compiles = 0
 }
 
 function setOptions(options: DecodeOptions | undefined): void {
@@ -318,5 +414,6 @@ function readMessage(message: Uint8Array): unknown {
     src = EMPTY
     view = EMPTY_VIEW
     keys = []
+    shapes = []
   }
 }

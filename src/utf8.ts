@@ -38,6 +38,8 @@ const fatalDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 const SHORT_ENCODE = 32
 /** Below this many bytes the JS decoder beats a native call (PERFORMANCE-NOTES "Decoding"). */
 const SHORT_DECODE = 16
+/** Up to this many bytes, non-ASCII text is decoded in JS (see readUtf8). */
+const MEDIUM_DECODE = 1024
 /** Longest ASCII run handed to String.fromCharCode.apply in one call (stack-safe). */
 const APPLY_CHUNK = 4096
 
@@ -119,6 +121,8 @@ export function readUtf8(src: Uint8Array, start: number, length: number): string
     if (nodeLatin1Slice !== undefined) return nodeLatin1Slice.call(src, start, end)
     return asciiApply(src, start, end)
   }
+  // A native call costs ~1 us whatever the length: short non-ASCII text decodes faster here.
+  if (length <= MEDIUM_DECODE) return decodeSlow(src, start, end)
   try {
     return fatalDecoder.decode(src.subarray(start, end))
   } catch {
@@ -170,6 +174,13 @@ function readShort(src: Uint8Array, p: number, length: number): string {
           case 6: return f(src[p], src[p + 1], src[p + 2], src[p + 3], src[p + 4], src[p + 5])
           case 7: return f(src[p], src[p + 1], src[p + 2], src[p + 3], src[p + 4], src[p + 5], src[p + 6])
           case 8: return f(src[p], src[p + 1], src[p + 2], src[p + 3], src[p + 4], src[p + 5], src[p + 6], src[p + 7])
+          case 9: return f(src[p], src[p + 1], src[p + 2], src[p + 3], src[p + 4], src[p + 5], src[p + 6], src[p + 7], src[p + 8])
+          case 10: return f(src[p], src[p + 1], src[p + 2], src[p + 3], src[p + 4], src[p + 5], src[p + 6], src[p + 7], src[p + 8], src[p + 9])
+          case 11: return f(src[p], src[p + 1], src[p + 2], src[p + 3], src[p + 4], src[p + 5], src[p + 6], src[p + 7], src[p + 8], src[p + 9], src[p + 10])
+          case 12: return f(src[p], src[p + 1], src[p + 2], src[p + 3], src[p + 4], src[p + 5], src[p + 6], src[p + 7], src[p + 8], src[p + 9], src[p + 10], src[p + 11])
+          case 13: return f(src[p], src[p + 1], src[p + 2], src[p + 3], src[p + 4], src[p + 5], src[p + 6], src[p + 7], src[p + 8], src[p + 9], src[p + 10], src[p + 11], src[p + 12])
+          case 14: return f(src[p], src[p + 1], src[p + 2], src[p + 3], src[p + 4], src[p + 5], src[p + 6], src[p + 7], src[p + 8], src[p + 9], src[p + 10], src[p + 11], src[p + 12], src[p + 13])
+          case 15: return f(src[p], src[p + 1], src[p + 2], src[p + 3], src[p + 4], src[p + 5], src[p + 6], src[p + 7], src[p + 8], src[p + 9], src[p + 10], src[p + 11], src[p + 12], src[p + 13], src[p + 14])
           default: return asciiApply(src, p, end)
         }
       }
@@ -178,57 +189,68 @@ function readShort(src: Uint8Array, p: number, length: number): string {
   return decodeSlow(src, p, p + length)
 }
 
+/** Scratch for decodeSlow: UTF-16 units of one string (never more units than bytes). */
+const units = new Uint16Array(MEDIUM_DECODE)
+
 /**
- * Validating UTF-8 decoder for short non-ASCII strings (RFC 3629 section 4 table of
- * well-formed byte sequences).
+ * Validating UTF-8 decoder for non-ASCII strings up to MEDIUM_DECODE bytes (RFC 3629
+ * section 4, the table of well-formed byte sequences). No allocation but the string.
  */
 function decodeSlow(src: Uint8Array, start: number, end: number): string {
-  const units: number[] = []
+  let n = 0
   let i = start
   while (i < end) {
     const a = src[i]
     if (a < 0x80) {
-      units.push(a)
+      units[n++] = a
       i++
       continue
     }
     let cp: number
-    let n: number
+    let extra: number
     let lo = 0x80, hi = 0xbf
-    if (a >= 0xc2 && a <= 0xdf) { n = 1; cp = a & 0x1f }
+    if (a >= 0xc2 && a <= 0xdf) { extra = 1; cp = a & 0x1f }
     else if (a >= 0xe0 && a <= 0xef) {
-      n = 2; cp = a & 0x0f
+      extra = 2; cp = a & 0x0f
       if (a === 0xe0) lo = 0xa0 // overlong
       else if (a === 0xed) hi = 0x9f // surrogates
     } else if (a >= 0xf0 && a <= 0xf4) {
-      n = 3; cp = a & 0x07
+      extra = 3; cp = a & 0x07
       if (a === 0xf0) lo = 0x90 // overlong
       else if (a === 0xf4) hi = 0x8f // above U+10FFFF
     } else return badUtf8(i)
-    if (i + n >= end) return badUtf8(i) // sequence cut by the end of the string
+    if (i + extra >= end) return badUtf8(i) // sequence cut by the end of the string
     const b = src[i + 1]
     if (b < lo || b > hi) return badUtf8(i)
     cp = (cp << 6) | (b & 0x3f)
-    for (let k = 2; k <= n; k++) {
+    for (let k = 2; k <= extra; k++) {
       const c = src[i + k]
       if (c < 0x80 || c > 0xbf) return badUtf8(i)
       cp = (cp << 6) | (c & 0x3f)
     }
     if (cp >= 0x10000) {
       cp -= 0x10000
-      units.push(0xd800 | (cp >> 10), 0xdc00 | (cp & 0x3ff))
-    } else units.push(cp)
-    i += n + 1
+      units[n++] = 0xd800 | (cp >> 10)
+      units[n++] = 0xdc00 | (cp & 0x3ff)
+    } else units[n++] = cp
+    i += extra + 1
   }
-  return String.fromCharCode.apply(null, units)
+  return String.fromCharCode.apply(null, units.subarray(0, n) as unknown as number[])
 }
 
 /** Offset (from start) of the first byte of the first ill-formed sequence, for the error. */
 function firstInvalid(src: Uint8Array, start: number, end: number): number {
-  try {
-    decodeSlow(src, start, end)
-  } catch (err) {
-    if (err instanceof BFastError) return err.offset - start
+  let p = start
+  while (p < end) {
+    // Cut before a lead byte so no well-formed sequence straddles two pieces.
+    let stop = Math.min(end, p + MEDIUM_DECODE)
+    for (let back = 0; back < 3 && stop < end && stop > p + 1 && (src[stop] & 0xc0) === 0x80; back++) stop--
+    try {
+      decodeSlow(src, p, stop)
+    } catch (err) {
+      if (err instanceof BFastError) return err.offset - start
+    }
+    p = stop
   }
   return 0
 }
