@@ -409,6 +409,13 @@ function readMessage(message: Uint8Array): unknown {
     const root = readValue()
     if (pos !== end) throw new BFastError('TRAILING', pos, `${end - pos} bytes after the root value`)
     return root
+  } catch (err) {
+    // SPEC 6: every failure is a BFastError. A maxDepth raised beyond what the call stack
+    // holds ends in the engine's stack overflow (RangeError in V8), which is DEPTH here.
+    if (!(err instanceof BFastError) && depth > DEFAULT_MAX_DEPTH) {
+      throw new BFastError('DEPTH', pos, `Nesting of ${depth} levels exceeds the call stack`)
+    }
+    throw err
   } finally {
     // Drop the references to the caller's bytes.
     src = EMPTY
