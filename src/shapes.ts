@@ -2,12 +2,13 @@
  * Generated readers for repeated object shapes (PERFORMANCE-NOTES "Objects").
  *
  * Objects built member by member with computed keys go through V8's megamorphic keyed-store
- * path; a store with a key written out in the code has its own inline cache, which sees one
- * hidden-class transition every time. For a shape (an ordered list of key names) seen
- * repeatedly, this module compiles a reader that stores each member under a constant key
- * and checks that the next key index is the expected one. On a mismatch it hands the object
- * built so far to the generic loop, which carries on from the same byte: a wrong guess costs
- * nothing and reads nothing twice.
+ * path and a hidden-class transition per member; an object literal with the keys written out
+ * is created from one boilerplate in one step. For a shape (an ordered list of key names)
+ * seen repeatedly, this module compiles a reader that reads each value, checks that the next
+ * key index is the expected one, and builds the literal at the end. On a mismatch it builds
+ * the members read so far with constant-key stores (monomorphic inline caches) and hands the
+ * object to the generic loop, which carries on from the same byte: a wrong guess reads
+ * nothing twice.
  *
  * Browser-safe. Where `new Function` is forbidden (a Content-Security-Policy without
  * 'unsafe-eval'), compilation is switched off and every object is read generically.
@@ -50,11 +51,16 @@ function compile(names: readonly string[]): ShapeReader | null {
   if (!canCompile || names.length > SHAPE_MAX_MEMBERS) return null
   if (names.includes('__proto__') || new Set(names).size !== names.length) return null
   // JSON string literals are valid JS string literals (ES2019), so any key is safe here.
-  let body = `var o = {};\no[${JSON.stringify(names[0])}] = value();\n`
-  for (let i = 1; i < names.length; i++) {
-    body += `if (!key(indices[${i}])) return rest(o);\no[${JSON.stringify(names[i])}] = value();\n`
-  }
-  body += 'return end() ? o : rest(o);'
+  const lit = names.map((n) => JSON.stringify(n))
+  const n = names.length
+  // All members as expected: one object literal (one boilerplate, no transitions). On a
+  // mismatch after j members: build those j with constant-key stores, then carry on.
+  let body = `var j = ${n};\nmatch: {\nvar v0 = value();\n`
+  for (let i = 1; i < n; i++) body += `if (!key(indices[${i}])) { j = ${i}; break match; }\nvar v${i} = value();\n`
+  body += `if (!end()) break match;\nreturn {${lit.map((k, i) => `${k}: v${i}`).join(', ')}};\n}\n`
+  body += `var o = {};\no[${lit[0]}] = v0;\n`
+  for (let i = 1; i < n; i++) body += `if (j > ${i}) o[${lit[i]}] = v${i};\n`
+  body += 'return rest(o);'
   try {
     return new Function('value', 'key', 'end', 'indices', 'rest', body) as ShapeReader
   } catch {

@@ -170,18 +170,13 @@ class Writer {
   }
 
   string(s: string): void {
-    const length = s.length
-    if (this.pos + 5 + length * 3 > this.safeEnd) this.grow(5 + length * 3)
-    const start = this.pos
-    this.buf[start] = TAG_STRING
-    const n = writeUtf8(this.buf, start + 5, s, start)
-    this.view.setUint32(start + 1, n, true)
-    this.pos = start + 5 + n
+    this.text(TAG_STRING, s)
   }
 
-  /** A length-prefixed ASCII text value (datetimes). */
+  /** A u32-length-prefixed UTF-8 value: strings, and datetimes (SPEC 2). */
   text(tag: number, s: string): void {
-    this.ensure(5 + s.length * 3)
+    const room = 5 + s.length * 3
+    if (this.pos + room > this.safeEnd) this.grow(room)
     const start = this.pos
     this.buf[start] = tag
     const n = writeUtf8(this.buf, start + 5, s, start)
