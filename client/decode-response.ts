@@ -1,0 +1,71 @@
+/**
+ * Reply decoding by Content-Type: B-FAST, JSON, otherwise text. The client never sniffs the
+ * bytes: what the server labels is what is decoded (a mislabelled reply is an error, not a guess).
+ */
+import { decode, type DecodeOptions } from '../src/index.js'
+import { BFAST_MEDIA_TYPE, HEADER, JSON_MEDIA_TYPE, JSON_SUFFIX, NO_CONTENT_STATUSES } from './constants.js'
+import type { ResponseLike } from './types.js'
+
+/** The reply body formats the client tells apart. */
+export type ReplyFormat = 'bfast' | 'json' | 'text' | 'empty'
+
+/**
+ * The media type of a Content-Type value, without parameters, lowercased
+ * (RFC 9110 section 8.3.1: type and subtype are case-insensitive).
+ */
+export function mediaTypeOf(contentType: string | null): string {
+  if (contentType === null) return ''
+  const semicolon = contentType.indexOf(';')
+  return (semicolon === -1 ? contentType : contentType.slice(0, semicolon)).trim().toLowerCase()
+}
+
+/** Which decoder a reply with this status and Content-Type gets. */
+export function replyFormatOf(status: number, contentType: string | null): ReplyFormat {
+  if (NO_CONTENT_STATUSES.has(status)) return 'empty'
+  const type = mediaTypeOf(contentType)
+  if (type === BFAST_MEDIA_TYPE) return 'bfast'
+  if (type === JSON_MEDIA_TYPE || type.endsWith(JSON_SUFFIX)) return 'json'
+  return 'text'
+}
+
+// One decoder for every reply: TextDecoder is stateless between whole-buffer decode() calls.
+const utf8 = new TextDecoder()
+
+/** Decodes a whole reply body already read into memory. */
+export function decodeBody(format: ReplyFormat, bytes: Uint8Array, options?: DecodeOptions): unknown {
+  switch (format) {
+    case 'empty':
+      return undefined
+    case 'bfast':
+      // Plain and LZ4-compressed messages alike: decode tells them apart (SPEC 4).
+      return decode(bytes, options)
+    case 'json':
+      return JSON.parse(utf8.decode(bytes))
+    case 'text':
+      return utf8.decode(bytes)
+  }
+}
+
+/**
+ * Decodes any fetch `Response` the way the client does, by its Content-Type:
+ * `application/x-bfast` with the codec's `decode` (plain or compressed), JSON
+ * (`application/json` and `+json` types) with `JSON.parse`, anything else as text;
+ * 204, 205 and 304 replies give `undefined`. The status is not checked: use it for
+ * error bodies too.
+ *
+ * Throws the codec's `BFastError` for a bad B-FAST body and a `SyntaxError` for bad JSON.
+ *
+ * @example
+ * ```ts
+ * import { decodeResponse } from 'fastify-bfast/client'
+ *
+ * const res = await fetch('/users', { headers: { accept: 'application/x-bfast' } })
+ * const users = await decodeResponse<User[]>(res)
+ * ```
+ */
+export async function decodeResponse<T = unknown>(response: ResponseLike, options?: DecodeOptions): Promise<T> {
+  const format = replyFormatOf(response.status, response.headers.get(HEADER.contentType))
+  if (format === 'empty') return undefined as T
+  const bytes = new Uint8Array(await response.arrayBuffer())
+  return decodeBody(format, bytes, options) as T
+}

@@ -1,0 +1,111 @@
+/**
+ * Errors the client throws besides the codec's `BFastError` (decode failures) and the fetch's
+ * own errors (network failures, which are rethrown unchanged so their `cause` is kept).
+ */
+import { ERROR_MESSAGE_MAX_CHARS } from './constants.js'
+import type { FetchResponse, HeadersLike } from './types.js'
+
+/** What an `HttpError` is built from. */
+export interface HttpErrorInit {
+  method: string
+  url: string
+  response: FetchResponse
+  body: unknown
+  /** Why `body` is `undefined` although the reply had one (the body did not decode). */
+  cause?: unknown
+}
+
+/**
+ * A reply with a status outside 200-299. `body` holds the decoded error body (B-FAST, JSON or
+ * text, by the reply's Content-Type) or `undefined` when it had none or did not decode (then
+ * `cause` holds the decode error).
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await client.get('/users/42')
+ * } catch (err) {
+ *   if (err instanceof HttpError && err.status === 404) console.log(err.body)
+ *   else throw err
+ * }
+ * ```
+ */
+export class HttpError extends Error {
+  override readonly name = 'HttpError'
+  /** The reply's status code. */
+  readonly status: number
+  /** The reply's status text (empty over HTTP/2). */
+  readonly statusText: string
+  /** The reply's headers. */
+  readonly headers: HeadersLike
+  /** The reply itself, as fetch returned it (a `Response`; its body has been read). */
+  readonly response: FetchResponse
+  /**
+   * The decoded reply body (`unknown`: narrow it before use; an error body's shape is the
+   * server's, whatever the route's success type).
+   */
+  readonly body: unknown
+  /** The request's method. */
+  readonly method: string
+  /** The request's full URL. */
+  readonly url: string
+
+  constructor(init: HttpErrorInit) {
+    const { response, body, method, url } = init
+    const detail = messageOf(body)
+    super(
+      `${method} ${url} failed: ${response.status}${response.statusText === '' ? '' : ` ${response.statusText}`}${detail === undefined ? '' : `: ${detail}`}`,
+      init.cause === undefined ? undefined : { cause: init.cause }
+    )
+    this.status = response.status
+    this.statusText = response.statusText
+    this.headers = response.headers
+    this.response = response
+    this.body = body
+    this.method = method
+    this.url = url
+  }
+}
+
+/**
+ * The request took longer than its `timeout`. `cause` is the error fetch (or the body read)
+ * failed with when it was aborted.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await client.get('/report', { timeout: 5_000 })
+ * } catch (err) {
+ *   if (err instanceof TimeoutError) console.log(`gave up after ${err.timeout} ms`)
+ * }
+ * ```
+ */
+export class TimeoutError extends Error {
+  override readonly name = 'TimeoutError'
+  /** The timeout that expired, in milliseconds. */
+  readonly timeout: number
+  /** The request's method. */
+  readonly method: string
+  /** The request's full URL. */
+  readonly url: string
+
+  constructor(method: string, url: string, timeout: number, cause: unknown) {
+    super(`${method} ${url} timed out after ${timeout} ms`, { cause })
+    this.timeout = timeout
+    this.method = method
+    this.url = url
+  }
+}
+
+/** A short, single-line hint from an error body: its `message` (Fastify's error shape) or its text. */
+function messageOf(body: unknown): string | undefined {
+  let text: string | undefined
+  if (typeof body === 'string') text = body
+  else if (typeof body === 'object' && body !== null && typeof (body as { message?: unknown }).message === 'string') {
+    text = (body as { message: string }).message
+  }
+  if (text === undefined) return undefined
+  const line = text.replace(/\s+/g, ' ').trim()
+  if (line === '') return undefined
+  return line.length > ERROR_MESSAGE_MAX_CHARS ? `${line.slice(0, ERROR_MESSAGE_MAX_CHARS)}...` : line
+}

@@ -1,0 +1,238 @@
+/**
+ * The client's public types: options, and the route map that types paths, bodies and results.
+ *
+ * A route map is a type whose keys are `'METHOD /path'` and whose values are `RouteSpec`s:
+ *
+ * ```ts
+ * type Routes = {
+ *   'GET /users': { response: User[] }
+ *   'GET /users/:id': { response: User }
+ *   'POST /users': { body: NewUser; response: User }
+ * }
+ * ```
+ *
+ * `:name` segments match any text, so `client.get('/users/42')` is checked against
+ * `'GET /users/:id'` and resolves to `User`; a `?query` may follow any path.
+ */
+import type { DecodeOptions } from '../src/index.js'
+import type { BODY_FORMATS } from './constants.js'
+
+/** The methods the client has shortcuts for (and that route-map keys start with). */
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
+
+/** How request bodies are sent: `'bfast'` (`application/x-bfast`, the default) or `'json'`. */
+export type BodyFormat = (typeof BODY_FORMATS)[keyof typeof BODY_FORMATS]
+
+/** What one route sends and returns. */
+export interface RouteSpec {
+  /** The request body's type; leave it out for routes that take none. */
+  body?: unknown
+  /** The decoded reply body's type (`unknown` when left out). */
+  response?: unknown
+}
+
+/** A route-map key: a method, one space, then a path starting with `/` (`:name` marks a parameter). */
+export type RouteKey = `${HttpMethod} /${string}`
+
+/**
+ * The constraint on a route map: every key is a `RouteKey` and every value a `RouteSpec`.
+ * Written as a mapped type (not an index signature) so that interfaces qualify too.
+ */
+export type RouteMap<R> = {
+  [K in keyof R]: K extends string ? (string extends K ? RouteSpec : K extends RouteKey ? RouteSpec : never) : never
+}
+
+/** The default "route map" of an untyped client: any path, results typed by generics. */
+export type UntypedRoutes = Record<string, RouteSpec>
+
+/** Query-string parameters; `undefined` and `null` values are left out. */
+export type QueryParams = Record<string, string | number | boolean | bigint | null | undefined>
+
+/**
+ * What the client passes to `fetch` as `init`: the fetch options given (credentials, mode,
+ * ...) plus the method, headers, body and signal it builds. `dispatcher` is passed too when
+ * given, but left out of this type: undici's `fetch` wants its own `Dispatcher` type there,
+ * which this browser-safe module cannot name.
+ */
+export interface FetchInit extends Omit<RequestInit, 'body' | 'method' | 'headers' | 'signal'> {
+  method: string
+  /** Lowercased names (a plain record fits every fetch's `HeadersInit` type). */
+  headers: Record<string, string>
+  body?: Uint8Array<ArrayBuffer> | string
+  signal?: AbortSignal
+}
+
+/**
+ * The fetch the client calls: the global `fetch` of browsers and Node, or undici's `fetch`.
+ * Typed by what the client uses (`FetchInit` in, `FetchResponse` out) so that fetch
+ * implementations with their own `Request`/`Response` types, like undici's, fit as they are.
+ */
+export type FetchFunction = (input: string, init: FetchInit) => Promise<FetchResponse>
+
+/** The part of a fetch `Headers` the client reads. */
+export interface HeadersLike {
+  get(name: string): string | null
+  has(name: string): boolean
+  forEach(callback: (value: string, name: string) => void): void
+}
+
+/** The part of a fetch `Response` that `decodeResponse` reads. */
+export interface ResponseLike {
+  readonly status: number
+  readonly headers: Pick<HeadersLike, 'get'>
+  arrayBuffer(): Promise<ArrayBuffer>
+}
+
+/** The part of a fetch `Response` the client reads (every WHATWG `Response` is one). */
+export interface FetchResponse extends ResponseLike {
+  readonly ok: boolean
+  readonly statusText: string
+  readonly url: string
+  readonly headers: HeadersLike
+}
+
+/** Options of one request; each may also be set once for all requests in `createClient`. */
+export interface RequestOptions extends Omit<RequestInit, 'body' | 'method' | 'headers' | 'signal'> {
+  /** Extra headers; they override the client's (and the default `Accept`). */
+  headers?: HeadersInit
+  /** Query-string parameters appended to the URL. */
+  query?: QueryParams
+  /** Aborts the request (combined with the client's signal and `timeout`: the first one wins). */
+  signal?: AbortSignal | null
+  /**
+   * Milliseconds before the request (headers and body) is aborted with a `TimeoutError`.
+   * `0` or `false` disables a client-wide timeout for this request.
+   */
+  timeout?: number | false
+  /** Request body format (default `'bfast'`). */
+  bodyFormat?: BodyFormat
+  /** Options passed to the codec's `decode` for B-FAST replies. */
+  decode?: DecodeOptions
+  /**
+   * Passed to `fetch` unchanged: undici's `fetch` (and Node's global fetch) take a
+   * `Dispatcher` here, for example an `Agent` for keep-alive or a proxy.
+   */
+  dispatcher?: object
+}
+
+/** Options of `createClient`. */
+export interface ClientOptions extends Omit<RequestOptions, 'query'> {
+  /**
+   * Prefix of every request URL (`https://api.example.com/v1`, or `/api` in a browser).
+   * Paths are appended as text, so a path prefix in `baseUrl` is kept.
+   */
+  baseUrl: string | URL
+  /**
+   * The fetch to call; default `globalThis.fetch`. Pass undici's `fetch` to use its dispatchers.
+   */
+  fetch?: FetchFunction
+}
+
+// ---------------------------------------------------------------------------------------------
+// Route-map inference
+
+type Keys<R> = keyof R & string
+
+/** `'/users/:id'` -> `` `/users/${string}` `` (each `:name` segment matches any text). */
+export type PathTemplate<P extends string> = P extends `${infer Head}:${infer Rest}`
+  ? Rest extends `${string}/${infer Tail}`
+    ? `${Head}${string}/${PathTemplate<Tail>}`
+    : `${Head}${string}`
+  : P
+
+/** Route patterns of one method, as written in the map (`'/users/:id'`). */
+export type RoutePattern<R, M extends HttpMethod> = {
+  [K in Keys<R>]: K extends `${M} ${infer P}` ? P : never
+}[Keys<R>]
+
+/** Paths accepted for one method: the patterns with their parameters filled, optionally followed by a query. */
+export type RoutePath<R, M extends HttpMethod> = RoutePattern<R, M> extends infer P extends string
+  ? P extends string
+    ? PathTemplate<P> | `${PathTemplate<P>}?${string}`
+    : never
+  : never
+
+type WithoutQuery<P extends string> = P extends `${infer Base}?${string}` ? Base : P
+
+/**
+ * The route-map key a call resolves to: the exact pattern when the path is one (`'/users/me'`),
+ * else every pattern whose template matches (`'/users/42'` -> `'GET /users/:id'`).
+ */
+export type RouteOf<R, M extends HttpMethod, P extends string> = `${M} ${WithoutQuery<P>}` extends Keys<R>
+  ? `${M} ${WithoutQuery<P>}`
+  : PreferSameDepth<MatchingRoutes<R, M, WithoutQuery<P>>, WithoutQuery<P>>
+
+/** Every key of method `M` whose pattern's template matches the path. */
+type MatchingRoutes<R, M extends HttpMethod, P extends string> = {
+  [K in Keys<R>]: K extends `${M} ${infer Pattern}` ? (P extends PathTemplate<Pattern> ? K : never) : never
+}[Keys<R>]
+
+/** Segment count of a path (`'/users/1'` -> 3, counting the empty one before the first `/`). */
+type Depth<P extends string, N extends unknown[] = []> = P extends `${string}/${infer Rest}` ? Depth<Rest, [...N, 0]> : [...N, 0]['length']
+
+/**
+ * `${string}` also matches `/`, so `'/users/1/posts/2'` matches `'/users/:id'` too; of the
+ * matching keys, keep those with as many segments as the path (all of them if none has).
+ */
+type PreferSameDepth<K extends string, P extends string> = [SameDepth<K, P>] extends [never] ? K : SameDepth<K, P>
+type SameDepth<K extends string, P extends string> = K extends `${string} ${infer Pattern}` ? (Depth<Pattern> extends Depth<P> ? K : never) : never
+
+/** The decoded reply type of a route (`unknown` when its spec has no `response`). */
+export type ResponseOf<S> = S extends { response: infer T } ? T : unknown
+
+/** The request body type of a route (`undefined` when its spec has no `body`). */
+export type BodyOf<S> = 'body' extends keyof S ? S['body' & keyof S] : undefined
+
+/** `post(path, body, options?)`: the body is optional only when the route's body type allows `undefined`. */
+export type BodyArgs<S> = S extends unknown
+  ? undefined extends BodyOf<S>
+    ? [body?: BodyOf<S>, options?: RequestOptions]
+    : [body: BodyOf<S>, options?: RequestOptions]
+  : never
+
+/** `request(method, path, options)`: `options.body` is required when the route needs a body. */
+export type RequestArgs<S> = S extends unknown
+  ? undefined extends BodyOf<S>
+    ? [options?: RequestOptions & { body?: BodyOf<S> }]
+    : [options: RequestOptions & { body: BodyOf<S> }]
+  : never
+
+type Spec<R, K> = K extends keyof R ? R[K] : never
+
+// ---------------------------------------------------------------------------------------------
+// Clients
+
+/** A client typed by a route map: paths, bodies and results are checked and inferred. */
+export interface TypedClient<R> {
+  /** `GET path`, resolving to the route's `response`. */
+  get<P extends RoutePath<R, 'GET'>>(path: P, options?: RequestOptions): Promise<ResponseOf<Spec<R, RouteOf<R, 'GET', P>>>>
+  /** `POST path` with `body` encoded per `bodyFormat`. */
+  post<P extends RoutePath<R, 'POST'>>(path: P, ...args: BodyArgs<Spec<R, RouteOf<R, 'POST', P>>>): Promise<ResponseOf<Spec<R, RouteOf<R, 'POST', P>>>>
+  /** `PUT path` with `body` encoded per `bodyFormat`. */
+  put<P extends RoutePath<R, 'PUT'>>(path: P, ...args: BodyArgs<Spec<R, RouteOf<R, 'PUT', P>>>): Promise<ResponseOf<Spec<R, RouteOf<R, 'PUT', P>>>>
+  /** `PATCH path` with `body` encoded per `bodyFormat`. */
+  patch<P extends RoutePath<R, 'PATCH'>>(path: P, ...args: BodyArgs<Spec<R, RouteOf<R, 'PATCH', P>>>): Promise<ResponseOf<Spec<R, RouteOf<R, 'PATCH', P>>>>
+  /** `DELETE path` (a body, if the route takes one, goes in `options.body`). */
+  delete<P extends RoutePath<R, 'DELETE'>>(path: P, ...args: RequestArgs<Spec<R, RouteOf<R, 'DELETE', P>>>): Promise<ResponseOf<Spec<R, RouteOf<R, 'DELETE', P>>>>
+  /** Any method, with the body (if any) in `options.body`. */
+  request<M extends HttpMethod, P extends RoutePath<R, M>>(method: M, path: P, ...args: RequestArgs<Spec<R, RouteOf<R, M, P>>>): Promise<ResponseOf<Spec<R, RouteOf<R, M, P>>>>
+}
+
+/** A client without a route map: any path; the result type is the first type argument (default `unknown`). */
+export interface UntypedClient {
+  /** `GET path`, resolving to the decoded reply as `T`. */
+  get<T = unknown>(path: string, options?: RequestOptions): Promise<T>
+  /** `POST path` with `body` encoded per `bodyFormat`. */
+  post<T = unknown, B = unknown>(path: string, body?: B, options?: RequestOptions): Promise<T>
+  /** `PUT path` with `body` encoded per `bodyFormat`. */
+  put<T = unknown, B = unknown>(path: string, body?: B, options?: RequestOptions): Promise<T>
+  /** `PATCH path` with `body` encoded per `bodyFormat`. */
+  patch<T = unknown, B = unknown>(path: string, body?: B, options?: RequestOptions): Promise<T>
+  /** `DELETE path` (a body, if any, goes in `options.body`). */
+  delete<T = unknown, B = unknown>(path: string, options?: RequestOptions & { body?: B }): Promise<T>
+  /** Any method (`'HEAD'`, `'OPTIONS'`, ... too), with the body (if any) in `options.body`. */
+  request<T = unknown, B = unknown>(method: string, path: string, options?: RequestOptions & { body?: B }): Promise<T>
+}
+
+/** What `createClient<Routes>()` returns: a `TypedClient` for a route map, an `UntypedClient` without one. */
+export type Client<R> = string extends keyof R ? UntypedClient : TypedClient<R>

@@ -1,0 +1,23 @@
+/**
+ * Request URLs: the client's `baseUrl` followed by the path, then the query.
+ */
+import type { QueryParams } from './types.js'
+
+/**
+ * Joins `baseUrl` and `path` as text, with exactly one `/` between them. Unlike
+ * `new URL(path, base)` (RFC 3986 section 5.2 reference resolution), this keeps a path prefix
+ * of the base: `https://api.example.com/v1` + `/users` gives `.../v1/users`, not `.../users`.
+ */
+export function joinUrl(baseUrl: string | URL, path: string, query?: QueryParams): string {
+  const base = String(baseUrl).replace(/\/+$/, '')
+  let url = path === '' ? base : `${base}${path.startsWith('/') ? '' : '/'}${path}`
+  if (query !== undefined) {
+    const params = new URLSearchParams()
+    for (const [name, value] of Object.entries(query)) {
+      if (value !== undefined && value !== null) params.append(name, String(value))
+    }
+    const search = params.toString()
+    if (search !== '') url += `${url.includes('?') ? '&' : '?'}${search}`
+  }
+  return url
+}

@@ -1,0 +1,124 @@
+/**
+ * Type tests of the client (issue 4): compiled by the normal `tsc -p tsconfig.json` build, so a
+ * broken inference or a misuse that stops failing breaks the build. Each `@ts-expect-error`
+ * fails the build if the line below it compiles; each `expectType<T>()(value)` fails it if
+ * the value's type is not exactly `T`.
+ *
+ * Nothing here runs: the calls sit in a function that is never called.
+ */
+import { fetch as undiciFetch, Agent } from 'undici'
+import { createClient, decodeResponse, HttpError, TimeoutError, type FetchResponse, type RequestOptions } from '../../client/index.js'
+
+/** Exact type equality (both directions, including `any` and `unknown` told apart). */
+type Equals<A, B> = (<X>() => X extends A ? 1 : 2) extends <X>() => X extends B ? 1 : 2 ? true : false
+
+/** `expectType<T>()(value)` compiles only when `value`'s type is exactly `T`. */
+function expectType<T>(): <V>(value: V & (Equals<V, T> extends true ? unknown : never)) => void {
+  return () => {}
+}
+
+interface User {
+  id: number
+  name: string
+  born: Date
+}
+interface NewUser {
+  name: string
+  born: Date
+}
+
+type Routes = {
+  'GET /users': { response: User[] }
+  'GET /users/me': { response: User & { admin: boolean } }
+  'GET /users/:id': { response: User }
+  'GET /users/:id/posts/:postId': { response: { title: string } }
+  'POST /users': { body: NewUser; response: User }
+  'PUT /users/:id': { body: NewUser; response: User }
+  'PATCH /users/:id': { body: Partial<NewUser> | undefined; response: User }
+  'DELETE /users/:id': { response: null }
+  'POST /ping': { response: 'pong' }
+}
+
+// A route map may be an interface too.
+interface RoutesInterface {
+  'GET /health': { response: { ok: true } }
+}
+
+export async function typeTests(): Promise<void> {
+  const api = createClient<Routes>({ baseUrl: 'http://127.0.0.1:3000' })
+
+  // Results are inferred from the route map.
+  expectType<User[]>()(await api.get('/users'))
+  expectType<User>()(await api.get('/users/42'))
+  expectType<User>()(await api.get(`/users/${Number('7')}`))
+  expectType<User[]>()(await api.get('/users?limit=10'))
+  expectType<{ title: string }>()(await api.get('/users/1/posts/2'))
+  // An exact pattern wins over a parameter that would also match it.
+  expectType<User & { admin: boolean }>()(await api.get('/users/me'))
+  expectType<User>()(await api.post('/users', { name: 'Ada', born: new Date() }))
+  expectType<User>()(await api.put('/users/1', { name: 'Ada', born: new Date() }, { timeout: 1000 }))
+  expectType<User>()(await api.patch('/users/1', { name: 'Ada' }))
+  expectType<User>()(await api.patch('/users/1'))
+  expectType<null>()(await api.delete('/users/1'))
+  expectType<'pong'>()(await api.post('/ping'))
+  expectType<User>()(await api.request('POST', '/users', { body: { name: 'Ada', born: new Date() } }))
+  expectType<User[]>()(await api.request('GET', '/users'))
+
+  // @ts-expect-error: no such path
+  await api.get('/nope')
+  // @ts-expect-error: a path that exists for another method only
+  await api.get('/ping')
+  // @ts-expect-error: no POST /users/:id
+  await api.post('/users/1', { name: 'Ada', born: new Date() })
+  // @ts-expect-error: wrong body (born must be a Date)
+  await api.post('/users', { name: 'Ada', born: '1815-12-10' })
+  // @ts-expect-error: missing body
+  await api.post('/users')
+  // @ts-expect-error: extra body field
+  await api.post('/users', { name: 'Ada', born: new Date(), admin: true })
+  // @ts-expect-error: request() needs the body when the route does
+  await api.request('PUT', '/users/1')
+  // @ts-expect-error: wrong result type
+  expectType<string>()(await api.get('/users'))
+  // @ts-expect-error: unknown option
+  await api.get('/users', { timeot: 5 })
+
+  const health = createClient<RoutesInterface>({ baseUrl: 'http://127.0.0.1:3000' })
+  expectType<{ ok: true }>()(await health.get('/health'))
+
+  // @ts-expect-error: a route-map key must be "METHOD /path"
+  createClient<{ 'FETCH /users': { response: User[] } }>({ baseUrl: 'http://127.0.0.1:3000' })
+
+  // Without a route map: any path, results typed by the call's type argument (default unknown).
+  const untyped = createClient({ baseUrl: '/api', headers: { authorization: 'Bearer x' }, bodyFormat: 'json' })
+  expectType<unknown>()(await untyped.get('/anything'))
+  expectType<User[]>()(await untyped.get<User[]>('/users'))
+  expectType<User>()(await untyped.post<User, NewUser>('/users', { name: 'Ada', born: new Date() }))
+  expectType<number>()(await untyped.request<number>('HEAD', '/x'))
+  // @ts-expect-error: the body type argument is checked
+  await untyped.post<User, NewUser>('/users', { name: 'Ada' })
+  // @ts-expect-error: bodyFormat is 'bfast' or 'json'
+  createClient({ baseUrl: '/api', bodyFormat: 'xml' })
+
+  // undici's fetch with its dispatcher (keep-alive) fits the options.
+  const agent = new Agent({ keepAliveTimeout: 10_000 })
+  const viaUndici = createClient<Routes>({ baseUrl: 'http://127.0.0.1:3000', fetch: undiciFetch, dispatcher: agent })
+  expectType<User[]>()(await viaUndici.get('/users', { dispatcher: agent, signal: AbortSignal.timeout(1000) }))
+
+  // decodeResponse takes any fetch Response.
+  expectType<User[]>()(await decodeResponse<User[]>(await fetch('http://127.0.0.1:3000/users')))
+  const decodedFromUndici = await decodeResponse(await undiciFetch('http://127.0.0.1:3000/users'))
+  expectType<unknown>()(decodedFromUndici)
+
+  // Errors carry what the README promises.
+  const err: unknown = new Error()
+  if (err instanceof HttpError) {
+    expectType<number>()(err.status)
+    expectType<FetchResponse>()(err.response)
+    expectType<string | null>()(err.headers.get('content-type'))
+    expectType<unknown>()(err.body)
+  }
+  if (err instanceof TimeoutError) expectType<number>()(err.timeout)
+  const opts: RequestOptions = { query: { page: 2, q: 'x', all: true, none: undefined } }
+  expectType<RequestOptions>()(opts)
+}
