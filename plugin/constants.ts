@@ -1,0 +1,58 @@
+/**
+ * The plugin's wire constants (media types, header names, client-hint values), in one table.
+ * Option defaults live in ./options.ts and the compression cost model in ./policy.ts.
+ */
+import { MEDIA_TYPE } from '../src/index.js'
+
+/** The B-FAST media type; replies carry it bare (binary, so no charset parameter). */
+export const BFAST_MEDIA_TYPE = MEDIA_TYPE
+
+/** The media type B-FAST competes with in negotiation (RFC 8259 section 11). */
+export const JSON_TYPE = 'application'
+export const JSON_SUBTYPE = 'json'
+/** Split form of BFAST_MEDIA_TYPE, for matching media ranges (RFC 9110 section 12.5.1). */
+export const BFAST_TYPE = 'application'
+export const BFAST_SUBTYPE = 'x-bfast'
+
+/**
+ * The Content-Type Fastify 5 gives an object reply when the handler set none
+ * (fastify/lib/reply.js CONTENT_TYPE.JSON). Only replies still carrying it are negotiated.
+ */
+export const FASTIFY_JSON_CONTENT_TYPE = 'application/json; charset=utf-8'
+/** The parameters of FASTIFY_JSON_CONTENT_TYPE, as negotiation matches them (RFC 9110 section 12.5.1). */
+export const FASTIFY_JSON_PARAMS: ReadonlyMap<string, string> = new Map([['charset', 'utf-8']])
+
+/** Header names (lowercase: field names are case-insensitive, RFC 9110 section 5.1). */
+export const HEADER = {
+  accept: 'accept',
+  contentType: 'content-type',
+  vary: 'vary',
+  acceptCh: 'accept-ch',
+  saveData: 'save-data',
+  ect: 'ect',
+  downlink: 'downlink'
+} as const
+
+/** Field names as written into Vary (RFC 9110 section 12.5.5), in their registered spelling. */
+export const VARY_NAME = {
+  accept: 'Accept',
+  saveData: 'Save-Data',
+  ect: 'ECT'
+} as const
+
+/**
+ * Accept-CH (RFC 8942 section 3.1): the Network Information hints the policy reads. RTT is
+ * asked for so that logs and future policies can use it; today only ECT, Downlink and
+ * Save-Data decide.
+ */
+export const ACCEPT_CH_VALUE = 'ECT, Downlink, RTT'
+
+/** Save-Data: the one value that asks for reduced data use (WICG Save-Data, section 2). */
+export const SAVE_DATA_ON = 'on'
+
+/** ECT values (WICG Network Information API) on which the policy always compresses. */
+export const SLOW_ECT_VALUES: ReadonlySet<string> = new Set(['slow-2g', '2g', '3g'])
+
+/** Status codes whose replies carry no content (RFC 9110 sections 15.3.5 and 15.4.5). */
+export const STATUS_NO_CONTENT = 204
+export const STATUS_NOT_MODIFIED = 304

@@ -1,0 +1,68 @@
+/**
+ * The plugin's errors: Fastify-style codes (`FST_BFAST_*`) and HTTP status codes, so that
+ * Fastify's error handler turns request-body failures into a clear 4xx reply
+ * (`{ statusCode, code, error, message }`) and registration failures name the bad option.
+ */
+
+/** Stable error codes of the plugin; never reused with another meaning. */
+export const PLUGIN_ERROR_CODES = {
+  /** An invalid plugin or route option (thrown at registration, never at request time). */
+  FST_BFAST_BAD_OPTION: 'FST_BFAST_BAD_OPTION',
+  /** A request body that is not a valid B-FAST message (400). */
+  FST_BFAST_BAD_BODY: 'FST_BFAST_BAD_BODY',
+  /** A request body whose (decompressed) message exceeds maxBodySize (413). */
+  FST_BFAST_BODY_TOO_LARGE: 'FST_BFAST_BODY_TOO_LARGE'
+} as const
+
+export type PluginErrorCode = keyof typeof PLUGIN_ERROR_CODES
+
+/** HTTP status codes used by the plugin's errors (RFC 9110 section 15). */
+export const HTTP_STATUS = {
+  badRequest: 400,
+  contentTooLarge: 413,
+  internal: 500
+} as const
+
+/**
+ * An error raised by the plugin. `statusCode` is read by Fastify's error handler.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await app.register(bfast, { compression: { threshold: -1 } })
+ * } catch (err) {
+ *   if (err instanceof FastifyBfastError) console.log(err.code) // 'FST_BFAST_BAD_OPTION'
+ * }
+ * ```
+ */
+export class FastifyBfastError extends Error {
+  readonly code: PluginErrorCode
+  readonly statusCode: number
+
+  constructor(code: PluginErrorCode, statusCode: number, message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = 'FastifyBfastError'
+    this.code = code
+    this.statusCode = statusCode
+  }
+}
+
+/** A registration-time option error: `where` names the option path, `what` the rule broken. */
+export function badOption(where: string, what: string, got: unknown): FastifyBfastError {
+  return new FastifyBfastError(
+    PLUGIN_ERROR_CODES.FST_BFAST_BAD_OPTION,
+    HTTP_STATUS.internal,
+    `fastify-bfast: option ${where} ${what} (got ${describe(got)})`
+  )
+}
+
+function describe(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v)
+  if (typeof v === 'bigint') return `${v}n`
+  if (v === null || typeof v !== 'object') return String(v)
+  try {
+    return JSON.stringify(v) ?? Object.prototype.toString.call(v)
+  } catch {
+    return Object.prototype.toString.call(v)
+  }
+}

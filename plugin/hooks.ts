@@ -1,0 +1,164 @@
+/**
+ * The per-route hooks, added from `onRoute` (as @fastify/compress does) so that a route that
+ * opted out carries no hook at all.
+ *
+ * preSerialization (runs only for payloads Fastify is about to JSON-serialize, i.e. objects,
+ * arrays and primitives with the default JSON Content-Type): negotiate; for a B-FAST client
+ * encode now, so that a reply the codec refuses can still go out as JSON; then set
+ * `reply.type()` and a one-shot `reply.serializer()` returning those bytes. Returning the
+ * bytes from the hook itself would not work: Fastify 5 JSON-serializes a Buffer returned by
+ * preSerialization. The serializer clears itself after one use, because a serializer left on
+ * the reply also runs for later string payloads (the error handler's).
+ *
+ * onSend: Vary (and Accept-CH) on every reply of the route, both representations; then, only
+ * if the payload is still the exact Buffer encoded above and the final Content-Type is still
+ * B-FAST (an error after preSerialization resets both), compress inside the format (SPEC 4):
+ * synchronously as one block, or asynchronously in parallel chunks on the thread pool.
+ */
+import type { FastifyReply, FastifyRequest, onSendHookHandler, preSerializationHookHandler } from 'fastify'
+import { BFastError, encode } from '../src/index.js'
+import { compress, compressChunked } from '../src/compress.js'
+import { ACCEPT_CH_VALUE, BFAST_MEDIA_TYPE, FASTIFY_JSON_CONTENT_TYPE, HEADER, STATUS_NO_CONTENT, STATUS_NOT_MODIFIED, VARY_NAME } from './constants.js'
+import { prefersBfast } from './negotiate.js'
+import type { ResolvedCompression, ResolvedOptions } from './options.js'
+import { decideCompression } from './policy.js'
+import type { CompressionDecision } from './policy.js'
+import { hasOwnSerializer, jsonShaper, project } from './schema.js'
+import { mergeVary } from './vary.js'
+
+/** Reply decoration holding the message encoded for this reply (null otherwise). */
+export const kEncoded: unique symbol = Symbol('fastify-bfast.encoded')
+
+declare module 'fastify' {
+  interface FastifyReply {
+    [kEncoded]: Buffer | null
+  }
+}
+
+/** The Vary names of a governed route's replies (RFC 9110 section 12.5.5). */
+const VARY_ACCEPT: readonly string[] = [VARY_NAME.accept]
+
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+}
+
+/** What `encode` may be given for this reply: the payload, or the JSON reply's fields (./schema.ts). */
+function valueToEncode(reply: FastifyReply, payload: object): { value: unknown } | undefined {
+  const shaper = jsonShaper(reply)
+  if (shaper === undefined) return { value: payload }
+  let shaped: unknown
+  try {
+    shaped = JSON.parse(shaper(payload))
+  } catch {
+    // The JSON path will fail the same way (or send non-JSON text we cannot mirror): leave the
+    // reply to Fastify so that the client sees exactly what a JSON client would.
+    return undefined
+  }
+  return { value: project(payload, shaped) }
+}
+
+export interface RouteHooks {
+  preSerialization: preSerializationHookHandler
+  onSend: onSendHookHandler
+}
+
+/**
+ * The two hooks of one governed route.
+ *
+ * @example
+ * ```ts
+ * const hooks = routeHooks(resolvedOptions, resolvedOptions.compression)
+ * ```
+ */
+export function routeHooks(options: ResolvedOptions, compression: ResolvedCompression): RouteHooks {
+  const encodeOptions = options.encode
+  const clientHints = options.clientHints
+
+  function preSerialization(request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: Error | null, value?: unknown) => void): void {
+    if (typeof payload !== 'object' || payload === null || !prefersBfast(request.headers.accept)) {
+      done(null, payload)
+      return
+    }
+    const status = reply.statusCode
+    // A Content-Type or serializer the handler chose (other than Fastify's default JSON) is
+    // left alone, and replies without content need no encoding (RFC 9110 sections 15.3.5, 15.4.5).
+    if (
+      status === STATUS_NO_CONTENT ||
+      status === STATUS_NOT_MODIFIED ||
+      reply.getHeader(HEADER.contentType) !== FASTIFY_JSON_CONTENT_TYPE ||
+      hasOwnSerializer(reply)
+    ) {
+      done(null, payload)
+      return
+    }
+    const input = valueToEncode(reply, payload)
+    if (input === undefined) {
+      done(null, payload)
+      return
+    }
+    let bytes: Buffer
+    try {
+      bytes = asBuffer(encode(input.value, encodeOptions))
+    } catch (err) {
+      // The codec refused (a key over 255 bytes, a lone surrogate, a bigint outside int64, a
+      // cycle...): JSON can carry most of these, and fails cleanly (500) on the rest. Any other
+      // error (a throwing toJSON) recurs on the JSON path, where Fastify reports it.
+      if (err instanceof BFastError) reply.log.warn({ err }, 'fastify-bfast: reply not representable in B-FAST, sending JSON')
+      done(null, payload)
+      return
+    }
+    reply[kEncoded] = bytes
+    reply.type(BFAST_MEDIA_TYPE)
+    reply.serializer(function bfastOneShot(): string {
+      // Cleared after one use: see the module comment. Fastify accepts a Buffer here.
+      reply.serializer(null as unknown as (payload: unknown) => string)
+      return bytes as unknown as string
+    })
+    done(null, payload)
+  }
+
+  function finish(reply: FastifyReply, vary: readonly string[]): void {
+    reply.header(HEADER.vary, mergeVary(reply.getHeader(HEADER.vary), vary))
+    if (clientHints) reply.header(HEADER.acceptCh, ACCEPT_CH_VALUE)
+  }
+
+  function onSend(request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: Error | null, value?: unknown) => void): void {
+    const encoded = reply[kEncoded]
+    if (encoded === null || payload !== encoded || reply.getHeader(HEADER.contentType) !== BFAST_MEDIA_TYPE) {
+      if (encoded !== null) reply[kEncoded] = null
+      finish(reply, VARY_ACCEPT)
+      done(null, payload)
+      return
+    }
+    reply[kEncoded] = null
+    const decision: CompressionDecision = decideCompression(encoded.length, compression, clientHints ? request.headers : undefined)
+    finish(reply, decision.vary.length === 0 ? VARY_ACCEPT : [...VARY_ACCEPT, ...decision.vary])
+    // A client that already left gets nothing: skip the work.
+    if (decision.form === 'none' || reply.raw.destroyed) {
+      done(null, encoded)
+      return
+    }
+    if (decision.form === 'block') {
+      done(null, smaller(encoded, compress(encoded)))
+      return
+    }
+    compressChunked(encoded, { chunkSize: compression.chunkSize }).then(
+      (compressed) => done(null, smaller(encoded, compressed)),
+      (err: unknown) => {
+        // Never corrupt bytes: the plain message is always a valid reply.
+        reply.log.error({ err }, 'fastify-bfast: chunked compression failed, sending the message uncompressed')
+        done(null, encoded)
+      }
+    )
+  }
+
+  return {
+    preSerialization: preSerialization as preSerializationHookHandler,
+    onSend: onSend as onSendHookHandler
+  }
+}
+
+/** The compressed form when it is smaller (incompressible data is sent plain), as a Buffer. */
+function smaller(plain: Buffer, compressed: Uint8Array): Buffer {
+  return compressed.length < plain.length ? asBuffer(compressed) : plain
+}

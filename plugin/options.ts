@@ -1,0 +1,222 @@
+/**
+ * Plugin and route options: their types, the defaults table, and validation that fails
+ * registration with a clear `FST_BFAST_BAD_OPTION` error naming the option at fault.
+ */
+import { DEFAULT_CHUNK_SIZE, DEFAULT_PARALLEL_THRESHOLD } from '../src/index.js'
+import type { DecodeOptions, EncodeOptions } from '../src/index.js'
+import { badOption } from './errors.js'
+
+/**
+ * Where the replies travel, which decides whether compressing pays (see ./policy.ts):
+ * `'fast'` never compresses, `'slow'` compresses everything at or above the threshold,
+ * `{ mbps }` and `'auto'` compress when the transfer time saved at that bandwidth exceeds the
+ * LZ4 time spent (`'auto'` assumes AUTO_ASSUMED_MBPS).
+ */
+export type NetworkPolicy = 'fast' | 'slow' | 'auto' | { mbps: number }
+
+/** In-format LZ4 compression of replies (SPEC 4). All fields optional. */
+export interface CompressionOptions {
+  /** Messages smaller than this many bytes are never compressed. Default 1024. */
+  threshold?: number
+  /** Default `'auto'`. */
+  network?: NetworkPolicy
+  /** Messages of at least this many bytes use the chunked form, compressed on the thread pool. Default 1,000,000. */
+  parallelThreshold?: number
+  /** Plain bytes per chunk of the chunked form. Default 262,144 (SPEC 4). */
+  chunkSize?: number
+}
+
+/** Codec options applied to request bodies; the size bound is `maxBodySize`. */
+export type BodyDecodeOptions = Omit<DecodeOptions, 'maxDecompressedSize'>
+
+/**
+ * Options of `app.register(bfast, options)`.
+ *
+ * @example
+ * ```ts
+ * await app.register(bfast, { compression: { network: 'slow', threshold: 2048 }, clientHints: true })
+ * ```
+ */
+export interface BfastPluginOptions {
+  compression?: CompressionOptions
+  /** Send `Accept-CH: ECT, Downlink, RTT` and let Save-Data/ECT/Downlink decide compression. Default false. */
+  clientHints?: boolean
+  /**
+   * Largest decoded (decompressed) request body message, in bytes. Default: the server's
+   * `bodyLimit`, so a compressed body never expands past what a plain body may be.
+   */
+  maxBodySize?: number
+  /** Passed to `encode` for replies. */
+  encode?: EncodeOptions
+  /** Passed to `decode` for request bodies. */
+  decode?: BodyDecodeOptions
+}
+
+/**
+ * Per-route settings in `config.bfast` (`false` opts the route out entirely).
+ *
+ * @example
+ * ```ts
+ * app.get('/report', { config: { bfast: { compression: { network: 'slow' } } } }, handler)
+ * ```
+ */
+export interface BfastRouteOptions {
+  compression?: CompressionOptions
+}
+
+/** Compression options after defaults and route overrides are applied. */
+export interface ResolvedCompression {
+  readonly threshold: number
+  readonly network: NetworkPolicy
+  readonly parallelThreshold: number
+  readonly chunkSize: number
+}
+
+/** Plugin options after defaults are applied. */
+export interface ResolvedOptions {
+  readonly compression: ResolvedCompression
+  readonly clientHints: boolean
+  readonly maxBodySize: number
+  readonly encode: EncodeOptions
+  readonly decode: BodyDecodeOptions
+}
+
+/** The defaults table (issue 3 "Registration and options"; SPEC 4 for the chunking figures). */
+export const DEFAULTS = {
+  threshold: 1024,
+  network: 'auto',
+  parallelThreshold: DEFAULT_PARALLEL_THRESHOLD,
+  chunkSize: DEFAULT_CHUNK_SIZE,
+  clientHints: false
+} as const satisfies Omit<ResolvedCompression, 'network'> & { network: NetworkPolicy; clientHints: boolean }
+
+/** lz4 block format: the largest input one block can hold (LZ4_MAX_INPUT_SIZE). */
+export const MAX_CHUNK_SIZE = 0x7e000000
+/** A u32 size prefix bounds every B-FAST message (SPEC 4). */
+export const MAX_MESSAGE_SIZE = 0xffffffff
+
+const NETWORK_NAMES: ReadonlySet<string> = new Set(['fast', 'slow', 'auto'])
+const PLUGIN_KEYS: ReadonlySet<string> = new Set(['compression', 'clientHints', 'maxBodySize', 'encode', 'decode'])
+const ROUTE_KEYS: ReadonlySet<string> = new Set(['compression'])
+const COMPRESSION_KEYS: ReadonlySet<string> = new Set(['threshold', 'network', 'parallelThreshold', 'chunkSize'])
+const ENCODE_KEYS: ReadonlySet<string> = new Set(['maxDepth'])
+/** Allowed values of the enumerated decode options (SPEC 5 "Reading"). */
+const DECODE_ENUMS: Readonly<Record<string, readonly string[]>> = {
+  int64: ['auto', 'number', 'bigint'],
+  dates: ['date', 'string'],
+  decimal: ['number', 'string'],
+  float64Array: ['typed', 'array']
+}
+const DECODE_KEYS: ReadonlySet<string> = new Set([...Object.keys(DECODE_ENUMS), 'copyBinary', 'maxDepth'])
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
+}
+
+function checkKeys(where: string, value: Record<string, unknown>, allowed: ReadonlySet<string>): void {
+  for (const key of Object.keys(value)) {
+    if (!allowed.has(key)) throw badOption(`${where}.${key}`, `is not a known option (known: ${[...allowed].join(', ')})`, value[key])
+  }
+}
+
+function checkObject(where: string, value: unknown): Record<string, unknown> {
+  if (!isRecord(value)) throw badOption(where, 'must be an object', value)
+  return value
+}
+
+function integerIn(where: string, value: unknown, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw badOption(where, `must be an integer from ${min} to ${max}`, value)
+  }
+  return value
+}
+
+function network(where: string, value: unknown): NetworkPolicy {
+  if (typeof value === 'string' && NETWORK_NAMES.has(value)) return value as NetworkPolicy
+  if (isRecord(value)) {
+    checkKeys(where, value, new Set(['mbps']))
+    const mbps = value.mbps
+    if (typeof mbps !== 'number' || !Number.isFinite(mbps) || mbps <= 0) {
+      throw badOption(`${where}.mbps`, 'must be a finite number of megabits per second above 0', mbps)
+    }
+    return { mbps }
+  }
+  throw badOption(where, "must be 'fast', 'slow', 'auto' or { mbps: number }", value)
+}
+
+/** Applies `raw` (unvalidated user input) over `base`. */
+export function resolveCompression(where: string, raw: unknown, base: ResolvedCompression): ResolvedCompression {
+  if (raw === undefined) return base
+  const value = checkObject(where, raw)
+  checkKeys(where, value, COMPRESSION_KEYS)
+  return {
+    threshold: value.threshold === undefined ? base.threshold : integerIn(`${where}.threshold`, value.threshold, 0, MAX_MESSAGE_SIZE),
+    network: value.network === undefined ? base.network : network(`${where}.network`, value.network),
+    parallelThreshold:
+      value.parallelThreshold === undefined ? base.parallelThreshold : integerIn(`${where}.parallelThreshold`, value.parallelThreshold, 1, MAX_MESSAGE_SIZE),
+    chunkSize: value.chunkSize === undefined ? base.chunkSize : integerIn(`${where}.chunkSize`, value.chunkSize, 1, MAX_CHUNK_SIZE)
+  }
+}
+
+function encodeOptions(raw: unknown): EncodeOptions {
+  if (raw === undefined) return {}
+  const value = checkObject('encode', raw)
+  checkKeys('encode', value, ENCODE_KEYS)
+  const out: EncodeOptions = {}
+  if (value.maxDepth !== undefined) out.maxDepth = integerIn('encode.maxDepth', value.maxDepth, 1, Number.MAX_SAFE_INTEGER)
+  return out
+}
+
+function decodeOptions(raw: unknown): BodyDecodeOptions {
+  if (raw === undefined) return {}
+  const value = checkObject('decode', raw)
+  if ('maxDecompressedSize' in value) throw badOption('decode.maxDecompressedSize', 'is set with the maxBodySize option', value.maxDecompressedSize)
+  checkKeys('decode', value, DECODE_KEYS)
+  for (const [key, allowed] of Object.entries(DECODE_ENUMS)) {
+    const v = value[key]
+    if (v !== undefined && (typeof v !== 'string' || !allowed.includes(v))) {
+      throw badOption(`decode.${key}`, `must be one of ${allowed.map((a) => `'${a}'`).join(', ')}`, v)
+    }
+  }
+  if (value.copyBinary !== undefined && typeof value.copyBinary !== 'boolean') throw badOption('decode.copyBinary', 'must be a boolean', value.copyBinary)
+  if (value.maxDepth !== undefined) integerIn('decode.maxDepth', value.maxDepth, 1, Number.MAX_SAFE_INTEGER)
+  return { ...value } as BodyDecodeOptions
+}
+
+/**
+ * Validates the plugin options and fills in defaults. `bodyLimit` is the server's, the
+ * default `maxBodySize`.
+ */
+export function resolveOptions(raw: unknown, bodyLimit: number): ResolvedOptions {
+  const value = raw === undefined ? {} : checkObject('options', raw)
+  checkKeys('options', value, PLUGIN_KEYS)
+  const base: ResolvedCompression = {
+    threshold: DEFAULTS.threshold,
+    network: DEFAULTS.network,
+    parallelThreshold: DEFAULTS.parallelThreshold,
+    chunkSize: DEFAULTS.chunkSize
+  }
+  const clientHints = value.clientHints ?? DEFAULTS.clientHints
+  if (typeof clientHints !== 'boolean') throw badOption('clientHints', 'must be a boolean', clientHints)
+  return {
+    compression: resolveCompression('compression', value.compression, base),
+    clientHints,
+    maxBodySize: value.maxBodySize === undefined ? bodyLimit : integerIn('maxBodySize', value.maxBodySize, 1, MAX_MESSAGE_SIZE),
+    encode: encodeOptions(value.encode),
+    decode: decodeOptions(value.decode)
+  }
+}
+
+/**
+ * Validates a route's `config.bfast` and returns its compression settings, or `null` for a
+ * route that opted out (`false`).
+ */
+export function resolveRoute(raw: unknown, plugin: ResolvedOptions, routeName: string): ResolvedCompression | null {
+  if (raw === false) return null
+  if (raw === undefined) return plugin.compression
+  const where = `config.bfast of route ${routeName}`
+  if (!isRecord(raw)) throw badOption(where, 'must be false or an object', raw)
+  const value = raw
+  checkKeys(where, value, ROUTE_KEYS)
+  return resolveCompression(`${where}.compression`, value.compression, plugin.compression)
+}

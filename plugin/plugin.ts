@@ -1,0 +1,68 @@
+/**
+ * The plugin function: validates options, registers the body parser, and adds the per-route
+ * hooks from `onRoute` to every route declared after it (except those with `config.bfast: false`).
+ */
+import type { FastifyInstance, RouteOptions } from 'fastify'
+import fp from 'fastify-plugin'
+import { registerBodyParser } from './body-parser.js'
+import { kEncoded, routeHooks } from './hooks.js'
+import { resolveOptions, resolveRoute } from './options.js'
+import type { BfastPluginOptions } from './options.js'
+
+/** fastify-plugin metadata: the Fastify major this plugin supports, and its name. */
+export const PLUGIN_META = { fastify: '5.x', name: 'fastify-bfast' } as const
+
+/** Fastify's auto-created HEAD routes end their onSend chain with this handler (fastify/lib/head-route.js). */
+const HEAD_ROUTE_ON_SEND = 'headRouteOnSendHandler'
+
+type Hook = NonNullable<RouteOptions['onSend']>
+
+function asList<T>(hook: T | T[] | undefined): T[] {
+  if (hook === undefined) return []
+  return Array.isArray(hook) ? [...hook] : [hook]
+}
+
+/**
+ * Adds `hook` last, except before the handler Fastify's auto HEAD routes end with (which
+ * replaces the payload by null): the HEAD reply then carries the same headers as the GET
+ * reply, Content-Length included (RFC 9110 section 9.3.2).
+ */
+function appendOnSend(existing: Hook | undefined, hook: Hook extends Array<infer H> ? H : never): Hook {
+  const list = asList(existing as unknown as (typeof hook)[] | typeof hook | undefined)
+  const last = list[list.length - 1]
+  if (last !== undefined && (last as { name?: string }).name === HEAD_ROUTE_ON_SEND) list.splice(list.length - 1, 0, hook)
+  else list.push(hook)
+  return list as unknown as Hook
+}
+
+function bfastPlugin(app: FastifyInstance, raw: BfastPluginOptions, done: (err?: Error) => void): void {
+  const options = resolveOptions(raw, app.initialConfig.bodyLimit ?? DEFAULT_BODY_LIMIT)
+  registerBodyParser(app, options)
+  app.decorateReply(kEncoded, null)
+  app.addHook('onRoute', (route) => {
+    const compression = resolveRoute(route.config?.bfast, options, `${String(route.method)} ${route.url}`)
+    if (compression === null) return
+    const hooks = routeHooks(options, compression)
+    route.preSerialization = [...asList(route.preSerialization), hooks.preSerialization] as RouteOptions['preSerialization']
+    route.onSend = appendOnSend(route.onSend, hooks.onSend as never)
+  })
+  done()
+}
+
+/** Fastify's documented default bodyLimit (1 MiB), used if initialConfig lacks it. */
+const DEFAULT_BODY_LIMIT = 1_048_576
+
+/**
+ * The fastify-bfast plugin.
+ *
+ * @example
+ * ```ts
+ * import Fastify from 'fastify'
+ * import bfast from 'fastify-bfast'
+ *
+ * const app = Fastify()
+ * await app.register(bfast, { compression: { network: 'auto' } })
+ * app.get('/users', async () => users) // B-FAST for clients that ask for it, JSON for the rest
+ * ```
+ */
+export const bfast = fp(bfastPlugin, PLUGIN_META)

@@ -1,0 +1,131 @@
+/**
+ * Keeping B-FAST replies to exactly the fields the JSON reply carries.
+ *
+ * Response schemas (and serializers set with `setReplySerializer`) are how Fastify users keep secrets out of
+ * replies: fast-json-stringify writes only the properties a schema lists. A B-FAST reply must
+ * never carry a field the JSON reply drops, so for a reply that Fastify would shape, the
+ * plugin runs Fastify's own serializer (the very function the JSON reply would use), parses
+ * that JSON, and encodes the result. Keys, order and schema coercions ("5" for a number under
+ * `type: 'string'`) are then those of the JSON reply by construction.
+ *
+ * Type fidelity: JSON text has no Dates, bigints or bytes. `project` walks the parsed JSON
+ * and the original payload together and puts back, leaf by leaf, an original Date whose ISO
+ * text is what JSON sent and an original bigint whose value JSON sent, so those stay typed.
+ * Only leaves are ever taken from the original, and only where JSON carried the same value:
+ * no key the JSON reply lacks can appear. Bytes (Buffers) and anything else arrive as the
+ * JSON reply has them.
+ *
+ * Cost: shaped replies pay serialize + JSON.parse + encode. Routes without a response schema
+ * (the common case) encode the payload directly.
+ */
+import type { FastifyReply } from 'fastify'
+
+/** A function producing the exact JSON text Fastify would send for a payload. */
+export type JsonShaper = (payload: unknown) => string
+
+/**
+ * Fastify keeps a reply's own serializer and the route's default one under internal symbols
+ * (fastify/lib/symbols.js). They are found by description so that the plugin honours them;
+ * if a future Fastify renames them, the lookups return undefined and only schemas are honoured.
+ */
+const SYMBOL_REPLY_SERIALIZER = 'fastify.reply.serializer'
+const SYMBOL_ROUTE_CONTEXT = 'fastify.context'
+const SYMBOL_DEFAULT_SERIALIZER = 'fastify.replySerializerDefault'
+/** The media type Fastify looks up in content-type-keyed response schemas, then the catch-all. */
+const SCHEMA_MEDIA_TYPE = 'application/json'
+const SCHEMA_ANY_MEDIA_TYPE = '*/*'
+/** Fastify's status-class fallback key: "2xx" for 201 (fastify/lib/schemas.js getSchemaSerializer). */
+const STATUS_CLASS_SUFFIX = 'xx'
+
+type Fn = (...args: unknown[]) => unknown
+
+function symbolValue(target: object, description: string): unknown {
+  for (const sym of Object.getOwnPropertySymbols(target)) {
+    if (sym.description === description) return (target as Record<symbol, unknown>)[sym]
+  }
+  return undefined
+}
+
+type SchemaLookup = (status: string | number, contentType?: string) => unknown
+
+/** Mirrors fastify/lib/schemas.js getSchemaSerializer through the public getSerializationFunction. */
+function schemaSerializer(reply: FastifyReply, status: number): Fn | undefined {
+  const lookup = reply.getSerializationFunction.bind(reply) as unknown as SchemaLookup
+  for (const key of [status, `${String(status)[0]}${STATUS_CLASS_SUFFIX}`]) {
+    const entry = lookup(key)
+    if (entry === undefined || entry === null) continue
+    if (typeof entry === 'function') return entry as Fn
+    const byType = lookup(key, SCHEMA_MEDIA_TYPE) ?? lookup(key, SCHEMA_ANY_MEDIA_TYPE)
+    return typeof byType === 'function' ? (byType as Fn) : undefined
+  }
+  return undefined
+}
+
+/**
+ * Whether the handler (or a hook) gave this reply its own serializer with `reply.serializer()`.
+ * Such a reply is the handler's choice of format and is left alone. Fastify does not even
+ * give it the default JSON Content-Type, so the Content-Type check usually catches it first;
+ * this also covers a handler that set both.
+ */
+export function hasOwnSerializer(reply: FastifyReply): boolean {
+  return typeof symbolValue(reply, SYMBOL_REPLY_SERIALIZER) === 'function'
+}
+
+/**
+ * The serializer Fastify would use for this reply, in Fastify's own order (route default
+ * serializer from `setReplySerializer`, then the response schema), or undefined when it would
+ * use JSON.stringify.
+ */
+export function jsonShaper(reply: FastifyReply): JsonShaper | undefined {
+  // The route context is an own property of the request (the reply reaches it through a getter).
+  const context = symbolValue(reply.request, SYMBOL_ROUTE_CONTEXT)
+  if (typeof context === 'object' && context !== null) {
+    const fallback = symbolValue(context, SYMBOL_DEFAULT_SERIALIZER)
+    if (typeof fallback === 'function') return (payload) => String((fallback as Fn)(payload, reply.statusCode))
+  }
+  const schema = schemaSerializer(reply, reply.statusCode)
+  return schema === undefined ? undefined : (payload) => String(schema(payload))
+}
+
+function isPlainRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
+}
+
+/** Sets an own enumerable property, even "__proto__" (as JSON.parse does). */
+function defineOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true })
+}
+
+/**
+ * `shaped` (JSON.parse of the JSON reply) with Dates and bigints of `original` put back where
+ * JSON carried the same value. Keys come from `shaped` only.
+ *
+ * @example
+ * ```ts
+ * project({ at: new Date(0), secret: 1 }, { at: '1970-01-01T00:00:00.000Z' }) // { at: Date(0) }
+ * ```
+ */
+export function project(original: unknown, shaped: unknown): unknown {
+  if (original instanceof Date) {
+    return typeof shaped === 'string' && !Number.isNaN(original.getTime()) && original.toISOString() === shaped ? original : shaped
+  }
+  if (typeof original === 'bigint') {
+    // A schema that coerces to a string keeps the string: only a JSON number is the same value.
+    return typeof shaped === 'number' && Number(original) === shaped ? original : shaped
+  }
+  if (shaped === null || typeof shaped !== 'object' || original === null || typeof original !== 'object') return shaped
+  if (Array.isArray(shaped)) {
+    if (!Array.isArray(original) || original.length !== shaped.length) return shaped
+    const out = new Array<unknown>(shaped.length)
+    for (let i = 0; i < shaped.length; i++) out[i] = project(original[i], shaped[i])
+    return out
+  }
+  if (Array.isArray(original) || !isPlainRecord(shaped)) return shaped
+  const source = original as Record<string, unknown>
+  const out: Record<string, unknown> = {}
+  for (const key of Object.keys(shaped)) {
+    const value = Object.prototype.hasOwnProperty.call(source, key) ? project(source[key], shaped[key]) : shaped[key]
+    defineOwn(out, key, value)
+  }
+  return out
+}
