@@ -32,7 +32,8 @@ import {
   TAG_UUID,
   VERSION
 } from '../../src/tags.js'
-import { BFastError, decode, encode } from '../../src/index.js'
+import { BFastError, decode, encode, isCompressed } from '../../src/index.js'
+import { compress } from '../../src/compress.js'
 import { afterRoundTrip, sameValue } from './tagged.js'
 
 export type Part = Uint8Array | readonly number[] | number
@@ -434,4 +435,54 @@ export function thrownBy(fn: () => unknown): BFastError | string {
 export function codeOf(fn: () => unknown): string {
   const e = thrownBy(fn)
   return typeof e === 'string' ? e : e.code
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fuzz targets shared by test/src/fuzz.test.ts (bounded, in `npm test`) and test/fuzz-long.ts
+// (`npm run fuzz`): each is an arbitrary of inputs for `oracle`.
+
+export interface FuzzTarget {
+  name: string
+  input: fc.Arbitrary<Uint8Array>
+}
+
+/** Valid plain messages: the seed values, the hand-built tags, and the small upstream vectors. */
+export function plainSeeds(vectorMessages: readonly Uint8Array[] = []): Uint8Array[] {
+  return [...seedValues().map((v) => encode(v)), ...seedMessages(), ...vectorMessages.filter((m) => m.length < 2048 && !isCompressed(m))]
+}
+
+/** The fuzz targets over `seeds` (valid plain messages). */
+export function fuzzTargets(seeds: readonly Uint8Array[]): FuzzTarget[] {
+  const compressedSeeds = seeds.flatMap((m) => [compress(m), chunkedFrame(m.length, literalChunks(m, 16)), singleBlock(lz4Literals(m), m.length)])
+  const mutations = fc.array(mutationArb, { minLength: 1, maxLength: 4 })
+  const pick = (list: readonly Uint8Array[]): fc.Arbitrary<Uint8Array> => fc.integer({ min: 0, max: list.length - 1 }).map((i) => list[i])
+  return [
+    {
+      name: 'mutated plain messages',
+      input: fc.tuple(pick(seeds), mutations).map(([m, muts]) => mutate(m, muts, seeds))
+    },
+    {
+      name: 'mutated messages, then compressed (message errors behind LZ4)',
+      input: fc.tuple(pick(seeds), mutations, fc.boolean()).map(([m, muts, lz]) => {
+        const bad = mutate(m, muts, seeds)
+        return lz ? singleBlock(lz4Literals(bad), bad.length) : chunkedFrame(bad.length, literalChunks(bad, 32))
+      })
+    },
+    {
+      name: 'mutated compressed messages (LZ4 and chunk framing)',
+      input: fc.tuple(pick(compressedSeeds), mutations).map(([m, muts]) => mutate(m, muts, compressedSeeds))
+    },
+    {
+      name: 'random bytes',
+      input: fc.uint8Array({ maxLength: 96 })
+    },
+    {
+      name: 'random bytes after a valid header',
+      input: fc.tuple(fc.integer({ min: 0, max: 3 }), fc.uint8Array({ maxLength: 96 })).map(([count, rest]) => concat(header([], { count }), rest))
+    },
+    {
+      name: 'random LZ4 blocks behind a plausible size prefix',
+      input: fc.tuple(fc.integer({ min: 0, max: 2048 }), fc.uint8Array({ minLength: 1, maxLength: 96 })).map(([n, block]) => concat(u32(n), block))
+    }
+  ]
 }

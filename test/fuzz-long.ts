@@ -1,0 +1,72 @@
+/**
+ * `npm run fuzz`: the fuzz targets of test/src/fuzz.test.ts, run for longer (issue 6).
+ *
+ *   npm run fuzz -- --seconds 300 --runs 1000000 --seed 42
+ *   FUZZ_SECONDS=300 FUZZ_RUNS=1000000 FUZZ_SEED=42 npm run fuzz
+ *
+ * Bounded by a case count and a time budget (both optional; defaults 60 s and no count
+ * limit). Seeded: each round uses seed + round, so a finding reproduces from the printed seed
+ * and path. Prints the number of cases per target and every finding; exits 1 on a finding.
+ */
+import fc from 'fast-check'
+import { fuzzTargets, oracle, plainSeeds } from './helpers/fuzz-cases.js'
+import type { Finding } from './helpers/fuzz-cases.js'
+import { jsonFixture } from './helpers/paths.js'
+
+const DEFAULT_SECONDS = 60
+/** Cases per fast-check run; a round runs every target once with this many cases. */
+const ROUND_RUNS = 5000
+
+function arg(name: string, env: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`)
+  if (i >= 0 && i + 1 < process.argv.length) return process.argv[i + 1]
+  return process.env[env]
+}
+
+function numberArg(name: string, env: string, fallback: number): number {
+  const raw = arg(name, env)
+  if (raw === undefined) return fallback
+  const n = Number(raw)
+  if (!Number.isFinite(n) || n < 0) {
+    console.error(`--${name} / ${env} must be a non-negative number, got ${raw}`)
+    process.exit(2)
+  }
+  return n
+}
+
+const seconds = numberArg('seconds', 'FUZZ_SECONDS', DEFAULT_SECONDS)
+const maxRuns = numberArg('runs', 'FUZZ_RUNS', Infinity)
+const seed = numberArg('seed', 'FUZZ_SEED', Date.now() % 0x7fffffff)
+
+const { vectors } = jsonFixture<{ vectors: Array<{ b64: string }> }>('bfast-v1-upstream.json')
+const targets = fuzzTargets(plainSeeds(vectors.map((v) => new Uint8Array(Buffer.from(v.b64, 'base64')))))
+const counts = new Map<string, number>(targets.map((x) => [x.name, 0]))
+const findings: Array<{ target: string; seed: number; path: string | null; finding: Finding | undefined }> = []
+
+const deadline = Date.now() + seconds * 1000
+let total = 0
+console.log(`fuzz: seed ${seed}, up to ${seconds} s${Number.isFinite(maxRuns) ? `, up to ${maxRuns} cases` : ''}`)
+for (let round = 0; Date.now() < deadline && total < maxRuns; round++) {
+  for (const target of targets) {
+    const left = Math.min(ROUND_RUNS, maxRuns - total)
+    if (left <= 0 || Date.now() >= deadline) break
+    const roundSeed = (seed + round) | 0
+    const details = fc.check(fc.property(target.input, (bytes) => oracle(bytes) === undefined), {
+      seed: roundSeed,
+      numRuns: left,
+      interruptAfterTimeLimit: Math.max(1, deadline - Date.now()),
+      markInterruptAsFailure: false
+    })
+    total += details.numRuns
+    counts.set(target.name, (counts.get(target.name) ?? 0) + details.numRuns)
+    if (details.failed) {
+      const example = details.counterexample?.[0]
+      findings.push({ target: target.name, seed: roundSeed, path: details.counterexamplePath, finding: example ? oracle(example) : undefined })
+    }
+  }
+}
+
+for (const [name, n] of counts) console.log(`  ${String(n).padStart(9)}  ${name}`)
+console.log(`fuzz: ${total} cases, ${findings.length} finding(s)`)
+for (const f of findings) console.log(JSON.stringify(f))
+process.exitCode = findings.length > 0 ? 1 : 0
