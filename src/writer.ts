@@ -221,6 +221,8 @@ class Writer {
     else if (v instanceof Map) this.map(v)
     else if (v instanceof Set) this.set(v)
     else if (toJSON && typeof (v as WithToJSON).toJSON === 'function') this.jsonResult(v as WithToJSON)
+    // Boxed primitives are written as their primitive, as JSON.stringify does (else `{}`).
+    else if (v instanceof Number || v instanceof String || v instanceof Boolean) this.value(v.valueOf())
     else this.object(v as Record<string, unknown>)
   }
 
@@ -375,6 +377,16 @@ class Writer {
 
 const shared = new Writer()
 
+/** CIRCULAR when a container repeats on the path (the cycle check waits for maxDepth), else DEPTH. */
+function stackOverflow(w: Writer): BFastError {
+  const seen = new Set<unknown>()
+  for (let i = 1; i < w.depth && i < w.path.length; i++) {
+    if (seen.has(w.path[i])) return new BFastError('CIRCULAR', w.pos, 'Value contains itself')
+    seen.add(w.path[i])
+  }
+  return new BFastError('DEPTH', w.pos, `Nesting of ${w.depth} levels exceeds the call stack`)
+}
+
 /**
  * Encodes a value as an uncompressed B-FAST v1 message (SPEC 1). Every call starts a fresh
  * string table (SPEC 3). The result is a new buffer the caller owns.
@@ -398,6 +410,11 @@ export function encode(value: unknown, options?: EncodeOptions): Uint8Array {
     w.reset(maxDepth)
     w.value(value)
     return w.finish()
+  } catch (err) {
+    // SPEC 6: every failure is a BFastError. A maxDepth raised beyond what the call stack
+    // holds ends in the engine's stack overflow (RangeError in V8) before the depth check.
+    if (!(err instanceof BFastError) && w.depth > DEFAULT_MAX_DEPTH) throw stackOverflow(w)
+    throw err
   } finally {
     w.busy = false
     w.release()

@@ -190,7 +190,9 @@ function model(v: unknown, inList: boolean): unknown {
   if (v instanceof Uint8Array) return Uint8Array.from(v)
   if (v instanceof ArrayBuffer) return new Uint8Array(v.slice(0))
   if (v instanceof DataView) return new Uint8Array(v.buffer.slice(v.byteOffset, v.byteOffset + v.byteLength))
-  if (Array.isArray(v)) return v.map((x) => model(x, true))
+  // Array.from, not map: holes of a sparse array are undefined, hence null (as JSON).
+  if (Array.isArray(v)) return Array.from(v, (x) => model(x, true))
+  if (v instanceof Number || v instanceof String || v instanceof Boolean) return v.valueOf()
   if (v instanceof Set) return Array.from(v, (x) => model(x, true))
   if (v instanceof Map) {
     const out: Record<string, unknown> = {}

@@ -274,3 +274,34 @@ t.test('EncodeOptions: a bad maxDepth is BAD_OPTION', (t) => {
   }
   t.end()
 })
+
+t.test('regression: a raised maxDepth overflowed the call stack on encode (RangeError, not DEPTH/CIRCULAR)', (t) => {
+  let deep: unknown = []
+  for (let i = 0; i < 100_000; i++) deep = [deep]
+  t.equal(codeOf(() => encode(deep, { maxDepth: 1_000_000 })), 'DEPTH', '100k nested lists')
+  const cyclic: Record<string, unknown> = { a: 1 }
+  cyclic.self = { again: cyclic }
+  t.equal(codeOf(() => encode(cyclic, { maxDepth: 1_000_000 })), 'CIRCULAR', 'a cycle is still CIRCULAR')
+  t.same(decode(encode({ after: [1] })), { after: [1] }, 'the next encode is clean')
+  t.end()
+})
+
+t.test('regression: boxed primitives were written as {} (JSON writes the primitive)', (t) => {
+  const v = [new Number(5), new String('ab'), new Boolean(false), { n: new Number(-0.5) }]
+  t.equal(sameValue(decode(encode(v)), [5, 'ab', false, { n: -0.5 }]), undefined)
+  t.equal(sameValue(decode(encode(v)), JSON.parse(JSON.stringify(v))), undefined, 'as JSON.stringify')
+  t.end()
+})
+
+t.test('sparse arrays: holes are null, as JSON', (t) => {
+  // eslint-disable-next-line no-sparse-arrays
+  const v = [, 1, , 'x', ,]
+  t.equal(sameValue(decode(encode(v)), [null, 1, null, 'x', null]), undefined)
+  t.end()
+})
+
+t.test('toJSON returning undefined for an object member skips the member, as JSON', { todo: 'writer writes null (found by the codec tests; see the report)' }, (t) => {
+  const v = { a: { toJSON: () => undefined }, b: 1 }
+  t.same(decode(encode(v)), JSON.parse(JSON.stringify(v)))
+  t.end()
+})
