@@ -15,6 +15,7 @@ import { compress, compressChunked } from '../src/compress.js'
 import { ROOT } from '../test/helpers/paths.js'
 import { LARGE_USERS_COUNT, datasets, users, type Dataset } from './datasets.js'
 import { compare, describeMethod, type Options } from './harness.js'
+import { benchPlugin } from './plugin.js'
 import { bytes, ms, ratio, renderTable, timing, verdict, type Table } from './report.js'
 import { NON_ASCII_DATASET, TARGETS } from './targets.js'
 
@@ -239,6 +240,7 @@ async function main(): Promise<void> {
   }
   await run('codec', () => codecSection(sets, args.options, anomalies))
   await run('lz4', () => lz4Section(sets, args.options, anomalies))
+  await run('plugin', () => benchPlugin(args.options))
 
   if (anomalies.length > 0) {
     console.log('ANOMALIES:')
