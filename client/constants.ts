@@ -43,5 +43,8 @@ export const DEFAULT_BODY_FORMAT = BODY_FORMATS.bfast
  */
 export const NO_CONTENT_STATUSES: ReadonlySet<number> = new Set([204, 205, 304])
 
+/** The method whose replies never have a body (RFC 9110 section 9.3.2). */
+export const HEAD_METHOD = 'HEAD'
+
 /** Upper bound on how much of an error body's `message` goes into `HttpError.message`. */
 export const ERROR_MESSAGE_MAX_CHARS = 200

@@ -2,15 +2,29 @@
  * `createClient`: a small fetch wrapper that asks for B-FAST, sends B-FAST (or JSON) bodies,
  * decodes replies by Content-Type and turns non-2xx replies into `HttpError`s.
  */
-import { DEFAULT_ACCEPT, DEFAULT_BODY_FORMAT, HEADER } from './constants.js'
+import { BODY_FORMATS, DEFAULT_ACCEPT, DEFAULT_BODY_FORMAT, HEADER, HEAD_METHOD } from './constants.js'
 import { decodeBody, replyFormatOf } from './decode-response.js'
 import { HttpError, TimeoutError } from './errors.js'
 import { encodeBody } from './request-body.js'
 import { requestSignal } from './signals.js'
-import type { Client, ClientOptions, FetchFunction, FetchInit, RequestOptions, RouteMap, UntypedClient, UntypedRoutes } from './types.js'
+import type { BodyFormat, Client, ClientOptions, FetchFunction, FetchInit, RequestOptions, RouteMap, UntypedClient, UntypedRoutes } from './types.js'
 import { joinUrl } from './url.js'
 
 const NO_BYTES = new Uint8Array(0)
+
+/**
+ * Checks the options plain-JavaScript callers could get wrong, so that a typo fails loudly
+ * instead of silently sending the wrong format or never timing out.
+ */
+function checkOptions(where: string, options: { timeout?: unknown; bodyFormat?: unknown }): void {
+  const { timeout, bodyFormat } = options
+  if (timeout !== undefined && timeout !== false && !(typeof timeout === 'number' && Number.isFinite(timeout) && timeout >= 0)) {
+    throw new TypeError(`${where}.timeout must be a number of milliseconds >= 0 or false, got ${String(timeout)}`)
+  }
+  if (bodyFormat !== undefined && !Object.values(BODY_FORMATS).includes(bodyFormat as BodyFormat)) {
+    throw new TypeError(`${where}.bodyFormat must be one of ${Object.values(BODY_FORMATS).join(', ')}, got ${String(bodyFormat)}`)
+  }
+}
 
 /** Options of one call as the implementation sees them: a body may ride along in `options.body`. */
 type CallOptions = RequestOptions & { body?: unknown }
@@ -49,6 +63,7 @@ type CallOptions = RequestOptions & { body?: unknown }
  */
 export function createClient<Routes extends RouteMap<Routes> = UntypedRoutes>(options: ClientOptions): Client<Routes> {
   const { baseUrl, fetch: customFetch, ...defaults } = options
+  checkOptions('createClient options', defaults)
   // Looked up per call (not captured once) so that a fetch installed later is used, and called
   // as a plain function: browsers throw "Illegal invocation" for fetch called on another object.
   const fetchFn: FetchFunction = customFetch ?? ((input, init) => globalThis.fetch(input, init))
@@ -64,6 +79,7 @@ export function createClient<Routes extends RouteMap<Routes> = UntypedRoutes>(op
       decode: decodeOptions,
       ...callInit
     } = call
+    checkOptions('request options', call)
     const {
       headers: clientHeaders,
       signal: clientSignal,
@@ -96,7 +112,8 @@ export function createClient<Routes extends RouteMap<Routes> = UntypedRoutes>(op
       if (abort.signal !== undefined) init.signal = abort.signal
 
       const response = await fetchFn(url, init)
-      const format = replyFormatOf(response.status, response.headers.get(HEADER.contentType))
+      // A HEAD reply describes the GET body it does not carry (RFC 9110 section 9.3.2).
+      const format = method === HEAD_METHOD ? 'empty' : replyFormatOf(response.status, response.headers.get(HEADER.contentType))
       // Read under the same signal: a timeout also covers a body that trickles in.
       const bytes = format === 'empty' ? NO_BYTES : new Uint8Array(await response.arrayBuffer())
 

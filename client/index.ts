@@ -4,7 +4,7 @@
  * browser-safe modules.
  */
 export { createClient } from './create-client.js'
-export { decodeResponse, mediaTypeOf } from './decode-response.js'
+export { decodeResponse } from './decode-response.js'
 export { HttpError, TimeoutError, type HttpErrorInit } from './errors.js'
 export { BFAST_MEDIA_TYPE, DEFAULT_ACCEPT, JSON_MEDIA_TYPE } from './constants.js'
 export { BFastError, type DecodeOptions } from '../src/index.js'

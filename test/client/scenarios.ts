@@ -133,6 +133,15 @@ export const scenarios: Scenario[] = [
     }
   },
   {
+    name: 'a baseUrl with a path prefix keeps it; HEAD resolves to undefined',
+    async run(ctx) {
+      const prefixed = createClient({ baseUrl: `${ctx.baseUrl}/users/`, ...(ctx.fetch === undefined ? {} : { fetch: ctx.fetch }) })
+      same(await prefixed.get('/7'), people(8)[7], 'user 7 under the /users/ prefix')
+      const untyped = createClient({ baseUrl: ctx.baseUrl, ...(ctx.fetch === undefined ? {} : { fetch: ctx.fetch }) })
+      same(await untyped.request('HEAD', ROUTE.typed), undefined, 'HEAD reply')
+    }
+  },
+  {
     name: 'JSON fallback: a route opted out of B-FAST replies JSON, which the client decodes',
     async run(ctx) {
       const res = await fetch(ctx.baseUrl + ROUTE.jsonOnly, { headers: { accept: DEFAULT_ACCEPT } })
@@ -148,6 +157,15 @@ export const scenarios: Scenario[] = [
       check(echo.contentType === MEDIA_TYPE, `the server saw content-type ${echo.contentType}`)
       same(echo.body, typedSample(), 'echoed body')
       same(echo.accept, DEFAULT_ACCEPT, 'accept header sent')
+    }
+  },
+  {
+    name: 'a body B-FAST cannot carry rejects with BFastError before anything is sent',
+    async run(ctx) {
+      const circular: Record<string, unknown> = { name: 'loop' }
+      circular.self = circular
+      const err = await rejection(client(ctx).post(ROUTE.echo, circular), 'POST a circular body')
+      check(err instanceof BFastError && err.code === 'CIRCULAR', `rejected with ${nameOf(err)} ${String((err as { code?: unknown }).code)}`)
     }
   },
   {
