@@ -13,6 +13,7 @@ import { Packr, isNativeAccelerationEnabled } from 'msgpackr'
 import { decode, decompress, encode, isCompressed } from '../src/index.js'
 import { compress, compressChunked } from '../src/compress.js'
 import { ROOT } from '../test/helpers/paths.js'
+import { CLIENT_BENCH_METHOD, benchClient } from './client.js'
 import { LARGE_USERS_COUNT, datasets, users, type Dataset } from './datasets.js'
 import { compare, describeMethod, type Options } from './harness.js'
 import { benchPlugin } from './plugin.js'
@@ -241,6 +242,17 @@ async function main(): Promise<void> {
   await run('codec', () => codecSection(sets, args.options, anomalies))
   await run('lz4', () => lz4Section(sets, args.options, anomalies))
   await run('plugin', () => benchPlugin(args.options))
+  await run('client', async () => {
+    const rows = await benchClient(args.options)
+    return [
+      {
+        title: 'Client overhead over a bare `decode` (10,000 users; median ms)',
+        headers: ['measurement', 'median ms', 'ratio', 'relative to'],
+        rows: rows.map((r) => [r.name, ms(r.medianMs), ratio(r.ratio), r.baseline]),
+        notes: CLIENT_BENCH_METHOD,
+      },
+    ]
+  })
 
   if (anomalies.length > 0) {
     console.log('ANOMALIES:')
