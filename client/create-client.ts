@@ -105,7 +105,8 @@ export function createClient<Routes extends RouteMap<Routes> = UntypedRoutes>(op
     const timeoutSetting = timeout ?? clientTimeout
     const timeoutMs = typeof timeoutSetting === 'number' && timeoutSetting > 0 ? timeoutSetting : undefined
     const abort = requestSignal([clientSignal, signal], timeoutMs)
-    const decodeWith = decodeOptions ?? clientDecodeOptions
+    // Per-request decode options refine the client's rather than replace them.
+    const decodeWith = decodeOptions === undefined ? clientDecodeOptions : { ...clientDecodeOptions, ...decodeOptions }
     try {
       const init: FetchInit = { ...clientInit, ...callInit, method, headers: headerRecord(headers) }
       if (requestBody !== undefined) init.body = requestBody
@@ -138,6 +139,8 @@ export function createClient<Routes extends RouteMap<Routes> = UntypedRoutes>(op
     }
   }
 
+  // `send` resolves to the decoded body as `unknown`; each method's type argument (or the route
+  // map) names it, which `Promise<never>` (assignable to any `Promise<T>`) lets through.
   const client: UntypedClient = {
     get: (path, opts) => send('GET', path, opts) as Promise<never>,
     post: (path, body, opts) => send('POST', path, { ...opts, body }) as Promise<never>,

@@ -106,7 +106,7 @@ export interface RequestOptions extends Omit<RequestInit, 'body' | 'method' | 'h
   timeout?: number | false
   /** Request body format (default `'bfast'`). */
   bodyFormat?: BodyFormat
-  /** Options passed to the codec's `decode` for B-FAST replies. */
+  /** Options passed to the codec's `decode` for B-FAST replies (a request's are merged over the client's). */
   decode?: DecodeOptions
   /**
    * Passed to `fetch` unchanged: undici's `fetch` (and Node's global fetch) take a

@@ -124,6 +124,18 @@ export const scenarios: Scenario[] = [
     }
   },
   {
+    name: "decode options reach the codec, a request's merged over the client's",
+    async run(ctx) {
+      const api = createClient<TestRoutes>({ baseUrl: ctx.baseUrl, decode: { int64: 'bigint' }, ...(ctx.fetch === undefined ? {} : { fetch: ctx.fetch }) })
+      const sample = typedSample()
+      const both = await api.get(ROUTE.typed, { decode: { dates: 'string' } })
+      same(both.negative, BigInt(sample.negative as number), "client's int64: 'bigint'")
+      check(typeof both.when === 'string', `request's dates: 'string' gave ${typeof both.when}`)
+      same(new Date(both.when), sample.when, "request's dates: 'string', the text sent")
+      same((await api.get(ROUTE.typed)).when, sample.when, 'dates back to Date without the request option')
+    }
+  },
+  {
     name: 'a path parameter reaches its route and a query is appended',
     async run(ctx) {
       same(await client(ctx).get('/users/42'), people(43)[42], 'user 42')
