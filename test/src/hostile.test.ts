@@ -144,10 +144,14 @@ for (const [what, seq] of badUtf8) {
   const bad = Uint8Array.from(seq)
   const short = concat(utf8('ab'), bad)
   const long = concat(utf8('x'.repeat(40)), bad, utf8('y'.repeat(40)))
+  // Readers switch strategy with length (a JS loop for short and medium text, a native
+  // decoder for long): each must refuse the same bytes.
+  const veryLong = concat(utf8('é'.repeat(700)), bad, utf8('y'.repeat(40)))
   add({ name: `string: ${what} (short)`, bytes: message([], w.str(short)), code: 'BAD_UTF8', at: [H, H + 5 + short.length] })
   add({ name: `string: ${what} (long)`, bytes: message([], w.str(long)), code: 'BAD_UTF8', at: [H, H + 5 + long.length] })
   add({ name: `string: ${what} at the very end of a 16-byte string`, bytes: message([], w.str(concat(utf8('z'.repeat(16 - bad.length)), bad))), code: 'BAD_UTF8', at: [H, H + 21] })
   add({ name: `key: ${what}`, bytes: message([short], w.obj([[0, w.null()]])), code: 'BAD_UTF8', at: [H, H + 1 + short.length] })
+  add({ name: `string: ${what} (${veryLong.length} bytes)`, bytes: message([], w.str(veryLong)), code: 'BAD_UTF8', at: [H, H + 5 + veryLong.length] })
   add({ name: `long key: ${what}`, bytes: message([long], w.obj([[0, w.null()]])), code: 'BAD_UTF8', at: [H, H + 1 + long.length] })
   add({ name: `time text: ${what}`, bytes: message([], w.sized(TAG_TIME, short)), code: 'BAD_UTF8', at: [H, H + 5 + short.length] })
 }
@@ -233,7 +237,28 @@ t.test('hostile inputs: exact code and offset', (t) => {
   t.end()
 })
 
-t.test('regression: a raised maxDepth overflowed the call stack (RangeError) instead of DEPTH', (t) => {
+t.test('the same cases from a Node Buffer at an odd pool offset, and (plain messages) behind LZ4', (t) => {
+  for (const c of cases) {
+    const [lo, hi] = typeof c.at === 'number' ? [c.at, c.at] : c.at
+    const pooled = Buffer.alloc(c.bytes.length + 3)
+    pooled.set(c.bytes, 3)
+    const inputs: Array<[string, Uint8Array]> = [['Buffer', pooled.subarray(3)]]
+    // A plain message (header and all) behind a valid LZ4 block fails the same way, at the
+    // same offset of the plain message.
+    if (c.bytes.length >= H && c.bytes[0] === 0x42 && c.bytes[1] === 0x46 && c.options === undefined) {
+      inputs.push(['LZ4', singleBlock(lz4Literals(c.bytes), c.bytes.length)])
+    }
+    for (const [how, bytes] of inputs) {
+      const e = thrownBy(() => decode(bytes, c.options))
+      const ok = typeof e !== 'string' && e.code === c.code && e.offset >= lo && e.offset <= hi
+      if (!ok) t.fail(`${c.name} (${how}): ${typeof e === 'string' ? e : `${e.code} at ${e.offset}`}, expected ${c.code} at ${lo}..${hi}`)
+    }
+  }
+  t.pass(`${cases.length} cases`)
+  t.end()
+})
+
+t.test('regression: a raised maxDepth overflowed the call stack on decode (RangeError) instead of DEPTH', (t) => {
   for (const bytes of [deepLists(100_000), deepObjects(100_000)]) {
     let outcome: string
     try {

@@ -1,0 +1,101 @@
+/**
+ * UTF-8 checks shared by utf8.test.ts (Node: Buffer fast paths) and utf8-browser.test.ts (the
+ * same codec loaded without a global Buffer, as browsers run it). src/utf8.ts switches
+ * strategy with length (JS loops for short and medium text, a native call for long), so
+ * every check runs on both sides of each cut-over. Takes the codec as a parameter and
+ * imports none of it, so the browser test controls how the codec is loaded.
+ */
+import type { Test } from 'tap'
+import type * as Codec from '../../src/index.js'
+
+/** Lengths on both sides of every strategy cut-over in src/utf8.ts (16, 32, 1024 bytes or units). */
+export const CUT_LENGTHS = [0, 1, 2, 3, 4, 7, 8, 15, 16, 17, 31, 32, 33, 63, 64, 65, 255, 256, 1023, 1024, 1025, 4096, 70_000]
+
+const PIECES = ['a', 'é', '中', '🚀', '\u0000', '\u007f', '\u0080', '\u07ff', '\u0800', '\uffff', '\u{10ffff}']
+
+const INVALID: ReadonlyArray<readonly number[]> = [
+  [0xc0, 0xaf], [0xe0, 0x80, 0xaf], [0xf0, 0x80, 0x80, 0xaf], [0xed, 0xa0, 0x80], [0xed, 0xbf, 0xbf],
+  [0xc3], [0xe2, 0x82], [0xf0, 0x9f, 0x98], [0xf4, 0x90, 0x80, 0x80], [0xf8, 0x88, 0x80, 0x80, 0x80], [0xff], [0x80]
+]
+
+function stringMessage(text: Uint8Array): Uint8Array {
+  const out = new Uint8Array(11 + text.length)
+  out.set([0x42, 0x46, 0, 1, 0, 0, 0x50])
+  new DataView(out.buffer).setUint32(7, text.length, true)
+  out.set(text, 11)
+  return out
+}
+
+/** Strings of every piece at every cut length round-trip; encode's bytes are TextEncoder's. */
+export function roundTripsAtEveryLength(t: Test, codec: typeof Codec): void {
+  const te = new TextEncoder()
+  let bad = 0
+  for (const piece of PIECES) {
+    for (const n of CUT_LENGTHS) {
+      for (const s of [piece.repeat(n), 'a'.repeat(n) + piece, piece + 'a'.repeat(n), 'é'.repeat(n) + piece + 'x']) {
+        const msg = codec.encode(s)
+        const expected = te.encode(s)
+        const body = msg.subarray(11)
+        let same = body.length === expected.length
+        for (let i = 0; same && i < expected.length; i++) same = body[i] === expected[i]
+        if (!same || codec.decode(msg) !== s) bad++
+        // Keys: whole code points only, at most 30 of them (<= 120 bytes, under the 255 limit).
+        const k = Array.from(s).slice(0, 30).join('')
+        const back = codec.decode(codec.encode({ [k]: s })) as Record<string, unknown>
+        if (back[k] !== s) bad++
+      }
+    }
+  }
+  t.equal(bad, 0, `${PIECES.length * CUT_LENGTHS.length * 4} strings and keys: same bytes as TextEncoder, same text back`)
+}
+
+/** Invalid UTF-8 at the start, middle and end of strings at every cut length: BAD_UTF8. */
+export function refusesInvalidAtEveryLength(t: Test, codec: typeof Codec): void {
+  const failures: string[] = []
+  for (const seq of INVALID) {
+    for (const n of CUT_LENGTHS) {
+      for (const fill of [0x61, 0xc3a9]) {
+        const filler = fill === 0x61 ? new Uint8Array(n).fill(0x61) : new Uint8Array(2 * n).map((_, i) => (i % 2 === 0 ? 0xc3 : 0xa9))
+        for (const at of [0, filler.length >> 1, filler.length]) {
+          const at2 = fill === 0x61 ? at : at & ~1 // keep "é" pairs whole
+          const text = new Uint8Array(filler.length + seq.length)
+          text.set(filler.subarray(0, at2))
+          text.set(seq, at2)
+          text.set(filler.subarray(at2), at2 + seq.length)
+          try {
+            codec.decode(stringMessage(text))
+            failures.push(`${seq.map((b) => b.toString(16)).join(' ')} at ${at2} of ${text.length}: decoded`)
+          } catch (err) {
+            const e = err as { code?: string; offset?: number }
+            if (e.code !== 'BAD_UTF8' || typeof e.offset !== 'number' || e.offset < 6 || e.offset > 11 + text.length) {
+              failures.push(`${seq.map((b) => b.toString(16)).join(' ')} at ${at2} of ${text.length}: ${e.code ?? String(err)} at ${e.offset}`)
+            }
+          }
+        }
+      }
+    }
+  }
+  t.same(failures.slice(0, 20), [], 'BAD_UTF8 with an offset inside the string, every time')
+}
+
+/** Lone surrogates at every cut length are refused, never replaced by U+FFFD. */
+export function refusesLoneSurrogatesAtEveryLength(t: Test, codec: typeof Codec): void {
+  const failures: string[] = []
+  for (const lone of ['\ud800', '\udbff', '\udc00', '\udfff']) {
+    for (const n of CUT_LENGTHS) {
+      const shapes = (m: number): string[] => ['a'.repeat(m) + lone, lone + 'a'.repeat(m), 'é'.repeat(m) + lone + 'é', '🚀'.repeat(m >> 1) + lone]
+      const keys = shapes(Math.min(n, 40)) // a key holds at most 255 bytes
+      for (const [i, s] of shapes(n).entries()) {
+        for (const v of [s, { [keys[i]]: 1 }, [1, { k: s }]]) {
+          try {
+            codec.encode(v)
+            failures.push(`${JSON.stringify(lone)} in ${s.length} units: encoded`)
+          } catch (err) {
+            if ((err as { code?: string }).code !== 'LONE_SURROGATE') failures.push(`${s.length} units: ${String(err)}`)
+          }
+        }
+      }
+    }
+  }
+  t.same(failures.slice(0, 20), [], 'LONE_SURROGATE every time')
+}
