@@ -7,7 +7,7 @@ import fp from 'fastify-plugin'
 import { registerBodyParser } from './body-parser.js'
 import { kEncoded, routeHooks } from './hooks.js'
 import { resolveOptions, resolveRoute } from './options.js'
-import type { BfastPluginOptions } from './options.js'
+import type { BfastPluginOptions, ResolvedOptions } from './options.js'
 
 /** fastify-plugin metadata: the Fastify major this plugin supports, and its name. */
 export const PLUGIN_META = { fastify: '5.x', name: 'fastify-bfast' } as const
@@ -36,7 +36,15 @@ function appendOnSend(existing: Hook | undefined, hook: Hook extends Array<infer
 }
 
 function bfastPlugin(app: FastifyInstance, raw: BfastPluginOptions, done: (err?: Error) => void): void {
-  const options = resolveOptions(raw, app.initialConfig.bodyLimit ?? DEFAULT_BODY_LIMIT)
+  let options: ResolvedOptions
+  try {
+    options = resolveOptions(raw, app.initialConfig.bodyLimit ?? DEFAULT_BODY_LIMIT)
+  } catch (err) {
+    // Through done(), not a throw: avvio does not turn every synchronous throw into a
+    // registration error (a non-object options value crashed the process in testing).
+    done(err as Error)
+    return
+  }
   registerBodyParser(app, options)
   app.decorateReply(kEncoded, null)
   app.addHook('onRoute', (route) => {

@@ -1,0 +1,77 @@
+/**
+ * Registration: invalid plugin or route options fail with FST_BFAST_BAD_OPTION naming the
+ * option; valid ones register; the plugin is fastify-plugin wrapped for Fastify 5.
+ */
+import t from 'tap'
+import Fastify from 'fastify'
+import bfast, { bfast as named, FastifyBfastError, PLUGIN_META } from '../../plugin/index.js'
+import type { BfastPluginOptions } from '../../plugin/index.js'
+
+const BAD: Array<[unknown, RegExp]> = [
+  ['nope', /option options must be an object/],
+  [{ compresion: {} }, /options\.compresion is not a known option/],
+  [{ compression: null }, /compression must be an object/],
+  [{ compression: { threshold: -1 } }, /compression\.threshold must be an integer from 0/],
+  [{ compression: { threshold: 1.5 } }, /compression\.threshold must be an integer/],
+  [{ compression: { threshold: '1024' } }, /compression\.threshold must be an integer.*got "1024"/],
+  [{ compression: { network: 'medium' } }, /compression\.network must be 'fast', 'slow', 'auto' or \{ mbps: number \}/],
+  [{ compression: { network: { mbps: 0 } } }, /compression\.network\.mbps must be a finite number/],
+  [{ compression: { network: { mbps: Infinity } } }, /compression\.network\.mbps/],
+  [{ compression: { network: { gbps: 1 } } }, /compression\.network\.gbps is not a known option/],
+  [{ compression: { parallelThreshold: 0 } }, /compression\.parallelThreshold must be an integer from 1/],
+  [{ compression: { chunkSize: 0 } }, /compression\.chunkSize must be an integer from 1/],
+  [{ compression: { chunkSize: 2 ** 31 } }, /compression\.chunkSize/],
+  [{ clientHints: 'yes' }, /clientHints must be a boolean/],
+  [{ maxBodySize: 0 }, /maxBodySize must be an integer from 1/],
+  [{ encode: { maxDepth: 0 } }, /encode\.maxDepth/],
+  [{ encode: { depth: 3 } }, /encode\.depth is not a known option/],
+  [{ decode: { int64: 'string' } }, /decode\.int64 must be one of 'auto', 'number', 'bigint'/],
+  [{ decode: { copyBinary: 1 } }, /decode\.copyBinary must be a boolean/],
+  [{ decode: { maxDecompressedSize: 10 } }, /decode\.maxDecompressedSize is set with the maxBodySize option/]
+]
+
+t.test('invalid plugin options fail registration with a clear error', async (t) => {
+  for (const [options, message] of BAD) {
+    const app = Fastify()
+    const err = await app.register(bfast, options as BfastPluginOptions).ready().then(
+      () => undefined,
+      (e: unknown) => e
+    )
+    t.ok(err instanceof FastifyBfastError, `${JSON.stringify(options)}: a FastifyBfastError`)
+    t.equal((err as FastifyBfastError).code, 'FST_BFAST_BAD_OPTION', `${JSON.stringify(options)}: code`)
+    t.match((err as Error).message, message, `${JSON.stringify(options)}: message`)
+    await app.close()
+  }
+})
+
+t.test('invalid route options fail route registration, naming the route', async (t) => {
+  for (const [config, message] of [
+    [{ bfast: true }, /config\.bfast of route GET \/r must be false or an object/],
+    [{ bfast: { compression: { network: 'warp' } } }, /config\.bfast of route GET \/r\.compression\.network/],
+    [{ bfast: { compress: {} } }, /config\.bfast of route GET \/r\.compress is not a known option/]
+  ] as const) {
+    const app = Fastify()
+    await app.register(bfast)
+    t.throws(() => app.get('/r', { config: config as never }, async () => ({})), message, JSON.stringify(config))
+    await app.close()
+  }
+})
+
+t.test('valid options register; default and named exports are the same plugin', async (t) => {
+  t.equal(bfast, named)
+  t.same(PLUGIN_META, { fastify: '5.x', name: 'fastify-bfast' })
+  const meta = (bfast as unknown as Record<symbol, { name?: string; fastify?: string }>)[Symbol.for('plugin-meta')]
+  t.match(meta, { name: 'fastify-bfast', fastify: '5.x' }, 'fastify-plugin metadata')
+  const app = Fastify()
+  await app.register(bfast, {
+    compression: { threshold: 0, network: { mbps: 50 }, parallelThreshold: 2_000_000, chunkSize: 65_536 },
+    clientHints: true,
+    maxBodySize: 10_000_000,
+    encode: { maxDepth: 64 },
+    decode: { int64: 'bigint', dates: 'string', decimal: 'string', float64Array: 'array', copyBinary: true, maxDepth: 64 }
+  })
+  app.get('/ok', { config: { bfast: { compression: { network: 'fast' } } } }, async () => ({ ok: true }))
+  await app.ready()
+  t.equal((await app.inject({ url: '/ok' })).statusCode, 200)
+  await app.close()
+})
