@@ -412,7 +412,7 @@ function readMessage(message: Uint8Array): unknown {
   } catch (err) {
     // SPEC 6: every failure is a BFastError. A maxDepth raised beyond what the call stack
     // holds ends in the engine's stack overflow (RangeError in V8), which is DEPTH here.
-    if (!(err instanceof BFastError) && depth > DEFAULT_MAX_DEPTH) {
+    if (err instanceof RangeError && depth > DEFAULT_MAX_DEPTH) {
       throw new BFastError('DEPTH', pos, `Nesting of ${depth} levels exceeds the call stack`)
     }
     throw err

@@ -413,7 +413,7 @@ export function encode(value: unknown, options?: EncodeOptions): Uint8Array {
   } catch (err) {
     // SPEC 6: every failure is a BFastError. A maxDepth raised beyond what the call stack
     // holds ends in the engine's stack overflow (RangeError in V8) before the depth check.
-    if (!(err instanceof BFastError) && w.depth > DEFAULT_MAX_DEPTH) throw stackOverflow(w)
+    if (err instanceof RangeError && w.depth > DEFAULT_MAX_DEPTH) throw stackOverflow(w)
     throw err
   } finally {
     w.busy = false
