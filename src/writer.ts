@@ -31,6 +31,11 @@ interface WithToJSON {
   toJSON(key: string): unknown
 }
 
+/** Values with a B-FAST tag of their own, written as such even though they have toJSON(). */
+function hasOwnTag(v: object): boolean {
+  return v instanceof Date || ArrayBuffer.isView(v)
+}
+
 /** SPEC 5 writes float64 arrays as little-endian; a big-endian host takes the DataView path. */
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
 
@@ -228,9 +233,14 @@ class Writer {
 
   /** SPEC 5, as JSON.stringify: toJSON() is called once; its result's own toJSON is not. */
   jsonResult(v: WithToJSON): void {
-    const r = v.toJSON('')
-    if (typeof r === 'object' && r !== null) this.objectLike(r, false)
-    else this.value(r)
+    this.resolved(v.toJSON(''))
+  }
+
+  resolved(r: unknown): void {
+    if (typeof r === 'object' && r !== null) {
+      if (this.pos > this.safeEnd) this.grow(WRITER_SLACK_BYTES)
+      this.objectLike(r, false)
+    } else this.value(r)
   }
 
   date(d: Date): void {
@@ -295,9 +305,7 @@ class Writer {
     for (const key in o) {
       // JSON semantics: own enumerable string keys only; undefined, functions and symbols skipped.
       if (!hasOwn.call(o, key)) continue
-      const v = o[key]
-      if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue
-      this.member(key, v)
+      this.field(key, o[key])
     }
     this.ensure(1)
     this.buf[this.pos++] = OBJECT_END
@@ -307,22 +315,35 @@ class Writer {
   map(m: Map<unknown, unknown>): void {
     this.enter(m)
     this.buf[this.pos++] = TAG_OBJECT
-    for (const [k, v] of m) {
-      if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue
-      this.member(String(k), v)
-    }
+    for (const [k, v] of m) this.field(String(k), v)
     this.ensure(1)
     this.buf[this.pos++] = OBJECT_END
     this.depth--
   }
 
-  member(key: string, v: unknown): void {
+  /**
+   * One object member, with JSON.stringify's rules (SPEC 5): undefined, functions and symbols
+   * are skipped, and so is a member whose toJSON(key) returns one of them.
+   */
+  field(key: string, v: unknown): void {
+    if (v === undefined || typeof v === 'function' || typeof v === 'symbol') return
+    if (typeof v === 'object' && v !== null && typeof (v as WithToJSON).toJSON === 'function' && !hasOwnTag(v)) {
+      const r = (v as WithToJSON).toJSON(key)
+      if (r === undefined || typeof r === 'function' || typeof r === 'symbol') return
+      this.key(key)
+      this.resolved(r)
+      return
+    }
+    this.key(key)
+    this.value(v)
+  }
+
+  key(key: string): void {
     let index = this.keys.get(key)
     if (index === undefined) index = this.addKey(key)
     if (this.pos > this.safeEnd) this.grow(WRITER_SLACK_BYTES)
     this.view.setUint32(this.pos, index, true)
     this.pos += 4
-    this.value(v)
   }
 
   /** SPEC 3: intern a key; SPEC 2: never hand out an index whose low byte is 0x7F. */
