@@ -1,0 +1,55 @@
+/**
+ * The load tests' settings in one table: what is measured, how long, at which rates.
+ * Flags of run.ts and soak.ts override some of them (see their --help).
+ */
+
+/** Only loopback: the load tests never leave the machine. */
+export const LOOPBACK = '127.0.0.1'
+
+/** Environment variable carrying the server process's options (JSON). */
+export const SERVER_OPTIONS_ENV = 'BFAST_LOAD_SERVER_OPTIONS'
+/** The server process's memory report route (not under the plugin). */
+export const ADMIN_MEMORY_PATH = '/__admin/memory'
+
+/** List sizes measured: one user (below the compression threshold), 100 (~6 KB JSON), 10,000 (~1 MB JSON). */
+export const PAYLOAD_USERS = [1, 100, 10_000] as const
+
+/** autocannon settings of `npm run load` (full) and `npm run load -- --quick`. */
+export const THROUGHPUT = {
+  full: { warmupSeconds: 3, seconds: 5, repeats: 3 },
+  quick: { warmupSeconds: 1, seconds: 2, repeats: 1 },
+  connections: 10,
+  /** Seconds autocannon waits for a reply before counting a timeout. */
+  timeoutSeconds: 10
+} as const
+
+/**
+ * The bandwidth simulator's links: rate and round-trip time. The RTTs are typical of each
+ * class of link (a 10 Mbps DSL/mobile line, 100 Mbps broadband, a 1 Gbps LAN/datacenter hop).
+ */
+export const LINKS = [
+  { mbps: 10, rttMs: 40 },
+  { mbps: 100, rttMs: 20 },
+  { mbps: 1000, rttMs: 2 }
+] as const
+
+/** Time-to-object samples per (format, link, payload): warm-up requests, then measured ones (median reported). */
+export const TIME_TO_OBJECT = {
+  full: { warmups: 2, samples: 9 },
+  quick: { warmups: 1, samples: 3 },
+  /** Payloads measured through the simulator (the 1-user reply is all round trip). */
+  users: [100, 10_000]
+} as const
+
+/** Soak defaults (`npm run soak -- --seconds N`). */
+export const SOAK = {
+  seconds: 180,
+  /** Traffic before the "before" memory reading, so that JIT code and pools are in place. */
+  warmupSeconds: 10,
+  goodConnections: 8,
+  badConnections: 2,
+  /** Memory readings during the run (besides before and after). */
+  samples: 6,
+  /** Growth (after - before, post-GC heapUsed) above which the soak reports a leak. */
+  heapGrowthLimitBytes: 8 * 1024 * 1024
+} as const

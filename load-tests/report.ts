@@ -1,0 +1,271 @@
+/**
+ * Load-test results: their shape, the Markdown table, the target checks of issue 5, and a
+ * hand-written SVG chart of time-to-object against bandwidth.
+ */
+import os from 'node:os'
+import type { FormatId } from './formats.js'
+
+export interface Machine {
+  cpu: string
+  cores: number
+  memoryGiB: number
+  node: string
+  os: string
+  /** 1-minute load average at the start and the end: other work on the machine shows here. */
+  loadStart: number
+  loadEnd: number
+}
+
+export interface ThroughputRow {
+  users: number
+  format: FormatId
+  label: string
+  /** Median over the repeats. */
+  requestsPerSecond: number
+  latencyP50Ms: number
+  latencyP99Ms: number
+  /** Reply body bytes as sent (compressed where the format compresses). */
+  bytesPerReply: number
+  /** Totals over warm-up and every repeat. */
+  non2xx: number
+  errors: number
+  timeouts: number
+  /** Requests/s of each repeat. */
+  runs: number[]
+}
+
+export interface TimeToObjectRow {
+  users: number
+  format: FormatId
+  label: string
+  bytesPerReply: number
+  /** Link Mbps -> median milliseconds from request sent to decoded value in hand. */
+  medianMs: Record<number, number>
+}
+
+export interface LoadResults {
+  mode: 'full' | 'quick'
+  startedAt: string
+  finishedAt: string
+  machine: Machine
+  settings: {
+    connections: number
+    warmupSeconds: number
+    seconds: number
+    repeats: number
+    links: readonly { mbps: number; rttMs: number }[]
+    timeToObjectSamples: number
+  }
+  throughput: ThroughputRow[]
+  timeToObject: TimeToObjectRow[]
+}
+
+/** Describes this machine (load averages filled in by the caller). */
+export function describeMachine(): Omit<Machine, 'loadStart' | 'loadEnd'> {
+  const cpus = os.cpus()
+  return {
+    cpu: cpus[0]?.model.trim() ?? 'unknown',
+    cores: cpus.length,
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    os: `${os.type()} ${os.release()} ${os.arch()}`
+  }
+}
+
+/** The issue 5 targets, checked against the numbers. */
+export interface TargetCheck {
+  target: string
+  measured: string
+  met: boolean | undefined
+}
+
+function findThroughput(r: LoadResults, users: number, format: FormatId): ThroughputRow | undefined {
+  return r.throughput.find((row) => row.users === users && row.format === format)
+}
+
+function findTime(r: LoadResults, users: number, format: FormatId): TimeToObjectRow | undefined {
+  return r.timeToObject.find((row) => row.users === users && row.format === format)
+}
+
+const BIG = 10_000
+/** Issue 5 target figures. */
+const TARGETS = { bfastOverJson: 1.2, lz4OverJsonAt100: 0.35, autoSlackAt1000: 1.05 } as const
+
+export function checkTargets(r: LoadResults): TargetCheck[] {
+  const checks: TargetCheck[] = []
+  const json = findThroughput(r, BIG, 'json')
+  const bfast = findThroughput(r, BIG, 'bfast')
+  if (json !== undefined && bfast !== undefined) {
+    const ratio = bfast.requestsPerSecond / json.requestsPerSecond
+    checks.push({
+      target: `10,000 users, network 'fast': B-FAST requests/s >= ${TARGETS.bfastOverJson}x JSON`,
+      measured: `${ratio.toFixed(2)}x (${fmt(bfast.requestsPerSecond)} vs ${fmt(json.requestsPerSecond)} req/s)`,
+      met: ratio >= TARGETS.bfastOverJson
+    })
+  }
+  const at100 = (f: FormatId): number | undefined => findTime(r, BIG, f)?.medianMs[100]
+  const [lz4, j, gz] = [at100('lz4'), at100('json'), at100('gzip')]
+  if (lz4 !== undefined && j !== undefined && gz !== undefined) {
+    checks.push({
+      target: `100 Mbps, 10,000 users: B-FAST + LZ4 time-to-object <= ${TARGETS.lz4OverJsonAt100}x JSON and below JSON + gzip`,
+      measured: `${(lz4 / j).toFixed(2)}x JSON (${lz4.toFixed(1)} vs ${j.toFixed(1)} ms); gzip ${gz.toFixed(1)} ms`,
+      met: lz4 / j <= TARGETS.lz4OverJsonAt100 && lz4 < gz
+    })
+  }
+  for (const users of [...new Set(r.timeToObject.map((row) => row.users))]) {
+    const rows = r.timeToObject.filter((row) => row.users === users && row.medianMs[1000] !== undefined)
+    const auto = rows.find((row) => row.format === 'auto')
+    if (auto === undefined || rows.length < 2) continue
+    const best = rows.reduce((a, b) => (a.medianMs[1000]! <= b.medianMs[1000]! ? a : b))
+    const ratio = auto.medianMs[1000]! / best.medianMs[1000]!
+    checks.push({
+      target: `1000 Mbps, ${fmt(users)} users: 'auto' within ${Math.round((TARGETS.autoSlackAt1000 - 1) * 100)}% of the best format`,
+      measured: `${ratio.toFixed(2)}x ${best.label} (${auto.medianMs[1000]!.toFixed(2)} vs ${best.medianMs[1000]!.toFixed(2)} ms)`,
+      met: ratio <= TARGETS.autoSlackAt1000
+    })
+  }
+  const failed = r.throughput.reduce((n, row) => n + row.non2xx + row.errors + row.timeouts, 0)
+  checks.push({ target: 'Zero failed requests in every scenario', measured: `${failed} non-2xx/errors/timeouts`, met: failed === 0 })
+  return checks
+}
+
+function fmt(n: number): string {
+  return Math.round(n).toLocaleString('en-US')
+}
+
+function ms(n: number | undefined): string {
+  if (n === undefined || Number.isNaN(n)) return '–'
+  return n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2)
+}
+
+/** The results as Markdown: method, machine, both tables and the target checks. */
+export function toMarkdown(r: LoadResults): string {
+  const m = r.machine
+  const s = r.settings
+  const lines: string[] = []
+  lines.push(`# Load-test results (${r.mode}${r.mode === 'quick' ? ': indicative only' : ''})`, '')
+  lines.push(`Run ${r.startedAt} to ${r.finishedAt}. Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}, Node ${m.node}.`)
+  lines.push(`1-minute load average ${m.loadStart.toFixed(2)} at the start, ${m.loadEnd.toFixed(2)} at the end (other work on the machine shows here).`, '')
+  lines.push('## Throughput (autocannon)', '')
+  lines.push(
+    `Server (examples/server.ts) in a child process, autocannon in the parent, ${s.connections} connections over loopback, no pipelining. ` +
+      `Each scenario: ${s.warmupSeconds} s warm-up, then ${s.repeats} x ${s.seconds} s; the table gives the median run (requests/s, and that run's latency percentiles). ` +
+      "JSON, B-FAST and B-FAST + LZ4 come from one server with network 'fast' (JSON and B-FAST on the same route, only Accept differs; LZ4 on a route pinned to 'slow'); " +
+      'gzip and brotli from a server that also registers @fastify/compress (default settings). Bytes/reply: the reply body as sent. Failures: totals over warm-up and repeats.',
+    ''
+  )
+  lines.push('| Users | Format | Requests/s | vs JSON | p50 ms | p99 ms | Bytes/reply | non-2xx | errors | timeouts |')
+  lines.push('|---:|:---|---:|---:|---:|---:|---:|---:|---:|---:|')
+  for (const row of r.throughput) {
+    const json = findThroughput(r, row.users, 'json')
+    const vs = json === undefined ? '–' : `${(row.requestsPerSecond / json.requestsPerSecond).toFixed(2)}x`
+    lines.push(
+      `| ${fmt(row.users)} | ${row.label} | ${fmt(row.requestsPerSecond)} | ${vs} | ${ms(row.latencyP50Ms)} | ${ms(row.latencyP99Ms)} | ${fmt(row.bytesPerReply)} | ${row.non2xx} | ${row.errors} | ${row.timeouts} |`
+    )
+  }
+  lines.push('', '## Time to decoded object through a throttled link', '')
+  lines.push(
+    'load-tests/throttle-proxy.ts sits between client and server on loopback and delivers each direction at the link rate plus half the RTT. ' +
+      `Links: ${s.links.map((l) => `${l.mbps} Mbps / ${l.rttMs} ms RTT`).join(', ')}. ` +
+      'The client (undici fetch on a kept-alive connection; `response.json()` for JSON, which includes gzip/brotli decompression; fastify-bfast/client for B-FAST) ' +
+      `measures from the request to the decoded value in hand. Formats are interleaved request by request; median of ${s.timeToObjectSamples} after warm-up. ` +
+      "All from one server with the plugin defaults (network 'auto', threshold 1024) and @fastify/compress.",
+    ''
+  )
+  const mbps = s.links.map((l) => l.mbps)
+  lines.push(`| Users | Format | Bytes | ${mbps.map((b) => `${b} Mbps ms (vs JSON)`).join(' | ')} |`)
+  lines.push(`|---:|:---|---:|${mbps.map(() => '---:').join('|')}|`)
+  for (const row of r.timeToObject) {
+    const json = findTime(r, row.users, 'json')
+    const cells = mbps.map((b) => {
+      const v = row.medianMs[b]
+      const base = json?.medianMs[b]
+      return `${ms(v)} (${v !== undefined && base !== undefined ? (v / base).toFixed(2) : '–'}x)`
+    })
+    lines.push(`| ${fmt(row.users)} | ${row.label} | ${fmt(row.bytesPerReply)} | ${cells.join(' | ')} |`)
+  }
+  lines.push('', '![time to object vs bandwidth](time-to-object.svg)', '', '## Targets (issue 5)', '')
+  lines.push('| Target | Measured | Met |', '|:---|:---|:---:|')
+  for (const c of checkTargets(r)) lines.push(`| ${c.target} | ${c.measured} | ${c.met === undefined ? '–' : c.met ? 'yes' : '**no**'} |`)
+  lines.push('')
+  return lines.join('\n')
+}
+
+/** Line colours per format (colour-blind-safe Okabe–Ito palette). */
+const COLOURS: Record<FormatId, string> = {
+  json: '#000000',
+  gzip: '#E69F00',
+  br: '#56B4E9',
+  bfast: '#009E73',
+  lz4: '#D55E00',
+  auto: '#CC79A7'
+}
+const DASHED: ReadonlySet<FormatId> = new Set(['auto'])
+
+const CHART = { width: 760, height: 460, left: 78, right: 200, top: 48, bottom: 58 } as const
+
+function escapeXml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/'/g, '&apos;')
+}
+
+/** Powers of ten and their 2x/5x steps spanning [lo, hi]. */
+function logTicks(lo: number, hi: number): number[] {
+  const ticks: number[] = []
+  for (let e = Math.floor(Math.log10(lo)); e <= Math.ceil(Math.log10(hi)); e++) {
+    for (const m of [1, 2, 5]) {
+      const v = m * 10 ** e
+      if (v >= lo && v <= hi) ticks.push(v)
+    }
+  }
+  return ticks
+}
+
+/**
+ * Time-to-object (log ms) against link rate (log Mbps) for one payload, one line per format.
+ */
+export function toSvg(r: LoadResults, users: number): string {
+  const rows = r.timeToObject.filter((row) => row.users === users)
+  const rates = r.settings.links.map((l) => l.mbps)
+  const values = rows.flatMap((row) => rates.map((b) => row.medianMs[b]).filter((v): v is number => v !== undefined && v > 0))
+  const yLo = 10 ** Math.floor(Math.log10(Math.min(...values)))
+  const yHi = 10 ** Math.ceil(Math.log10(Math.max(...values)))
+  const xLo = Math.min(...rates)
+  const xHi = Math.max(...rates)
+  const plotW = CHART.width - CHART.left - CHART.right
+  const plotH = CHART.height - CHART.top - CHART.bottom
+  const x = (mbps: number): number => CHART.left + ((Math.log10(mbps) - Math.log10(xLo)) / (Math.log10(xHi) - Math.log10(xLo))) * plotW
+  const y = (msValue: number): number => CHART.top + plotH - ((Math.log10(msValue) - Math.log10(yLo)) / (Math.log10(yHi) - Math.log10(yLo))) * plotH
+  const out: string[] = []
+  out.push(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${CHART.width} ${CHART.height}" width="${CHART.width}" height="${CHART.height}" font-family="system-ui, sans-serif" font-size="12">`)
+  out.push(`<rect width="${CHART.width}" height="${CHART.height}" fill="#fff"/>`)
+  out.push(
+    `<text x="${CHART.left}" y="24" font-size="15" font-weight="600">Time to decoded object, ${users.toLocaleString('en-US')} users (median ms, log scales)</text>`
+  )
+  for (const t of logTicks(yLo, yHi)) {
+    out.push(`<line x1="${CHART.left}" x2="${CHART.left + plotW}" y1="${y(t).toFixed(1)}" y2="${y(t).toFixed(1)}" stroke="#e3e3e3"/>`)
+    out.push(`<text x="${CHART.left - 8}" y="${(y(t) + 4).toFixed(1)}" text-anchor="end" fill="#444">${t}</text>`)
+  }
+  for (const b of rates) {
+    out.push(`<line x1="${x(b).toFixed(1)}" x2="${x(b).toFixed(1)}" y1="${CHART.top}" y2="${CHART.top + plotH}" stroke="#e3e3e3"/>`)
+    out.push(`<text x="${x(b).toFixed(1)}" y="${CHART.top + plotH + 18}" text-anchor="middle" fill="#444">${b} Mbps</text>`)
+  }
+  out.push(`<rect x="${CHART.left}" y="${CHART.top}" width="${plotW}" height="${plotH}" fill="none" stroke="#888"/>`)
+  out.push(`<text x="${CHART.left + plotW / 2}" y="${CHART.height - 14}" text-anchor="middle" fill="#222">link rate (RTT ${r.settings.links.map((l) => `${l.rttMs} ms`).join(' / ')})</text>`)
+  out.push(`<text transform="translate(20 ${CHART.top + plotH / 2}) rotate(-90)" text-anchor="middle" fill="#222">request to decoded value, ms</text>`)
+  rows.forEach((row, i) => {
+    const points = rates.filter((b) => row.medianMs[b] !== undefined).map((b) => `${x(b).toFixed(1)},${y(row.medianMs[b]!).toFixed(1)}`)
+    const colour = COLOURS[row.format]
+    const dash = DASHED.has(row.format) ? ' stroke-dasharray="6 4"' : ''
+    out.push(`<polyline points="${points.join(' ')}" fill="none" stroke="${colour}" stroke-width="2"${dash}/>`)
+    for (const p of points) {
+      const [px, py] = p.split(',')
+      out.push(`<circle cx="${px}" cy="${py}" r="3" fill="${colour}"/>`)
+    }
+    const ly = CHART.top + 10 + i * 22
+    const lx = CHART.left + plotW + 18
+    out.push(`<line x1="${lx}" x2="${lx + 26}" y1="${ly}" y2="${ly}" stroke="${colour}" stroke-width="2"${dash}/>`)
+    out.push(`<text x="${lx + 32}" y="${ly + 4}" fill="#222">${escapeXml(row.label)}</text>`)
+  })
+  out.push('</svg>', '')
+  return out.join('\n')
+}

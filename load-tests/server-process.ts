@@ -1,0 +1,33 @@
+/**
+ * The example server in a child process, for the load generator (load-tests/run.ts,
+ * load-tests/soak.ts) to measure from another process. Started by ./child-server.ts, which
+ * passes the example server's options in an environment variable and gets the port back over
+ * IPC. Adds one admin route reporting memory after a full GC (node --expose-gc).
+ */
+import { buildServer } from '../examples/server.js'
+import type { ExampleServerOptions } from '../examples/server.js'
+import { ADMIN_MEMORY_PATH, LOOPBACK, SERVER_OPTIONS_ENV } from './constants.js'
+import type { ServerMemory, ServerReady } from './child-server.js'
+
+const raw = process.env[SERVER_OPTIONS_ENV]
+const options = (raw === undefined ? {} : JSON.parse(raw)) as ExampleServerOptions
+const app = await buildServer(options)
+
+// Memory as the soak test reads it: after a full collection, so only live data counts.
+app.get(ADMIN_MEMORY_PATH, { config: { bfast: false } }, async (): Promise<ServerMemory> => {
+  const gc = (globalThis as { gc?: () => void }).gc
+  if (gc === undefined) throw new Error('start the server process with --expose-gc')
+  gc()
+  gc()
+  const usage = process.memoryUsage()
+  return { rss: usage.rss, heapUsed: usage.heapUsed, external: usage.external, arrayBuffers: usage.arrayBuffers }
+})
+
+await app.listen({ port: 0, host: LOOPBACK })
+const address = app.server.address()
+if (address === null || typeof address === 'string') throw new Error('no TCP address')
+const ready: ServerReady = { port: address.port }
+process.send?.(ready)
+process.on('disconnect', () => {
+  void app.close().then(() => process.exit(0))
+})
