@@ -438,6 +438,42 @@ export function codeOf(fn: () => unknown): string {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Arbitrary JS values (property tests and fuzz seeds): JSON-like values plus the special types
+// of SPEC 5 (bigint in int64 range, Dates, Uint8Array, Float64Array, -0, NaN, Map, Set,
+// undefined), keys including the prototype-ish ones.
+
+const key = fc.oneof(
+  fc.string({ unit: 'grapheme', maxLength: 12 }),
+  fc.string({ unit: 'binary-ascii', maxLength: 8 }),
+  fc.constantFrom('', '__proto__', 'constructor', 'prototype', 'toString', '0', '1', '-1', 'toJSON')
+)
+
+const leaf = fc.oneof(
+  fc.constant(null),
+  fc.boolean(),
+  fc.integer({ min: -20, max: 20 }),
+  fc.maxSafeInteger(),
+  fc.double(),
+  fc.constantFrom(-0, NaN, Infinity, -Infinity, 2 ** 53, -(2 ** 53), 2 ** 31, -(2 ** 31) - 1, 0.1),
+  fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }),
+  fc.string({ unit: 'grapheme', maxLength: 40 }),
+  fc.string({ unit: 'grapheme-ascii', minLength: 20, maxLength: 300 }),
+  fc.string({ unit: 'grapheme', minLength: 16, maxLength: 200 }),
+  fc.date(),
+  fc.uint8Array({ maxLength: 40 }),
+  fc.float64Array({ maxLength: 10 }),
+  fc.constant(undefined)
+)
+
+export const { value: valueArb } = fc.letrec<{ value: unknown; list: unknown[]; obj: Record<string, unknown>; map: Map<string, unknown>; set: Set<unknown> }>((tie) => ({
+  value: fc.oneof({ depthSize: 'small', withCrossShrink: true }, leaf, tie('list'), tie('obj'), tie('map'), tie('set')),
+  list: fc.array(tie('value'), { maxLength: 8 }),
+  obj: fc.dictionary(key, tie('value'), { maxKeys: 8 }),
+  map: fc.array(fc.tuple(key, tie('value')), { maxLength: 4 }).map((entries) => new Map(entries)),
+  set: fc.array(tie('value'), { maxLength: 4 }).map((items) => new Set(items))
+}))
+
+// ---------------------------------------------------------------------------------------------
 // Fuzz targets shared by test/src/fuzz.test.ts (bounded, in `npm test`) and test/fuzz-long.ts
 // (`npm run fuzz`): each is an arbitrary of inputs for `oracle`.
 
@@ -471,6 +507,10 @@ export function fuzzTargets(seeds: readonly Uint8Array[]): FuzzTarget[] {
     {
       name: 'mutated compressed messages (LZ4 and chunk framing)',
       input: fc.tuple(pick(compressedSeeds), mutations).map(([m, muts]) => mutate(m, muts, compressedSeeds))
+    },
+    {
+      name: 'mutated messages of generated values',
+      input: fc.tuple(valueArb, mutations).map(([v, muts]) => mutate(encode(v), muts, seeds))
     },
     {
       name: 'random bytes',

@@ -11,7 +11,7 @@ import { jsonFixture } from '../helpers/paths.js'
 
 /** Fixed seed: a failure here reproduces with the seed and path fast-check prints. */
 const SEED = 0xbfa57
-const RUNS_PER_TARGET = 2500
+const RUNS_PER_TARGET = 6000
 
 const { vectors } = jsonFixture<{ vectors: Array<{ b64: string }> }>('bfast-v1-upstream.json')
 const seeds = plainSeeds(vectors.map((v) => new Uint8Array(Buffer.from(v.b64, 'base64'))))

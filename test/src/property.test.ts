@@ -10,44 +10,13 @@ import fc from 'fast-check'
 import { decode, encode } from '../../src/index.js'
 import { compress } from '../../src/compress.js'
 import { OBJECT_END, TAG_INT64, TAG_SMALL_INT_LAST } from '../../src/tags.js'
-import { codeOf, walk } from '../helpers/fuzz-cases.js'
+import { codeOf, valueArb as value, walk } from '../helpers/fuzz-cases.js'
 import { afterRoundTrip, bytesToHex, sameValue } from '../helpers/tagged.js'
 
 /** In a `u` regex a paired surrogate is one code point, so this matches only lone ones. */
 const LONE_SURROGATE = /\p{Cs}/u
 const SEED = 0x5eed
 const RUNS = 400
-
-const key = fc.oneof(
-  fc.string({ unit: 'grapheme', maxLength: 12 }),
-  fc.string({ unit: 'binary-ascii', maxLength: 8 }),
-  fc.constantFrom('', '__proto__', 'constructor', 'prototype', 'toString', '0', '1', '-1', 'toJSON')
-)
-
-const leaf = fc.oneof(
-  fc.constant(null),
-  fc.boolean(),
-  fc.integer({ min: -20, max: 20 }),
-  fc.maxSafeInteger(),
-  fc.double(),
-  fc.constantFrom(-0, NaN, Infinity, -Infinity, 2 ** 53, -(2 ** 53), 2 ** 31, -(2 ** 31) - 1, 0.1),
-  fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }),
-  fc.string({ unit: 'grapheme', maxLength: 40 }),
-  fc.string({ unit: 'grapheme-ascii', minLength: 20, maxLength: 300 }),
-  fc.string({ unit: 'grapheme', minLength: 16, maxLength: 200 }),
-  fc.date(),
-  fc.uint8Array({ maxLength: 40 }),
-  fc.float64Array({ maxLength: 10 }),
-  fc.constant(undefined)
-)
-
-const { value } = fc.letrec<{ value: unknown; list: unknown[]; obj: Record<string, unknown>; map: Map<string, unknown>; set: Set<unknown> }>((tie) => ({
-  value: fc.oneof({ depthSize: 'small', withCrossShrink: true }, leaf, tie('list'), tie('obj'), tie('map'), tie('set')),
-  list: fc.array(tie('value'), { maxLength: 8 }),
-  obj: fc.dictionary(key, tie('value'), { maxKeys: 8 }),
-  map: fc.array(fc.tuple(key, tie('value')), { maxLength: 4 }).map((entries) => new Map(entries)),
-  set: fc.array(tie('value'), { maxLength: 4 }).map((items) => new Set(items))
-}))
 
 const opts = { seed: SEED, numRuns: RUNS }
 
