@@ -91,14 +91,11 @@ function isPlainRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v)
 }
 
-/** Sets an own enumerable property, even "__proto__" (as JSON.parse does). */
-function defineOwn(target: Record<string, unknown>, key: string, value: unknown): void {
-  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true })
-}
-
 /**
- * `shaped` (JSON.parse of the JSON reply) with Dates and bigints of `original` put back where
- * JSON carried the same value. Keys come from `shaped` only.
+ * `shaped` (JSON.parse of the JSON reply, modified in place) with Dates and bigints of
+ * `original` put back where JSON carried the same value. Keys come from `shaped` only; a
+ * "__proto__" key stays the own property JSON.parse made it (only its value may be replaced,
+ * by plain assignment to an existing own property).
  *
  * @example
  * ```ts
@@ -116,16 +113,26 @@ export function project(original: unknown, shaped: unknown): unknown {
   if (shaped === null || typeof shaped !== 'object' || original === null || typeof original !== 'object') return shaped
   if (Array.isArray(shaped)) {
     if (!Array.isArray(original) || original.length !== shaped.length) return shaped
-    const out = new Array<unknown>(shaped.length)
-    for (let i = 0; i < shaped.length; i++) out[i] = project(original[i], shaped[i])
-    return out
+    for (let i = 0; i < shaped.length; i++) {
+      const value: unknown = shaped[i]
+      if (typeof value === 'string' || typeof value === 'number' || (typeof value === 'object' && value !== null)) {
+        const typed = project(original[i], value)
+        if (typed !== value) shaped[i] = typed
+      }
+    }
+    return shaped
   }
   if (Array.isArray(original) || !isPlainRecord(shaped)) return shaped
+  // Rewrites `shaped` in place: it is a fresh JSON.parse result nobody else holds, and
+  // building a copy cost more than the encode itself on large replies.
   const source = original as Record<string, unknown>
-  const out: Record<string, unknown> = {}
-  for (const key of Object.keys(shaped)) {
-    const value = Object.prototype.hasOwnProperty.call(source, key) ? project(source[key], shaped[key]) : shaped[key]
-    defineOwn(out, key, value)
+  for (const key in shaped) {
+    const value = shaped[key]
+    // Primitives other than strings and numbers (true, false, null) never come back typed.
+    if ((typeof value === 'string' || typeof value === 'number' || (typeof value === 'object' && value !== null)) && Object.prototype.hasOwnProperty.call(source, key)) {
+      const typed = project(source[key], value)
+      if (typed !== value) shaped[key] = typed
+    }
   }
-  return out
+  return shaped
 }

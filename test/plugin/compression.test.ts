@@ -211,3 +211,18 @@ t.test('composes with @fastify/compress: B-FAST is never Content-Encoded', async
   t.match(String(json.headers.vary), /accept-encoding/i)
   t.match(String(json.headers.vary), /\bAccept\b/)
 })
+
+t.test('HEAD of a compressed reply announces the GET reply Content-Length, with no body', async (t) => {
+  const h = await harness({ compression: { network: 'slow' } }, (app) => {
+    app.get('/rows', async () => rows(300))
+  })
+  t.teardown(() => h.close())
+  const gets = await h.both({ url: '/rows', headers: ASK })
+  const heads = await h.both({ method: 'HEAD', url: '/rows', headers: ASK })
+  for (const [i, head] of heads.entries()) {
+    t.ok(isCompressed(gets[i].body), `${gets[i].via} GET: compressed`)
+    t.equal(head.body.length, 0, `${head.via} HEAD: no body`)
+    t.equal(head.headers['content-length'], String(gets[i].body.length), `${head.via} HEAD: the compressed GET length`)
+    t.equal(head.headers['content-type'], BFAST)
+  }
+})

@@ -331,3 +331,46 @@ t.test('replies the codec refuses go out as JSON (or a clean 500), logged, never
     t.ok(codes.includes(code), `the refusal ${code} is logged`)
   }
 })
+
+t.test('regression: a B-FAST serializer left on the reply would re-send stale bytes for a later error reply', async (t) => {
+  // Pitfall 2 of issue 3: a reply serializer also runs for later string payloads with a
+  // Content-Type (a custom error handler's). The plugin's serializer is one-shot.
+  const h = await harness({}, (app) => {
+    app.setErrorHandler((err: Error, _req, reply) => {
+      reply.code(503).type('text/plain; charset=utf-8').send(`late: ${err.message}`)
+    })
+    app.get(
+      '/late-failure',
+      {
+        onSend: (_req, reply, payload, done) => {
+          if (reply.getHeader('content-type') === BFAST) done(new Error('onSend refused B-FAST'))
+          else done(null, payload)
+        }
+      },
+      async () => ({ big: 'x'.repeat(2000) })
+    )
+  })
+  t.teardown(() => h.close())
+  for (const res of await h.both({ url: '/late-failure', headers: ASK_BFAST })) {
+    t.equal(res.status, 503, `${res.via}: the error handler's status`)
+    t.equal(res.headers['content-type'], 'text/plain; charset=utf-8', `${res.via}: its Content-Type`)
+    t.equal(res.body.toString('utf8'), 'late: onSend refused B-FAST', `${res.via}: its body, not stale B-FAST bytes`)
+    t.equal(res.headers.vary, 'Accept', `${res.via}: Vary`)
+  }
+})
+
+t.test('regression: an error after encoding must not reach the default error handler as B-FAST', async (t) => {
+  const h = await harness({}, (app) => {
+    app.get(
+      '/late-failure',
+      { onSend: (_req, reply, payload, done) => (reply.getHeader('content-type') === BFAST ? done(new Error('nope')) : done(null, payload)) },
+      async () => ({ a: 1 })
+    )
+  })
+  t.teardown(() => h.close())
+  for (const res of await h.both({ url: '/late-failure', headers: ASK_BFAST })) {
+    t.equal(res.status, 500)
+    t.equal(res.headers['content-type'], JSON_CT, `${res.via}: labelled JSON`)
+    t.same(JSON.parse(res.body.toString('utf8')), { statusCode: 500, error: 'Internal Server Error', message: 'nope' }, `${res.via}: JSON body`)
+  }
+})
