@@ -139,14 +139,21 @@ export function routeHooks(options: ResolvedOptions, compression: ResolvedCompre
       return
     }
     if (decision.form === 'block') {
-      done(null, smaller(encoded, compress(encoded)))
+      let compressed: Uint8Array
+      try {
+        compressed = compress(encoded)
+      } catch (err) {
+        compressionFailed(reply, err)
+        done(null, encoded)
+        return
+      }
+      done(null, smaller(encoded, compressed))
       return
     }
     compressChunked(encoded, { chunkSize: compression.chunkSize }).then(
       (compressed) => done(null, smaller(encoded, compressed)),
       (err: unknown) => {
-        // Never corrupt bytes: the plain message is always a valid reply.
-        reply.log.error({ err }, 'fastify-bfast: chunked compression failed, sending the message uncompressed')
+        compressionFailed(reply, err)
         done(null, encoded)
       }
     )
@@ -156,6 +163,11 @@ export function routeHooks(options: ResolvedOptions, compression: ResolvedCompre
     preSerialization: preSerialization as preSerializationHookHandler,
     onSend: onSend as onSendHookHandler
   }
+}
+
+/** Never corrupt bytes: the plain message is always a valid reply, so it goes out instead. */
+function compressionFailed(reply: FastifyReply, err: unknown): void {
+  reply.log.error({ err }, 'fastify-bfast: compression failed, sending the message uncompressed')
 }
 
 /** The compressed form when it is smaller (incompressible data is sent plain), as a Buffer. */

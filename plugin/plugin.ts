@@ -12,6 +12,9 @@ import type { BfastPluginOptions, ResolvedOptions } from './options.js'
 /** fastify-plugin metadata: the Fastify major this plugin supports, and its name. */
 export const PLUGIN_META = { fastify: '5.x', name: 'fastify-bfast' } as const
 
+/** Fastify's documented default bodyLimit (1 MiB), used if initialConfig lacks it. */
+const DEFAULT_BODY_LIMIT = 1_048_576
+
 /** Fastify's auto-created HEAD routes end their onSend chain with this handler (fastify/lib/head-route.js). */
 const HEAD_ROUTE_ON_SEND = 'headRouteOnSendHandler'
 
@@ -56,9 +59,6 @@ function bfastPlugin(app: FastifyInstance, raw: BfastPluginOptions, done: (err?:
   })
   done()
 }
-
-/** Fastify's documented default bodyLimit (1 MiB), used if initialConfig lacks it. */
-const DEFAULT_BODY_LIMIT = 1_048_576
 
 /**
  * The fastify-bfast plugin.
