@@ -39,9 +39,21 @@ const STATUS_CLASS_SUFFIX = 'xx'
 
 type Fn = (...args: unknown[]) => unknown
 
+/**
+ * Symbols found so far, by description. Symbols are process-wide constants of the Fastify
+ * module, not request state; a cached one that the target lacks (a second Fastify copy) is
+ * looked up again.
+ */
+const foundSymbols = new Map<string, symbol>()
+
 function symbolValue(target: object, description: string): unknown {
+  const cached = foundSymbols.get(description)
+  if (cached !== undefined && Object.hasOwn(target, cached)) return (target as Record<symbol, unknown>)[cached]
   for (const sym of Object.getOwnPropertySymbols(target)) {
-    if (sym.description === description) return (target as Record<symbol, unknown>)[sym]
+    if (sym.description === description) {
+      foundSymbols.set(description, sym)
+      return (target as Record<symbol, unknown>)[sym]
+    }
   }
   return undefined
 }

@@ -155,6 +155,12 @@ t.test('wrong Content-Types', async (t) => {
   for (const res of await post(h, '/echo', encode(sample), 'Application/X-BFAST')) {
     t.equal(res.status, 200, `${res.via} the media type is case-insensitive`)
   }
+  for (const res of await post(h, '/echo', encode(sample), 'application/x-bfast; v=1')) {
+    t.equal(res.status, 200, `${res.via} parameters do not change the media type`)
+  }
+  for (const res of await post(h, '/echo', encode(sample), 'application/x-bfastx')) {
+    t.equal(res.status, 415, `${res.via} a longer subtype is another type: 415`)
+  }
   for (const res of await post(h, '/echo', Buffer.from('{"name":"Ada"}'))) {
     // Not "BF": read as a compressed message whose size prefix is the text '{"na' (1.8 GB).
     t.equal(res.status, 413, `${res.via} JSON text labelled B-FAST: its "size prefix" is refused before any allocation`)
