@@ -6,7 +6,8 @@
  *
  * Bounded by a case count and a time budget (both optional; defaults 60 s and no count
  * limit). Seeded: each round uses seed + round, so a finding reproduces from the printed seed
- * and path. Prints the number of cases per target and every finding; exits 1 on a finding.
+ * and path. Prints the number of cases per target and the first (shrunk) finding of each;
+ * exits 1 on a finding.
  */
 import fc from 'fast-check'
 import { fuzzTargets, oracle, plainSeeds } from './helpers/fuzz-cases.js'
@@ -46,8 +47,10 @@ const findings: Array<{ target: string; seed: number; path: string | null; findi
 const deadline = Date.now() + seconds * 1000
 let total = 0
 console.log(`fuzz: seed ${seed}, up to ${seconds} s${Number.isFinite(maxRuns) ? `, up to ${maxRuns} cases` : ''}`)
-for (let round = 0; Date.now() < deadline && total < maxRuns; round++) {
+for (let round = 0; Date.now() < deadline && total < maxRuns && findings.length < targets.length; round++) {
   for (const target of targets) {
+    // One finding per target is enough to act on (it comes shrunk); keep fuzzing the others.
+    if (findings.some((f) => f.target === target.name)) continue
     const left = Math.min(ROUND_RUNS, maxRuns - total)
     if (left <= 0 || Date.now() >= deadline) break
     const roundSeed = (seed + round) | 0
