@@ -47,7 +47,6 @@ export const SOAK = {
   /** Traffic before the "before" memory reading, so that JIT code and pools are in place. */
   warmupSeconds: 10,
   goodConnections: 8,
-  badConnections: 2,
   /** Memory readings during the run (besides before and after). */
   samples: 6,
   /** Growth (after - before, post-GC heapUsed) above which the soak reports a leak. */

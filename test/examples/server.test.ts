@@ -11,6 +11,7 @@ import { decode, encode } from '../../src/index.js'
 import { compress } from '../../src/compress.js'
 import { buildServer, DEMO_ROUTES } from '../../examples/server.js'
 import type { Profile, User } from '../../examples/data.js'
+import { tour } from '../../examples/node-client.js'
 
 /** Debian's chromium package installs here; .ci/run installs it with apt when missing. */
 const CHROMIUM_PATH = '/usr/bin/chromium'
@@ -97,6 +98,13 @@ t.test('POST /users: B-FAST, LZ4 and JSON bodies; bad bodies get a 4xx and the s
   t.ok(invalid instanceof HttpError)
   t.equal((invalid as HttpError).status, 400, 'schema validation applies to decoded B-FAST bodies')
   t.equal((await api.get('/users?n=1')).length, 1, 'still serving')
+})
+
+t.test('examples/node-client.ts runs its tour against the server', async (t) => {
+  const lines = await tour(base)
+  t.match(lines.join('\n'), /GET \/users\?n=1000 -> 1000 users/)
+  t.match(lines.join('\n'), /createdAt is a Date: true, balanceMicros = 9007199254740993n, avatar: 256 bytes/)
+  t.match(lines.join('\n'), /invalid body -> HTTP 400/)
 })
 
 t.test('GET /modules serves the browser modules only', async (t) => {
