@@ -316,3 +316,20 @@ t.test('toJSON receives the member key, as JSON.stringify passes it', (t) => {
   t.same(seen, ['first', 'inner'])
   t.end()
 })
+
+t.test("an error thrown by the caller's toJSON reaches the caller as itself, at any depth", (t) => {
+  // (A user RangeError deeper than 128 levels under a raised maxDepth is indistinguishable
+  // from a stack overflow and becomes DEPTH; any other error passes through untouched.)
+  class Boom extends TypeError {}
+  const boom = new Boom('from toJSON')
+  let v: unknown = { toJSON: () => { throw boom } }
+  for (let i = 0; i < 300; i++) v = [v]
+  let caught: unknown
+  try {
+    encode(v, { maxDepth: 1000 })
+  } catch (err) {
+    caught = err
+  }
+  t.equal(caught, boom, 'the very same error object')
+  t.end()
+})
