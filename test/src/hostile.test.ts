@@ -10,13 +10,14 @@ import type { BFastErrorCode, DecodeOptions } from '../../src/index.js'
 import { compress, compressChunked } from '../../src/compress.js'
 import {
   FLAG_BIG_ENDIAN, FLAG_COMPRESSED, LZ4_MAX_RATIO, OBJECT_END, TAG_BYTES, TAG_DATE, TAG_DATETIME, TAG_DECIMAL,
-  TAG_F64_ARRAY, TAG_FLOAT64, TAG_INT64, TAG_LIST, TAG_OBJECT, TAG_STRING, TAG_TIME, TAG_UUID
+  TAG_F64_ARRAY, TAG_FLOAT64, TAG_INT64, TAG_OBJECT, TAG_STRING, TAG_TIME, TAG_UUID
 } from '../../src/tags.js'
 import {
   KNOWN_TAGS, chunkedFrame, concat, header, literalChunks, lz4Block, lz4Literals, message, seedMessages, seedValues,
   singleBlock, thrownBy, u32, utf8, w
 } from '../helpers/fuzz-cases.js'
 import { sameValue } from '../helpers/tagged.js'
+import { jsonFixture } from '../helpers/paths.js'
 
 interface Case {
   name: string
@@ -289,7 +290,10 @@ t.test('truncation at every offset of several valid messages (plain)', (t) => {
 
 t.test('truncation at every offset of several valid messages (compressed)', async (t) => {
   const plainMsgs = [encode(seedValues()), encode({ rows: Array.from({ length: 60 }, (_, i) => ({ i, s: `row ${i}` })) })]
-  const framed: Array<[string, Uint8Array]> = []
+  const { vectors } = jsonFixture<{ vectors: Array<{ name: string; b64: string }> }>('bfast-v1-upstream.json')
+  const upstream = vectors.find((v) => v.name === 'lz4-single-block')
+  // Upstream's own single block (lz4_flex), as well as lz4-napi's and hand-built frames.
+  const framed: Array<[string, Uint8Array]> = upstream ? [['upstream single block', new Uint8Array(Buffer.from(upstream.b64, 'base64'))]] : []
   for (const m of plainMsgs) {
     framed.push(['lz4-napi single block', compress(m)])
     framed.push(['lz4-napi chunked', await compressChunked(m, { chunkSize: 256 })])
