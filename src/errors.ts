@@ -70,3 +70,12 @@ export class BFastError extends Error {
     this.offset = offset
   }
 }
+
+/**
+ * True for the engine's "too much recursion": RangeError in V8 and JavaScriptCore,
+ * InternalError in SpiderMonkey. Used to turn a maxDepth raised beyond the call stack into
+ * DEPTH (SPEC 6: every failure is a BFastError).
+ */
+export function isStackOverflow(err: unknown): boolean {
+  return err instanceof RangeError || (err instanceof Error && err.name === 'InternalError')
+}

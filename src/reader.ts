@@ -11,7 +11,7 @@
  * keys are decoded once per message from the string table, and the list and object loops
  * are their own functions beside a small switch on the tag.
  */
-import { BFastError } from './errors.js'
+import { BFastError, isStackOverflow } from './errors.js'
 import type { DecodeOptions } from './options.js'
 import {
   FLAG_BIG_ENDIAN, HEADER_SIZE, MAGIC_0, MAGIC_1, OBJECT_END, OFFSET_FLAGS, OFFSET_TABLE_COUNT, OFFSET_VERSION,
@@ -412,7 +412,7 @@ function readMessage(message: Uint8Array): unknown {
   } catch (err) {
     // SPEC 6: every failure is a BFastError. A maxDepth raised beyond what the call stack
     // holds ends in the engine's stack overflow (RangeError in V8), which is DEPTH here.
-    if (err instanceof RangeError && depth > DEFAULT_MAX_DEPTH) {
+    if (isStackOverflow(err) && depth > DEFAULT_MAX_DEPTH) {
       throw new BFastError('DEPTH', pos, `Nesting of ${depth} levels exceeds the call stack`)
     }
     throw err

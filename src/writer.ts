@@ -18,6 +18,7 @@ import {
 } from './tags.js'
 import { DEFAULT_MAX_DEPTH, WRITER_INITIAL_BYTES, WRITER_RETAIN_MAX_BYTES, WRITER_SLACK_BYTES } from './limits.js'
 import { allocBytes, utf8Length, writeUtf8 } from './utf8.js'
+import { isStackOverflow } from './errors.js'
 
 const TWO_32 = 4294967296
 const INT64_MIN = -(2n ** 63n)
@@ -227,7 +228,7 @@ class Writer {
     else if (v instanceof Set) this.set(v)
     else if (toJSON && typeof (v as WithToJSON).toJSON === 'function') this.jsonResult(v as WithToJSON)
     // Boxed primitives are written as their primitive, as JSON.stringify does (else `{}`).
-    else if (v instanceof Number || v instanceof String || v instanceof Boolean) this.value(v.valueOf())
+    else if (v instanceof Number || v instanceof String || v instanceof Boolean || v instanceof BigInt) this.value(v.valueOf())
     else this.object(v as Record<string, unknown>)
   }
 
@@ -359,6 +360,9 @@ class Writer {
   }
 
   tableEntry(key: string): void {
+    // UTF-8 never takes fewer bytes than UTF-16 units, so a long key fails before any room is
+    // made for it (a 10M-character key must not cost 30 MB first).
+    if (key.length > KEY_MAX_BYTES) this.keyTooLong(key)
     const need = 1 + key.length * 3
     if (this.tpos + need > this.table.length) {
       let size = this.table.length * 2
@@ -367,8 +371,6 @@ class Writer {
       next.set(this.table.subarray(0, this.tpos))
       this.table = next
     }
-    // UTF-8 never takes fewer bytes than UTF-16 units, so a long key fails before it is written.
-    if (key.length > KEY_MAX_BYTES) this.keyTooLong(key)
     const n = writeUtf8(this.table, this.tpos + 1, key, this.pos)
     if (n > KEY_MAX_BYTES) this.keyTooLong(key)
     this.table[this.tpos] = n
@@ -378,7 +380,8 @@ class Writer {
 
   keyTooLong(key: string): never {
     // SPEC 3: upstream truncates the length byte and corrupts the message; refuse instead.
-    throw new BFastError('KEY_TOO_LONG', this.pos, `Key of ${utf8Length(key)} UTF-8 bytes; a key holds at most ${KEY_MAX_BYTES}`)
+    const size = key.length > KEY_MAX_BYTES * 4 ? `at least ${key.length}` : String(utf8Length(key))
+    throw new BFastError('KEY_TOO_LONG', this.pos, `Key of ${size} UTF-8 bytes; a key holds at most ${KEY_MAX_BYTES}`)
   }
 
   /** Header, string table and body in one exact-size output. */
@@ -434,7 +437,7 @@ export function encode(value: unknown, options?: EncodeOptions): Uint8Array {
   } catch (err) {
     // SPEC 6: every failure is a BFastError. A maxDepth raised beyond what the call stack
     // holds ends in the engine's stack overflow (RangeError in V8) before the depth check.
-    if (err instanceof RangeError && w.depth > DEFAULT_MAX_DEPTH) throw stackOverflow(w)
+    if (isStackOverflow(err) && w.depth > DEFAULT_MAX_DEPTH) throw stackOverflow(w)
     throw err
   } finally {
     w.busy = false
