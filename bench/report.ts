@@ -48,7 +48,19 @@ export function bytes(n: number): string {
   return n.toLocaleString('en-US')
 }
 
-/** "0.42x PASS (<= 0.75x)" */
-export function verdict(value: number, target: number): string {
-  return `${ratio(value)} ${value <= target ? 'PASS' : 'MISS'} (<= ${target.toFixed(2)}x)`
+/** p25, median and p75 of paired per-round ratios (see Comparison.ratioQuartiles). */
+export interface RatioQuartiles {
+  p25: number
+  median: number
+  p75: number
+}
+
+/**
+ * "0.42x [0.40-0.45] PASS (<= 0.75x)": the median paired ratio, its p25-p75, and whether the
+ * median meets the target. The comparison uses the ratio as printed (two decimals), so a
+ * cell never reads "0.60x MISS (<= 0.60x)".
+ */
+export function verdict(q: RatioQuartiles, target: number): string {
+  const shown = Math.round(q.median * 100) / 100
+  return `${ratio(q.median)} [${q.p25.toFixed(2)}-${q.p75.toFixed(2)}] ${shown <= target ? 'PASS' : 'MISS'} (<= ${target.toFixed(2)}x)`
 }
