@@ -10,8 +10,11 @@ import { users } from '../helpers/tagged.js'
 const app = Fastify()
 await app.register(bfast, { compression: { network: 'slow' } })
 app.get('/users/:n', async (request) => ({ worker: cluster.worker?.id, rows: users(Number((request.params as { n: string }).n)) }))
-await app.listen({ port: Number(process.env.BFAST_CLUSTER_PORT), host: '127.0.0.1' })
-process.send?.('listening')
+// Port 0 in a cluster worker: the primary picks one port on the first listen and gives every
+// worker the same one (node:cluster "How it works"), so no port is guessed.
+await app.listen({ port: 0, host: '127.0.0.1' })
+const address = app.server.address()
+process.send?.({ port: typeof address === 'object' && address !== null ? address.port : 0 })
 process.on('message', (message) => {
   if (message === 'close') void app.close().then(() => process.exit(0))
 })

@@ -4,7 +4,6 @@
  */
 import t from 'tap'
 import cluster from 'node:cluster'
-import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { request } from 'undici'
 import { decode } from '../../src/index.js'
@@ -13,26 +12,24 @@ import { BFAST } from './server.js'
 
 const WORKERS = 2
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer()
-    s.listen(0, '127.0.0.1', () => {
-      const address = s.address()
-      const port = typeof address === 'object' && address !== null ? address.port : 0
-      s.close(() => resolve(port))
-    })
-    s.on('error', reject)
-  })
-}
-
 t.test('two workers, interleaved B-FAST and JSON replies, all correct', async (t) => {
-  const port = await freePort()
   cluster.setupPrimary({ exec: fileURLToPath(new URL('./cluster-worker.js', import.meta.url)) })
-  const workers = Array.from({ length: WORKERS }, () => cluster.fork({ BFAST_CLUSTER_PORT: String(port) }))
+  const workers = Array.from({ length: WORKERS }, () => cluster.fork())
   t.teardown(() => {
     for (const w of workers) if (w.isConnected()) w.send('close')
   })
-  await Promise.all(workers.map((w) => new Promise<void>((resolve) => w.once('message', () => resolve()))))
+  // A worker that dies before listening fails the test instead of leaving it waiting.
+  const ports = await Promise.all(
+    workers.map(
+      (w) =>
+        new Promise<number>((resolve, reject) => {
+          w.once('message', (m: { port: number }) => resolve(m.port))
+          w.once('exit', (code) => reject(new Error(`worker exited with ${code} before listening`)))
+        })
+    )
+  )
+  const port = ports[0]
+  t.equal(new Set(ports).size, 1, 'the workers share one port')
   const seen = new Set<number>()
   const asks: Array<Promise<void>> = []
   for (let i = 0; i < 60; i++) {
