@@ -102,18 +102,19 @@ export type CompressionForm = 'none' | 'block' | 'chunked'
 export interface CompressionDecision {
   form: CompressionForm
   /**
-   * Vary names of the hints that changed the outcome: ECT and Save-Data, never Downlink
-   * (its values are near-continuous, so varying on it would make replies uncacheable).
+   * Vary names of the hints that could have changed this reply: ECT and Save-Data, never
+   * Downlink (its values are near-continuous, so varying on it would make replies uncacheable).
    */
   vary: readonly string[]
 }
 
 const NO_VARY: readonly string[] = []
-const VARY_BY_FIELD: Readonly<Record<HintVerdict['field'], readonly string[]>> = {
-  [HEADER.saveData]: [VARY_NAME.saveData],
-  [HEADER.ect]: [VARY_NAME.ect],
-  [HEADER.downlink]: NO_VARY
-}
+/**
+ * RFC 9110 section 12.5.5: Vary lists every request field that *might* have selected the
+ * representation, on the replies of every client: a cache that stored an unhinted reply with
+ * Vary: Accept alone would hand it to a Save-Data client too, and the other way round.
+ */
+const VARY_HINTS: readonly string[] = [VARY_NAME.saveData, VARY_NAME.ect]
 
 /**
  * Decides whether and how to compress a message of `size` bytes. `hints` is the request's
@@ -132,10 +133,10 @@ export function decideCompression(size: number, route: ResolvedCompression, hint
   let vary = NO_VARY
   if (hints !== undefined) {
     const verdict = hintVerdict(hints)
-    if (verdict !== undefined) {
-      compress = verdict.compress
-      if (compress !== configured) vary = VARY_BY_FIELD[verdict.field]
-    }
+    if (verdict !== undefined) compress = verdict.compress
+    // Save-Data and a slow ECT can only ask for compression, so they can change the reply
+    // exactly when the policy alone would not compress: then every client's reply names them.
+    if (!configured) vary = VARY_HINTS
   }
   if (!compress) return { form: 'none', vary }
   return { form: size >= route.parallelThreshold ? 'chunked' : 'block', vary }

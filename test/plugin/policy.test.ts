@@ -35,7 +35,7 @@ t.test('forms: none below the threshold, a block, chunked from parallelThreshold
   t.same(decideCompression(0, route({ threshold: 0 }), undefined), { form: 'block', vary: [] })
 })
 
-t.test('hints: Save-Data, then slow ECT, then Downlink; Vary only for the first two, only on change', async (t) => {
+t.test('hints: Save-Data, then slow ECT, then Downlink; Vary names the first two whenever they could change the reply', async (t) => {
   t.same(hintVerdict({}), undefined)
   t.same(hintVerdict({ 'save-data': ' ON ' }), { compress: true, field: 'save-data' })
   t.same(hintVerdict({ ect: '3G' }), { compress: true, field: 'ect' })
@@ -46,9 +46,11 @@ t.test('hints: Save-Data, then slow ECT, then Downlink; Vary only for the first 
   t.same(hintVerdict({ downlink: '' }), undefined)
   t.same(hintVerdict({ 'save-data': ['on', 'off'] }), { compress: true, field: 'save-data' })
   const fast = route({ network: 'fast' })
-  t.same(decideCompression(5000, fast, { 'save-data': 'on' }), { form: 'block', vary: ['Save-Data'] })
-  t.same(decideCompression(5000, fast, { ect: '2g' }), { form: 'block', vary: ['ECT'] })
-  t.same(decideCompression(5000, fast, { downlink: '2' }), { form: 'block', vary: [] })
+  t.same(decideCompression(5000, fast, { 'save-data': 'on' }), { form: 'block', vary: ['Save-Data', 'ECT'] })
+  t.same(decideCompression(5000, fast, { ect: '2g' }), { form: 'block', vary: ['Save-Data', 'ECT'] })
+  t.same(decideCompression(5000, fast, { downlink: '2' }), { form: 'block', vary: ['Save-Data', 'ECT'] })
+  // regression: the unhinted reply must name the hints too, or a shared cache serves it to hinted clients
+  t.same(decideCompression(5000, fast, {}), { form: 'none', vary: ['Save-Data', 'ECT'] })
   t.same(decideCompression(5000, route(), { 'save-data': 'on' }), { form: 'block', vary: [] })
   t.same(decideCompression(5000, route(), { downlink: '100000' }), { form: 'none', vary: [] })
   t.same(decideCompression(500, fast, { 'save-data': 'on' }), { form: 'none', vary: [] })
