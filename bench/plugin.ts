@@ -9,7 +9,7 @@ import bfast, { type BfastRouteOptions } from '../plugin/index.js'
 import { DEFAULT_PARALLEL_THRESHOLD, MEDIA_TYPE, decode, encode } from '../src/index.js'
 import { USERS_COUNT, users } from './datasets.js'
 import { HARNESS_DEFAULTS, compare, type Options } from './harness.js'
-import { ratio, timing, type Table } from './report.js'
+import { bytes, ratio, timing, type Table } from './report.js'
 
 const ACCEPT_JSON = 'application/json'
 const ACCEPT_BFAST = `${MEDIA_TYPE}, application/json;q=0.9`
@@ -19,13 +19,16 @@ const NO_PLUGIN = 'JSON, no plugin'
 const JSON_WITH_PLUGIN = 'JSON, with plugin'
 const BFAST_PLAIN = 'B-FAST, uncompressed (network: fast)'
 const BFAST_LZ4 = 'B-FAST, LZ4 (network: slow)'
+/** References that separate the plugin's cost from the codec's and from inject's own. */
+const HANDLER_ENCODE = 'ref: handler returns encode(users), no plugin'
+const PREENCODED = 'ref: handler returns pre-encoded bytes, no plugin'
 
 /**
  * A request through inject is noisier than a codec call (event loop turns, socket emulation):
  * twice the codec rounds, and samples of several requests each, by default.
  */
 const PLUGIN_ROUNDS_FACTOR = 2
-const PLUGIN_MIN_SAMPLE_MS = 50
+const PLUGIN_MIN_SAMPLE_MS = 40
 
 function addUsersRoute(app: FastifyInstance, url: string, body: unknown, bfastConfig?: BfastRouteOptions): void {
   app.get(url, bfastConfig === undefined ? {} : { config: { bfast: bfastConfig } }, async () => body)
@@ -34,6 +37,12 @@ function addUsersRoute(app: FastifyInstance, url: string, body: unknown, bfastCo
 async function servers(body: unknown): Promise<{ plain: FastifyInstance; withPlugin: FastifyInstance }> {
   const plain = Fastify()
   addUsersRoute(plain, '/users', body)
+  const preencoded = Buffer.from(encode(body))
+  plain.get('/users-encode', async (_request, reply) => {
+    const message = encode(body)
+    return reply.type(MEDIA_TYPE).send(Buffer.from(message.buffer, message.byteOffset, message.byteLength))
+  })
+  plain.get('/users-preencoded', async (_request, reply) => reply.type(MEDIA_TYPE).send(preencoded))
 
   const withPlugin = Fastify()
   await withPlugin.register(bfast)
@@ -76,6 +85,7 @@ export async function benchPlugin(options: Options): Promise<Table[]> {
     }
     // The plugin sends messages at or above parallelThreshold in the chunked form (SPEC 4).
     const lz4Form = encode(body).length >= DEFAULT_PARALLEL_THRESHOLD ? 'chunked form, compressed on the thread pool' : 'single block'
+    const preencodedLength = (await get(plain, '/users-preencoded', ACCEPT_BFAST)()).rawPayload.length
     const sizes = `bytes on the wire: JSON ${jsonPlain.rawPayload.length}, B-FAST ${fast.rawPayload.length}, B-FAST+LZ4 ${slow.rawPayload.length}`
 
     const c = await compare(
@@ -84,6 +94,8 @@ export async function benchPlugin(options: Options): Promise<Table[]> {
         { name: JSON_WITH_PLUGIN, fn: get(withPlugin, '/users', ACCEPT_JSON) },
         { name: BFAST_PLAIN, fn: get(withPlugin, '/users-fast', ACCEPT_BFAST) },
         { name: BFAST_LZ4, fn: get(withPlugin, '/users-slow', ACCEPT_BFAST) },
+        { name: HANDLER_ENCODE, fn: get(plain, '/users-encode', ACCEPT_BFAST) },
+        { name: PREENCODED, fn: get(plain, '/users-preencoded', ACCEPT_BFAST) },
       ],
       { ...options, rounds: options.rounds ?? HARNESS_DEFAULTS.rounds * PLUGIN_ROUNDS_FACTOR, minSampleMs: options.minSampleMs ?? PLUGIN_MIN_SAMPLE_MS },
     )
@@ -98,6 +110,9 @@ export async function benchPlugin(options: Options): Promise<Table[]> {
           `${sizes}; the LZ4 reply uses the ${lz4Form}.`,
           `JSON with plugin / without: ${ratio(overhead.median)} (per-round p25-p75 ${ratio(overhead.p25)}-${ratio(overhead.p75)}): ` +
             (withinNoise ? 'within noise.' : 'OUTSIDE noise (the interquartile range of the paired ratios excludes 1.00x).'),
+          `B-FAST uncompressed / handler-encoded reference: ${ratio(c.ratio(BFAST_PLAIN, HANDLER_ENCODE))} (the plugin's own cost on the B-FAST path).`,
+          `The pre-encoded reference is what inject alone costs for a ${bytes(preencodedLength)}-byte reply (light-my-request copies and`,
+          'also decodes every payload to a string): it bounds from below what any row can show; real sockets are measured by the load tests.',
           ...notes,
         ],
       },
