@@ -6,7 +6,7 @@ import { fork, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { request } from 'undici'
 import type { ExampleServerOptions } from '../examples/server.js'
-import { ADMIN_MEMORY_PATH, LOOPBACK, SERVER_OPTIONS_ENV } from './constants.js'
+import { ADMIN_CPU_PATH, ADMIN_MEMORY_PATH, LOOPBACK, SERVER_OPTIONS_ENV } from './constants.js'
 
 /** What the child sends once it listens. */
 export interface ServerReady {
@@ -21,6 +21,12 @@ export interface ServerMemory {
   arrayBuffers: number
 }
 
+/** The child's CPU time so far (microseconds, as process.cpuUsage). */
+export interface ServerCpu {
+  user: number
+  system: number
+}
+
 export interface ServerProcess {
   readonly port: number
   readonly origin: string
@@ -28,6 +34,7 @@ export interface ServerProcess {
   /** Log lines (pino JSON) the server wrote at level error (50) or above. */
   readonly errorLines: string[]
   memory(): Promise<ServerMemory>
+  cpu(): Promise<ServerCpu>
   stop(): Promise<void>
 }
 
@@ -79,6 +86,10 @@ export async function startServerProcess(options: ExampleServerOptions): Promise
     async memory() {
       const res = await request(origin + ADMIN_MEMORY_PATH)
       return (await res.body.json()) as ServerMemory
+    },
+    async cpu() {
+      const res = await request(origin + ADMIN_CPU_PATH)
+      return (await res.body.json()) as ServerCpu
     },
     async stop() {
       if (child.exitCode !== null) return

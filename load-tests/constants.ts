@@ -10,13 +10,15 @@ export const LOOPBACK = '127.0.0.1'
 export const SERVER_OPTIONS_ENV = 'BFAST_LOAD_SERVER_OPTIONS'
 /** The server process's memory report route (not under the plugin). */
 export const ADMIN_MEMORY_PATH = '/__admin/memory'
+/** The server process's CPU time route (process.cpuUsage, microseconds). */
+export const ADMIN_CPU_PATH = '/__admin/cpu'
 
 /** List sizes measured: one user (below the compression threshold), 100 (~6 KB JSON), 10,000 (~1 MB JSON). */
 export const PAYLOAD_USERS = [1, 100, 10_000] as const
 
 /** autocannon settings of `npm run load` (full) and `npm run load -- --quick`. */
 export const THROUGHPUT = {
-  full: { warmupSeconds: 3, seconds: 5, repeats: 3 },
+  full: { warmupSeconds: 3, seconds: 4, repeats: 5 },
   quick: { warmupSeconds: 1, seconds: 2, repeats: 1 },
   connections: 10,
   /** Seconds autocannon waits for a reply before counting a timeout. */

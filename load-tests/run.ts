@@ -3,7 +3,7 @@
  * for JSON, JSON + gzip, JSON + brotli, B-FAST and B-FAST + LZ4 (issue 5). Writes
  * results.md, results.json and time-to-object.svg.
  *
- *   npm run load                      full run (about 6 minutes on 2 cores), into load-tests/results/
+ *   npm run load                      full run (about 7 minutes on 2 cores), into load-tests/results/
  *   npm run load -- --quick           a short run (about 1.5 minutes), into a temp directory
  *   npm run load -- --out DIR         write the results elsewhere
  *   npm run load -- --only time       only the bandwidth simulator (or: --only throughput)
@@ -18,6 +18,7 @@ import { Agent, fetch as undiciFetch, request } from 'undici'
 import { createClient } from '../client/index.js'
 import type { FetchFunction } from '../client/index.js'
 import { ROOT } from '../examples/server.js'
+import { dropReplyBodies } from './autocannon-bodies.js'
 import { startServerProcess } from './child-server.js'
 import type { ServerProcess } from './child-server.js'
 import { LINKS, PAYLOAD_USERS, THROUGHPUT, TIME_TO_OBJECT } from './constants.js'
@@ -63,50 +64,73 @@ async function bodyBytes(origin: string, format: Format, pathname: string): Prom
   return body.length
 }
 
-async function cannon(origin: string, format: Format, pathname: string, seconds: number): Promise<autocannon.Result> {
-  return autocannon({
-    url: origin + pathname,
+interface Measured {
+  result: autocannon.Result
+  /** Server CPU ms over the run, and the load generator's (this process). */
+  serverCpuMs: number
+  clientCpuMs: number
+}
+
+const MICROS_PER_MS = 1000
+const MS_PER_SECOND = 1000
+
+async function cannon(server: ServerProcess, format: Format, pathname: string, seconds: number): Promise<Measured> {
+  const serverBefore = await server.cpu()
+  const clientBefore = process.cpuUsage()
+  const result = await autocannon({
+    url: server.origin + pathname,
     headers: format.headers,
     connections: THROUGHPUT.connections,
     duration: seconds,
     timeout: THROUGHPUT.timeoutSeconds
   })
+  const client = process.cpuUsage(clientBefore)
+  const serverAfter = await server.cpu()
+  return {
+    result,
+    serverCpuMs: (serverAfter.user + serverAfter.system - serverBefore.user - serverBefore.system) / MICROS_PER_MS,
+    clientCpuMs: (client.user + client.system) / MICROS_PER_MS
+  }
 }
 
 async function measureThroughput(servers: Map<ServerName, ServerProcess>): Promise<ThroughputRow[]> {
   const rows: ThroughputRow[] = []
   const measured = FORMATS.filter((f): f is Format & { throughput: NonNullable<Format['throughput']> } => f.throughput !== undefined)
   for (const users of PAYLOAD_USERS) {
-    const target = (format: (typeof measured)[number]): { origin: string; pathname: string } => ({
-      origin: servers.get(format.throughput.server)!.origin,
+    const target = (format: (typeof measured)[number]): { server: ServerProcess; pathname: string } => ({
+      server: servers.get(format.throughput.server)!,
       pathname: `${format.throughput.path}?n=${users}`
     })
-    const results = new Map<string, autocannon.Result[]>()
+    const results = new Map<string, Measured[]>()
     for (const format of measured) {
-      const { origin, pathname } = target(format)
-      results.set(format.id, [await cannon(origin, format, pathname, timing.warmupSeconds)])
+      const { server, pathname } = target(format)
+      results.set(format.id, [await cannon(server, format, pathname, timing.warmupSeconds)])
     }
     // Repeats interleaved across formats: load from elsewhere on the machine hits every format alike.
     for (let i = 0; i < timing.repeats; i++) {
       for (const format of measured) {
-        const { origin, pathname } = target(format)
-        results.get(format.id)!.push(await cannon(origin, format, pathname, timing.seconds))
+        const { server, pathname } = target(format)
+        results.get(format.id)!.push(await cannon(server, format, pathname, timing.seconds))
       }
     }
     for (const format of measured) {
-      const { origin, pathname } = target(format)
+      const { server, pathname } = target(format)
       const [warm, ...runs] = results.get(format.id)!
-      const rates = runs.map((r) => r.requests.total / r.duration)
+      const rates = runs.map((m) => m.result.requests.total / m.result.duration)
       const mid = runs[rates.indexOf(median(rates))]!
-      const all = [warm!, ...runs]
+      const all = [warm!, ...runs].map((m) => m.result)
+      const wallMs = mid.result.duration * MS_PER_SECOND
       const row: ThroughputRow = {
         users,
         format: format.id,
         label: format.label,
         requestsPerSecond: median(rates),
-        latencyP50Ms: mid.latency.p50,
-        latencyP99Ms: mid.latency.p99,
-        bytesPerReply: await bodyBytes(origin, format, pathname),
+        latencyP50Ms: mid.result.latency.p50,
+        latencyP99Ms: mid.result.latency.p99,
+        serverCpuMsPerReply: median(runs.map((m) => m.serverCpuMs / Math.max(1, m.result.requests.total))),
+        serverCpuShare: mid.serverCpuMs / wallMs,
+        clientCpuShare: mid.clientCpuMs / wallMs,
+        bytesPerReply: await bodyBytes(server.origin, format, pathname),
         non2xx: all.reduce((n, r) => n + r.non2xx, 0),
         errors: all.reduce((n, r) => n + r.errors, 0),
         timeouts: all.reduce((n, r) => n + r.timeouts, 0),
@@ -115,7 +139,8 @@ async function measureThroughput(servers: Map<ServerName, ServerProcess>): Promi
       rows.push(row)
       log(
         `throughput ${users} users ${format.label}: ${Math.round(row.requestsPerSecond)} req/s (runs ${rates.map((r) => Math.round(r)).join(', ')}), ` +
-          `p50 ${row.latencyP50Ms} ms, p99 ${row.latencyP99Ms} ms, ${row.bytesPerReply} B, failures ${row.non2xx + row.errors + row.timeouts}`
+          `p50 ${row.latencyP50Ms} ms, p99 ${row.latencyP99Ms} ms, server ${row.serverCpuMsPerReply.toFixed(3)} ms CPU/reply, ` +
+          `CPU ${Math.round(row.serverCpuShare * 100)}%/${Math.round(row.clientCpuShare * 100)}%, ${row.bytesPerReply} B, failures ${row.non2xx + row.errors + row.timeouts}`
       )
     }
   }
@@ -186,6 +211,7 @@ async function measureTimeToObject(server: ServerProcess): Promise<TimeToObjectR
 }
 
 async function main(): Promise<void> {
+  dropReplyBodies()
   const startedAt = new Date().toISOString()
   const loadStart = os.loadavg()[0]!
   log(`load tests (${mode}) -> ${outDir}`)
@@ -220,7 +246,7 @@ async function main(): Promise<void> {
     writeFileSync(path.join(outDir, 'results.json'), JSON.stringify(results, null, 2) + '\n')
     writeFileSync(path.join(outDir, 'results.md'), toMarkdown(results))
     if (timeToObject.length > 0) writeFileSync(path.join(outDir, 'time-to-object.svg'), toSvg(results, Math.max(...TIME_TO_OBJECT.users)))
-    for (const check of checkTargets(results)) log(`${check.met ? 'MET ' : 'MISS'} ${check.target}: ${check.measured}`)
+    for (const check of checkTargets(results)) log(`${check.met === undefined ? 'INFO' : check.met ? 'MET ' : 'MISS'} ${check.target}: ${check.measured}`)
     if (aborted.length > 0) log(`server logs: ${aborted.length} "${ABORTED_STREAM_MESSAGE}" (replies cut when autocannon stops; servers: ${[...new Set(aborted.map((e) => e.server))].join(', ')})`)
     if (unexpected.length > 0) {
       console.error(`server logged ${unexpected.length} unexpected error lines, first (${unexpected[0]!.server}): ${unexpected[0]!.line}`)

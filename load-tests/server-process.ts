@@ -6,8 +6,8 @@
  */
 import { buildServer } from '../examples/server.js'
 import type { ExampleServerOptions } from '../examples/server.js'
-import { ADMIN_MEMORY_PATH, LOOPBACK, SERVER_OPTIONS_ENV } from './constants.js'
-import type { ServerMemory, ServerReady } from './child-server.js'
+import { ADMIN_CPU_PATH, ADMIN_MEMORY_PATH, LOOPBACK, SERVER_OPTIONS_ENV } from './constants.js'
+import type { ServerCpu, ServerMemory, ServerReady } from './child-server.js'
 
 const raw = process.env[SERVER_OPTIONS_ENV]
 const options = (raw === undefined ? {} : JSON.parse(raw)) as ExampleServerOptions
@@ -22,6 +22,10 @@ app.get(ADMIN_MEMORY_PATH, { config: { bfast: false } }, async (): Promise<Serve
   const usage = process.memoryUsage()
   return { rss: usage.rss, heapUsed: usage.heapUsed, external: usage.external, arrayBuffers: usage.arrayBuffers }
 })
+
+// CPU time the server process has used: the load tests divide it by the requests served, a
+// cost per reply that other work on the machine disturbs far less than requests/s.
+app.get(ADMIN_CPU_PATH, { config: { bfast: false } }, async (): Promise<ServerCpu> => process.cpuUsage())
 
 await app.listen({ port: 0, host: LOOPBACK })
 const address = app.server.address()
