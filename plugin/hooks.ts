@@ -18,10 +18,10 @@
 import type { FastifyReply, FastifyRequest, onSendHookHandler, preSerializationHookHandler } from 'fastify'
 import { BFastError, encode } from '../src/index.js'
 import { compress, compressChunked } from '../src/compress.js'
-import { ACCEPT_CH_VALUE, BFAST_MEDIA_TYPE, FASTIFY_JSON_CONTENT_TYPE, HEADER, STATUS_NO_CONTENT, STATUS_NOT_MODIFIED, VARY_NAME } from './constants.js'
+import { ACCEPT_CH_VALUE, BFAST_MEDIA_TYPE, FASTIFY_JSON_CONTENT_TYPE, HEADER, STATUS_NO_CONTENT, STATUS_NOT_MODIFIED } from './constants.js'
 import { prefersBfast } from './negotiate.js'
 import type { ResolvedCompression, ResolvedOptions } from './options.js'
-import { decideCompression } from './policy.js'
+import { decideCompression, routeVary } from './policy.js'
 import type { CompressionDecision } from './policy.js'
 import { hasOwnSerializer, jsonShaper, project } from './schema.js'
 import { mergeVary } from './vary.js'
@@ -34,9 +34,6 @@ declare module 'fastify' {
     [kEncoded]: Buffer | null
   }
 }
-
-/** The Vary names of a governed route's replies (RFC 9110 section 12.5.5). */
-const VARY_ACCEPT: readonly string[] = [VARY_NAME.accept]
 
 function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
@@ -73,6 +70,7 @@ export interface RouteHooks {
 export function routeHooks(options: ResolvedOptions, compression: ResolvedCompression): RouteHooks {
   const encodeOptions = options.encode
   const clientHints = options.clientHints
+  const vary = routeVary(compression, clientHints)
 
   function preSerialization(request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: Error | null, value?: unknown) => void): void {
     if (typeof payload !== 'object' || payload === null || !prefersBfast(request.headers.accept)) {
@@ -117,7 +115,7 @@ export function routeHooks(options: ResolvedOptions, compression: ResolvedCompre
     done(null, payload)
   }
 
-  function finish(reply: FastifyReply, vary: readonly string[]): void {
+  function finish(reply: FastifyReply): void {
     reply.header(HEADER.vary, mergeVary(reply.getHeader(HEADER.vary), vary))
     if (clientHints) reply.header(HEADER.acceptCh, ACCEPT_CH_VALUE)
   }
@@ -126,13 +124,13 @@ export function routeHooks(options: ResolvedOptions, compression: ResolvedCompre
     const encoded = reply[kEncoded]
     if (encoded === null || payload !== encoded || reply.getHeader(HEADER.contentType) !== BFAST_MEDIA_TYPE) {
       if (encoded !== null) reply[kEncoded] = null
-      finish(reply, VARY_ACCEPT)
+      finish(reply)
       done(null, payload)
       return
     }
     reply[kEncoded] = null
     const decision: CompressionDecision = decideCompression(encoded.length, compression, clientHints ? request.headers : undefined)
-    finish(reply, decision.vary.length === 0 ? VARY_ACCEPT : [...VARY_ACCEPT, ...decision.vary])
+    finish(reply)
     // A client that already left gets nothing: skip the work.
     if (decision.form === 'none' || reply.raw.destroyed) {
       done(null, encoded)

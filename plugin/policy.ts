@@ -101,20 +101,31 @@ export type CompressionForm = 'none' | 'block' | 'chunked'
 
 export interface CompressionDecision {
   form: CompressionForm
-  /**
-   * Vary names of the hints that could have changed this reply: ECT and Save-Data, never
-   * Downlink (its values are near-continuous, so varying on it would make replies uncacheable).
-   */
-  vary: readonly string[]
 }
 
-const NO_VARY: readonly string[] = []
+const VARY_ACCEPT: readonly string[] = [VARY_NAME.accept]
+const VARY_ACCEPT_AND_HINTS: readonly string[] = [VARY_NAME.accept, VARY_NAME.saveData, VARY_NAME.ect]
+
 /**
+ * The Vary names of every reply of a governed route, whatever its format, size or status.
+ *
  * RFC 9110 section 12.5.5: Vary lists every request field that *might* have selected the
- * representation, on the replies of every client: a cache that stored an unhinted reply with
- * Vary: Accept alone would hand it to a Save-Data client too, and the other way round.
+ * representation. Save-Data and a slow ECT can only ask for compression, so they can change a
+ * reply exactly when the route's policy alone would not compress; then every reply names them,
+ * the unhinted client's too (else a shared cache hands the unhinted reply to a Save-Data
+ * client). JSON and small replies name them as well: caches such as nginx keep one Vary per
+ * URL, and variants with different Vary sets evict each other. Downlink is never named: its
+ * values are near-continuous, so varying on it would make replies practically uncacheable.
+ *
+ * @example
+ * ```ts
+ * routeVary({ threshold: 1024, network: 'fast', parallelThreshold: 1e6, chunkSize: 262144 }, true)
+ * // ['Accept', 'Save-Data', 'ECT']
+ * ```
  */
-const VARY_HINTS: readonly string[] = [VARY_NAME.saveData, VARY_NAME.ect]
+export function routeVary(route: ResolvedCompression, clientHints: boolean): readonly string[] {
+  return clientHints && !networkWants(route.network) ? VARY_ACCEPT_AND_HINTS : VARY_ACCEPT
+}
 
 /**
  * Decides whether and how to compress a message of `size` bytes. `hints` is the request's
@@ -123,21 +134,16 @@ const VARY_HINTS: readonly string[] = [VARY_NAME.saveData, VARY_NAME.ect]
  * @example
  * ```ts
  * decideCompression(5_000, { threshold: 1024, network: 'slow', parallelThreshold: 1e6, chunkSize: 262144 }, undefined)
- * // { form: 'block', vary: [] }
+ * // { form: 'block' }
  * ```
  */
 export function decideCompression(size: number, route: ResolvedCompression, hints: HintHeaders | undefined): CompressionDecision {
-  if (size < route.threshold) return { form: 'none', vary: NO_VARY }
-  const configured = networkWants(route.network)
-  let compress = configured
-  let vary = NO_VARY
+  if (size < route.threshold) return { form: 'none' }
+  let compress = networkWants(route.network)
   if (hints !== undefined) {
     const verdict = hintVerdict(hints)
     if (verdict !== undefined) compress = verdict.compress
-    // Save-Data and a slow ECT can only ask for compression, so they can change the reply
-    // exactly when the policy alone would not compress: then every client's reply names them.
-    if (!configured) vary = VARY_HINTS
   }
-  if (!compress) return { form: 'none', vary }
-  return { form: size >= route.parallelThreshold ? 'chunked' : 'block', vary }
+  if (!compress) return { form: 'none' }
+  return { form: size >= route.parallelThreshold ? 'chunked' : 'block' }
 }
