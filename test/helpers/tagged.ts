@@ -7,39 +7,14 @@
  * (SPEC 5, "Writing" then "Reading").
  */
 
-/** One user of the `$gen` "users" rule (SPEC 7). */
-export interface User {
-  id: number
-  name: string
-  email: string
-  active: boolean
-  scores: number[]
-}
-
 /**
  * The `$gen: {kind: "users", n, offset}` list of SPEC 7, used by the vectors, the benchmarks
- * and the load tests. `scores` are floats on the wire even when whole (upstream wrote Python
- * floats), which decode to the same JS numbers.
- *
- * @example
- * ```ts
- * const tenThousand = users(10_000)
- * ```
+ * and the load tests: the example server's generator, so there is one copy of the rule and
+ * the upstream vectors check it. `scores` are floats on the wire even when whole (upstream
+ * wrote Python floats), which decode to the same JS numbers.
  */
-export function users(n: number, offset = 0): User[] {
-  const out: User[] = new Array<User>(n)
-  for (let k = 0; k < n; k++) {
-    const i = offset + k
-    out[k] = {
-      id: i,
-      name: `User ${i}`,
-      email: `user${i}@example.com`,
-      active: i % 2 === 0,
-      scores: [i * 1.5, i * 2.5, 99.9]
-    }
-  }
-  return out
-}
+export { users, type User } from '../../examples/data.js'
+import { users } from '../../examples/data.js'
 
 /** SPEC 7 tags of the vectors file. */
 const TAGS = ['$int', '$float', '$datetime', '$date', '$time', '$uuid', '$decimal', '$bytes', '$f64array', '$gen'] as const
