@@ -2,11 +2,11 @@
  * The datasets of the benchmark (issue 2, Speed): users-10k (SPEC section 7, `$gen` rule) and
  * the two real-world documents of the corpus.
  */
+import { users } from '../examples/data.js'
 import { jsonFixture } from '../test/helpers/paths.js'
-import { users } from '../test/helpers/tagged.js'
 
-/** The SPEC 7 `$gen` users rule, shared with the tests and load tests. */
-export { users, type User } from '../test/helpers/tagged.js'
+/** The SPEC 7 `$gen` users rule: one generator (examples/data.ts) for examples, tests, load tests and benchmarks. */
+export { users, type User } from '../examples/data.js'
 
 /** Sizes of the generated user lists (SPEC section 7 uses 10,000; see LARGE_USERS_COUNT). */
 export const USERS_COUNT = 10_000
