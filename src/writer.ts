@@ -32,10 +32,7 @@ interface WithToJSON {
   toJSON(key: string): unknown
 }
 
-/** Values with a B-FAST tag of their own, written as such even though they have toJSON(). */
-function hasOwnTag(v: object): boolean {
-  return v instanceof Date || ArrayBuffer.isView(v)
-}
+const TO_JSON = 'toJSON'
 
 /** SPEC 5 writes float64 arrays as little-endian; a big-endian host takes the DataView path. */
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
@@ -61,6 +58,12 @@ class Writer {
   slots = 0
   depth = 0
   maxDepth = DEFAULT_MAX_DEPTH
+  /** The member key for a toJSON(key) call, set by field() for object values. */
+  jsonKey = ''
+  /** Where jsonResult() last wrote a null for a toJSON() result JSON leaves out, or -1. */
+  toJSONNull = -1
+  /** Object.prototype.toJSON exists (a polluted prototype): plain objects take the slow path. */
+  inheritedToJSON = false
   /** The containers on the current path, to tell a cycle from deep nesting at the limit. */
   path: unknown[] = []
   busy = false
@@ -79,6 +82,9 @@ class Writer {
     this.depth = 0
     this.maxDepth = maxDepth
     this.keys.clear()
+    this.jsonKey = ''
+    this.toJSONNull = -1
+    this.inheritedToJSON = typeof (Object.prototype as Partial<WithToJSON>).toJSON === 'function'
   }
 
   /** Drops references to the caller's values and oversized buffers after a message. */
@@ -115,7 +121,7 @@ class Writer {
     if (this.pos > this.safeEnd) this.grow(WRITER_SLACK_BYTES)
     switch (typeof v) {
       case 'string':
-        this.string(v)
+        this.text(TAG_STRING, v)
         return
       case 'number':
         this.number(v)
@@ -175,10 +181,6 @@ class Writer {
     this.pos += 8
   }
 
-  string(s: string): void {
-    this.text(TAG_STRING, s)
-  }
-
   /** A u32-length-prefixed UTF-8 value: strings, and datetimes (SPEC 2). */
   text(tag: number, s: string): void {
     const room = 5 + s.length * 3
@@ -214,27 +216,50 @@ class Writer {
   }
 
   /** Dispatch for objects: the common shapes first, `instanceof` chains last (PERFORMANCE-NOTES). */
+  /**
+   * Dispatch for objects. A server encodes many shapes, so property loads here see many hidden
+   * classes and go megamorphic; the common cases are told apart without any: Array.isArray and
+   * the prototype are intrinsics, and a plain object's own toJSON is spotted while its keys are
+   * walked (see object()). `instanceof` chains come last (PERFORMANCE-NOTES "Dispatch").
+   */
   objectLike(v: object, toJSON: boolean): void {
-    const ctor = v.constructor
-    if (ctor === Object) {
-      if (toJSON && typeof (v as WithToJSON).toJSON === 'function') this.jsonResult(v as WithToJSON)
-      else this.object(v as Record<string, unknown>)
-    } else if (ctor === Array) this.list(v as unknown[])
-    else if (v instanceof Date) this.date(v)
+    // toJSON(key) gets the member key field() left here; consumed at once so it never goes stale.
+    const key = this.jsonKey
+    this.jsonKey = ''
+    if (Array.isArray(v)) {
+      this.list(v)
+      return
+    }
+    const proto: unknown = Object.getPrototypeOf(v)
+    if (proto === null || (proto === Object.prototype && !this.inheritedToJSON)) {
+      this.object(v as Record<string, unknown>, toJSON ? key : null)
+      return
+    }
+    if (v instanceof Date) this.date(v)
     else if (ArrayBuffer.isView(v)) this.view_(v)
     else if (v instanceof ArrayBuffer) this.bytes(new Uint8Array(v))
-    else if (Array.isArray(v)) this.list(v)
     else if (v instanceof Map) this.map(v)
     else if (v instanceof Set) this.set(v)
-    else if (toJSON && typeof (v as WithToJSON).toJSON === 'function') this.jsonResult(v as WithToJSON)
+    else if (toJSON && typeof (v as WithToJSON).toJSON === 'function') this.jsonResult(v as WithToJSON, key)
     // Boxed primitives are written as their primitive, as JSON.stringify does (else `{}`).
     else if (v instanceof Number || v instanceof String || v instanceof Boolean || v instanceof BigInt) this.value(v.valueOf())
-    else this.object(v as Record<string, unknown>)
+    else this.object(v as Record<string, unknown>, null)
   }
 
-  /** SPEC 5, as JSON.stringify: toJSON() is called once; its result's own toJSON is not. */
-  jsonResult(v: WithToJSON): void {
-    this.resolved(v.toJSON(''))
+  /**
+   * SPEC 5, as JSON.stringify: toJSON(key) is called once; its result's own toJSON is not. A
+   * result JSON would leave out (undefined, a function, a symbol) is written as null and marked,
+   * so that field() can take the whole member back out.
+   */
+  jsonResult(v: WithToJSON, key: string): void {
+    const r = v.toJSON(key)
+    if (r === undefined || typeof r === 'function' || typeof r === 'symbol') {
+      if (this.pos > this.safeEnd) this.grow(WRITER_SLACK_BYTES)
+      this.toJSONNull = this.pos
+      this.buf[this.pos++] = TAG_NULL
+      return
+    }
+    this.resolved(r)
   }
 
   resolved(r: unknown): void {
@@ -270,13 +295,21 @@ class Writer {
 
   enter(container: object): void {
     const depth = ++this.depth
-    if (depth > this.maxDepth) {
-      for (let i = 1; i < depth; i++) {
-        if (this.path[i] === container) throw new BFastError('CIRCULAR', this.pos, 'Value contains itself')
-      }
-      throw new BFastError('DEPTH', this.pos, `Nesting deeper than maxDepth (${this.maxDepth})`)
-    }
     this.path[depth] = container
+    if (depth > this.maxDepth) throw this.tooDeep(`Nesting deeper than maxDepth (${this.maxDepth})`)
+  }
+
+  /**
+   * The error for a path that got too deep: CIRCULAR when a container repeats on it (cycles
+   * are only looked for here, at the limit, so the hot path never pays for them), else DEPTH.
+   */
+  tooDeep(message: string): BFastError {
+    const seen = new Set<unknown>()
+    for (let i = 1; i <= this.depth && i < this.path.length; i++) {
+      if (seen.has(this.path[i])) return new BFastError('CIRCULAR', this.pos, 'Value contains itself')
+      seen.add(this.path[i])
+    }
+    return new BFastError('DEPTH', this.pos, message)
   }
 
   list(a: unknown[]): void {
@@ -300,13 +333,27 @@ class Writer {
     this.depth--
   }
 
-  object(o: Record<string, unknown>): void {
+  /**
+   * A plain object or class instance: own enumerable string keys, as JSON. `toJSONKey` is the
+   * key to call an own toJSON with, or null where toJSON must not be looked for; meeting a
+   * toJSON function among the keys rewinds the object and writes its toJSON() result instead
+   * (the keys interned meanwhile stay in the table, unused, which readers allow).
+   */
+  object(o: Record<string, unknown>, toJSONKey: string | null): void {
+    const start = this.pos
     this.enter(o)
     this.buf[this.pos++] = TAG_OBJECT
     for (const key in o) {
-      // JSON semantics: own enumerable string keys only; undefined, functions and symbols skipped.
       if (!hasOwn.call(o, key)) continue
-      this.field(key, o[key])
+      const v = o[key]
+      if (key === TO_JSON && toJSONKey !== null && typeof v === 'function') {
+        this.depth--
+        this.pos = start
+        this.toJSONNull = -1
+        this.jsonResult(o as unknown as WithToJSON, toJSONKey)
+        return
+      }
+      this.field(key, v)
     }
     this.ensure(1)
     this.buf[this.pos++] = OBJECT_END
@@ -328,15 +375,15 @@ class Writer {
    */
   field(key: string, v: unknown): void {
     if (v === undefined || typeof v === 'function' || typeof v === 'symbol') return
-    if (typeof v === 'object' && v !== null && typeof (v as WithToJSON).toJSON === 'function' && !hasOwnTag(v)) {
-      const r = (v as WithToJSON).toJSON(key)
-      if (r === undefined || typeof r === 'function' || typeof r === 'symbol') return
-      this.key(key)
-      this.resolved(r)
-      return
-    }
+    const mark = this.pos
     this.key(key)
+    if (typeof v === 'object' && v !== null) this.jsonKey = key
     this.value(v)
+    if (this.toJSONNull === mark + 4) {
+      // The value's toJSON(key) gave what JSON leaves out: so does this member.
+      this.pos = mark
+      this.toJSONNull = -1
+    }
   }
 
   key(key: string): void {
@@ -401,16 +448,6 @@ class Writer {
 
 const shared = new Writer()
 
-/** CIRCULAR when a container repeats on the path (the cycle check waits for maxDepth), else DEPTH. */
-function stackOverflow(w: Writer): BFastError {
-  const seen = new Set<unknown>()
-  for (let i = 1; i < w.depth && i < w.path.length; i++) {
-    if (seen.has(w.path[i])) return new BFastError('CIRCULAR', w.pos, 'Value contains itself')
-    seen.add(w.path[i])
-  }
-  return new BFastError('DEPTH', w.pos, `Nesting of ${w.depth} levels exceeds the call stack`)
-}
-
 /**
  * Encodes a value as an uncompressed B-FAST v1 message (SPEC 1). Every call starts a fresh
  * string table (SPEC 3). The result is a new buffer the caller owns.
@@ -437,7 +474,7 @@ export function encode(value: unknown, options?: EncodeOptions): Uint8Array {
   } catch (err) {
     // SPEC 6: every failure is a BFastError. A maxDepth raised beyond what the call stack
     // holds ends in the engine's stack overflow (RangeError in V8) before the depth check.
-    if (isStackOverflow(err) && w.depth > DEFAULT_MAX_DEPTH) throw stackOverflow(w)
+    if (isStackOverflow(err) && w.depth > DEFAULT_MAX_DEPTH) throw w.tooDeep(`Nesting of ${w.depth} levels exceeds the call stack`)
     throw err
   } finally {
     w.busy = false

@@ -333,3 +333,34 @@ t.test("an error thrown by the caller's toJSON reaches the caller as itself, at 
   t.equal(caught, boom, 'the very same error object')
   t.end()
 })
+
+t.test('regression: a plain object whose own toJSON is found mid-walk is rewound and replaced by its result', (t) => {
+  // The writer spots an own toJSON while walking keys (no megamorphic toJSON lookup per
+  // object); members written before it must vanish, keys interned meanwhile must not matter.
+  const plain = { before: { deep: [1, 2, 3] }, toJSON: (key: string) => ({ replaced: key }), after: 1 }
+  t.same(decode(encode({ x: plain })), JSON.parse(JSON.stringify({ x: plain })))
+  t.same(decode(encode(plain)), { replaced: '' })
+  // List elements get '' where JSON.stringify passes the index (documented in the README).
+  t.same(decode(encode([plain])), [{ replaced: '' }])
+  const nullProto = Object.assign(Object.create(null) as Record<string, unknown>, { a: 1, toJSON: () => 'np' })
+  t.same(decode(encode({ k: nullProto })), { k: 'np' })
+  // A toJSON result's own toJSON is not called again, as JSON.stringify does.
+  const twice = { toJSON: () => ({ inner: true, toJSON: () => 'called twice' }) }
+  t.same(decode(encode({ t: twice })), { t: { inner: true } })
+  t.end()
+})
+
+t.test('regression: a polluted Object.prototype.toJSON is honoured as JSON.stringify honours it', (t) => {
+  const proto = Object.prototype as { toJSON?: unknown }
+  proto.toJSON = function (this: Record<string, unknown>) {
+    return Object.keys(this).length
+  }
+  try {
+    const v = { a: { b: 1, c: 2 } }
+    t.same(decode(encode(v)), JSON.parse(JSON.stringify(v)))
+  } finally {
+    delete proto.toJSON
+  }
+  t.same(decode(encode({ a: { b: 1 } })), { a: { b: 1 } }, 'and forgotten once removed')
+  t.end()
+})
