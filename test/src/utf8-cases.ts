@@ -99,3 +99,19 @@ export function refusesLoneSurrogatesAtEveryLength(t: Test, codec: typeof Codec)
   }
   t.same(failures.slice(0, 20), [], 'LONE_SURROGATE every time')
 }
+
+/** The three checks above as subtests of `t`: the suite both UTF-8 test files run. */
+export function utf8Suite(t: Test, codec: typeof Codec): void {
+  t.test('round trips at every length', (t) => {
+    roundTripsAtEveryLength(t, codec)
+    t.end()
+  })
+  t.test('invalid UTF-8 at every length', (t) => {
+    refusesInvalidAtEveryLength(t, codec)
+    t.end()
+  })
+  t.test('lone surrogates at every length', (t) => {
+    refusesLoneSurrogatesAtEveryLength(t, codec)
+    t.end()
+  })
+}

@@ -4,17 +4,6 @@
  */
 import t from 'tap'
 import * as codec from '../../src/index.js'
-import { refusesInvalidAtEveryLength, refusesLoneSurrogatesAtEveryLength, roundTripsAtEveryLength } from './utf8-cases.js'
+import { utf8Suite } from './utf8-cases.js'
 
-t.test('round trips at every length', (t) => {
-  roundTripsAtEveryLength(t, codec)
-  t.end()
-})
-t.test('invalid UTF-8 at every length', (t) => {
-  refusesInvalidAtEveryLength(t, codec)
-  t.end()
-})
-t.test('lone surrogates at every length', (t) => {
-  refusesLoneSurrogatesAtEveryLength(t, codec)
-  t.end()
-})
+utf8Suite(t, codec)
