@@ -81,7 +81,7 @@ class Writer {
     this.slots = 0
     this.depth = 0
     this.maxDepth = maxDepth
-    this.keys.clear()
+    // keys: empty already (a new Writer, or release() after the last message).
     this.jsonKey = ''
     this.toJSONNull = -1
     this.inheritedToJSON = typeof (Object.prototype as Partial<WithToJSON>).toJSON === 'function'
@@ -90,7 +90,8 @@ class Writer {
   /** Drops references to the caller's values and oversized buffers after a message. */
   release(): void {
     this.path.length = 0
-    this.keys.clear()
+    // Map#clear allocates a new table even when empty: skip it for messages without keys.
+    if (this.keys.size !== 0) this.keys.clear()
     if (this.buf.length > WRITER_RETAIN_MAX_BYTES) this.setBuffer(allocBytes(WRITER_INITIAL_BYTES))
     if (this.table.length > WRITER_RETAIN_MAX_BYTES) this.table = allocBytes(WRITER_INITIAL_BYTES / 4)
   }
