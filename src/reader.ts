@@ -83,12 +83,8 @@ function readValue(): unknown {
   if (pos >= end) truncated(pos, 'a value')
   const tag = src[pos++]
   switch (tag) {
-    case TAG_STRING: {
-      const n = readLength(1, 'a string')
-      const s = readUtf8(src, pos, n)
-      pos += n
-      return s
-    }
+    case TAG_STRING:
+      return readText('a string')
     case TAG_OBJECT:
       return readObject()
     case TAG_LIST:
