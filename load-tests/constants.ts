@@ -35,6 +35,18 @@ export const LINKS = [
   { mbps: 1000, rttMs: 2 }
 ] as const
 
+/**
+ * The round-trip sweep: the same link rate at several RTTs, 10,000 users, so the report shows
+ * how much of each format's time is latency rather than bandwidth. 100 Mbps is the rate issue 5
+ * sets its target at; 0 ms isolates bandwidth and CPU, 2 ms is a LAN, 20 ms the broadband
+ * profile of LINKS, 40 ms a distant server.
+ */
+export const RTT_SWEEP = {
+  mbps: 100,
+  rttsMs: [0, 2, 5, 10, 20, 40],
+  users: 10_000
+} as const
+
 /** Time-to-object samples per (format, link, payload): warm-up requests, then measured ones (median reported). */
 export const TIME_TO_OBJECT = {
   full: { warmups: 2, samples: 9 },

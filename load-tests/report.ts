@@ -4,6 +4,8 @@
  */
 import os from 'node:os'
 import type { FormatId } from './formats.js'
+import { msPerByte } from './link-model.js'
+import type { LinkSettings } from './link-model.js'
 
 export interface Machine {
   cpu: string
@@ -48,6 +50,15 @@ export interface TimeToObjectRow {
   medianMs: Record<number, number>
 }
 
+/** One format through the RTT sweep (settings.rttSweep): one rate, one payload, several RTTs. */
+export interface RttSweepRow {
+  format: FormatId
+  label: string
+  bytesPerReply: number
+  /** RTT ms -> median milliseconds from request sent to decoded value in hand. */
+  medianMsByRtt: Record<number, number>
+}
+
 export interface LoadResults {
   mode: 'full' | 'quick'
   startedAt: string
@@ -58,11 +69,13 @@ export interface LoadResults {
     warmupSeconds: number
     seconds: number
     repeats: number
-    links: readonly { mbps: number; rttMs: number }[]
+    links: readonly LinkSettings[]
+    rttSweep: { mbps: number; users: number; rttsMs: readonly number[] }
     timeToObjectSamples: number
   }
   throughput: ThroughputRow[]
   timeToObject: TimeToObjectRow[]
+  rttSweep: RttSweepRow[]
 }
 
 /** Describes this machine (load averages filled in by the caller). */
@@ -122,6 +135,7 @@ export function checkTargets(r: LoadResults): TargetCheck[] {
       met: lz4 / j <= TARGETS.lz4OverJsonAt100 && lz4 < gz
     })
   }
+  checks.push(...checkRttSweep(r))
   for (const users of [...new Set(r.timeToObject.map((row) => row.users))]) {
     const rows = r.timeToObject.filter((row) => row.users === users && row.medianMs[1000] !== undefined)
     const auto = rows.find((row) => row.format === 'auto')
@@ -140,6 +154,32 @@ export function checkTargets(r: LoadResults): TargetCheck[] {
   const failed = r.throughput.reduce((n, row) => n + row.non2xx + row.errors + row.timeouts, 0)
   checks.push({ target: 'Zero failed requests in every scenario', measured: `${failed} non-2xx/errors/timeouts`, met: failed === 0 })
   return checks
+}
+
+/**
+ * The network alone, with every CPU cost at zero: one RTT plus the reply's serialization at the
+ * link rate. The floor of a format's time-to-object, whatever the implementation.
+ */
+export function networkFloorMs(bytes: number, link: LinkSettings): number {
+  return link.rttMs + bytes * msPerByte(link.mbps)
+}
+
+/** The 100 Mbps target at every RTT of the sweep, with the network floor of the ratio beside it. */
+function checkRttSweep(r: LoadResults): TargetCheck[] {
+  const find = (f: FormatId): RttSweepRow | undefined => r.rttSweep.find((row) => row.format === f)
+  const [lz4, json, gzip] = [find('lz4'), find('json'), find('gzip')]
+  if (lz4 === undefined || json === undefined || gzip === undefined) return []
+  const { mbps, users } = r.settings.rttSweep
+  return r.settings.rttSweep.rttsMs.map((rttMs) => {
+    const [l, j, g] = [lz4.medianMsByRtt[rttMs]!, json.medianMsByRtt[rttMs]!, gzip.medianMsByRtt[rttMs]!]
+    const link = { mbps, rttMs }
+    const floor = networkFloorMs(lz4.bytesPerReply, link) / networkFloorMs(json.bytesPerReply, link)
+    return {
+      target: `${mbps} Mbps, ${rttMs} ms RTT, ${fmt(users)} users: B-FAST + LZ4 <= ${TARGETS.lz4OverJsonAt100}x JSON and below JSON + gzip`,
+      measured: `${(l / j).toFixed(2)}x JSON (${ms(l)} vs ${ms(j)} ms; network floor ${floor.toFixed(2)}x); gzip ${ms(g)} ms`,
+      met: l / j <= TARGETS.lz4OverJsonAt100 && l < g
+    }
+  })
 }
 
 function fmt(n: number): string {
@@ -204,11 +244,48 @@ export function toMarkdown(r: LoadResults): string {
     })
     lines.push(`| ${fmt(row.users)} | ${row.label} | ${fmt(row.bytesPerReply)} | ${cells.join(' | ')} |`)
   }
-  lines.push('', '![time to object vs bandwidth](time-to-object.svg)', '', '## Targets (issue 5)', '')
+  lines.push('', '![time to object vs bandwidth](time-to-object.svg)', '')
+  if (r.rttSweep.length > 0) lines.push(...sweepMarkdown(r))
+  lines.push('## Targets (issue 5)', '')
   lines.push('| Target | Measured | Met |', '|:---|:---|:---:|')
   for (const c of checkTargets(r)) lines.push(`| ${c.target} | ${c.measured} | ${c.met === undefined ? '–' : c.met ? 'yes' : '**no**'} |`)
   lines.push('')
   return lines.join('\n')
+}
+
+/** The RTT sweep: each format's time and ratio to JSON per RTT, then the network floors. */
+function sweepMarkdown(r: LoadResults): string[] {
+  const { mbps, users, rttsMs } = r.settings.rttSweep
+  const json = r.rttSweep.find((row) => row.format === 'json')
+  const lines: string[] = []
+  lines.push(`## ${mbps} Mbps at several round-trip times (${fmt(users)} users)`, '')
+  lines.push(
+    `The same measurement through a ${mbps} Mbps link whose RTT varies. The RTT is paid once by every format, so the more of the time it takes, ` +
+      'the closer every ratio is pushed to 1. "Network floor": RTT plus the reply at the link rate, every CPU cost at zero; its ratio to JSON\'s floor ' +
+      'is the best any implementation sending these bytes could reach.',
+    ''
+  )
+  lines.push(`| Format | Bytes | ${rttsMs.map((rtt) => `${rtt} ms RTT (vs JSON)`).join(' | ')} |`)
+  lines.push(`|:---|---:|${rttsMs.map(() => '---:').join('|')}|`)
+  for (const row of r.rttSweep) {
+    const cells = rttsMs.map((rtt) => {
+      const v = row.medianMsByRtt[rtt]
+      const base = json?.medianMsByRtt[rtt]
+      return `${ms(v)} (${v !== undefined && base !== undefined ? (v / base).toFixed(2) : '–'}x)`
+    })
+    lines.push(`| ${row.label} | ${fmt(row.bytesPerReply)} | ${cells.join(' | ')} |`)
+  }
+  if (json !== undefined) {
+    for (const row of r.rttSweep.filter((x) => x.format === 'lz4' || x.format === 'gzip')) {
+      const cells = rttsMs.map((rttMs) => {
+        const link = { mbps, rttMs }
+        return `${ms(networkFloorMs(row.bytesPerReply, link))} (${(networkFloorMs(row.bytesPerReply, link) / networkFloorMs(json.bytesPerReply, link)).toFixed(2)}x)`
+      })
+      lines.push(`| network floor, ${row.label} | ${fmt(row.bytesPerReply)} | ${cells.join(' | ')} |`)
+    }
+  }
+  lines.push('')
+  return lines
 }
 
 /** Line colours per format (colour-blind-safe Okabe–Ito palette). */

@@ -21,11 +21,12 @@ import { ROOT } from '../examples/server.js'
 import { dropReplyBodies } from './autocannon-bodies.js'
 import { startServerProcess } from './child-server.js'
 import type { ServerProcess } from './child-server.js'
-import { LINKS, PAYLOAD_USERS, THROUGHPUT, TIME_TO_OBJECT } from './constants.js'
+import { LINKS, PAYLOAD_USERS, RTT_SWEEP, THROUGHPUT, TIME_TO_OBJECT } from './constants.js'
 import { FORMATS, SERVERS } from './formats.js'
-import type { Format, ServerName } from './formats.js'
+import type { Format, FormatId, ServerName } from './formats.js'
+import type { LinkSettings } from './link-model.js'
 import { checkTargets, describeMachine, toMarkdown, toSvg } from './report.js'
-import type { LoadResults, ThroughputRow, TimeToObjectRow } from './report.js'
+import type { LoadResults, RttSweepRow, ThroughputRow, TimeToObjectRow } from './report.js'
 import { median } from './stats.js'
 import { startThrottleProxy } from './throttle-proxy.js'
 
@@ -160,6 +161,39 @@ function fetcherFor(origin: string, dispatcher: Agent): Fetcher {
   }
 }
 
+/** Median ms per format for each payload, through one simulated link (formats interleaved). */
+async function timeThroughLink(server: ServerProcess, link: LinkSettings, userCounts: readonly number[]): Promise<Map<string, number>> {
+  const proxy = await startThrottleProxy({ targetPort: server.port, ...link })
+  // One kept-alive connection: the handshake is paid once, during warm-up, as in a real page.
+  const dispatcher = new Agent({ connections: 1, keepAliveTimeout: 60_000 })
+  const fetcher = fetcherFor(`http://127.0.0.1:${proxy.port}`, dispatcher)
+  const medians = new Map<string, number>()
+  try {
+    for (const users of userCounts) {
+      const samples = new Map<FormatId, number[]>()
+      for (let i = 0; i < ttoSettings.warmups + ttoSettings.samples; i++) {
+        // Interleaved, so that a burst of load from elsewhere on the machine hits every format alike.
+        for (const format of FORMATS) {
+          const pathname = `${format.timeToObject.path}?n=${users}`
+          const started = performance.now()
+          const value = await fetcher(format, pathname)
+          const elapsed = performance.now() - started
+          if (!Array.isArray(value) || value.length !== users) throw new Error(`${format.label}: expected ${users} users`)
+          if (i >= ttoSettings.warmups) samples.set(format.id, [...(samples.get(format.id) ?? []), elapsed])
+        }
+      }
+      for (const [format, list] of samples) {
+        medians.set(`${users}:${format}`, median(list))
+        log(`time-to-object ${link.mbps} Mbps/${link.rttMs} ms RTT, ${users} users, ${format}: ${median(list).toFixed(2)} ms`)
+      }
+    }
+  } finally {
+    await dispatcher.close()
+    await proxy.close()
+  }
+  return medians
+}
+
 async function measureTimeToObject(server: ServerProcess): Promise<TimeToObjectRow[]> {
   const rows = new Map<string, TimeToObjectRow>()
   for (const users of TIME_TO_OBJECT.users) {
@@ -175,39 +209,24 @@ async function measureTimeToObject(server: ServerProcess): Promise<TimeToObjectR
     }
   }
   for (const link of LINKS) {
-    const proxy = await startThrottleProxy({ targetPort: server.port, mbps: link.mbps, rttMs: link.rttMs })
-    // One kept-alive connection: the handshake is paid once, during warm-up, as in a real page.
-    const dispatcher = new Agent({ connections: 1, keepAliveTimeout: 60_000 })
-    const fetcher = fetcherFor(`http://127.0.0.1:${proxy.port}`, dispatcher)
-    try {
-      for (const users of TIME_TO_OBJECT.users) {
-        const samples = new Map<string, number[]>()
-        for (let i = 0; i < ttoSettings.warmups + ttoSettings.samples; i++) {
-          // Interleaved, so that a burst of load from elsewhere on the machine hits every format alike.
-          for (const format of FORMATS) {
-            const pathname = `${format.timeToObject.path}?n=${users}`
-            const started = performance.now()
-            const value = await fetcher(format, pathname)
-            const elapsed = performance.now() - started
-            if (!Array.isArray(value) || value.length !== users) throw new Error(`${format.label}: expected ${users} users`)
-            if (i >= ttoSettings.warmups) {
-              const key = `${users}:${format.id}`
-              samples.set(key, [...(samples.get(key) ?? []), elapsed])
-            }
-          }
-        }
-        for (const [key, list] of samples) {
-          const row = rows.get(key)!
-          row.medianMs[link.mbps] = median(list)
-          log(`time-to-object ${link.mbps} Mbps ${row.users} users ${row.label}: ${median(list).toFixed(2)} ms`)
-        }
-      }
-    } finally {
-      await dispatcher.close()
-      await proxy.close()
-    }
+    for (const [key, ms] of await timeThroughLink(server, link, TIME_TO_OBJECT.users)) rows.get(key)!.medianMs[link.mbps] = ms
   }
   return [...rows.values()]
+}
+
+/** The RTT sweep: one rate, several round-trip times, one payload (see RTT_SWEEP). */
+async function measureRttSweep(server: ServerProcess, rows: readonly TimeToObjectRow[]): Promise<RttSweepRow[]> {
+  const sweep = FORMATS.map((format): RttSweepRow => ({
+    format: format.id,
+    label: format.label,
+    bytesPerReply: rows.find((row) => row.users === RTT_SWEEP.users && row.format === format.id)?.bytesPerReply ?? Number.NaN,
+    medianMsByRtt: {}
+  }))
+  for (const rttMs of RTT_SWEEP.rttsMs) {
+    const medians = await timeThroughLink(server, { mbps: RTT_SWEEP.mbps, rttMs }, [RTT_SWEEP.users])
+    for (const row of sweep) row.medianMsByRtt[rttMs] = medians.get(`${RTT_SWEEP.users}:${row.format}`)!
+  }
+  return sweep
 }
 
 async function main(): Promise<void> {
@@ -221,6 +240,7 @@ async function main(): Promise<void> {
     for (const name of names) servers.set(name, await startServerProcess(SERVERS[name]))
     const throughput = flags.only === 'time' ? [] : await measureThroughput(servers)
     const timeToObject = flags.only === 'throughput' ? [] : await measureTimeToObject(servers.get('defaults')!)
+    const rttSweep = flags.only === 'throughput' ? [] : await measureRttSweep(servers.get('defaults')!, timeToObject)
     const serverErrors = [...servers.entries()].flatMap(([name, s]) => s.errorLines.map((line) => ({ server: name, line })))
     // autocannon ends each run by destroying its sockets, replies in flight included;
     // @fastify/compress logs those aborted streams as "premature close". Anything else fails the run.
@@ -237,10 +257,12 @@ async function main(): Promise<void> {
         seconds: timing.seconds,
         repeats: timing.repeats,
         links: LINKS,
+        rttSweep: { mbps: RTT_SWEEP.mbps, users: RTT_SWEEP.users, rttsMs: RTT_SWEEP.rttsMs },
         timeToObjectSamples: ttoSettings.samples
       },
       throughput,
-      timeToObject
+      timeToObject,
+      rttSweep
     }
     mkdirSync(outDir, { recursive: true })
     writeFileSync(path.join(outDir, 'results.json'), JSON.stringify(results, null, 2) + '\n')

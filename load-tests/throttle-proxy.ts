@@ -3,7 +3,7 @@
  * connection at a set rate and adds half the round-trip time to each direction.
  *
  * Model: each direction is a link that serializes bytes at `mbps` (a byte queued behind others
- * waits for them), then propagates them for `rttMs / 2`. Data is cut into slices so that a
+ * waits for them), then propagates them for `rttMs / 2` (./link-model.ts). Data is cut into slices so that a
  * large write is delivered progressively, as a real link would. What it does not model: TCP
  * slow start and congestion windows (loopback TCP underneath has neither loss nor a
  * bottleneck), so it favours large replies slightly; every format gets the same link.
@@ -18,14 +18,12 @@
 import net from 'node:net'
 import { performance } from 'node:perf_hooks'
 import { LOOPBACK } from './constants.js'
+import { LinkModel, checkLinkSettings } from './link-model.js'
+import type { LinkSettings } from './link-model.js'
 
-export interface ThrottleOptions {
+export interface ThrottleOptions extends LinkSettings {
   /** The server behind the proxy (on loopback). */
   targetPort: number
-  /** Link rate, megabits per second (10^6 bits), each direction. */
-  mbps: number
-  /** Round-trip time added, milliseconds (half each way). */
-  rttMs: number
 }
 
 export interface ThrottleProxy {
@@ -38,9 +36,13 @@ const SLICE_BYTES = 16 * 1024
 /** Bytes queued in one direction before the proxy stops reading (TCP flow control does the rest). */
 const HIGH_WATER_BYTES = 1024 * 1024
 const LOW_WATER_BYTES = 256 * 1024
-const BITS_PER_BYTE = 8
-const MS_PER_SECOND = 1000
-const BITS_PER_MEGABIT = 1e6
+/**
+ * libuv timers have millisecond resolution and fire up to about a millisecond late, which
+ * would add that much to every reply of every format (and more to a short one, in ratio). So a
+ * timer only brings the proxy to within this margin of a slice's due time; from there it polls
+ * with setImmediate (I/O still runs between polls) and delivers the slice on time.
+ */
+const TIMER_MARGIN_MS = 2
 
 interface Slice {
   due: number
@@ -52,19 +54,18 @@ class Link {
   private readonly queue: Slice[] = []
   private head = 0
   private queuedBytes = 0
-  private linkFreeAt = 0
   private timer: NodeJS.Timeout | null = null
+  private immediate: NodeJS.Immediate | null = null
   private ended = false
-  private readonly msPerByte: number
-  private readonly delayMs: number
+  private delivered = false
+  private readonly model: LinkModel
 
   constructor(
     private readonly from: net.Socket,
     private readonly to: net.Socket,
-    options: ThrottleOptions
+    settings: LinkSettings
   ) {
-    this.msPerByte = (BITS_PER_BYTE * MS_PER_SECOND) / (options.mbps * BITS_PER_MEGABIT)
-    this.delayMs = options.rttMs / 2
+    this.model = new LinkModel(settings)
     from.on('data', (chunk: Buffer) => this.enqueue(chunk))
     from.on('end', () => {
       this.ended = true
@@ -76,16 +77,21 @@ class Link {
     const now = performance.now()
     for (let offset = 0; offset < chunk.length; offset += SLICE_BYTES) {
       const bytes = chunk.subarray(offset, offset + SLICE_BYTES)
-      this.linkFreeAt = Math.max(now, this.linkFreeAt) + bytes.length * this.msPerByte
-      this.queue.push({ due: this.linkFreeAt + this.delayMs, bytes })
+      this.queue.push({ due: this.model.schedule(bytes.length, now), bytes })
       this.queuedBytes += bytes.length
     }
     if (this.queuedBytes > HIGH_WATER_BYTES) this.from.pause()
     this.pump()
   }
 
+  private readonly wake = (): void => {
+    this.timer = null
+    this.immediate = null
+    this.pump()
+  }
+
   private pump(): void {
-    if (this.timer !== null) return
+    if (this.timer !== null || this.immediate !== null) return
     const now = performance.now()
     while (this.head < this.queue.length && this.queue[this.head]!.due <= now) {
       const slice = this.queue[this.head++]!
@@ -98,24 +104,31 @@ class Link {
     }
     if (this.queuedBytes < LOW_WATER_BYTES && this.from.isPaused()) this.from.resume()
     if (this.head < this.queue.length) {
-      this.timer = setTimeout(() => {
-        this.timer = null
-        this.pump()
-      }, this.queue[this.head]!.due - now)
+      const wait = this.queue[this.head]!.due - now
+      if (wait > TIMER_MARGIN_MS) this.timer = setTimeout(this.wake, wait - TIMER_MARGIN_MS)
+      else this.immediate = setImmediate(this.wake)
     } else if (this.ended && !this.to.destroyed) {
+      this.delivered = true
       this.to.end()
     }
   }
 
+  /** Everything `from` sent has been handed to `to`, and `to` has been ended. */
+  get done(): boolean {
+    return this.delivered
+  }
+
   stop(): void {
     if (this.timer !== null) clearTimeout(this.timer)
+    if (this.immediate !== null) clearImmediate(this.immediate)
     this.timer = null
+    this.immediate = null
   }
 }
 
 /** Starts the proxy on an ephemeral loopback port. */
 export async function startThrottleProxy(options: ThrottleOptions): Promise<ThrottleProxy> {
-  if (!(options.mbps > 0) || !(options.rttMs >= 0)) throw new RangeError('mbps must be > 0 and rttMs >= 0')
+  checkLinkSettings(options)
   const sockets = new Set<net.Socket>()
   // Half-open allowed: each direction ends on its own, after its queue has drained.
   const server = net.createServer({ allowHalfOpen: true }, (client) => {
@@ -123,16 +136,28 @@ export async function startThrottleProxy(options: ThrottleOptions): Promise<Thro
     client.setNoDelay(true)
     upstream.setNoDelay(true)
     sockets.add(client).add(upstream)
-    const links = [new Link(client, upstream, options), new Link(upstream, client, options)]
+    const toUpstream = new Link(client, upstream, options)
+    const toClient = new Link(upstream, client, options)
     const teardown = (): void => {
-      for (const link of links) link.stop()
+      toUpstream.stop()
+      toClient.stop()
       client.destroy()
       upstream.destroy()
       sockets.delete(client)
       sockets.delete(upstream)
     }
-    client.on('error', teardown).on('close', teardown)
-    upstream.on('error', teardown).on('close', teardown)
+    // One side closing is not the end of the connection: after a graceful close (both of its
+    // directions ended), the other direction may still hold bytes on the simulated link, and
+    // they must be delivered (a half-closing client still reads its whole reply). Only when
+    // the closed side's incoming link could not finish (its peer vanished mid-transfer) is the
+    // other side torn down too, as a real peer would get a reset.
+    const closed = (socket: net.Socket, incoming: Link): void => {
+      incoming.stop()
+      sockets.delete(socket)
+      if (!incoming.done) teardown()
+    }
+    client.on('error', teardown).on('close', () => closed(client, toClient))
+    upstream.on('error', teardown).on('close', () => closed(upstream, toUpstream))
   })
   await new Promise<void>((resolve) => server.listen(0, LOOPBACK, resolve))
   const address = server.address()
