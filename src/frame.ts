@@ -17,7 +17,7 @@ export function isCompressed(bytes: Uint8Array): boolean {
   return !(bytes.length >= 2 && bytes[0] === MAGIC_0 && bytes[1] === MAGIC_1)
 }
 
-function u32(b: Uint8Array, p: number): number {
+export function u32(b: Uint8Array, p: number): number {
   return (b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0
 }
 
@@ -34,7 +34,7 @@ export function checkSizeOption(value: unknown): number {
  * consume the input exactly and their own size prefixes sum to the declared size.
  * Returns K, or 0 when the input is not chunked.
  */
-function chunkCount(bytes: Uint8Array, total: number): number {
+export function chunkCount(bytes: Uint8Array, total: number): number {
   const n = bytes.length
   if (n < CHUNK_HEADER) return 0
   const k = u32(bytes, SIZE_PREFIX)

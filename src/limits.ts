@@ -11,6 +11,15 @@ export const DEFAULT_CHUNK_SIZE = 262_144
 /** SPEC 4: upstream uses the chunked form from 1,000,000 bytes. */
 export const DEFAULT_PARALLEL_THRESHOLD = 1_000_000
 
+/**
+ * The incremental decompressor (./decompressor.ts) collects the received reply in a buffer
+ * that starts at the announced length (Content-Length) but never above this, and doubles as
+ * needed: a length a server merely claims cannot make the client allocate much.
+ */
+export const DECOMPRESSOR_INITIAL_MAX_BYTES = 4 * 1024 * 1024
+/** ... and at least this, when no length was announced. */
+export const DECOMPRESSOR_INITIAL_MIN_BYTES = 64 * 1024
+
 /** The encoder's reusable scratch buffer starts at this size (PERFORMANCE-NOTES "Encoding"). */
 export const WRITER_INITIAL_BYTES = 64 * 1024
 /**

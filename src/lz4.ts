@@ -20,28 +20,78 @@ function fail(at: number, what: string): never {
   throw new BFastError('BAD_COMPRESSION', at, `Invalid LZ4 block: ${what}`)
 }
 
+/** Where a partial decode stopped: the next sequence starts at `sp` and writes at `dp`. */
+export interface BlockProgress {
+  sp: number
+  dp: number
+}
+
 /**
  * Decodes the LZ4 block `src[start..end)` into `dst[dstStart..dstEnd)` and returns the
  * output position reached. The block must end exactly at `end` with a literal-only sequence;
  * the caller decides whether the output must be full.
  */
 export function decodeBlock(src: Uint8Array, start: number, end: number, dst: Uint8Array, dstStart: number, dstEnd: number): number {
-  let sp = start
-  let dp = dstStart
-  if (sp >= end) fail(sp, 'empty block')
+  return decodeSequences(src, start, end, end, dst, dstStart, dstStart, dstEnd, null)
+}
+
+/**
+ * Decodes the whole sequences of the block `src[progress.sp..end)` that lie entirely below
+ * `avail` (the bytes received so far), continuing at `progress.dp`, and records where it
+ * stopped: used to decompress while a reply is still arriving (./decompressor.ts). A sequence
+ * is decoded only when its bytes up to the match offset are all present, so a sequence ending
+ * the block is left for the final call (avail === end), which checks it as `decodeBlock` does.
+ * Errors the received bytes already prove are thrown as `decodeBlock` would throw them.
+ */
+export function decodeAvailable(src: Uint8Array, progress: BlockProgress, avail: number, end: number, dst: Uint8Array, dstStart: number, dstEnd: number): void {
+  progress.dp = decodeSequences(src, progress.sp, avail, end, dst, dstStart, progress.dp, dstEnd, progress)
+}
+
+/**
+ * The sequence loop shared by both entries. With `avail === end` (decodeBlock) every "past
+ * the input" condition fails the block; with `avail < end` the same conditions mean "not yet
+ * received" and the loop stops at the start of the incomplete sequence, so that it is decoded
+ * again, whole, once its bytes are in (re-copying its literals to the same place is harmless).
+ * The suspension branches sit behind the failure tests: the hot path is the same as a decoder
+ * without them.
+ */
+function decodeSequences(
+  src: Uint8Array,
+  sp: number,
+  avail: number,
+  end: number,
+  dst: Uint8Array,
+  dstStart: number,
+  dp: number,
+  dstEnd: number,
+  progress: BlockProgress | null
+): number {
+  const partial = avail < end
+  if (sp >= avail) {
+    if (partial) return suspend(progress, sp, dp)
+    fail(sp, 'empty block')
+  }
   for (;;) {
+    const seqSp = sp
+    const seqDp = dp
     const token = src[sp++]
     // Literals.
     let literals = token >>> 4
     if (literals === RUN_MASK) {
       let b: number
       do {
-        if (sp >= end) fail(sp, 'literal length runs past the end')
+        if (sp >= avail) {
+          if (partial) return suspend(progress, seqSp, seqDp)
+          fail(sp, 'literal length runs past the end')
+        }
         b = src[sp++]
         literals += b
       } while (b === 255)
     }
-    if (literals > end - sp) fail(sp, 'literals run past the end of the input')
+    if (literals > avail - sp) {
+      if (partial) return suspend(progress, seqSp, seqDp)
+      fail(sp, 'literals run past the end of the input')
+    }
     if (literals > dstEnd - dp) fail(sp, 'literals overflow the declared size')
     if (literals < SHORT_COPY) {
       for (let i = 0; i < literals; i++) dst[dp + i] = src[sp + i]
@@ -53,7 +103,10 @@ export function decodeBlock(src: Uint8Array, start: number, end: number, dst: Ui
     // lz4 block format: the last sequence holds literals only and ends the block.
     if (sp === end) return dp
     // Match.
-    if (end - sp < 2) fail(sp, 'match offset cut off')
+    if (avail - sp < 2) {
+      if (partial) return suspend(progress, seqSp, seqDp)
+      fail(sp, 'match offset cut off')
+    }
     const offset = src[sp] | (src[sp + 1] << 8)
     sp += 2
     if (offset === 0) fail(sp - 2, 'zero match offset')
@@ -62,7 +115,10 @@ export function decodeBlock(src: Uint8Array, start: number, end: number, dst: Ui
     if ((token & RUN_MASK) === RUN_MASK) {
       let b: number
       do {
-        if (sp >= end) fail(sp, 'match length runs past the end')
+        if (sp >= avail) {
+          if (partial) return suspend(progress, seqSp, seqDp)
+          fail(sp, 'match length runs past the end')
+        }
         b = src[sp++]
         length += b
       } while (b === 255)
@@ -77,6 +133,15 @@ export function decodeBlock(src: Uint8Array, start: number, end: number, dst: Ui
       const stop = dp + length
       while (dp < stop) dst[dp++] = dst[from++]
     }
-    if (sp >= end) fail(sp, 'block ends after a match (the last sequence must be literals)')
+    if (sp >= avail) {
+      if (partial) return suspend(progress, sp, dp)
+      fail(sp, 'block ends after a match (the last sequence must be literals)')
+    }
   }
+}
+
+/** Records where a partial decode stopped (only partial calls pass `progress`). */
+function suspend(progress: BlockProgress | null, sp: number, dp: number): number {
+  progress!.sp = sp
+  return dp
 }
