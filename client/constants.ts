@@ -25,7 +25,8 @@ export const DEFAULT_ACCEPT = `${MEDIA_TYPE}, ${JSON_MEDIA_TYPE};q=0.9`
 /** Header names the client reads or writes (lowercase: header names are case-insensitive, RFC 9110 section 5.1). */
 export const HEADER = {
   accept: 'accept',
-  contentType: 'content-type'
+  contentType: 'content-type',
+  contentLength: 'content-length'
 } as const
 
 /** The request body formats: B-FAST (the default) or JSON. */

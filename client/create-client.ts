@@ -5,12 +5,11 @@
 import { BODY_FORMATS, DEFAULT_ACCEPT, DEFAULT_BODY_FORMAT, HEADER, HEAD_METHOD } from './constants.js'
 import { decodeBody, replyFormatOf } from './decode-response.js'
 import { HttpError, TimeoutError } from './errors.js'
+import { readBody } from './read-body.js'
 import { encodeBody } from './request-body.js'
 import { requestSignal } from './signals.js'
 import type { BodyFormat, Client, ClientOptions, FetchFunction, FetchInit, RequestOptions, RouteMap, UntypedClient, UntypedRoutes } from './types.js'
 import { joinUrl } from './url.js'
-
-const NO_BYTES = new Uint8Array(0)
 
 /**
  * Checks the options plain-JavaScript callers could get wrong, so that a typo fails loudly
@@ -116,7 +115,7 @@ export function createClient<Routes extends RouteMap<Routes> = UntypedRoutes>(op
       // A HEAD reply describes the GET body it does not carry (RFC 9110 section 9.3.2).
       const format = method === HEAD_METHOD ? 'empty' : replyFormatOf(response.status, response.headers.get(HEADER.contentType))
       // Read under the same signal: a timeout also covers a body that trickles in.
-      const bytes = format === 'empty' ? NO_BYTES : new Uint8Array(await response.arrayBuffer())
+      const bytes = await readBody(response, format, decodeWith)
 
       if (!response.ok) {
         let errorBody: unknown

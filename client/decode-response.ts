@@ -4,6 +4,7 @@
  */
 import { decode, type DecodeOptions } from '../src/index.js'
 import { BFAST_MEDIA_TYPE, HEADER, JSON_MEDIA_TYPE, JSON_SUFFIX, NO_CONTENT_STATUSES } from './constants.js'
+import { readBody } from './read-body.js'
 import type { ResponseLike } from './types.js'
 
 /** The reply body formats the client tells apart. */
@@ -66,6 +67,5 @@ export function decodeBody(format: ReplyFormat, bytes: Uint8Array, options?: Dec
 export async function decodeResponse<T = unknown>(response: ResponseLike, options?: DecodeOptions): Promise<T> {
   const format = replyFormatOf(response.status, response.headers.get(HEADER.contentType))
   if (format === 'empty') return undefined as T
-  const bytes = new Uint8Array(await response.arrayBuffer())
-  return decodeBody(format, bytes, options) as T
+  return decodeBody(format, await readBody(response, format, options), options) as T
 }

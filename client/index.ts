@@ -10,6 +10,7 @@ export { BFAST_MEDIA_TYPE, DEFAULT_ACCEPT, JSON_MEDIA_TYPE } from './constants.j
 export { BFastError, type DecodeOptions } from '../src/index.js'
 export type {
   BodyArgs,
+  BodyStreamLike,
   BodyFormat,
   BodyOf,
   Client,

@@ -76,11 +76,21 @@ export interface HeadersLike {
   forEach(callback: (value: string, name: string) => void): void
 }
 
+/** The part of a WHATWG `ReadableStream` of bytes the client reads (structural, so DOM and Node streams both fit). */
+export interface BodyStreamLike {
+  getReader(): { read(): Promise<{ done: boolean; value?: Uint8Array | undefined }> }
+}
+
 /** The part of a fetch `Response` that `decodeResponse` reads. */
 export interface ResponseLike {
   readonly status: number
   readonly headers: Pick<HeadersLike, 'get'>
   arrayBuffer(): Promise<ArrayBuffer>
+  /**
+   * The body as a stream, when the response has one (every WHATWG `Response`): B-FAST replies
+   * are then decompressed while they arrive. Without it the body is read whole.
+   */
+  readonly body?: BodyStreamLike | null
 }
 
 /** The part of a fetch `Response` the client reads (every WHATWG `Response` is one). */

@@ -96,8 +96,18 @@ export const ROUTE = {
   /** Replies after SLOW_REPLY_MS (or when the client goes away). */
   slow: '/slow',
   /** Bytes labelled application/x-bfast that are not a B-FAST message. */
-  corrupt: '/corrupt'
+  corrupt: '/corrupt',
+  /** 10,000 users, LZ4 single block, written in TRICKLE_PIECE_BYTES pieces TRICKLE_GAP_MS apart. */
+  usersTrickle: '/users/trickle',
+  /** The same list, chunked LZ4 form (SPEC 4), trickled the same way. */
+  usersTrickleChunked: '/users/trickle-chunked',
+  /** The first half of the single-block reply, then the end of the body (no Content-Length). */
+  usersCutOff: '/users/cut-off'
 } as const
+
+/** Piece size and gap of the trickled replies: many network reads, each decoded on arrival. */
+export const TRICKLE_PIECE_BYTES = 8192
+export const TRICKLE_GAP_MS = 2
 
 /** What ROUTE.echo replies with. */
 export interface Echo {

@@ -5,7 +5,7 @@
  * Browser-safe: imports only the built client, the codec's browser modules and cases.ts.
  */
 import { createClient, decodeResponse, HttpError, TimeoutError, BFastError, DEFAULT_ACCEPT, type FetchFunction } from '../../client/index.js'
-import { encode, isCompressed, MEDIA_TYPE } from '../../src/index.js'
+import { decode, encode, isCompressed, MEDIA_TYPE } from '../../src/index.js'
 import {
   BAD_REQUEST_BODY,
   difference,
@@ -53,6 +53,9 @@ export type TestRoutes = {
   'GET /no-content': { response: undefined }
   'GET /slow': { response: unknown }
   'GET /corrupt': { response: unknown }
+  'GET /users/trickle': { response: Person[] }
+  'GET /users/trickle-chunked': { response: Person[] }
+  'GET /users/cut-off': { response: Person[] }
 }
 
 function check(condition: boolean, message: string): asserts condition {
@@ -235,6 +238,34 @@ export const scenarios: Scenario[] = [
     async run(ctx) {
       const err = await rejection(client(ctx).get('/corrupt'), 'GET /corrupt')
       check(err instanceof BFastError, `rejected with ${nameOf(err)}, not BFastError`)
+    }
+  },
+  {
+    name: 'LZ4 replies arriving in many pieces (single block and chunked) decode to the same users',
+    async run(ctx) {
+      const expected = people(USERS_COUNT)
+      for (const path of [ROUTE.usersTrickle, ROUTE.usersTrickleChunked] as const) {
+        const wire = await wireBytes(ctx, path)
+        check(isCompressed(wire.bytes), `${path}: the reply on the wire is not compressed`)
+        same(await client(ctx).get(path), expected, `${path}: client`)
+        same(await decodeResponse(await fetch(ctx.baseUrl + path)), expected, `${path}: decodeResponse`)
+      }
+    }
+  },
+  {
+    name: 'an LZ4 reply cut off mid-way rejects with the BFastError decode() gives for the same bytes',
+    async run(ctx) {
+      const wire = await wireBytes(ctx, ROUTE.usersCutOff)
+      const whole = await rejection(Promise.resolve().then(() => decode(wire.bytes)), 'decode(cut-off bytes)')
+      check(whole instanceof BFastError, `decode() threw ${nameOf(whole)}`)
+      for (const [what, attempt] of [
+        ['client', client(ctx).get(ROUTE.usersCutOff)],
+        ['decodeResponse', fetch(ctx.baseUrl + ROUTE.usersCutOff).then((res) => decodeResponse(res))]
+      ] as const) {
+        const err = await rejection(attempt, `${what} GET ${ROUTE.usersCutOff}`)
+        check(err instanceof BFastError, `${what}: rejected with ${nameOf(err)}, not BFastError`)
+        check(err.code === whole.code && err.offset === whole.offset, `${what}: ${err.code}@${err.offset}, decode() ${whole.code}@${whole.offset}`)
+      }
     }
   },
   {

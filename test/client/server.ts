@@ -2,9 +2,12 @@
  * The client tests' server: a real Fastify app with the fastify-bfast plugin registered,
  * listening on 127.0.0.1 on a free port, serving the routes of cases.ts.
  */
+import { Readable } from 'node:stream'
+import { setTimeout as sleep } from 'node:timers/promises'
 import Fastify, { type FastifyInstance } from 'fastify'
 import bfast from '../../plugin/index.js'
-import { MEDIA_TYPE } from '../../src/index.js'
+import { encode, MEDIA_TYPE } from '../../src/index.js'
+import { compress, compressChunked } from '../../src/compress.js'
 import {
   BAD_REQUEST_BODY,
   people,
@@ -12,6 +15,8 @@ import {
   SERVER_ERROR_MESSAGE,
   SLOW_REPLY_MS,
   TEXT_BODY,
+  TRICKLE_GAP_MS,
+  TRICKLE_PIECE_BYTES,
   typedSample,
   USERS_COUNT,
   type Echo
@@ -28,6 +33,18 @@ export interface TestServer {
 
 /** Bytes labelled B-FAST that are not a message: "BF", then an unknown version byte. */
 const CORRUPT_BFAST = Uint8Array.from([0x42, 0x46, 0x00, 0x09, 0x00, 0x00, 0x10])
+
+/** `bytes` as a stream of pieces with pauses between them, so that they reach the client apart. */
+function trickle(bytes: Uint8Array): Readable {
+  return Readable.from(
+    (async function* pieces() {
+      for (let p = 0; p < bytes.length; p += TRICKLE_PIECE_BYTES) {
+        if (p > 0) await sleep(TRICKLE_GAP_MS)
+        yield Buffer.from(bytes.subarray(p, p + TRICKLE_PIECE_BYTES))
+      }
+    })()
+  )
+}
 
 /**
  * Starts the server. `setup` may add routes (the browser test adds its page and the static
@@ -71,6 +88,21 @@ export async function startServer(setup?: (app: FastifyInstance) => void): Promi
   })
   app.get(ROUTE.corrupt, { config: { bfast: false } }, async (_request, reply) =>
     reply.type(MEDIA_TYPE).send(Buffer.from(CORRUPT_BFAST))
+  )
+  const message = encode(users)
+  const single = compress(message)
+  const chunked = await compressChunked(message, { chunkSize: 65_536 })
+  // Sent as they are (bfast: false): the bytes on the wire are exactly these, in pieces.
+  for (const [path, wire] of [
+    [ROUTE.usersTrickle, single],
+    [ROUTE.usersTrickleChunked, chunked]
+  ] as const) {
+    app.get(path, { config: { bfast: false } }, async (_request, reply) =>
+      reply.type(MEDIA_TYPE).header('content-length', wire.length).send(trickle(wire))
+    )
+  }
+  app.get(ROUTE.usersCutOff, { config: { bfast: false } }, async (_request, reply) =>
+    reply.type(MEDIA_TYPE).send(trickle(single.subarray(0, single.length >> 1)))
   )
   setup?.(app)
 
