@@ -10,6 +10,11 @@ export const LOOPBACK = '127.0.0.1'
 export const SERVER_OPTIONS_ENV = 'BFAST_LOAD_SERVER_OPTIONS'
 /** The server process's memory report route (not under the plugin). */
 export const ADMIN_MEMORY_PATH = '/__admin/memory'
+/**
+ * The server process's users route compressing at any size (route policy `network: 'slow'`,
+ * `threshold: 0`): the threshold sweep's LZ4 side, below the default threshold too.
+ */
+export const LZ4_ANY_SIZE_PATH = '/__load/users-lz4-any-size'
 /** The server process's CPU time route (process.cpuUsage, microseconds). */
 export const ADMIN_CPU_PATH = '/__admin/cpu'
 
@@ -45,6 +50,24 @@ export const RTT_SWEEP = {
   mbps: 100,
   rttsMs: [0, 2, 5, 10, 20, 40],
   users: 10_000
+} as const
+
+/**
+ * The threshold sweep: replies around the plugin's default `threshold` (1,024 bytes), plain
+ * B-FAST against B-FAST + LZ4. 1 user is 112 bytes, 10 users about 1 KB, 100 users 9.8 KB.
+ * Each size: the bytes LZ4 saves, what compressing and decompressing cost (timed in batches of
+ * at least `batchMs`, median of `batches`), and time-to-object through the slower links.
+ */
+export const THRESHOLD_SWEEP = {
+  users: [1, 3, 5, 10, 20, 50, 100],
+  batchMs: 5,
+  batches: 15,
+  links: [
+    { mbps: 10, rttMs: 40 },
+    { mbps: 100, rttMs: 20 }
+  ],
+  /** A TCP segment's payload on a 1,500-byte MTU (IPv4, TCP timestamps off). */
+  mssBytes: 1460
 } as const
 
 /** Time-to-object samples per (format, link, payload): warm-up requests, then measured ones (median reported). */

@@ -2,6 +2,7 @@
  * The formats the load tests compare, and how each is requested and decoded.
  */
 import { DEMO_ROUTES } from '../examples/server.js'
+import { LZ4_ANY_SIZE_PATH } from './constants.js'
 import type { ExampleServerOptions } from '../examples/server.js'
 
 /** The server configurations the load tests start (each in its own process). */
@@ -82,5 +83,23 @@ export const FORMATS: readonly Format[] = [
     headers: { accept: ACCEPT_BFAST, 'accept-encoding': IDENTITY },
     decoder: 'bfast',
     timeToObject: { path: '/users' }
+  }
+]
+
+/** The threshold sweep's two sides: plain B-FAST, and B-FAST + LZ4 at any size. */
+export const THRESHOLD_FORMATS: readonly Format[] = [
+  {
+    id: 'bfast',
+    label: 'B-FAST',
+    headers: { accept: ACCEPT_BFAST, 'accept-encoding': IDENTITY },
+    decoder: 'bfast',
+    timeToObject: { path: DEMO_ROUTES.plain }
+  },
+  {
+    id: 'lz4',
+    label: 'B-FAST + LZ4 (any size)',
+    headers: { accept: ACCEPT_BFAST, 'accept-encoding': IDENTITY },
+    decoder: 'bfast',
+    timeToObject: { path: LZ4_ANY_SIZE_PATH }
   }
 ]

@@ -6,6 +6,9 @@ import os from 'node:os'
 import type { FormatId } from './formats.js'
 import { msPerByte } from './link-model.js'
 import type { LinkSettings } from './link-model.js'
+import type { ThresholdRow } from './threshold.js'
+import { DEFAULTS } from '../plugin/options.js'
+import { AUTO_ASSUMED_MBPS } from '../plugin/policy.js'
 
 export interface Machine {
   cpu: string
@@ -71,11 +74,13 @@ export interface LoadResults {
     repeats: number
     links: readonly LinkSettings[]
     rttSweep: { mbps: number; users: number; rttsMs: readonly number[] }
+    thresholdSweep: { links: readonly LinkSettings[]; mssBytes: number; batchMs: number; batches: number }
     timeToObjectSamples: number
   }
   throughput: ThroughputRow[]
   timeToObject: TimeToObjectRow[]
   rttSweep: RttSweepRow[]
+  thresholdSweep: ThresholdRow[]
 }
 
 /** Describes this machine (load averages filled in by the caller). */
@@ -246,6 +251,7 @@ export function toMarkdown(r: LoadResults): string {
   }
   lines.push('', '![time to object vs bandwidth](time-to-object.svg)', '')
   if (r.rttSweep.length > 0) lines.push(...sweepMarkdown(r))
+  if (r.thresholdSweep.length > 0) lines.push(...thresholdMarkdown(r))
   lines.push('## Targets (issue 5)', '')
   lines.push('| Target | Measured | Met |', '|:---|:---|:---:|')
   for (const c of checkTargets(r)) lines.push(`| ${c.target} | ${c.measured} | ${c.met === undefined ? '–' : c.met ? 'yes' : '**no**'} |`)
@@ -285,6 +291,64 @@ function sweepMarkdown(r: LoadResults): string[] {
     }
   }
   lines.push('')
+  return lines
+}
+
+/**
+ * What the threshold sweep says of the plugin's default `threshold`: below it, how much LZ4
+ * saves at most and whether it ever saves a TCP segment; at and above it, the lowest link rate
+ * under which compressing pays (to compare with what network 'auto' assumes).
+ */
+export function thresholdVerdict(rows: readonly ThresholdRow[], threshold: number = DEFAULTS.threshold): string {
+  const below = rows.filter((row) => row.plainBytes < threshold)
+  const above = rows.filter((row) => row.plainBytes >= threshold)
+  const parts: string[] = []
+  if (below.length > 0) {
+    const maxSaved = Math.max(...below.map((row) => row.plainBytes - row.lz4Bytes))
+    const segmentSaved = below.some((row) => row.segmentsLz4 < row.segmentsPlain)
+    const largest = below.reduce((a, b) => (a.plainBytes >= b.plainBytes ? a : b))
+    const savedUsAt100 = ((largest.plainBytes - largest.lz4Bytes) * msPerByte(AUTO_ASSUMED_MBPS) * 1000).toFixed(0)
+    parts.push(
+      `below ${fmt(threshold)} bytes LZ4 saves at most ${fmt(maxSaved)} bytes per reply (${savedUsAt100} µs at ${AUTO_ASSUMED_MBPS} Mbps for the largest, ${fmt(largest.plainBytes)} bytes), ` +
+        (segmentSaved ? 'and saves a TCP segment in some cases' : 'never a TCP segment')
+    )
+  }
+  if (above.length > 0) {
+    const lowest = above.reduce((a, b) => (a.breakEvenMbps <= b.breakEvenMbps ? a : b))
+    parts.push(
+      `at and above it compressing pays below ${fmt(lowest.breakEvenMbps)} Mbps or more (lowest at ${fmt(lowest.plainBytes)} bytes), ` +
+        `${lowest.breakEvenMbps >= AUTO_ASSUMED_MBPS ? 'above' : '**below**'} the ${AUTO_ASSUMED_MBPS} Mbps network 'auto' assumes`
+    )
+  }
+  return parts.join('; ')
+}
+
+/** The threshold sweep: bytes, segments, CPU, break-even rate and time-to-object per size. */
+function thresholdMarkdown(r: LoadResults): string[] {
+  const t = r.settings.thresholdSweep
+  const lines: string[] = []
+  lines.push(`## Small replies: where LZ4 starts to pay (the \`threshold\` default, ${fmt(DEFAULTS.threshold)} bytes)`, '')
+  lines.push(
+    'Plain B-FAST against B-FAST + LZ4 on a route that compresses at any size (the plugin sends the plain message when LZ4 does not shrink it). ' +
+      `Compress (lz4-napi, what the server runs) and decompress (the pure-TS decoder browsers run) are timed in this process, in batches of at least ${t.batchMs} ms, median of ${t.batches}. ` +
+      '"Pays below": the link rate under which the bytes saved take longer on the link than compressing and decompressing them (the cost model of plugin/policy.ts, at this size). ' +
+      `Segments: TCP segments the body needs at ${fmt(t.mssBytes)} bytes each (the HTTP headers, about 150-250 bytes, come on top). ` +
+      `Time to object: as above, through ${t.links.map((l) => `${l.mbps} Mbps / ${l.rttMs} ms RTT`).join(' and ')}, plain / LZ4.`,
+    ''
+  )
+  lines.push(`| Users | Plain bytes | LZ4 bytes | Saved | Segments plain/LZ4 | Compress µs | Decompress µs | LZ4 pays below | ${t.links.map((l) => `${l.mbps} Mbps ms`).join(' | ')} |`)
+  lines.push(`|---:|---:|---:|---:|:---:|---:|---:|---:|${t.links.map(() => '---:').join('|')}|`)
+  for (const row of r.thresholdSweep) {
+    const times = t.links.map((l) => {
+      const v = row.timeToObjectMs[l.mbps]
+      return v === undefined ? '–' : `${ms(v.plain)} / ${ms(v.lz4)}`
+    })
+    lines.push(
+      `| ${fmt(row.users)} | ${fmt(row.plainBytes)} | ${fmt(row.lz4Bytes)} | ${fmt(row.plainBytes - row.lz4Bytes)} | ${row.segmentsPlain}/${row.segmentsLz4} | ` +
+        `${row.compressUs.toFixed(1)} | ${row.decompressUs.toFixed(1)} | ${row.breakEvenMbps > 0 ? `${fmt(row.breakEvenMbps)} Mbps` : 'never'} | ${times.join(' | ')} |`
+    )
+  }
+  lines.push('', `Default threshold: ${thresholdVerdict(r.thresholdSweep)}.`, '')
   return lines
 }
 

@@ -21,8 +21,10 @@ import { ROOT } from '../examples/server.js'
 import { dropReplyBodies } from './autocannon-bodies.js'
 import { startServerProcess } from './child-server.js'
 import type { ServerProcess } from './child-server.js'
-import { LINKS, PAYLOAD_USERS, RTT_SWEEP, THROUGHPUT, TIME_TO_OBJECT } from './constants.js'
-import { FORMATS, SERVERS } from './formats.js'
+import { LINKS, PAYLOAD_USERS, RTT_SWEEP, THRESHOLD_SWEEP, THROUGHPUT, TIME_TO_OBJECT } from './constants.js'
+import { FORMATS, SERVERS, THRESHOLD_FORMATS } from './formats.js'
+import { measureThresholdCosts } from './threshold.js'
+import type { ThresholdRow } from './threshold.js'
 import type { Format, FormatId, ServerName } from './formats.js'
 import type { LinkSettings } from './link-model.js'
 import { checkTargets, describeMachine, toMarkdown, toSvg } from './report.js'
@@ -162,7 +164,7 @@ function fetcherFor(origin: string, dispatcher: Agent): Fetcher {
 }
 
 /** Median ms per format for each payload, through one simulated link (formats interleaved). */
-async function timeThroughLink(server: ServerProcess, link: LinkSettings, userCounts: readonly number[]): Promise<Map<string, number>> {
+async function timeThroughLink(server: ServerProcess, link: LinkSettings, userCounts: readonly number[], formats: readonly Format[] = FORMATS): Promise<Map<string, number>> {
   const proxy = await startThrottleProxy({ targetPort: server.port, ...link })
   // One kept-alive connection: the handshake is paid once, during warm-up, as in a real page.
   const dispatcher = new Agent({ connections: 1, keepAliveTimeout: 60_000 })
@@ -173,7 +175,7 @@ async function timeThroughLink(server: ServerProcess, link: LinkSettings, userCo
       const samples = new Map<FormatId, number[]>()
       for (let i = 0; i < ttoSettings.warmups + ttoSettings.samples; i++) {
         // Interleaved, so that a burst of load from elsewhere on the machine hits every format alike.
-        for (const format of FORMATS) {
+        for (const format of formats) {
           const pathname = `${format.timeToObject.path}?n=${users}`
           const started = performance.now()
           const value = await fetcher(format, pathname)
@@ -229,6 +231,29 @@ async function measureRttSweep(server: ServerProcess, rows: readonly TimeToObjec
   return sweep
 }
 
+/** The threshold sweep: codec costs measured here, reply sizes checked against the server, time-to-object. */
+async function measureThresholdSweep(server: ServerProcess): Promise<ThresholdRow[]> {
+  const rows = measureThresholdCosts()
+  const [plainFormat, lz4Format] = THRESHOLD_FORMATS as [Format, Format]
+  for (const row of rows) {
+    const sent = await bodyBytes(server.origin, lz4Format, `${lz4Format.timeToObject.path}?n=${row.users}`)
+    const plain = await bodyBytes(server.origin, plainFormat, `${plainFormat.timeToObject.path}?n=${row.users}`)
+    if (sent !== row.lz4Bytes || plain !== row.plainBytes) {
+      throw new Error(`threshold sweep, ${row.users} users: the server sent ${plain}/${sent} bytes, the codec here makes ${row.plainBytes}/${row.lz4Bytes}`)
+    }
+  }
+  for (const link of THRESHOLD_SWEEP.links) {
+    const medians = await timeThroughLink(server, link, THRESHOLD_SWEEP.users, THRESHOLD_FORMATS)
+    for (const row of rows) {
+      row.timeToObjectMs[link.mbps] = { plain: medians.get(`${row.users}:bfast`)!, lz4: medians.get(`${row.users}:lz4`)! }
+    }
+  }
+  for (const row of rows) {
+    log(`threshold ${row.users} users: ${row.plainBytes} -> ${row.lz4Bytes} B, compress ${row.compressUs.toFixed(1)} us + decompress ${row.decompressUs.toFixed(1)} us, pays below ${Math.round(row.breakEvenMbps)} Mbps`)
+  }
+  return rows
+}
+
 async function main(): Promise<void> {
   dropReplyBodies()
   const startedAt = new Date().toISOString()
@@ -241,6 +266,7 @@ async function main(): Promise<void> {
     const throughput = flags.only === 'time' ? [] : await measureThroughput(servers)
     const timeToObject = flags.only === 'throughput' ? [] : await measureTimeToObject(servers.get('defaults')!)
     const rttSweep = flags.only === 'throughput' ? [] : await measureRttSweep(servers.get('defaults')!, timeToObject)
+    const thresholdSweep = flags.only === 'throughput' ? [] : await measureThresholdSweep(servers.get('defaults')!)
     const serverErrors = [...servers.entries()].flatMap(([name, s]) => s.errorLines.map((line) => ({ server: name, line })))
     // autocannon ends each run by destroying its sockets, replies in flight included;
     // @fastify/compress logs those aborted streams as "premature close". Anything else fails the run.
@@ -258,11 +284,13 @@ async function main(): Promise<void> {
         repeats: timing.repeats,
         links: LINKS,
         rttSweep: { mbps: RTT_SWEEP.mbps, users: RTT_SWEEP.users, rttsMs: RTT_SWEEP.rttsMs },
+        thresholdSweep: { links: THRESHOLD_SWEEP.links, mssBytes: THRESHOLD_SWEEP.mssBytes, batchMs: THRESHOLD_SWEEP.batchMs, batches: THRESHOLD_SWEEP.batches },
         timeToObjectSamples: ttoSettings.samples
       },
       throughput,
       timeToObject,
-      rttSweep
+      rttSweep,
+      thresholdSweep
     }
     mkdirSync(outDir, { recursive: true })
     writeFileSync(path.join(outDir, 'results.json'), JSON.stringify(results, null, 2) + '\n')

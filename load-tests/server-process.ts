@@ -5,8 +5,9 @@
  * IPC. Adds one admin route reporting memory after a full GC (node --expose-gc).
  */
 import { buildServer } from '../examples/server.js'
+import { users, USERS_MAX } from '../examples/data.js'
 import type { ExampleServerOptions } from '../examples/server.js'
-import { ADMIN_CPU_PATH, ADMIN_MEMORY_PATH, LOOPBACK, SERVER_OPTIONS_ENV } from './constants.js'
+import { ADMIN_CPU_PATH, ADMIN_MEMORY_PATH, LOOPBACK, LZ4_ANY_SIZE_PATH, SERVER_OPTIONS_ENV } from './constants.js'
 import type { ServerCpu, ServerMemory, ServerReady } from './child-server.js'
 
 const raw = process.env[SERVER_OPTIONS_ENV]
@@ -22,6 +23,16 @@ app.get(ADMIN_MEMORY_PATH, { config: { bfast: false } }, async (): Promise<Serve
   const usage = process.memoryUsage()
   return { rss: usage.rss, heapUsed: usage.heapUsed, external: usage.external, arrayBuffers: usage.arrayBuffers }
 })
+
+// The threshold sweep's LZ4 side: the users list compressed whatever its size.
+app.get<{ Querystring: { n: number } }>(
+  LZ4_ANY_SIZE_PATH,
+  {
+    schema: { querystring: { type: 'object', properties: { n: { type: 'integer', minimum: 0, maximum: USERS_MAX } }, required: ['n'] } },
+    config: { bfast: { compression: { network: 'slow', threshold: 0 } } }
+  },
+  async (request) => users(request.query.n)
+)
 
 // CPU time the server process has used: the load tests divide it by the requests served, a
 // cost per reply that other work on the machine disturbs far less than requests/s.
