@@ -19,11 +19,8 @@ import type { BlockProgress } from './lz4.js'
 import { CHUNK_HEADER, HEADER_SIZE, LZ4_MAX_RATIO, MAGIC_0, MAGIC_1, SIZE_PREFIX } from './tags.js'
 import { DECOMPRESSOR_INITIAL_MAX_BYTES, DECOMPRESSOR_INITIAL_MIN_BYTES } from './limits.js'
 
-/**
- * What the received bytes are being read as. `collect`: nothing decoded yet (too few bytes, a
- * plain message, or the streaming path gave up); `block` and `chunked`: the two forms of SPEC 4.
- */
-type Mode = 'collect' | 'block' | 'chunked'
+/** Which form of SPEC 4 the received bytes are being read as (once the output is allocated). */
+type Mode = 'block' | 'chunked'
 
 export interface DecompressorOptions extends DecompressOptions {
   /** The length the reply announced (Content-Length), to size the input buffer (capped). */
@@ -44,7 +41,7 @@ export interface DecompressorOptions extends DecompressOptions {
 export class Decompressor {
   private input: Uint8Array
   private received = 0
-  private mode: Mode = 'collect'
+  private mode: Mode = 'block'
   /** Set once the streaming path stops: the rest is collected for `decompress()`. */
   private gaveUp = false
   private readonly limit: number
