@@ -32,7 +32,7 @@ import {
   TAG_UUID,
   VERSION
 } from '../../src/tags.js'
-import { BFastError, decode, encode, isCompressed } from '../../src/index.js'
+import { BFastError, Decompressor, decode, decompress, encode, isCompressed } from '../../src/index.js'
 import { compress } from '../../src/compress.js'
 import { afterRoundTrip, sameValue } from './tagged.js'
 
@@ -380,17 +380,61 @@ export function mutate(input: Uint8Array, muts: readonly Mutation[], donors: rea
 
 // ---------------------------------------------------------------------------------------------
 // The fuzz oracle (issue 6): decode returns or throws BFastError; whatever it returns re-encodes
-// and reads back to the same value.
+// and reads back to the same value. And the incremental Decompressor, fed the input in pieces,
+// gives exactly decompress()'s bytes or error.
 
 export interface Finding {
-  stage: 'decode' | 're-encode' | 're-decode'
+  stage: 'streamed' | 'decode' | 're-encode' | 're-decode'
   error: string
   input: string
+}
+
+/** What a decompression attempt gave: the bytes, or the error's code and offset. */
+export type Outcome = { bytes: Uint8Array } | { code: string; offset: number } | { other: string }
+
+export function outcome(fn: () => Uint8Array): Outcome {
+  try {
+    return { bytes: fn() }
+  } catch (err) {
+    return err instanceof BFastError ? { code: err.code, offset: err.offset } : { other: describeError(err) }
+  }
+}
+
+export function sameOutcome(a: Outcome, b: Outcome): boolean {
+  if ('bytes' in a && 'bytes' in b) return a.bytes.length === b.bytes.length && a.bytes.every((x, i) => x === b.bytes[i])
+  if ('code' in a && 'code' in b) return a.code === b.code && a.offset === b.offset
+  return false
+}
+
+export function describeOutcome(o: Outcome): string {
+  return 'bytes' in o ? `${o.bytes.length} bytes` : 'code' in o ? `${o.code}@${o.offset}` : o.other
+}
+
+/** Feeds `input` to a Decompressor cut at `cuts` (positions, any order) and finishes. */
+export function streamed(input: Uint8Array, cuts: readonly number[], expectedLength?: number, maxDecompressedSize?: number): Uint8Array {
+  const d = new Decompressor({ expectedLength, maxDecompressedSize })
+  let from = 0
+  for (const cut of [...cuts].sort((x, y) => x - y)) {
+    if (cut > input.length) break
+    d.push(input.subarray(from, cut))
+    from = cut
+  }
+  d.push(input.subarray(from))
+  return d.finish()
+}
+
+/** How decompress() and the Decompressor (input cut a byte in and in half) disagree, if they do. */
+function streamedDisagrees(input: Uint8Array): string | undefined {
+  const whole = outcome(() => decompress(input))
+  const parts = outcome(() => streamed(input, [1, input.length >> 1], input.length))
+  return sameOutcome(whole, parts) ? undefined : `decompress() ${describeOutcome(whole)}, streamed ${describeOutcome(parts)}`
 }
 
 /** Checks one input against the oracle; undefined when it holds. */
 export function oracle(input: Uint8Array): Finding | undefined {
   const hex = bytesHex(input)
+  const disagreement = streamedDisagrees(input)
+  if (disagreement !== undefined) return { stage: 'streamed', error: disagreement, input: hex }
   let value: unknown
   try {
     value = decode(input)

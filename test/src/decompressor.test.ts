@@ -7,9 +7,9 @@
  */
 import t from 'tap'
 import fc from 'fast-check'
-import { BFastError, Decompressor, decompress, encode } from '../../src/index.js'
+import { Decompressor, decompress, encode } from '../../src/index.js'
 import { compress, compressChunked } from '../../src/compress.js'
-import { concat, fuzzTargets, plainSeeds, u32, valueArb } from '../helpers/fuzz-cases.js'
+import { concat, describeOutcome, fuzzTargets, outcome, plainSeeds, sameOutcome, streamed, u32, valueArb } from '../helpers/fuzz-cases.js'
 import { jsonFixture } from '../helpers/paths.js'
 import { users } from '../helpers/tagged.js'
 import { DECOMPRESSOR_INITIAL_MAX_BYTES } from '../../src/limits.js'
@@ -17,40 +17,6 @@ import { DECOMPRESSOR_INITIAL_MAX_BYTES } from '../../src/limits.js'
 const SEED = 0xdec0
 const RUNS_PER_TARGET = 1500
 const MIB = 1024 * 1024
-
-/** What an attempt gave: the bytes, or the error's code and offset. */
-type Outcome = { bytes: Uint8Array } | { code: string; offset: number } | { other: string }
-
-function outcome(fn: () => Uint8Array): Outcome {
-  try {
-    return { bytes: fn() }
-  } catch (err) {
-    return err instanceof BFastError ? { code: err.code, offset: err.offset } : { other: String(err) }
-  }
-}
-
-/** Feeds `input` cut at `cuts` (positions, any order, duplicates allowed) and finishes. */
-function streamed(input: Uint8Array, cuts: readonly number[], expectedLength?: number, maxDecompressedSize?: number): Uint8Array {
-  const d = new Decompressor({ expectedLength, maxDecompressedSize })
-  let from = 0
-  for (const cut of [...cuts].sort((a, b) => a - b)) {
-    if (cut > input.length) break
-    d.push(input.subarray(from, cut))
-    from = cut
-  }
-  d.push(input.subarray(from))
-  return d.finish()
-}
-
-function sameOutcome(a: Outcome, b: Outcome): boolean {
-  if ('bytes' in a && 'bytes' in b) return Buffer.from(a.bytes).equals(Buffer.from(b.bytes))
-  if ('code' in a && 'code' in b) return a.code === b.code && a.offset === b.offset
-  return false
-}
-
-function describe(o: Outcome): string {
-  return 'bytes' in o ? `${o.bytes.length} bytes` : 'code' in o ? `${o.code}@${o.offset}` : o.other
-}
 
 const cutsArb = (max: number): fc.Arbitrary<number[]> => fc.array(fc.integer({ min: 0, max: Math.max(0, max) }), { maxLength: 12 })
 
@@ -97,7 +63,7 @@ t.test('upstream vectors, cut at every position: the same result as decompress()
     const step = Math.max(1, Math.floor(wire.length / 64))
     for (let cut = 0; cut <= wire.length; cut += step) {
       const parts = outcome(() => streamed(wire, [cut, cut + 3]))
-      if (!sameOutcome(whole, parts)) t.fail(`${v.name} cut at ${cut}: ${describe(parts)}, decompress() ${describe(whole)}`)
+      if (!sameOutcome(whole, parts)) t.fail(`${v.name} cut at ${cut}: ${describeOutcome(parts)}, decompress() ${describeOutcome(whole)}`)
       checked++
     }
   }
@@ -138,7 +104,7 @@ for (const target of fuzzTargets(seeds)) {
     t.notOk(
       details.failed,
       details.failed && example
-        ? `streamed ${describe(outcome(() => streamed(example, details.counterexample![1])))} vs decompress() ${describe(outcome(() => decompress(example)))} (seed ${details.seed}, path ${details.counterexamplePath})`
+        ? `streamed ${describeOutcome(outcome(() => streamed(example, details.counterexample![1])))} vs decompress() ${describeOutcome(outcome(() => decompress(example)))} (seed ${details.seed}, path ${details.counterexamplePath})`
         : `${details.numRuns} cases`
     )
   })
