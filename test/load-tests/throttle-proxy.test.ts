@@ -8,8 +8,10 @@ import net from 'node:net'
 import { once } from 'node:events'
 import { performance } from 'node:perf_hooks'
 import t from 'tap'
+import type { Test } from 'tap'
 import { startThrottleProxy } from '../../load-tests/throttle-proxy.js'
 import { msPerByte } from '../../load-tests/link-model.js'
+import type { LinkSettings } from '../../load-tests/link-model.js'
 
 const LOOPBACK = '127.0.0.1'
 
@@ -53,17 +55,23 @@ async function roundTrip(port: number, payload: Buffer): Promise<{ echoed: Buffe
   return { echoed: Buffer.concat(chunks), ms }
 }
 
-t.test('regression: the reply tail was lost when the server closed before the link drained (every byte comes back, in order, no sooner than the model)', async (t) => {
+/** An echo server behind a proxy of `link`, both closed when the test ends. */
+async function echoBehindProxy(t: Test, link: LinkSettings): Promise<{ echo: EchoServer; port: number }> {
   const echo = await echoServer()
   t.teardown(echo.close)
-  const link = { mbps: 100, rttMs: 10 }
   const proxy = await startThrottleProxy({ targetPort: echo.port, ...link })
   t.teardown(proxy.close)
+  return { echo, port: proxy.port }
+}
+
+t.test('regression: the reply tail was lost when the server closed before the link drained (every byte comes back, in order, no sooner than the model)', async (t) => {
+  const link = { mbps: 100, rttMs: 10 }
+  const { port } = await echoBehindProxy(t, link)
   // The echo server closes as soon as it has echoed everything, while most of the echo is
   // still on the simulated link: the proxy used to tear the connection down then. Larger than
   // a slice and than the proxy's high-water mark, so pausing and resuming happen too.
   const payload = pattern(1_300_000)
-  const { echoed, ms } = await roundTrip(proxy.port, payload)
+  const { echoed, ms } = await roundTrip(port, payload)
   t.equal(echoed.length, payload.length)
   t.ok(echoed.equals(payload), 'the echo is byte for byte what was sent')
   // Each direction serializes the payload once and adds half the RTT; they overlap (the echo
@@ -73,23 +81,17 @@ t.test('regression: the reply tail was lost when the server closed before the li
 })
 
 t.test('half-closes go through both ways when no data was sent', async (t) => {
-  const echo = await echoServer()
-  t.teardown(echo.close)
-  const proxy = await startThrottleProxy({ targetPort: echo.port, mbps: 1000, rttMs: 30 })
-  t.teardown(proxy.close)
+  const { echo, port } = await echoBehindProxy(t, { mbps: 1000, rttMs: 30 })
   // roundTrip resolves only when the server's end has come back through the proxy.
-  const { echoed } = await roundTrip(proxy.port, Buffer.alloc(0))
+  const { echoed } = await roundTrip(port, Buffer.alloc(0))
   t.equal(echoed.length, 0)
   t.equal(echo.endsSeen(), 1, "the client's end reached the server")
 })
 
 t.test('a small request waits at least half the RTT each way', async (t) => {
-  const echo = await echoServer()
-  t.teardown(echo.close)
   const link = { mbps: 1000, rttMs: 30 }
-  const proxy = await startThrottleProxy({ targetPort: echo.port, ...link })
-  t.teardown(proxy.close)
-  const { echoed, ms } = await roundTrip(proxy.port, Buffer.from('ping'))
+  const { port } = await echoBehindProxy(t, link)
+  const { echoed, ms } = await roundTrip(port, Buffer.from('ping'))
   t.equal(echoed.toString(), 'ping')
   t.ok(ms >= link.rttMs, `took ${ms.toFixed(1)} ms, at least the ${link.rttMs} ms RTT`)
 })
