@@ -134,14 +134,27 @@ export async function compare(candidates: readonly Candidate[], options: Options
     }
   }
 
-  const stats: Stats[] = candidates.map((c, i) => {
+  return summarize(
+    candidates.map((c) => c.name),
+    samples,
+    iterations,
+  )
+}
+
+/**
+ * Stats and paired ratios of per-round samples (index = candidate, then round), as `compare`
+ * reports them; also for samples taken elsewhere by the same method (bench/browser.ts: in a
+ * browser page).
+ */
+export function summarize(names: readonly string[], samples: readonly (readonly number[])[], iterations: readonly number[]): Comparison {
+  const stats: Stats[] = names.map((name, i) => {
     const sorted = [...samples[i]!].sort((x, y) => x - y)
     return {
-      name: c.name,
+      name,
       medianMs: quantile(sorted, 0.5),
       p25Ms: quantile(sorted, 0.25),
       p75Ms: quantile(sorted, 0.75),
-      samples: samples[i]!,
+      samples: [...samples[i]!],
       iterations: iterations[i]!,
     }
   })

@@ -1,0 +1,90 @@
+/**
+ * What bench/browser.ts (Node) and the benchmark page (page.ts, in Chromium) agree on: where
+ * the page finds its data, the names of the candidates, and the calls Node makes into the
+ * page. Browser-safe: types and constants only.
+ */
+
+/** The page sets its API on `globalThis[BENCH_API_KEY]` once its modules have loaded. */
+export const BENCH_API_KEY = '__bfastBrowserBench'
+
+/** URL paths served by bench/browser.ts. */
+export const ROUTES = {
+  page: '/',
+  /** The compiled codec and page modules, mirroring dist/. */
+  dist: '/dist/',
+  /** msgpackr's browser ES modules (the index.html import map points `msgpackr` here). */
+  msgpackr: '/msgpackr/',
+  /** `${data}${dataset}.${kind}` with kind one of DATA_KINDS. */
+  data: '/data/',
+} as const
+
+/** The forms of a dataset sent to the page, all made in Node before the page opens. */
+export const DATA_KINDS = {
+  /** `JSON.stringify(value)` as UTF-8 (the page reads it as text and as bytes). */
+  json: 'json',
+  /** `encode(value)`: a plain B-FAST message. */
+  bfast: 'bfast',
+  /** `compress(encode(value))` with lz4-napi: single-block LZ4 (SPEC 4). */
+  lz4: 'lz4',
+  /** `new Packr({ useRecords: true }).pack(value)` (only when msgpackr runs in the page). */
+  msgpack: 'msgpack',
+} as const
+
+/** Decode candidates (row labels). */
+export const DECODE = {
+  bfast: 'B-FAST decode',
+  bfastLz4: 'B-FAST+LZ4 decode',
+  jsonText: 'JSON.parse(text)',
+  jsonBytes: 'JSON.parse(TextDecoder(bytes))',
+  msgpackr: 'msgpackr unpack',
+} as const
+
+/** Encode candidates (row labels). */
+export const ENCODE = {
+  bfast: 'B-FAST encode',
+  jsonText: 'JSON.stringify',
+  jsonBytes: 'TextEncoder(JSON.stringify)',
+  msgpackr: 'msgpackr pack',
+} as const
+
+export type Op = 'decode' | 'encode'
+
+/** The method, as Node chose it (see HARNESS_DEFAULTS in bench/harness.ts). */
+export interface BenchConfig {
+  datasets: string[]
+  msgpackr: boolean
+  rounds: number
+  warmupRounds: number
+  minSampleMs: number
+  maxIterations: number
+  /** Times every codec encodes and decodes every dataset before anything is measured. */
+  primeIterations: number
+}
+
+export interface PageInfo {
+  userAgent: string
+  /** COOP/COEP isolation: Chromium's performance.now() is 5 us coarse with it, 100 us without. */
+  crossOriginIsolated: boolean
+  /** Chromium was started with --js-flags=--expose-gc, so a full GC runs before every sample. */
+  gcExposed: boolean
+}
+
+/** Raw samples of one comparison (index = candidate, then round); Node computes the stats. */
+export interface RunResult {
+  names: string[]
+  samples: number[][]
+  iterations: number[]
+  /** Every result that did not equal what it should (empty when all were right). */
+  failures: string[]
+  /** How many results were checked. */
+  checked: number
+}
+
+export interface BenchApi {
+  /** Fetches every dataset in every form and checks each candidate once. */
+  load(config: BenchConfig): Promise<PageInfo>
+  prime(): void
+  run(dataset: string, op: Op): RunResult
+  /** Runs one candidate for about `ms` milliseconds (for the CPU profile); returns the count. */
+  spin(dataset: string, op: Op, candidate: string, ms: number): number
+}

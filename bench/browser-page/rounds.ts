@@ -1,0 +1,78 @@
+/**
+ * The sampling loop of bench/harness.ts `compare`, in the page: the same calibration, warm-up,
+ * interleaved rounds with the order rotated every round, and a full GC before every sample when
+ * Chromium exposes one. harness.ts itself cannot load here (it imports node:os and
+ * node:perf_hooks); the page returns raw samples and Node turns them into stats and paired
+ * ratios with harness.ts `summarize`, so only this loop is written twice.
+ *
+ * Unlike the Node harness, every sample's last result is checked after its timer stops: a
+ * decoder that returns the wrong value cannot look fast.
+ */
+import type { RunResult } from './protocol.js'
+
+export interface PageCandidate {
+  name: string
+  fn: () => unknown
+  /** Why `result` is wrong, or null when it is right. */
+  check: (result: unknown) => string | null
+}
+
+export interface RoundOptions {
+  rounds: number
+  warmupRounds: number
+  minSampleMs: number
+  maxIterations: number
+}
+
+/** Calibration runs per candidate; the fastest decides the iterations of a sample. */
+const CALIBRATION_RUNS = 3
+/** Floor on a single run's time in calibration, so a sub-timer-tick run cannot ask for infinity. */
+const MIN_RUN_MS = 1e-4
+
+const gc: (() => void) | undefined = (globalThis as { gc?: () => void }).gc
+
+/** Keeps the last result reachable so the optimiser cannot drop the work that made it. */
+export let sink: unknown
+
+/** Runs `fn` `iterations` times; the time of one run in milliseconds. */
+function sample(fn: () => unknown, iterations: number): number {
+  let last: unknown
+  const start = performance.now()
+  for (let i = 0; i < iterations; i++) last = fn()
+  const elapsed = performance.now() - start
+  sink = last
+  return elapsed / iterations
+}
+
+export function runRounds(candidates: readonly PageCandidate[], options: RoundOptions): RunResult {
+  const failures: string[] = []
+  let checked = 0
+  const check = (c: PageCandidate, round: number): void => {
+    checked++
+    const why = c.check(sink)
+    if (why !== null && failures.length < 10) failures.push(`${c.name} (round ${round}): ${why}`)
+  }
+
+  const iterations: number[] = []
+  for (const c of candidates) {
+    let best = Number.POSITIVE_INFINITY
+    for (let i = 0; i < CALIBRATION_RUNS; i++) best = Math.min(best, sample(c.fn, 1))
+    check(c, -1)
+    iterations.push(Math.max(1, Math.min(options.maxIterations, Math.ceil(options.minSampleMs / Math.max(best, MIN_RUN_MS)))))
+  }
+
+  const n = candidates.length
+  const samples: number[][] = candidates.map(() => [])
+  for (let round = 0; round < options.warmupRounds + options.rounds; round++) {
+    for (let k = 0; k < n; k++) {
+      const index = (k + round) % n
+      const c = candidates[index]!
+      if (gc !== undefined) gc()
+      const ms = sample(c.fn, iterations[index]!)
+      check(c, round)
+      if (round >= options.warmupRounds) samples[index]!.push(ms)
+    }
+  }
+  sink = undefined
+  return { names: candidates.map((c) => c.name), samples, iterations, failures, checked }
+}
