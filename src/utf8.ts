@@ -41,6 +41,19 @@ const utf16Decoder = new TextDecoder('utf-16le', { ignoreBOM: true })
  * 8 chars; the cut-off at 32 was best for whole-message encode, PERFORMANCE-NOTES).
  */
 const SHORT_ENCODE = 16
+/**
+ * Without Node's utf8Write (browsers), strings below this many units are encoded by a JS loop:
+ * TextEncoder.encodeInto plus its subarray and the isWellFormed check cost about 0.5 us a call
+ * in Chromium whatever the length, and the loop wins up to 256-512 units (bench/results/
+ * browser.md: users-10k encode 11.7 -> 4.9 ms with this cut-off).
+ */
+const SHORT_ENCODE_NO_BUFFER = 256
+/**
+ * Without Node's ucs2Slice, fewer UTF-16 units than this become a string through
+ * String.fromCharCode.apply (about 0.06 us for 4-8 units in Chromium) rather than a UTF-16
+ * TextDecoder (about 0.16 us a call whatever the length; even at about 64 units).
+ */
+const SHORT_UNITS_APPLY = 32
 /** Below this many bytes the JS decoder beats a native call (PERFORMANCE-NOTES "Decoding"). */
 const SHORT_DECODE = 16
 /** Up to this many bytes, non-ASCII text is decoded in JS (see readUtf8). */
@@ -92,13 +105,51 @@ export function writeUtf8(target: Uint8Array, offset: number, text: string, wher
  * V8 to inline into the writer even after long and non-ASCII strings have been seen.
  */
 function writeUtf8Native(target: Uint8Array, offset: number, text: string, where: number): number {
-  if (!wellFormed(text)) {
-    throw new BFastError('LONE_SURROGATE', where, 'String holds a lone UTF-16 surrogate, which UTF-8 cannot carry')
-  }
   if (nodeUtf8Write !== undefined && NodeBuffer !== undefined && target instanceof (NodeBuffer as unknown as typeof Uint8Array)) {
+    if (!wellFormed(text)) loneSurrogate(where)
     return nodeUtf8Write.call(target, text, offset, target.length - offset)
   }
+  if (text.length < SHORT_ENCODE_NO_BUFFER) return writeUtf8Js(target, offset, text, where)
+  if (!wellFormed(text)) loneSurrogate(where)
   return textEncoder.encodeInto(text, target.subarray(offset)).written
+}
+
+function loneSurrogate(where: number): never {
+  throw new BFastError('LONE_SURROGATE', where, 'String holds a lone UTF-16 surrogate, which UTF-8 cannot carry')
+}
+
+/**
+ * UTF-8 in JS (RFC 3629 section 3), for short strings where no fast native writer exists.
+ * A lone surrogate throws before the message can be sent (the bytes written so far belong to
+ * a message that is abandoned).
+ */
+function writeUtf8Js(target: Uint8Array, offset: number, text: string, where: number): number {
+  let p = offset
+  const length = text.length
+  for (let i = 0; i < length; i++) {
+    const c = text.charCodeAt(i)
+    if (c < 0x80) {
+      target[p++] = c
+    } else if (c < 0x800) {
+      target[p++] = 0xc0 | (c >> 6)
+      target[p++] = 0x80 | (c & 0x3f)
+    } else if (c < 0xd800 || c > 0xdfff) {
+      target[p++] = 0xe0 | (c >> 12)
+      target[p++] = 0x80 | ((c >> 6) & 0x3f)
+      target[p++] = 0x80 | (c & 0x3f)
+    } else {
+      // A high surrogate followed by a low one is one code point above U+FFFF; anything else is lone.
+      const d = i + 1 < length ? text.charCodeAt(i + 1) : 0
+      if (c > 0xdbff || d < 0xdc00 || d > 0xdfff) loneSurrogate(where)
+      const cp = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00)
+      target[p++] = 0xf0 | (cp >> 18)
+      target[p++] = 0x80 | ((cp >> 12) & 0x3f)
+      target[p++] = 0x80 | ((cp >> 6) & 0x3f)
+      target[p++] = 0x80 | (cp & 0x3f)
+      i++
+    }
+  }
+  return p - offset
 }
 
 /** UTF-8 byte length of `text` (only used off the hot path: keys). */
@@ -254,12 +305,13 @@ function decodeSlow(src: Uint8Array, start: number, end: number): string {
 
 /**
  * The string of the first `n` UTF-16 units of the scratch. Measured on twitter.json's
- * non-ASCII strings: Node's ucs2Slice 0.08 us a string, a UTF-16LE TextDecoder 0.19 us,
- * String.fromCharCode.apply 0.30 us. Both fast paths read the scratch as little-endian bytes.
+ * non-ASCII strings in Node: ucs2Slice 0.08 us a string, a UTF-16LE TextDecoder 0.19 us,
+ * String.fromCharCode.apply 0.30 us; in Chromium apply wins below SHORT_UNITS_APPLY units.
+ * Both native paths read the scratch as little-endian bytes.
  */
 function unitsToString(n: number): string {
   if (nodeUcs2Slice !== undefined && LITTLE_ENDIAN) return nodeUcs2Slice.call(unitBytes, 0, n * 2)
-  if (LITTLE_ENDIAN) return utf16Decoder.decode(units.subarray(0, n))
+  if (LITTLE_ENDIAN && n >= SHORT_UNITS_APPLY) return utf16Decoder.decode(units.subarray(0, n))
   return String.fromCharCode.apply(null, units.subarray(0, n) as unknown as number[])
 }
 

@@ -8,7 +8,7 @@
 import type { Test } from 'tap'
 import type * as Codec from '../../src/index.js'
 
-/** Lengths on both sides of every strategy cut-over in src/utf8.ts (16, 32, 1024 bytes or units). */
+/** Lengths on both sides of every strategy cut-over in src/utf8.ts (16, 32, 256, 1024 bytes or units). */
 export const CUT_LENGTHS = [0, 1, 2, 3, 4, 7, 8, 15, 16, 17, 31, 32, 33, 63, 64, 65, 255, 256, 1023, 1024, 1025, 4096, 70_000]
 
 const PIECES = ['a', 'é', '中', '🚀', '\u0000', '\u007f', '\u0080', '\u07ff', '\u0800', '\uffff', '\u{10ffff}']
