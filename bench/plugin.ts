@@ -1,15 +1,24 @@
 /**
  * The plugin's own overhead (issue 3, Speed): a route returning 10,000 users through
  * `fastify.inject`, B-FAST vs JSON, and JSON with the plugin vs a plugin-less server, which
- * must be within noise.
+ * must be within noise. Then small replies (1 and 100 users), where per-reply costs dominate:
+ * the same route answered to a JSON client and a B-FAST client, and by a plugin-less server,
+ * through inject and over a real socket.
+ *
+ * Usage: node --expose-gc dist/bench/plugin.js [--rounds=N] [--only=large,small]
+ * (also run by `npm run bench`, section "plugin").
  */
+import { fork } from 'node:child_process'
+import { pathToFileURL } from 'node:url'
 import { isDeepStrictEqual } from 'node:util'
+import autocannon from 'autocannon'
 import Fastify, { type FastifyInstance } from 'fastify'
+import { dropReplyBodies } from '../load-tests/autocannon-bodies.js'
 import bfast, { type BfastRouteOptions } from '../plugin/index.js'
 import { DEFAULT_PARALLEL_THRESHOLD, MEDIA_TYPE, decode, encode } from '../src/index.js'
 import { USERS_COUNT, users } from './datasets.js'
-import { HARNESS_DEFAULTS, compare, type Options } from './harness.js'
-import { bytes, ratio, timing, type Table } from './report.js'
+import { HARNESS_DEFAULTS, compare, describeMethod, median, type Options } from './harness.js'
+import { bytes, ms, ratio, renderTable, timing, type Table } from './report.js'
 
 const ACCEPT_JSON = 'application/json'
 const ACCEPT_BFAST = `${MEDIA_TYPE}, application/json;q=0.9`
@@ -54,7 +63,260 @@ async function servers(body: unknown): Promise<{ plain: FastifyInstance; withPlu
   return { plain, withPlugin }
 }
 
+/** Small replies: most API replies, where per-reply costs (not the codec's speed) decide. */
+export const SMALL_USERS_COUNTS = [1, 100] as const
+const LOOPBACK = '127.0.0.1'
+/** Route prefixes of the small-reply server: one Fastify, each variant in its own encapsulated context. */
+const PREFIX = { none: '/none', plugin: '/plugin', baseline: '/baseline' } as const
+const SMALL_NO_PLUGIN = 'JSON client, no plugin'
+const SMALL_JSON = 'JSON client, with plugin'
+const SMALL_BFAST = 'B-FAST client, with plugin'
+const SMALL_BASELINE_JSON = 'JSON client, baseline plugin'
+const SMALL_BASELINE_BFAST = 'B-FAST client, baseline plugin'
+/** Reference: what the codec alone adds, without the plugin's hooks. */
+const SMALL_HANDLER_ENCODE = 'ref: handler returns encode(users), no plugin'
+
+/** The socket measurement, shaped like the load tests' throughput table (load-tests/constants.ts). */
+const SOCKET = {
+  connections: 10,
+  warmupSeconds: 1,
+  seconds: 2,
+  rounds: 5,
+} as const
+/** Child-process protocol of the socket measurement (`--serve` runs the server side). */
+const SERVE_FLAG = '--serve'
+const MSG_CPU = 'cpu'
+const MSG_EXIT = 'exit'
+
+interface SmallCandidate {
+  name: string
+  url: (n: number) => string
+  accept: string
+}
+
+/** The rows of the small-reply tables; baseline rows only with --baseline. */
+function smallCandidates(withBaseline: boolean): SmallCandidate[] {
+  const list: SmallCandidate[] = [
+    { name: SMALL_NO_PLUGIN, url: (n) => `${PREFIX.none}/users-${n}`, accept: ACCEPT_JSON },
+    { name: SMALL_JSON, url: (n) => `${PREFIX.plugin}/users-${n}`, accept: ACCEPT_JSON },
+    { name: SMALL_BFAST, url: (n) => `${PREFIX.plugin}/users-${n}`, accept: ACCEPT_BFAST },
+    { name: SMALL_HANDLER_ENCODE, url: (n) => `${PREFIX.none}/users-${n}-encode`, accept: ACCEPT_BFAST },
+  ]
+  if (withBaseline) {
+    list.push(
+      { name: SMALL_BASELINE_JSON, url: (n) => `${PREFIX.baseline}/users-${n}`, accept: ACCEPT_JSON },
+      { name: SMALL_BASELINE_BFAST, url: (n) => `${PREFIX.baseline}/users-${n}`, accept: ACCEPT_BFAST },
+    )
+  }
+  return list
+}
+
+/**
+ * One Fastify serving every small-reply variant: plugin-less routes, the plugin's routes
+ * (network 'fast', as in the load tests' throughput table, so nothing is compressed), and
+ * optionally the same routes under another build of the plugin (`baseline`: a path to its
+ * compiled plugin/index.js), for before/after comparisons in one process.
+ */
+async function smallServer(baseline: string | undefined): Promise<FastifyInstance> {
+  const app = Fastify()
+  const addRoutes = (scope: FastifyInstance): void => {
+    for (const n of SMALL_USERS_COUNTS) addUsersRoute(scope, `/users-${n}`, users(n))
+  }
+  await app.register(
+    async (scope) => {
+      addRoutes(scope)
+      for (const n of SMALL_USERS_COUNTS) {
+        const body = users(n)
+        scope.get(`/users-${n}-encode`, async (_request, reply) => {
+          const message = encode(body)
+          return reply.type(MEDIA_TYPE).send(Buffer.from(message.buffer, message.byteOffset, message.byteLength))
+        })
+      }
+    },
+    { prefix: PREFIX.none },
+  )
+  const plugins: Array<[string, unknown]> = [[PREFIX.plugin, bfast]]
+  if (baseline !== undefined) plugins.push([PREFIX.baseline, ((await import(pathToFileURL(baseline).href)) as { default: unknown }).default])
+  for (const [prefix, plugin] of plugins) {
+    await app.register(
+      async (scope) => {
+        await scope.register(plugin as typeof bfast, { compression: { network: 'fast' } })
+        addRoutes(scope)
+      },
+      { prefix },
+    )
+  }
+  return app
+}
+
+/** Checks that each candidate does what its label says; returns anomaly notes. */
+async function checkSmall(app: FastifyInstance, n: number, candidates: readonly SmallCandidate[]): Promise<{ notes: string[]; jsonBytes: number; bfastBytes: number }> {
+  const notes: string[] = []
+  let jsonBytes = 0
+  let bfastBytes = 0
+  for (const c of candidates) {
+    const res = await app.inject({ method: 'GET', url: c.url(n), headers: { accept: c.accept } })
+    const type = String(res.headers['content-type'])
+    if (c.accept === ACCEPT_BFAST) {
+      bfastBytes = res.rawPayload.length
+      if (type !== MEDIA_TYPE) notes.push(`ANOMALY: ${c.name}: Content-Type ${type}`)
+      else if (!isDeepStrictEqual(decode(res.rawPayload), users(n))) notes.push(`ANOMALY: ${c.name}: the decoded reply differs from the route value`)
+    } else {
+      jsonBytes = res.rawPayload.length
+      if (!type.startsWith(ACCEPT_JSON)) notes.push(`ANOMALY: ${c.name}: Content-Type ${type}`)
+    }
+  }
+  return { notes, jsonBytes, bfastBytes }
+}
+
+interface SocketRun {
+  requestsPerSecond: number
+  cpuPerReplyUs: number
+}
+
+/** The server side of the socket measurement: listens, reports its port, answers CPU queries. */
+async function serve(baseline: string | undefined): Promise<void> {
+  const app = await smallServer(baseline)
+  await app.listen({ port: 0, host: LOOPBACK })
+  const address = app.server.address()
+  if (address === null || typeof address === 'string') throw new Error('no TCP address')
+  process.on('message', (message) => {
+    if (message === MSG_CPU) {
+      const used = process.cpuUsage()
+      process.send?.({ cpu: used.user + used.system })
+    } else if (message === MSG_EXIT) {
+      void app.close().then(() => process.exit(0))
+    }
+  })
+  process.send?.({ port: address.port })
+}
+
+/**
+ * Server CPU per reply and requests/s over a real socket: the server in a child process (so
+ * the load generator's CPU is not counted), autocannon with SOCKET.connections connections;
+ * candidates alternate within each of SOCKET.rounds rounds, and ratios are per-round pairs.
+ */
+async function socketSmall(n: number, candidates: readonly SmallCandidate[], baseline: string | undefined): Promise<Map<string, SocketRun[]>> {
+  dropReplyBodies()
+  const child = fork(new URL(import.meta.url), [SERVE_FLAG, ...(baseline === undefined ? [] : [`--baseline=${baseline}`])], { stdio: 'inherit' })
+  const next = (): Promise<Record<string, number>> => new Promise((resolve) => child.once('message', (m) => resolve(m as Record<string, number>)))
+  const { port } = await next()
+  const cpu = async (): Promise<number> => {
+    child.send(MSG_CPU)
+    return (await next()).cpu!
+  }
+  const load = (c: SmallCandidate, seconds: number): Promise<autocannon.Result> =>
+    autocannon({ url: `http://${LOOPBACK}:${port}${c.url(n)}`, connections: SOCKET.connections, duration: seconds, headers: { accept: c.accept } })
+  const runs = new Map<string, SocketRun[]>(candidates.map((c) => [c.name, []]))
+  try {
+    for (const c of candidates) await load(c, SOCKET.warmupSeconds)
+    for (let round = 0; round < SOCKET.rounds; round++) {
+      for (let i = 0; i < candidates.length; i++) {
+        const c = candidates[(i + round) % candidates.length]!
+        const before = await cpu()
+        const result = await load(c, SOCKET.seconds)
+        const used = (await cpu()) - before
+        if (result.non2xx > 0 || result.errors > 0) throw new Error(`${c.name}: ${result.non2xx} non-2xx, ${result.errors} errors`)
+        runs.get(c.name)!.push({ requestsPerSecond: result.requests.average, cpuPerReplyUs: used / result.requests.total })
+      }
+    }
+  } finally {
+    child.send(MSG_EXIT)
+  }
+  return runs
+}
+
+/** Median of per-round ratios a/b. */
+function pairedRatio(a: readonly number[], b: readonly number[]): number {
+  return median(a.map((x, i) => x / b[i]!))
+}
+
+/**
+ * 1 and 100 users (SMALL_USERS_COUNTS) from one route: a JSON client and a B-FAST client of
+ * the plugin, a JSON client of a plugin-less route, and the codec alone in a handler; through
+ * inject (the plugin's CPU plus light-my-request's) and, unless `inject` only, over a real
+ * socket (server CPU per reply, as the load tests measure it).
+ */
+export async function benchPluginSmall(options: Options, settings: { socket?: boolean; baseline?: string } = {}): Promise<Table[]> {
+  const app = await smallServer(settings.baseline)
+  await app.ready()
+  const candidates = smallCandidates(settings.baseline !== undefined)
+  const tables: Table[] = []
+  try {
+    for (const n of SMALL_USERS_COUNTS) {
+      const { notes, jsonBytes, bfastBytes } = await checkSmall(app, n, candidates)
+      const c = await compare(
+        candidates.map((k) => ({ name: k.name, fn: () => app.inject({ method: 'GET', url: k.url(n), headers: { accept: k.accept } }) })),
+        { ...options, rounds: options.rounds ?? HARNESS_DEFAULTS.rounds * PLUGIN_ROUNDS_FACTOR, minSampleMs: options.minSampleMs ?? PLUGIN_MIN_SAMPLE_MS },
+      )
+      const socket = settings.socket === false ? undefined : await socketSmall(n, candidates, settings.baseline)
+      const rows = c.stats.map((s) => {
+        const q = c.ratioQuartiles(s.name, SMALL_NO_PLUGIN)
+        const row = [s.name, timing(s), `${ratio(q.median)} (${ratio(q.p25)}-${ratio(q.p75)})`]
+        if (socket !== undefined) {
+          const mine = socket.get(s.name)!
+          const base = socket.get(SMALL_NO_PLUGIN)!
+          row.push(
+            bytes(Math.round(median(mine.map((r) => r.requestsPerSecond)))),
+            ratio(pairedRatio(mine.map((r) => r.requestsPerSecond), base.map((r) => r.requestsPerSecond))),
+            ms(median(mine.map((r) => r.cpuPerReplyUs)) / 1000),
+            ratio(pairedRatio(mine.map((r) => r.cpuPerReplyUs), base.map((r) => r.cpuPerReplyUs))),
+          )
+        }
+        return row
+      })
+      if (settings.baseline !== undefined) {
+        for (const [current, base] of [
+          [SMALL_JSON, SMALL_BASELINE_JSON],
+          [SMALL_BFAST, SMALL_BASELINE_BFAST],
+        ] as const) {
+          const q = c.ratioQuartiles(current, base)
+          let line = `${current} / baseline: inject time ${ratio(q.median)} (p25-p75 ${ratio(q.p25)}-${ratio(q.p75)})`
+          if (socket !== undefined) {
+            const mine = socket.get(current)!
+            const theirs = socket.get(base)!
+            line +=
+              `; socket req/s ${ratio(pairedRatio(mine.map((r) => r.requestsPerSecond), theirs.map((r) => r.requestsPerSecond)))}` +
+              `, server CPU/reply ${ratio(pairedRatio(mine.map((r) => r.cpuPerReplyUs), theirs.map((r) => r.cpuPerReplyUs)))}`
+          }
+          notes.push(`${line}.`)
+        }
+      }
+      tables.push({
+        title: `Plugin per-reply cost: GET of ${n} user${n === 1 ? '' : 's'} (JSON ${bytes(jsonBytes)} bytes, B-FAST ${bytes(bfastBytes)} bytes)`,
+        headers: [
+          'request',
+          'inject median ms (p25-p75)',
+          `inject vs ${SMALL_NO_PLUGIN} (p25-p75)`,
+          ...(socket === undefined ? [] : ['socket req/s', 'req/s vs no plugin', 'server CPU ms/reply', 'CPU/reply vs no plugin']),
+        ],
+        rows,
+        notes: [
+          "One Fastify server; each variant in its own encapsulated context. Plugin routes use network 'fast' (no compression), as in the load tests' throughput table.",
+          'inject: in this process; light-my-request adds its own per-request cost to every row (it also decodes each payload to a string).',
+          ...(socket === undefined
+            ? []
+            : [
+                `socket: the same server in a child process, autocannon ${SOCKET.connections} connections over loopback (reply bodies not accumulated, as in the load tests),`,
+                `${SOCKET.rounds} rounds of ${SOCKET.seconds} s per row, rows alternating; server CPU/reply = the child's user+system CPU time / replies; ratios are medians of per-round pairs.`,
+                'Server CPU per reply at this load includes the kernel\'s socket work, which grows when the server gets slower (fewer replies per wake-up): a few microseconds',
+                'of JavaScript per reply show up as more than that here.',
+              ]),
+          ...notes,
+        ],
+      })
+    }
+  } finally {
+    await app.close()
+  }
+  return tables
+}
+
 export async function benchPlugin(options: Options): Promise<Table[]> {
+  return [...(await benchPluginLarge(options)), ...(await benchPluginSmall(options))]
+}
+
+async function benchPluginLarge(options: Options): Promise<Table[]> {
   const body = users(USERS_COUNT)
   const { plain, withPlugin } = await servers(body)
   const notes: string[] = []
@@ -120,4 +382,52 @@ export async function benchPlugin(options: Options): Promise<Table[]> {
   } finally {
     await Promise.all([plain.close(), withPlugin.close()])
   }
+}
+
+const SECTIONS = ['large', 'small'] as const
+type Section = (typeof SECTIONS)[number]
+const USAGE =
+  `usage: node --expose-gc dist/bench/plugin.js [--rounds=N] [--warmup=N] [--only=${SECTIONS.join(',')}] [--inject-only] [--baseline=path/to/plugin/index.js]\n` +
+  '  --inject-only   small replies through inject only (no child server, no autocannon)\n' +
+  '  --baseline      also measure another build of the plugin (e.g. a git worktree of an older commit, built), side by side'
+
+async function main(): Promise<void> {
+  const options: Options = {}
+  let sections = new Set<Section>(SECTIONS)
+  let socket = true
+  let baseline: string | undefined
+  const args = process.argv.slice(2)
+  const serving = args.includes(SERVE_FLAG)
+  for (const arg of args) {
+    const [key, value = ''] = arg.split('=', 2) as [string, string?]
+    if (key === '--help') {
+      console.log(USAGE)
+      return
+    }
+    if (key === '--rounds') options.rounds = Number.parseInt(value, 10)
+    else if (key === '--warmup') options.warmupRounds = Number.parseInt(value, 10)
+    else if (key === '--inject-only') socket = false
+    else if (key === '--baseline') baseline = value
+    else if (key === SERVE_FLAG) continue
+    else if (key === '--only') {
+      const names = value.split(',')
+      const unknown = names.filter((name) => !(SECTIONS as readonly string[]).includes(name))
+      if (unknown.length > 0) throw new Error(`unknown section(s) ${unknown.join(', ')}; ${USAGE}`)
+      sections = new Set(names as Section[])
+    } else throw new Error(`unknown argument ${arg}; ${USAGE}`)
+  }
+  if (serving) {
+    await serve(baseline)
+    return
+  }
+  console.log(describeMethod(options).join('\n'))
+  const tables = [
+    ...(sections.has('large') ? await benchPluginLarge(options) : []),
+    ...(sections.has('small') ? await benchPluginSmall(options, { socket, baseline }) : []),
+  ]
+  for (const table of tables) console.log(`\n${renderTable(table)}`)
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await main()
 }

@@ -39,19 +39,26 @@ function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
 }
 
-/** What `encode` may be given for this reply: the payload, or the JSON reply's fields (./schema.ts). */
-function valueToEncode(reply: FastifyReply, payload: object): { value: unknown } | undefined {
+/** valueToEncode's answer when the reply must be left to Fastify. */
+const LEAVE_TO_FASTIFY: unique symbol = Symbol('fastify-bfast.leave-to-fastify')
+
+/**
+ * What `encode` may be given for this reply: the payload, or the JSON reply's fields
+ * (./schema.ts). A sentinel rather than a `{ value }` wrapper: this runs on every B-FAST reply
+ * and the wrapper was one allocation per reply for the common unshaped route.
+ */
+function valueToEncode(reply: FastifyReply, payload: object): unknown {
   const shaper = jsonShaper(reply)
-  if (shaper === undefined) return { value: payload }
+  if (shaper === undefined) return payload
   let shaped: unknown
   try {
     shaped = JSON.parse(shaper(payload))
   } catch {
     // The JSON path will fail the same way (or send non-JSON text we cannot mirror): leave the
     // reply to Fastify so that the client sees exactly what a JSON client would.
-    return undefined
+    return LEAVE_TO_FASTIFY
   }
-  return { value: project(payload, shaped) }
+  return project(payload, shaped)
 }
 
 export interface RouteHooks {
@@ -71,6 +78,8 @@ export function routeHooks(options: ResolvedOptions, compression: ResolvedCompre
   const encodeOptions = options.encode
   const clientHints = options.clientHints
   const vary = routeVary(compression, clientHints)
+  // The Vary value of a reply that had none, joined once per route rather than once per reply.
+  const varyAlone = mergeVary(undefined, vary)
 
   function preSerialization(request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: Error | null, value?: unknown) => void): void {
     if (typeof payload !== 'object' || payload === null || !prefersBfast(request.headers.accept)) {
@@ -89,14 +98,14 @@ export function routeHooks(options: ResolvedOptions, compression: ResolvedCompre
       done(null, payload)
       return
     }
-    const input = valueToEncode(reply, payload)
-    if (input === undefined) {
+    const value = valueToEncode(reply, payload)
+    if (value === LEAVE_TO_FASTIFY) {
       done(null, payload)
       return
     }
     let bytes: Buffer
     try {
-      bytes = asBuffer(encode(input.value, encodeOptions))
+      bytes = asBuffer(encode(value, encodeOptions))
     } catch (err) {
       // The codec refused (a key over 255 bytes, a lone surrogate, a bigint outside int64, a
       // cycle...): JSON can carry most of these, and fails cleanly (500) on the rest. Any other
@@ -107,6 +116,9 @@ export function routeHooks(options: ResolvedOptions, compression: ResolvedCompre
     }
     reply[kEncoded] = bytes
     reply.type(BFAST_MEDIA_TYPE)
+    // The one allocation per B-FAST reply left in the plugin: the closure carries this reply's
+    // bytes. A shared function reading them from `this` would save it only while Fastify keeps
+    // calling serializers as reply methods, which it does not promise.
     reply.serializer(function bfastOneShot(): string {
       // Cleared after one use: see the module comment. Fastify accepts a Buffer here.
       reply.serializer(null as unknown as (payload: unknown) => string)
@@ -115,8 +127,11 @@ export function routeHooks(options: ResolvedOptions, compression: ResolvedCompre
     done(null, payload)
   }
 
+  // Runs on every reply of the route, JSON ones included: the usual reply (no Vary set by the
+  // handler or an earlier hook) takes the precomputed value and allocates nothing.
   function finish(reply: FastifyReply): void {
-    reply.header(HEADER.vary, mergeVary(reply.getHeader(HEADER.vary), vary))
+    const existing = reply.getHeader(HEADER.vary)
+    reply.header(HEADER.vary, existing === undefined ? varyAlone : mergeVary(existing, vary))
     if (clientHints) reply.header(HEADER.acceptCh, ACCEPT_CH_VALUE)
   }
 

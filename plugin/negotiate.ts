@@ -222,7 +222,48 @@ export function weightOf(
 const NO_PARAMS: ReadonlyMap<string, string> = new Map()
 
 /**
+ * Bounds of the decision cache (see prefersBfast). Clients send few distinct Accept values (one
+ * per client library or browser version), so a few hundred entries hold every real one; a
+ * client sending a new value per request only ever costs the parse it would have cost anyway.
+ * Memory stays under NEGOTIATION_CACHE.maxEntries * NEGOTIATION_CACHE.maxKeyLength UTF-16
+ * units (128 KiB) whatever the headers: longer values are never cached, and the cache is
+ * cleared when full (cheaper than LRU bookkeeping on every hit, and equally bounded).
+ */
+export const NEGOTIATION_CACHE = {
+  maxEntries: 256,
+  maxKeyLength: 256
+} as const
+
+/** Accept value -> decision, for values that mention the subtype (the others never reach it). */
+const decisions = new Map<string, boolean>()
+
+/** How many Accept values the decision cache holds now (for tests of its bound). */
+export function negotiationCacheSize(): number {
+  return decisions.size
+}
+
+/**
+ * The negotiation rule without the cache: parses `accept` every time. prefersBfast returns
+ * exactly what this returns; it exists so that tests can compare the two.
+ */
+export function prefersBfastUncached(accept: string | undefined): boolean {
+  // The fast path keeps JSON clients (no Accept, or one without the subtype) allocation-free.
+  if (accept === undefined || !MENTIONS_BFAST.test(accept)) return false
+  const ranges = parseAccept(accept)
+  const bfast = weightOf(ranges, BFAST_TYPE, BFAST_SUBTYPE, NO_PARAMS, true)
+  if (bfast <= 0) return false
+  return bfast >= weightOf(ranges, JSON_TYPE, JSON_SUBTYPE, FASTIFY_JSON_PARAMS)
+}
+
+/**
  * The negotiation rule: true when the reply should be B-FAST.
+ *
+ * Runs on every reply of every governed route, so it is written for V8: JSON clients leave
+ * after one regular-expression test (no allocation, no cache lookup); B-FAST clients get one
+ * Map lookup of a string, their header parsed (a Scanner, a MediaRange per element) only the
+ * first time that exact value is seen. The decision depends on the header value alone, so
+ * caching it cannot change any reply (test/plugin/negotiate.test.ts compares it with
+ * prefersBfastUncached over generated headers).
  *
  * @example
  * ```ts
@@ -233,10 +274,13 @@ const NO_PARAMS: ReadonlyMap<string, string> = new Map()
  * ```
  */
 export function prefersBfast(accept: string | undefined): boolean {
-  // The fast path keeps JSON clients (no Accept, or one without the subtype) allocation-free.
   if (accept === undefined || !MENTIONS_BFAST.test(accept)) return false
-  const ranges = parseAccept(accept)
-  const bfast = weightOf(ranges, BFAST_TYPE, BFAST_SUBTYPE, NO_PARAMS, true)
-  if (bfast <= 0) return false
-  return bfast >= weightOf(ranges, JSON_TYPE, JSON_SUBTYPE, FASTIFY_JSON_PARAMS)
+  const cached = decisions.get(accept)
+  if (cached !== undefined) return cached
+  const decision = prefersBfastUncached(accept)
+  if (accept.length <= NEGOTIATION_CACHE.maxKeyLength) {
+    if (decisions.size >= NEGOTIATION_CACHE.maxEntries) decisions.clear()
+    decisions.set(accept, decision)
+  }
+  return decision
 }

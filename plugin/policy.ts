@@ -100,8 +100,16 @@ export function hintVerdict(headers: HintHeaders): HintVerdict | undefined {
 export type CompressionForm = 'none' | 'block' | 'chunked'
 
 export interface CompressionDecision {
-  form: CompressionForm
+  readonly form: CompressionForm
 }
+
+/**
+ * The three possible decisions, shared: decideCompression runs on every B-FAST reply and
+ * returns one of these instead of allocating a result per reply.
+ */
+const SEND_PLAIN: CompressionDecision = Object.freeze({ form: 'none' })
+const SEND_BLOCK: CompressionDecision = Object.freeze({ form: 'block' })
+const SEND_CHUNKED: CompressionDecision = Object.freeze({ form: 'chunked' })
 
 const VARY_ACCEPT: readonly string[] = [VARY_NAME.accept]
 const VARY_ACCEPT_AND_HINTS: readonly string[] = [VARY_NAME.accept, VARY_NAME.saveData, VARY_NAME.ect]
@@ -138,12 +146,13 @@ export function routeVary(route: ResolvedCompression, clientHints: boolean): rea
  * ```
  */
 export function decideCompression(size: number, route: ResolvedCompression, hints: HintHeaders | undefined): CompressionDecision {
-  if (size < route.threshold) return { form: 'none' }
+  // Size first: most API replies are below the threshold, and then nothing else is read.
+  if (size < route.threshold) return SEND_PLAIN
   let compress = networkWants(route.network)
   if (hints !== undefined) {
     const verdict = hintVerdict(hints)
     if (verdict !== undefined) compress = verdict.compress
   }
-  if (!compress) return { form: 'none' }
-  return { form: size >= route.parallelThreshold ? 'chunked' : 'block' }
+  if (!compress) return SEND_PLAIN
+  return size >= route.parallelThreshold ? SEND_CHUNKED : SEND_BLOCK
 }

@@ -58,18 +58,38 @@ function symbolValue(target: object, description: string): unknown {
   return undefined
 }
 
-type SchemaLookup = (status: string | number, contentType?: string) => unknown
+type SchemaLookup = (this: FastifyReply, status: string | number, contentType?: string) => unknown
 
-/** Mirrors fastify/lib/schemas.js getSchemaSerializer through the public getSerializationFunction. */
+/** HTTP status codes are three digits: the class is the first one (RFC 9110 section 15). */
+const STATUS_CLASS_DIVISOR = 100
+const STATUS_MIN = 100
+const STATUS_MAX = 999
+/**
+ * The status-class keys ("1xx".."9xx", indexed by the first digit), built once: schemaSerializer runs on every B-FAST reply of an unshaped
+ * route too (where both lookups miss), and building the key per reply allocated a string.
+ */
+const STATUS_CLASS_KEYS: readonly string[] = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'].map((d) => `${d}${STATUS_CLASS_SUFFIX}`)
+
+/** One status key's entry, as fastify/lib/schemas.js getSchemaSerializer resolves it. */
+function entrySerializer(reply: FastifyReply, lookup: SchemaLookup, key: string | number, entry: unknown): Fn | undefined {
+  if (typeof entry === 'function') return entry as Fn
+  const byType = lookup.call(reply, key, SCHEMA_MEDIA_TYPE) ?? lookup.call(reply, key, SCHEMA_ANY_MEDIA_TYPE)
+  return typeof byType === 'function' ? (byType as Fn) : undefined
+}
+
+/**
+ * Mirrors fastify/lib/schemas.js getSchemaSerializer through the public getSerializationFunction.
+ * Written without a bound function, a key array or a key string per call: it runs on every
+ * B-FAST reply, and on routes without a response schema (the usual case) it only misses.
+ */
 function schemaSerializer(reply: FastifyReply, status: number): Fn | undefined {
-  const lookup = reply.getSerializationFunction.bind(reply) as unknown as SchemaLookup
-  for (const key of [status, `${String(status)[0]}${STATUS_CLASS_SUFFIX}`]) {
-    const entry = lookup(key)
-    if (entry === undefined || entry === null) continue
-    if (typeof entry === 'function') return entry as Fn
-    const byType = lookup(key, SCHEMA_MEDIA_TYPE) ?? lookup(key, SCHEMA_ANY_MEDIA_TYPE)
-    return typeof byType === 'function' ? (byType as Fn) : undefined
-  }
+  const lookup = reply.getSerializationFunction as unknown as SchemaLookup
+  const exact = lookup.call(reply, status)
+  if (exact !== undefined && exact !== null) return entrySerializer(reply, lookup, status, exact)
+  const classKey =
+    status >= STATUS_MIN && status <= STATUS_MAX ? STATUS_CLASS_KEYS[Math.floor(status / STATUS_CLASS_DIVISOR)]! : `${String(status)[0]}${STATUS_CLASS_SUFFIX}`
+  const byClass = lookup.call(reply, classKey)
+  if (byClass !== undefined && byClass !== null) return entrySerializer(reply, lookup, classKey, byClass)
   return undefined
 }
 

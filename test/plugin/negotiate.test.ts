@@ -2,8 +2,10 @@
  * The negotiation rule (issue 3, RFC 9110 section 12.5.1): B-FAST only when Accept names
  * application/x-bfast itself with q > 0 and q >= the weight of application/json.
  */
+import fc from 'fast-check'
 import t from 'tap'
 import { parseAccept, prefersBfast } from '../../plugin/index.js'
+import { NEGOTIATION_CACHE, negotiationCacheSize, prefersBfastUncached } from '../../plugin/negotiate.js'
 import { BFAST, harness, JSON_CT } from './server.js'
 
 /** [Accept header (undefined: none sent), expected representation, why]. */
@@ -78,4 +80,81 @@ t.test('the matrix holds through inject and over a real socket', async (t) => {
       t.equal(res.headers.vary, 'Accept', `${res.via} ${JSON.stringify(accept)}: Vary`)
     }
   }
+})
+
+t.test('prefersBfast answers from its cache exactly as the parser does (second pass over the matrix)', async (t) => {
+  for (let pass = 1; pass <= 2; pass++) {
+    for (const [accept, expected, why] of MATRIX) {
+      t.equal(prefersBfast(accept), expected === 'bfast', `pass ${pass}, ${JSON.stringify(accept)}: ${why}`)
+      t.equal(prefersBfastUncached(accept), expected === 'bfast', `uncached, ${JSON.stringify(accept)}: ${why}`)
+    }
+  }
+})
+
+/** Seeded, so a failure reproduces. */
+const PROPERTY = { seed: 0xacce97, numRuns: 2000 }
+
+/** Pieces that exercise every rule: names, wildcards, case, weights (valid or not), parameters, quoting, junk. */
+const RANGE = fc.constantFrom(
+  'application/x-bfast', 'APPLICATION/X-BFAST', 'Application/X-Bfast', 'application/json', 'application/*', '*/*',
+  'text/html', 'application/x-bfastx', 'text/x-bfast', '*/json', 'garbage', '', 'application/', 'x-bfast'
+)
+const PARAM = fc.constantFrom(
+  'q=0', 'q=0.5', 'q=0.500', 'q=1', 'q=1.0', 'q=0.001', 'q=0.999', 'Q=0.7', 'q=1.5', 'q=abc', 'q=0.1234', 'q=',
+  'charset=utf-8', 'charset=UTF-8', 'charset=iso-8859-1', 'version=2', 'p="a,b;q=1"', 'p="unterminated', 'ext=1', ''
+)
+const OWS = fc.constantFrom('', ' ', '\t', '  ')
+const ELEMENT = fc
+  .tuple(RANGE, fc.array(fc.tuple(OWS, PARAM, OWS), { maxLength: 3 }))
+  .map(([range, params]) => range + params.map(([a, param, b]) => `${a};${b}${param}`).join(''))
+/** Whole headers: lists of elements, and arbitrary text around the subtype. */
+const ACCEPT = fc.oneof(
+  fc.array(fc.tuple(ELEMENT, OWS), { minLength: 1, maxLength: 6 }).map((elements) => elements.map(([e, ows]) => `${e}${ows}`).join(',')),
+  fc.tuple(fc.string({ maxLength: 20 }), fc.string({ maxLength: 20 })).map(([a, b]) => `${a}application/x-bfast${b}`)
+)
+
+t.test('prefersBfast (cached) agrees with prefersBfastUncached on generated Accept headers', async (t) => {
+  const outcomes = { bfast: 0, json: 0 }
+  fc.assert(
+    fc.property(ACCEPT, (accept) => {
+      const expected = prefersBfastUncached(accept)
+      // First call may parse and store; the second must come from the cache when stored.
+      if (prefersBfast(accept) !== expected || prefersBfast(accept) !== expected) return false
+      outcomes[expected ? 'bfast' : 'json']++
+      return true
+    }),
+    PROPERTY
+  )
+  t.ok(outcomes.bfast > PROPERTY.numRuns / 10 && outcomes.json > PROPERTY.numRuns / 10, `both decisions generated often: ${JSON.stringify(outcomes)}`)
+  t.ok(negotiationCacheSize() <= NEGOTIATION_CACHE.maxEntries, 'the cache stayed within its bound meanwhile')
+})
+
+t.test('regression: distinct Accept headers (a hostile client) cannot grow the negotiation cache past its bound', async (t) => {
+  const distinct = NEGOTIATION_CACHE.maxEntries * 4
+  let largest = 0
+  for (let i = 0; i < distinct; i++) {
+    // Alternate B-FAST and JSON winners so that every stored decision is checked, not only true ones.
+    const accept = i % 2 === 0 ? `application/x-bfast, x/y${i}` : `application/x-bfast;q=0.1, application/json, x/y${i}`
+    t.equal(prefersBfast(accept), i % 2 === 0, `header ${i}`, { diagnostic: false })
+    largest = Math.max(largest, negotiationCacheSize())
+  }
+  t.ok(largest <= NEGOTIATION_CACHE.maxEntries, `at most ${NEGOTIATION_CACHE.maxEntries} entries (largest seen: ${largest})`)
+  t.equal(largest, NEGOTIATION_CACHE.maxEntries, 'the cache fills up to its bound before it is cleared')
+
+  // A value longer than maxKeyLength is decided every time and never stored.
+  const padding = 'x/y, '.repeat(NEGOTIATION_CACHE.maxKeyLength)
+  const long = `${padding}application/x-bfast`
+  t.ok(long.length > NEGOTIATION_CACHE.maxKeyLength)
+  const before = negotiationCacheSize()
+  t.equal(prefersBfast(long), true, 'a long header is still negotiated')
+  t.equal(prefersBfast(`${padding}application/x-bfast;q=0`), false, 'and its weight still read')
+  t.equal(negotiationCacheSize(), before, 'long headers are not stored')
+})
+
+t.test('JSON clients never enter the negotiation cache', async (t) => {
+  const before = negotiationCacheSize()
+  for (const accept of ['application/json', '*/*', 'text/html, application/xhtml+xml', `application/json, x/json-only-${before}`]) {
+    t.equal(prefersBfast(accept), false, accept)
+  }
+  t.equal(negotiationCacheSize(), before, 'headers without the subtype are answered before the cache')
 })
