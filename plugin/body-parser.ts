@@ -7,18 +7,46 @@
  * (SPEC 6), so a decompression bomb costs nothing but its own bytes. Failures are 400
  * (malformed) or 413 (too large) with an `FST_BFAST_*` code and the codec's message, which
  * says what and at which byte.
+ *
+ * 413 is kept for bodies that could really expand past maxBodySize. A body that does not start
+ * with "BF" and whose first four bytes claim more than LZ4 can expand the body to (255x, SPEC 6)
+ * is not a compressed message at all: the codec says TOO_LARGE because it checks the claim
+ * before anything else, but the client sent something malformed (typically JSON under the
+ * wrong Content-Type), so it gets a 400 that says so.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { BFastError, decode, MEDIA_TYPE } from '../src/index.js'
+import { BFastError, decode, isCompressed, MEDIA_TYPE } from '../src/index.js'
 import type { DecodeOptions } from '../src/index.js'
+import { LZ4_MAX_RATIO, SIZE_PREFIX } from '../src/tags.js'
 import { FastifyBfastError, HTTP_STATUS, PLUGIN_ERROR_CODES } from './errors.js'
 import type { ResolvedOptions } from './options.js'
 
 /** Codec error codes that mean "too large" rather than "malformed". */
 const TOO_LARGE_CODES: ReadonlySet<string> = new Set(['TOO_LARGE'])
 
+/** First bytes of JSON text (RFC 8259 section 2: whitespace, then an object or an array). */
+const JSON_OPENERS: ReadonlySet<number> = new Set([0x7b, 0x5b]) // { [
+const JSON_WHITESPACE: ReadonlySet<number> = new Set([0x20, 0x09, 0x0a, 0x0d])
+
 function tooLarge(message: string, cause?: unknown): FastifyBfastError {
   return new FastifyBfastError(PLUGIN_ERROR_CODES.FST_BFAST_BODY_TOO_LARGE, HTTP_STATUS.contentTooLarge, message, { cause })
+}
+
+function malformed(message: string, cause: unknown): FastifyBfastError {
+  return new FastifyBfastError(PLUGIN_ERROR_CODES.FST_BFAST_BAD_BODY, HTTP_STATUS.badRequest, message, { cause })
+}
+
+/** The size a compressed body claims, when no LZ4 data of its length could reach it (SPEC 4, 6). */
+function impossibleClaim(body: Buffer): number | undefined {
+  if (body.length < SIZE_PREFIX || !isCompressed(body)) return undefined
+  const claimed = body.readUInt32LE(0)
+  return claimed > LZ4_MAX_RATIO * body.length ? claimed : undefined
+}
+
+function looksLikeJson(body: Buffer): boolean {
+  let i = 0
+  while (i < body.length && JSON_WHITESPACE.has(body[i]!)) i++
+  return i < body.length && JSON_OPENERS.has(body[i]!)
 }
 
 /**
@@ -38,11 +66,18 @@ export function parseBody(body: Buffer, options: DecodeOptions & { maxDecompress
   } catch (err) {
     if (err instanceof BFastError) {
       if (TOO_LARGE_CODES.has(err.code)) {
+        const claimed = impossibleClaim(body)
+        if (claimed !== undefined) {
+          const hint = looksLikeJson(body) ? ' It looks like JSON: send it as application/json, or encode it as B-FAST.' : ''
+          throw malformed(
+            `Invalid B-FAST request body: it does not start with "BF", and read as compressed its first 4 bytes claim ${claimed} bytes, ` +
+              `more than LZ4 can expand ${body.length} bytes to.${hint}`,
+            err
+          )
+        }
         throw tooLarge(`B-FAST request body too large: ${err.message} (maxBodySize ${options.maxDecompressedSize} bytes)`, err)
       }
-      throw new FastifyBfastError(PLUGIN_ERROR_CODES.FST_BFAST_BAD_BODY, HTTP_STATUS.badRequest, `Invalid B-FAST request body: ${err.message}`, {
-        cause: err
-      })
+      throw malformed(`Invalid B-FAST request body: ${err.message}`, err)
     }
     throw err
   }
