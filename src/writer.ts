@@ -16,7 +16,7 @@ import {
   SMALL_INT_WRITE_MAX, TABLE_MAX_SLOTS, TAG_BYTES, TAG_DATETIME, TAG_F64_ARRAY, TAG_FALSE, TAG_FLOAT64, TAG_INT64,
   TAG_LIST, TAG_NULL, TAG_OBJECT, TAG_SMALL_INT, TAG_STRING, TAG_TRUE, VERSION
 } from './tags.js'
-import { DEFAULT_MAX_DEPTH, WRITER_INITIAL_BYTES, WRITER_RETAIN_MAX_BYTES, WRITER_SLACK_BYTES } from './limits.js'
+import { DEFAULT_MAX_DEPTH, WRITER_COPY_LOOP_MAX, WRITER_INITIAL_BYTES, WRITER_KEYS_RETAIN_MAX, WRITER_RETAIN_MAX_BYTES, WRITER_SLACK_BYTES } from './limits.js'
 import { allocBytes, utf8Length, writeUtf8 } from './utf8.js'
 import { isStackOverflow } from './errors.js'
 
@@ -36,6 +36,10 @@ const TO_JSON = 'toJSON'
 
 /** SPEC 5 writes float64 arrays as little-endian; a big-endian host takes the DataView path. */
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
+/** Key-map epochs step past every index a message can hold (SPEC 3: at most TABLE_MAX_SLOTS). */
+const KEY_EPOCH_STEP = TABLE_MAX_SLOTS + 1
+/** Before epoch + index could leave the safe-integer range, start again from an empty map. */
+const KEY_EPOCH_LIMIT = Number.MAX_SAFE_INTEGER - 2 * KEY_EPOCH_STEP
 
 function checkDepthOption(value: unknown): number {
   if (value === undefined) return DEFAULT_MAX_DEPTH
@@ -53,8 +57,15 @@ class Writer {
   safeEnd: number
   table: Uint8Array
   tpos = 0
-  /** SPEC 3: per-message key interning, first-seen order. */
+  /**
+   * SPEC 3: per-message key interning, first-seen order. Entries are stamped with the message's
+   * epoch (value = epoch + index) instead of clearing the map after every message: Map#clear
+   * allocates a new table, a fixed cost that was a tenth of encoding a small reply. Entries of
+   * earlier messages (value below `epoch`) are ignored and overwritten; the map is cleared only
+   * when it holds more than WRITER_KEYS_RETAIN_MAX keys, so memory stays bounded.
+   */
   keys = new Map<string, number>()
+  epoch = 0
   slots = 0
   depth = 0
   maxDepth = DEFAULT_MAX_DEPTH
@@ -89,9 +100,12 @@ class Writer {
 
   /** Drops references to the caller's values and oversized buffers after a message. */
   release(): void {
-    this.path.length = 0
-    // Map#clear allocates a new table even when empty: skip it for messages without keys.
-    if (this.keys.size !== 0) this.keys.clear()
+    if (this.path.length !== 0) this.path.length = 0
+    this.epoch += KEY_EPOCH_STEP
+    if (this.keys.size > WRITER_KEYS_RETAIN_MAX || this.epoch > KEY_EPOCH_LIMIT) {
+      this.keys.clear()
+      this.epoch = 0
+    }
     if (this.buf.length > WRITER_RETAIN_MAX_BYTES) this.setBuffer(allocBytes(WRITER_INITIAL_BYTES))
     if (this.table.length > WRITER_RETAIN_MAX_BYTES) this.table = allocBytes(WRITER_INITIAL_BYTES / 4)
   }
@@ -388,8 +402,8 @@ class Writer {
   }
 
   key(key: string): void {
-    let index = this.keys.get(key)
-    if (index === undefined) index = this.addKey(key)
+    const stamped = this.keys.get(key)
+    const index = stamped !== undefined && stamped >= this.epoch ? stamped - this.epoch : this.addKey(key)
     if (this.pos > this.safeEnd) this.grow(WRITER_SLACK_BYTES)
     this.view.setUint32(this.pos, index, true)
     this.pos += 4
@@ -403,7 +417,7 @@ class Writer {
     }
     const index = this.slots
     this.tableEntry(key)
-    this.keys.set(key, index)
+    this.keys.set(key, this.epoch + index)
     return index
   }
 
@@ -441,8 +455,20 @@ class Writer {
     out[OFFSET_VERSION] = VERSION
     out[OFFSET_TABLE_COUNT] = this.slots & LOW_BYTE
     out[OFFSET_TABLE_COUNT + 1] = this.slots >>> 8
-    out.set(this.table.subarray(0, this.tpos), HEADER_SIZE)
-    out.set(this.buf.subarray(0, this.pos), HEADER_SIZE + this.tpos)
+    const tpos = this.tpos
+    const pos = this.pos
+    // Small messages (most API replies): a byte loop beats two subarray views and two set
+    // calls, which cost more than the copy below WRITER_COPY_LOOP_MAX bytes.
+    if (tpos + pos <= WRITER_COPY_LOOP_MAX) {
+      const table = this.table
+      const buf = this.buf
+      for (let i = 0; i < tpos; i++) out[HEADER_SIZE + i] = table[i]
+      const at = HEADER_SIZE + tpos
+      for (let i = 0; i < pos; i++) out[at + i] = buf[i]
+    } else {
+      out.set(this.table.subarray(0, tpos), HEADER_SIZE)
+      out.set(this.buf.subarray(0, pos), HEADER_SIZE + tpos)
+    }
     return out
   }
 }

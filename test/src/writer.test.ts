@@ -92,6 +92,21 @@ t.test('a fresh string table on every message (SPEC 3)', (t) => {
   t.end()
 })
 
+t.test('keys interned by earlier messages never give their index to a later one', (t) => {
+  // The writer keeps its key map between messages (stamped per message, not cleared): a key
+  // seen at index 1 before must be index 0 when a message sees it first.
+  const reference = bytesToHex(encode({ a: 1 }))
+  encode({ b: 1, a: 2 })
+  t.equal(bytesToHex(encode({ a: 1 })), reference, '{ a } after { b, a }: a is index 0 again')
+  t.same(walk(encode({ c: 1, b: 2 })).table.map(decodeUtf8), ['c', 'b'], 'first-seen order of this message only')
+  // Past the point where the map is emptied (more than WRITER_KEYS_RETAIN_MAX keys), and after.
+  const many = objectWithKeys(5000, 'm')
+  t.equal(sameValue(decode(encode(many)), many), undefined, '5,000 distinct keys')
+  for (let round = 0; round < 3; round++) t.equal(bytesToHex(encode({ a: 1 })), reference, `round ${round}: unchanged`)
+  t.same(walk(encode({ m4999: 1, m0: 2 })).table.map(decodeUtf8), ['m4999', 'm0'])
+  t.end()
+})
+
 t.test('an encode that fails leaves no state behind for the next one', (t) => {
   t.equal(codeOf(() => encode({ a: 1, b: { c: 2, ['x'.repeat(300)]: 3 } })), 'KEY_TOO_LONG')
   const cyclic: Record<string, unknown> = { p: 1, q: 2 }
