@@ -1,0 +1,80 @@
+/**
+ * The load report's verdicts (load-tests/report.ts): what it claims about the issue-5 targets
+ * and the threshold default is computed from the measurements, so the arithmetic is tested on
+ * hand-made results.
+ */
+import t from 'tap'
+import { checkTargets, networkFloorMs, thresholdVerdict } from '../../load-tests/report.js'
+import type { LoadResults, RttSweepRow } from '../../load-tests/report.js'
+import type { ThresholdRow } from '../../load-tests/threshold.js'
+
+/** 1 MB at 100 Mbps takes 80 ms on the wire. */
+const MB = 1_000_000
+
+t.test('network floor: one RTT plus the bytes at the link rate', async (t) => {
+  t.equal(networkFloorMs(MB, { mbps: 100, rttMs: 0 }), 80)
+  t.equal(networkFloorMs(MB, { mbps: 100, rttMs: 20 }), 100)
+  t.equal(networkFloorMs(0, { mbps: 10, rttMs: 40 }), 40)
+})
+
+function results(sweep: RttSweepRow[], rttsMs: number[]): LoadResults {
+  return {
+    mode: 'quick',
+    startedAt: '',
+    finishedAt: '',
+    machine: { cpu: '', cores: 1, memoryGiB: 1, node: '', os: '', loadStart: 0, loadEnd: 0 },
+    settings: {
+      connections: 1,
+      warmupSeconds: 0,
+      seconds: 0,
+      repeats: 0,
+      links: [],
+      rttSweep: { mbps: 100, users: 10_000, rttsMs },
+      thresholdSweep: { links: [], mssBytes: 1460, batchMs: 1, batches: 1 },
+      timeToObjectSamples: 1
+    },
+    throughput: [],
+    timeToObject: [],
+    rttSweep: sweep,
+    thresholdSweep: []
+  }
+}
+
+function row(format: 'json' | 'gzip' | 'lz4', bytesPerReply: number, medianMsByRtt: Record<number, number>): RttSweepRow {
+  return { format, label: format, bytesPerReply, medianMsByRtt }
+}
+
+t.test('the 100 Mbps target: met, missed, or out of reach when the floor alone exceeds it', async (t) => {
+  // JSON 1 MB (80 ms on the wire), LZ4 0.2 MB (16 ms): floor (rtt + 16) / (rtt + 80).
+  const sweep = [
+    row('json', MB, { 0: 100, 40: 140 }),
+    row('gzip', MB / 8, { 0: 40, 40: 70 }),
+    row('lz4', MB / 5, { 0: 30, 40: 70 })
+  ]
+  const checks = checkTargets(results(sweep, [0, 40]))
+  const at = (rtt: number) => checks.find((c) => c.target.startsWith(`100 Mbps, ${rtt} ms RTT`))
+  t.equal(at(0)?.met, true, '0 ms: 0.30x and below gzip')
+  t.match(at(0)?.measured, /0\.30x JSON .*network floor 0\.20x/)
+  // 40 ms: floor (40 + 16) / (40 + 80) = 0.47x > 0.35x: neither met nor missed, and said so.
+  t.equal(at(40)?.met, undefined)
+  t.match(at(40)?.measured, /network floor 0\.47x.*out of reach/)
+
+  const slower = [row('json', MB, { 0: 100 }), row('gzip', MB / 8, { 0: 25 }), row('lz4', MB / 5, { 0: 30 })]
+  t.equal(checkTargets(results(slower, [0])).find((c) => c.target.includes('0 ms RTT'))?.met, false, 'under 0.35x but slower than gzip: missed')
+  const over = [row('json', MB, { 0: 100 }), row('gzip', MB / 8, { 0: 60 }), row('lz4', MB / 5, { 0: 36 })]
+  t.equal(checkTargets(results(over, [0])).find((c) => c.target.includes('0 ms RTT'))?.met, false, '0.36x: missed')
+})
+
+function sized(users: number, plainBytes: number, lz4Bytes: number, breakEvenMbps: number): ThresholdRow {
+  const segments = (n: number): number => Math.ceil(n / 1460)
+  return { users, plainBytes, lz4Bytes, compressUs: 1, decompressUs: 1, breakEvenMbps, segmentsPlain: segments(plainBytes), segmentsLz4: segments(lz4Bytes), timeToObjectMs: {} }
+}
+
+t.test('threshold verdict: what compression saves below the threshold, and where it pays above', async (t) => {
+  const rows = [sized(1, 112, 112, 0), sized(10, 905, 369, 677), sized(20, 1895, 677, 1001), sized(100, 9815, 2815, 1531)]
+  const verdict = thresholdVerdict(rows, 1024)
+  t.match(verdict, /below 1,024 bytes LZ4 saves at most 536 bytes per reply \(43 µs at 100 Mbps for the largest, 905 bytes\), never a TCP segment/)
+  t.match(verdict, /pays below 1,001 Mbps or more \(lowest at 1,895 bytes\), above the 100 Mbps network 'auto' assumes/)
+  t.match(thresholdVerdict([sized(50, 3000, 1400, 60)], 1024), /\*\*below\*\* the 100 Mbps/, 'a break-even under the assumed rate is flagged')
+  t.match(thresholdVerdict([sized(40, 2000, 900, 900)], 4096), /saves a TCP segment in some cases/, 'a threshold above a segment-saving size is flagged')
+})
