@@ -14,7 +14,7 @@
  * --profile also records Chromium CPU profiles (CDP Profiler) of B-FAST's encode and decode
  * and prints where their time goes.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import os from 'node:os'
 import path from 'node:path'
@@ -29,7 +29,7 @@ import {
 } from './browser-page/protocol.js'
 import { datasets, type Dataset } from './datasets.js'
 import { HARNESS_DEFAULTS, summarize, type Comparison } from './harness.js'
-import { bytes, ratio, renderTable, timing, type Table } from './report.js'
+import { bytes, ratio, renderTable, timing, writeResults, type Table } from './report.js'
 
 /** Debian's chromium package installs here (as in test/client/browser.test.ts). */
 const CHROMIUM_PATH = '/usr/bin/chromium'
@@ -375,19 +375,7 @@ async function main(): Promise<void> {
       process.exitCode = 1
     }
     if (args.full) {
-      const md = [
-        '## Browser benchmark (Chromium)',
-        '',
-        `Measured with \`npm run bench:browser\` on ${new Date().toISOString().slice(0, 10)}.`,
-        '',
-        ...method.map((l) => `> ${l}`),
-        '',
-        ...tables.flatMap((t) => [renderTable(t), '']),
-        ...(anomalies.length > 0 ? ['Anomalies:', ...anomalies.map((a) => `- ${a}`), ''] : []),
-      ].join('\n')
-      mkdirSync(path.dirname(RESULTS_FILE), { recursive: true })
-      writeFileSync(RESULTS_FILE, md)
-      console.log(`Tables written to ${RESULTS_FILE}`)
+      writeResults({ file: RESULTS_FILE, title: 'Browser benchmark (Chromium)', command: 'npm run bench:browser', method, tables, anomalies })
     } else {
       console.log(`Partial run (--dataset): ${RESULTS_FILE} left as it was.`)
     }

@@ -6,8 +6,6 @@
  *        [--dataset=users-10k] [--no-prime]
  * A full run (no --only / --dataset) also writes the tables to bench/results/codec.md.
  */
-import { mkdirSync, writeFileSync } from 'node:fs'
-import { dirname } from 'node:path'
 import { isDeepStrictEqual } from 'node:util'
 import { Packr, isNativeAccelerationEnabled } from 'msgpackr'
 import { decode, decompress, encode, isCompressed } from '../src/index.js'
@@ -17,7 +15,7 @@ import { CLIENT_BENCH_METHOD, benchClient } from './client.js'
 import { LARGE_USERS_COUNT, datasets, users, type Dataset } from './datasets.js'
 import { compare, describeMethod, type Options } from './harness.js'
 import { benchPlugin } from './plugin.js'
-import { bytes, ms, ratio, renderTable, timing, verdict, type Table } from './report.js'
+import { bytes, ms, ratio, renderTable, timing, verdict, writeResults, type Table } from './report.js'
 import { NON_ASCII_DATASET, TARGETS } from './targets.js'
 
 /** Sections of the report, in order. */
@@ -293,19 +291,7 @@ async function main(): Promise<void> {
     for (const a of anomalies) console.log(`  - ${a}`)
   }
   if (args.full) {
-    const md = [
-      '## Benchmarks',
-      '',
-      `Measured with \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}.`,
-      '',
-      ...method.map((l) => `> ${l}`),
-      '',
-      ...tables.flatMap((t) => [renderTable(t), '']),
-      ...(anomalies.length > 0 ? ['Anomalies:', ...anomalies.map((a) => `- ${a}`), ''] : []),
-    ].join('\n')
-    mkdirSync(dirname(RESULTS_FILE), { recursive: true })
-    writeFileSync(RESULTS_FILE, md)
-    console.log(`Tables written to ${RESULTS_FILE}`)
+    writeResults({ file: RESULTS_FILE, title: 'Benchmarks', command: 'npm run bench', method, tables, anomalies })
   } else {
     console.log(`Partial run (--only/--dataset): ${RESULTS_FILE} left as it was.`)
   }

@@ -2,6 +2,8 @@
  * Formatting of benchmark results: Markdown tables (padded, so the same text reads well in a
  * terminal and renders in the README), and the number formats used in every table.
  */
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { dirname } from 'node:path'
 import type { Stats } from './harness.js'
 
 export interface Table {
@@ -63,4 +65,32 @@ export interface RatioQuartiles {
 export function verdict(q: RatioQuartiles, target: number): string {
   const shown = Math.round(q.median * 100) / 100
   return `${ratio(q.median)} [${q.p25.toFixed(2)}-${q.p75.toFixed(2)}] ${shown <= target ? 'PASS' : 'MISS'} (<= ${target.toFixed(2)}x)`
+}
+
+/** What a full benchmark run writes to its results file. */
+export interface ResultsFile {
+  file: string
+  title: string
+  /** The npm command that produces it. */
+  command: string
+  method: readonly string[]
+  tables: readonly Table[]
+  anomalies: readonly string[]
+}
+
+/** Writes the Markdown results of a full run (method quoted, tables, anomalies) and says where. */
+export function writeResults(r: ResultsFile): void {
+  const md = [
+    `## ${r.title}`,
+    '',
+    `Measured with \`${r.command}\` on ${new Date().toISOString().slice(0, 10)}.`,
+    '',
+    ...r.method.map((l) => `> ${l}`),
+    '',
+    ...r.tables.flatMap((t) => [renderTable(t), '']),
+    ...(r.anomalies.length > 0 ? ['Anomalies:', ...r.anomalies.map((a) => `- ${a}`), ''] : [])
+  ].join('\n')
+  mkdirSync(dirname(r.file), { recursive: true })
+  writeFileSync(r.file, md)
+  console.log(`Tables written to ${r.file}`)
 }
