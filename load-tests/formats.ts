@@ -86,20 +86,17 @@ export const FORMATS: readonly Format[] = [
   }
 ]
 
-/** The threshold sweep's two sides: plain B-FAST, and B-FAST + LZ4 at any size. */
+function formatById(id: FormatId): Format {
+  const format = FORMATS.find((f) => f.id === id)
+  if (format === undefined) throw new Error(`no format ${id}`)
+  return format
+}
+
+/**
+ * The threshold sweep's two sides: plain B-FAST as above, and the B-FAST + LZ4 request sent
+ * to the load server's route that compresses at any size.
+ */
 export const THRESHOLD_FORMATS: readonly Format[] = [
-  {
-    id: 'bfast',
-    label: 'B-FAST',
-    headers: { accept: ACCEPT_BFAST, 'accept-encoding': IDENTITY },
-    decoder: 'bfast',
-    timeToObject: { path: DEMO_ROUTES.plain }
-  },
-  {
-    id: 'lz4',
-    label: 'B-FAST + LZ4 (any size)',
-    headers: { accept: ACCEPT_BFAST, 'accept-encoding': IDENTITY },
-    decoder: 'bfast',
-    timeToObject: { path: LZ4_ANY_SIZE_PATH }
-  }
+  formatById('bfast'),
+  { ...formatById('lz4'), label: 'B-FAST + LZ4 (any size)', throughput: undefined, timeToObject: { path: LZ4_ANY_SIZE_PATH } }
 ]
