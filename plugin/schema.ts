@@ -36,6 +36,8 @@ const SCHEMA_MEDIA_TYPE = 'application/json'
 const SCHEMA_ANY_MEDIA_TYPE = '*/*'
 /** Fastify's status-class fallback key: "2xx" for 201 (fastify/lib/schemas.js getSchemaSerializer). */
 const STATUS_CLASS_SUFFIX = 'xx'
+/** The key Fastify tries after the exact status and its class (fastify/lib/schemas.js getSchemaSerializer). */
+const DEFAULT_KEY = 'default'
 
 type Fn = (...args: unknown[]) => unknown
 
@@ -78,7 +80,9 @@ function entrySerializer(reply: FastifyReply, lookup: SchemaLookup, key: string 
 }
 
 /**
- * Mirrors fastify/lib/schemas.js getSchemaSerializer through the public getSerializationFunction.
+ * Mirrors fastify/lib/schemas.js getSchemaSerializer through the public getSerializationFunction:
+ * the exact status, then its class ("2xx"), then `default`; the first key present decides,
+ * even when its content-type map has no JSON entry (Fastify then uses JSON.stringify).
  * Written without a bound function, a key array or a key string per call: it runs on every
  * B-FAST reply, and on routes without a response schema (the usual case) it only misses.
  */
@@ -90,6 +94,10 @@ function schemaSerializer(reply: FastifyReply, status: number): Fn | undefined {
     status >= STATUS_MIN && status <= STATUS_MAX ? STATUS_CLASS_KEYS[Math.floor(status / STATUS_CLASS_DIVISOR)]! : `${String(status)[0]}${STATUS_CLASS_SUFFIX}`
   const byClass = lookup.call(reply, classKey)
   if (byClass !== undefined && byClass !== null) return entrySerializer(reply, lookup, classKey, byClass)
+  // Last, `default` (issue 10 finding 1: without it a B-FAST reply carried fields the JSON
+  // reply's `default` schema drops).
+  const byDefault = lookup.call(reply, DEFAULT_KEY)
+  if (byDefault !== undefined && byDefault !== null) return entrySerializer(reply, lookup, DEFAULT_KEY, byDefault)
   return undefined
 }
 

@@ -8,7 +8,7 @@ import t from 'tap'
 import { Readable } from 'node:stream'
 import type { FastifyInstance } from 'fastify'
 import { decode } from '../../src/index.js'
-import { BFAST, harness, JSON_CT, LOG_LEVEL, logCollector } from './server.js'
+import { BFAST, harness, JSON_CT, LOG_LEVEL, logCollector, viaSocket } from './server.js'
 import type { Reply } from './server.js'
 
 const userSchema = {
@@ -372,5 +372,39 @@ t.test('regression: an error after encoding must not reach the default error han
     t.equal(res.status, 500)
     t.equal(res.headers['content-type'], JSON_CT, `${res.via}: labelled JSON`)
     t.same(JSON.parse(res.body.toString('utf8')), { statusCode: 500, error: 'Internal Server Error', message: 'nope' }, `${res.via}: JSON body`)
+  }
+})
+
+t.test('regression (issue 10 finding 1): `default` response schemas shape B-FAST replies as they shape JSON', async (t) => {
+  const errorSchema = { type: 'object', properties: { statusCode: { type: 'integer' }, error: { type: 'string' } } } as const
+  const h = await harness({}, (app) => {
+    app.get('/default', { schema: { response: { default: userSchema } } }, async () => secretUser())
+    app.get('/default-by-type', { schema: { response: { default: { content: { 'application/json': { schema: userSchema } } } } } }, async () => secretUser())
+    app.get('/default-any-type', { schema: { response: { default: { content: { '*/*': { schema: userSchema } } } } } }, async () => secretUser())
+    app.get('/default-beside-4xx', { schema: { response: { '4xx': errorSchema, default: userSchema } } }, async (_req, reply) => reply.code(201).send(secretUser()))
+    app.get('/default-404', { schema: { response: { default: userSchema } } }, async (_req, reply) => reply.code(404).send(secretUser()))
+    app.get('/default-500', { schema: { response: { default: userSchema } } }, async (_req, reply) => reply.code(500).send(secretUser()))
+    app.register(async (child) => {
+      child.setErrorHandler(async (_err: Error, _req, reply) => reply.code(409).send(secretUser()))
+      child.get('/default-error-handler', { schema: { response: { default: userSchema } } }, async () => {
+        throw new Error('taken')
+      })
+      child.get('/child/default', { schema: { response: { '2xx': errorSchema, default: userSchema } } }, async (_req, reply) => reply.code(302).send(secretUser()))
+    })
+  })
+  t.teardown(() => h.close())
+  for (const url of ['/default', '/default-by-type', '/default-any-type', '/default-beside-4xx', '/default-404', '/default-500', '/default-error-handler', '/child/default']) {
+    const json = await viaSocket(h.base, { url })
+    const expected = JSON.parse(json.body.toString('utf8')) as Record<string, unknown>
+    t.notOk('password' in expected, `${url}: the JSON reply drops password (the route is set up right)`)
+    for (const res of await h.both({ url, headers: ASK_BFAST })) {
+      const label = `${res.via} ${url}`
+      t.equal(res.status, json.status, `${label}: status as JSON`)
+      t.equal(res.headers['content-type'], BFAST, `${label}: B-FAST`)
+      const value = decode(res.body) as Record<string, unknown>
+      t.notOk('password' in value, `${label}: password dropped as in JSON`)
+      t.same(JSON.parse(asJsonText(res)), expected, `${label}: decode(B-FAST) equals JSON.parse(JSON)`)
+      t.ok(value.created instanceof Date, `${label}: the date-time stays typed`)
+    }
   }
 })
