@@ -19,9 +19,7 @@
  * (the common case) encode the payload directly.
  */
 import type { FastifyReply } from 'fastify'
-
-/** A function producing the exact JSON text Fastify would send for a payload. */
-export type JsonShaper = (payload: unknown) => string
+import { FASTIFY_JSON_CONTENT_TYPE } from './constants.js'
 
 /**
  * Fastify keeps a reply's own serializer and the route's default one under internal symbols
@@ -36,8 +34,10 @@ const SCHEMA_MEDIA_TYPE = 'application/json'
 const SCHEMA_ANY_MEDIA_TYPE = '*/*'
 /** Fastify's status-class fallback key: "2xx" for 201 (fastify/lib/schemas.js getSchemaSerializer). */
 const STATUS_CLASS_SUFFIX = 'xx'
+/** The key Fastify tries after the exact status and its class (fastify/lib/schemas.js getSchemaSerializer). */
+const DEFAULT_KEY = 'default'
 
-type Fn = (...args: unknown[]) => unknown
+export type Fn = (...args: unknown[]) => unknown
 
 /**
  * Symbols found so far, by description. Symbols are process-wide constants of the Fastify
@@ -71,25 +71,32 @@ const STATUS_MAX = 999
 const STATUS_CLASS_KEYS: readonly string[] = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'].map((d) => `${d}${STATUS_CLASS_SUFFIX}`)
 
 /** One status key's entry, as fastify/lib/schemas.js getSchemaSerializer resolves it. */
-function entrySerializer(reply: FastifyReply, lookup: SchemaLookup, key: string | number, entry: unknown): Fn | undefined {
+function entrySerializer(reply: FastifyReply, lookup: SchemaLookup, key: string | number, entry: unknown, mediaType: string): Fn | undefined {
   if (typeof entry === 'function') return entry as Fn
-  const byType = lookup.call(reply, key, SCHEMA_MEDIA_TYPE) ?? lookup.call(reply, key, SCHEMA_ANY_MEDIA_TYPE)
+  const byType = lookup.call(reply, key, mediaType) ?? lookup.call(reply, key, SCHEMA_ANY_MEDIA_TYPE)
   return typeof byType === 'function' ? (byType as Fn) : undefined
 }
 
 /**
- * Mirrors fastify/lib/schemas.js getSchemaSerializer through the public getSerializationFunction.
- * Written without a bound function, a key array or a key string per call: it runs on every
- * B-FAST reply, and on routes without a response schema (the usual case) it only misses.
+ * Mirrors fastify/lib/schemas.js getSchemaSerializer through the public getSerializationFunction:
+ * the exact status, then its class ("2xx"), then `default`; the first key present decides,
+ * even when its content-type map has no entry for the media type (Fastify then uses
+ * JSON.stringify). Written without a bound function, a key array or a key string per call: it
+ * runs on every B-FAST reply, and on routes without a response schema (the usual case) it only
+ * misses.
  */
-function schemaSerializer(reply: FastifyReply, status: number): Fn | undefined {
+export function schemaSerializer(reply: FastifyReply, status: number, mediaType: string = SCHEMA_MEDIA_TYPE): Fn | undefined {
   const lookup = reply.getSerializationFunction as unknown as SchemaLookup
   const exact = lookup.call(reply, status)
-  if (exact !== undefined && exact !== null) return entrySerializer(reply, lookup, status, exact)
+  if (exact !== undefined && exact !== null) return entrySerializer(reply, lookup, status, exact, mediaType)
   const classKey =
     status >= STATUS_MIN && status <= STATUS_MAX ? STATUS_CLASS_KEYS[Math.floor(status / STATUS_CLASS_DIVISOR)]! : `${String(status)[0]}${STATUS_CLASS_SUFFIX}`
   const byClass = lookup.call(reply, classKey)
-  if (byClass !== undefined && byClass !== null) return entrySerializer(reply, lookup, classKey, byClass)
+  if (byClass !== undefined && byClass !== null) return entrySerializer(reply, lookup, classKey, byClass, mediaType)
+  // Last, `default` (issue 10 finding 1: without it a B-FAST reply carried fields the JSON
+  // reply's `default` schema drops).
+  const byDefault = lookup.call(reply, DEFAULT_KEY)
+  if (byDefault !== undefined && byDefault !== null) return entrySerializer(reply, lookup, DEFAULT_KEY, byDefault, mediaType)
   return undefined
 }
 
@@ -103,20 +110,34 @@ export function hasOwnSerializer(reply: FastifyReply): boolean {
   return typeof symbolValue(reply, SYMBOL_REPLY_SERIALIZER) === 'function'
 }
 
-/**
- * The serializer Fastify would use for this reply, in Fastify's own order (route default
- * serializer from `setReplySerializer`, then the response schema), or undefined when it would
- * use JSON.stringify.
- */
-export function jsonShaper(reply: FastifyReply): JsonShaper | undefined {
+/** The route's default serializer (`setReplySerializer`), called as `(payload, statusCode)`. */
+export function routeDefaultSerializer(reply: FastifyReply): Fn | undefined {
   // The route context is an own property of the request (the reply reaches it through a getter).
   const context = symbolValue(reply.request, SYMBOL_ROUTE_CONTEXT)
-  if (typeof context === 'object' && context !== null) {
-    const fallback = symbolValue(context, SYMBOL_DEFAULT_SERIALIZER)
-    if (typeof fallback === 'function') return (payload) => String((fallback as Fn)(payload, reply.statusCode))
-  }
-  const schema = schemaSerializer(reply, reply.statusCode)
-  return schema === undefined ? undefined : (payload) => String(schema(payload))
+  if (typeof context !== 'object' || context === null) return undefined
+  const fallback = symbolValue(context, SYMBOL_DEFAULT_SERIALIZER)
+  return typeof fallback === 'function' ? (fallback as Fn) : undefined
+}
+
+/** The media type of a Content-Type value, lowercased (RFC 9110 section 8.3.1), as Fastify keys schemas by it. */
+function mediaTypeOf(contentType: unknown): string {
+  if (contentType === FASTIFY_JSON_CONTENT_TYPE) return SCHEMA_MEDIA_TYPE
+  if (typeof contentType !== 'string') return SCHEMA_MEDIA_TYPE
+  const semi = contentType.indexOf(';')
+  return (semi === -1 ? contentType : contentType.slice(0, semi)).trim().toLowerCase()
+}
+
+/**
+ * The JSON text Fastify sends for `payload` on this reply when no reply serializer is set, in
+ * Fastify's own order (fastify/lib/reply.js preSerializationHookEnd): the route's default
+ * serializer, else the response schema's serializer for the status and media type, else
+ * JSON.stringify. Throws what those throw (Fastify turns it into a 500).
+ */
+export function fastifyJson(reply: FastifyReply, payload: unknown): string {
+  const fallback = routeDefaultSerializer(reply)
+  if (fallback !== undefined) return fallback(payload, reply.statusCode) as string
+  const schema = schemaSerializer(reply, reply.statusCode, mediaTypeOf(reply.getHeader('content-type')))
+  return schema === undefined ? JSON.stringify(payload) : (schema(payload) as string)
 }
 
 function isPlainRecord(v: unknown): v is Record<string, unknown> {
