@@ -45,3 +45,10 @@ export const SHAPE_MAX_COMPILES = 32
 export const SHAPE_CACHE_MAX = 512
 /** Shapes with more members than this are read generically (generated code size stays small). */
 export const SHAPE_MAX_MEMBERS = 64
+
+/**
+ * The table writer (./table-writer.ts) keeps at most this many column arrays for reuse across
+ * tables, each of at most TABLE_POOL_MAX_ROWS slots, so the memory it keeps stays bounded.
+ */
+export const TABLE_POOL_ARRAYS = 64
+export const TABLE_POOL_MAX_ROWS = 1 << 20
