@@ -19,6 +19,7 @@ import {
 import { DEFAULT_MAX_DEPTH, WRITER_COPY_LOOP_MAX, WRITER_INITIAL_BYTES, WRITER_KEYS_RETAIN_MAX, WRITER_RETAIN_MAX_BYTES, WRITER_SLACK_BYTES } from './limits.js'
 import { allocBytes, utf8Length, writeUtf8 } from './utf8.js'
 import { isStackOverflow } from './errors.js'
+import { paddingEntry, writeTable } from './table-writer.js'
 
 const TWO_32 = 4294967296
 const INT64_MIN = -(2n ** 63n)
@@ -66,7 +67,7 @@ function checkDepthOption(value: unknown): number {
   return value
 }
 
-class Writer {
+export class Writer {
   buf: Uint8Array
   view: DataView
   pos = 0
@@ -99,6 +100,10 @@ class Writer {
   /** The containers on the current path, to tell a cycle from deep nesting at the limit. */
   path: unknown[] = []
   busy = false
+  /** encode(v, { tables: true }): arrays of records become tables (SPEC 8, ./table-writer.ts). */
+  tables = false
+  /** A table was written: the body must start 8-aligned (SPEC 8.3). */
+  tableWritten = false
 
   constructor() {
     this.buf = allocBytes(WRITER_INITIAL_BYTES)
@@ -107,7 +112,9 @@ class Writer {
     this.table = allocBytes(WRITER_INITIAL_BYTES / 4)
   }
 
-  reset(maxDepth: number): void {
+  reset(maxDepth: number, tables: boolean): void {
+    this.tables = tables
+    this.tableWritten = false
     this.pos = 0
     this.tpos = 0
     this.slots = 0
@@ -353,6 +360,7 @@ class Writer {
   }
 
   list(a: unknown[]): void {
+    if (this.tables && a.length !== 0 && writeTable(this, a)) return
     this.enter(a)
     const n = a.length
     this.ensure(5)
@@ -504,6 +512,16 @@ class Writer {
     this.slots++
   }
 
+  /** SPEC 8.3: an unreferenced string-table entry so that the body starts 8-aligned. */
+  alignBody(): void {
+    const pad = paddingEntry(HEADER_SIZE + this.tpos)
+    if (pad === null) return
+    if (this.slots >= TABLE_MAX_SLOTS) {
+      throw new BFastError('TOO_MANY_KEYS', this.pos, `More than ${TABLE_MAX_SLOTS} string-table slots in one message`)
+    }
+    this.tableEntry(pad)
+  }
+
   keyTooLong(key: string): never {
     // SPEC 3: upstream truncates the length byte and corrupts the message; refuse instead.
     const size = key.length > KEY_MAX_BYTES * 4 ? `at least ${key.length}` : String(utf8Length(key))
@@ -512,6 +530,7 @@ class Writer {
 
   /** Header, string table and body in one exact-size output. */
   finish(): Uint8Array {
+    if (this.tableWritten) this.alignBody()
     const out = allocBytes(HEADER_SIZE + this.tpos + this.pos)
     out[0] = MAGIC_0
     out[1] = MAGIC_1
@@ -555,11 +574,13 @@ const shared = new Writer()
  */
 export function encode(value: unknown, options?: EncodeOptions): Uint8Array {
   const maxDepth = checkDepthOption(options?.maxDepth)
+  const tables = options?.tables
+  if (tables !== undefined && typeof tables !== 'boolean') throw new BFastError('BAD_OPTION', 0, 'tables must be a boolean')
   // A toJSON() that calls encode() re-enters: give it its own Writer.
   const w = shared.busy ? new Writer() : shared
   w.busy = true
   try {
-    w.reset(maxDepth)
+    w.reset(maxDepth, tables === true)
     w.value(value)
     return w.finish()
   } catch (err) {
