@@ -42,6 +42,23 @@ const KEY_EPOCH_STEP = TABLE_MAX_SLOTS + 1
 /** Before epoch + index could leave the safe-integer range, start again from an empty map. */
 const KEY_EPOCH_LIMIT = Number.MAX_SAFE_INTEGER - 2 * KEY_EPOCH_STEP
 
+/**
+ * A key of the writer's key map (SPEC 3), with the keys predicted around it. Objects of one
+ * shape list their keys in the same order, so the key that followed this one last time is
+ * usually the next one again: checking that guess is one string comparison (property names
+ * are internalized, so usually a pointer compare), where a Map lookup hashes and probes.
+ * Measured on Node 26, the Map lookups were about 15% of encoding users-10k.
+ */
+class KeyEntry {
+  /** epoch + index while this key is in the current message's table, else below the epoch. */
+  stamp = -1
+  /** The key written after this one in the last object that had this key. */
+  next: KeyEntry | null = null
+  /** The first key of the last object (or list of objects) written as this member's value. */
+  child: KeyEntry | null = null
+  constructor(readonly key: string) {}
+}
+
 function checkDepthOption(value: unknown): number {
   if (value === undefined) return DEFAULT_MAX_DEPTH
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
@@ -60,13 +77,17 @@ export class Writer {
   tpos = 0
   /**
    * SPEC 3: per-message key interning, first-seen order. Entries are stamped with the message's
-   * epoch (value = epoch + index) instead of clearing the map after every message: Map#clear
+   * epoch (stamp = epoch + index) instead of clearing the map after every message: Map#clear
    * allocates a new table, a fixed cost that was a tenth of encoding a small reply. Entries of
    * earlier messages (value below `epoch`) are ignored and overwritten; the map is cleared only
    * when it holds more than WRITER_KEYS_RETAIN_MAX keys, so memory stays bounded.
    */
-  keys = new Map<string, number>()
+  keys = new Map<string, KeyEntry>()
   epoch = 0
+  /** The first key of the last root object (see KeyEntry). */
+  rootFirst: KeyEntry | null = null
+  /** The member whose value is being written, for its objects' first-key guess (see KeyEntry). */
+  parent: KeyEntry | null = null
   slots = 0
   depth = 0
   maxDepth = DEFAULT_MAX_DEPTH
@@ -101,6 +122,7 @@ export class Writer {
     this.maxDepth = maxDepth
     // keys: empty already (a new Writer, or release() after the last message).
     this.jsonKey = ''
+    this.parent = null
     this.toJSONNull = -1
     this.inheritedToJSON = typeof (Object.prototype as Partial<WithToJSON>).toJSON === 'function'
   }
@@ -109,8 +131,11 @@ export class Writer {
   release(): void {
     if (this.path.length !== 0) this.path.length = 0
     this.epoch += KEY_EPOCH_STEP
+    this.parent = null
     if (this.keys.size > WRITER_KEYS_RETAIN_MAX || this.epoch > KEY_EPOCH_LIMIT) {
+      // The guesses link entries of this map only: dropping the root drops them all.
       this.keys.clear()
+      this.rootFirst = null
       this.epoch = 0
     }
     if (this.buf.length > WRITER_RETAIN_MAX_BYTES) this.setBuffer(allocBytes(WRITER_INITIAL_BYTES))
@@ -365,7 +390,11 @@ export class Writer {
   object(o: Record<string, unknown>, toJSONKey: string | null): void {
     const start = this.pos
     this.enter(o)
+    const parent = this.parent
     this.buf[this.pos++] = TAG_OBJECT
+    // Each key is first checked against the guess (KeyEntry), the map is asked only on a miss.
+    let prev: KeyEntry | null = null
+    let guess = parent === null ? this.rootFirst : parent.child
     for (const key in o) {
       if (!hasOwn.call(o, key)) continue
       const v = o[key]
@@ -373,34 +402,60 @@ export class Writer {
         this.depth--
         this.pos = start
         this.toJSONNull = -1
+        this.parent = parent
         this.jsonResult(o as unknown as WithToJSON, toJSONKey)
         return
       }
-      this.field(key, v)
+      // SPEC 5, as JSON: undefined, functions and symbols are left out with their key.
+      if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue
+      let e: KeyEntry
+      let hit = false
+      if (guess !== null && guess.key === key) {
+        e = guess
+        hit = true
+      } else e = this.entry(key)
+      this.field(e, v)
+      // Linked only once written: a key refused by addKey (too long) is never kept.
+      if (!hit) {
+        if (prev !== null) prev.next = e
+        else if (parent !== null) parent.child = e
+        else this.rootFirst = e
+      }
+      prev = e
+      guess = e.next
     }
     this.ensure(1)
     this.buf[this.pos++] = OBJECT_END
+    // Members set `parent` for their own objects; the next sibling container needs it back.
+    this.parent = parent
     this.depth--
   }
 
   map(m: Map<unknown, unknown>): void {
     this.enter(m)
+    const parent = this.parent
     this.buf[this.pos++] = TAG_OBJECT
-    for (const [k, v] of m) this.field(String(k), v)
+    for (const [k, v] of m) {
+      if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue
+      this.field(this.entry(String(k)), v)
+    }
     this.ensure(1)
     this.buf[this.pos++] = OBJECT_END
+    this.parent = parent
     this.depth--
   }
 
   /**
-   * One object member, with JSON.stringify's rules (SPEC 5): undefined, functions and symbols
-   * are skipped, and so is a member whose toJSON(key) returns one of them.
+   * One object member JSON keeps (the caller has left out undefined, functions and symbols,
+   * SPEC 5); a member whose toJSON(key) returns one of those is taken back out, as JSON does.
    */
-  field(key: string, v: unknown): void {
-    if (v === undefined || typeof v === 'function' || typeof v === 'symbol') return
+  field(e: KeyEntry, v: unknown): void {
     const mark = this.pos
-    this.key(key)
-    if (typeof v === 'object' && v !== null) this.jsonKey = key
+    this.key(e)
+    if (typeof v === 'object' && v !== null) {
+      this.jsonKey = e.key
+      this.parent = e
+    }
     this.value(v)
     if (this.toJSONNull === mark + 4) {
       // The value's toJSON(key) gave what JSON leaves out: so does this member.
@@ -409,24 +464,33 @@ export class Writer {
     }
   }
 
-  key(key: string): void {
-    const stamped = this.keys.get(key)
-    const index = stamped !== undefined && stamped >= this.epoch ? stamped - this.epoch : this.addKey(key)
+  /** The map's entry for `key`. A key too long to intern is not kept (addKey will refuse it). */
+  entry(key: string): KeyEntry {
+    let e = this.keys.get(key)
+    if (e === undefined) {
+      e = new KeyEntry(key)
+      if (key.length <= KEY_MAX_BYTES) this.keys.set(key, e)
+    }
+    return e
+  }
+
+  /** Writes the key's u32 index (SPEC 2), interning the key first if this message lacks it. */
+  key(e: KeyEntry): void {
+    if (e.stamp < this.epoch) this.addKey(e)
     if (this.pos > this.safeEnd) this.grow(WRITER_SLACK_BYTES)
-    this.view.setUint32(this.pos, index, true)
+    this.view.setUint32(this.pos, e.stamp - this.epoch, true)
     this.pos += 4
   }
 
   /** SPEC 3: intern a key; SPEC 2: never hand out an index whose low byte is 0x7F. */
-  addKey(key: string): number {
+  addKey(e: KeyEntry): void {
     if ((this.slots & LOW_BYTE) === OBJECT_END) this.tableEntry('')
     if (this.slots >= TABLE_MAX_SLOTS) {
       throw new BFastError('TOO_MANY_KEYS', this.pos, `More than ${TABLE_MAX_SLOTS} string-table slots in one message`)
     }
     const index = this.slots
-    this.tableEntry(key)
-    this.keys.set(key, this.epoch + index)
-    return index
+    this.tableEntry(e.key)
+    e.stamp = this.epoch + index
   }
 
   tableEntry(key: string): void {
