@@ -8,9 +8,9 @@
  * method of bench/harness.ts (interleaved rounds, rotated order, a full GC before every sample)
  * and hands back raw samples; Node computes medians and paired ratios with harness.ts.
  *
- * Usage: node dist/bench/browser.js [--rounds=N] [--warmup=N] [--dataset=users-10k]
+ * Usage: npm run bench:browser -- [--node 20|22|24|26] [--rounds=N] [--warmup=N] [--dataset=users-10k]
  *        [--profile[=ms]]
- * A full run (no --dataset, no --profile) writes the tables to bench/results/browser.md.
+ * A full run (no --dataset, no --profile) writes the tables to bench/results/node-<major>/browser.md.
  * --profile also records Chromium CPU profiles (CDP Profiler) of B-FAST's encode and decode
  * and prints where their time goes.
  */
@@ -29,7 +29,7 @@ import {
 } from './browser-page/protocol.js'
 import { datasets, type Dataset } from './datasets.js'
 import { HARNESS_DEFAULTS, summarize, type Comparison } from './harness.js'
-import { bytes, ratio, renderTable, timing, writeResults, type Table } from './report.js'
+import { bytes, ratio, renderTable, timing, resultsFile, writeResults, type Table } from './report.js'
 
 /** Debian's chromium package installs here (as in test/client/browser.test.ts). */
 const CHROMIUM_PATH = '/usr/bin/chromium'
@@ -50,7 +50,7 @@ const MSGPACKR_DIR = path.join(ROOT, 'node_modules', 'msgpackr')
 /** index.html's import map points `msgpackr` at this file of ROUTES.msgpackr. */
 const MSGPACKR_BROWSER_ENTRY = './index.js'
 /** Where a full run writes its tables (for the README). */
-const RESULTS_FILE = `${ROOT}bench/results/browser.md`
+const RESULTS_FILE = resultsFile('browser.md')
 /** Same as bench/codec.ts: every codec encodes and decodes every dataset this many times first. */
 const PRIME_ITERATIONS = 20
 /** How long the page may take to load its modules and data. */

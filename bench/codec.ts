@@ -2,20 +2,19 @@
  * `npm run bench`: B-FAST against JSON and msgpackr (issue 2, Speed), LZ4 inside the format,
  * the plugin's overhead (issue 3) and the client's (issue 4).
  *
- * Usage: node --expose-gc dist/bench/codec.js [--rounds=N] [--only=codec,lz4,plugin,client]
- *        [--dataset=users-10k] [--no-prime]
- * A full run (no --only / --dataset) also writes the tables to bench/results/codec.md.
+ * Usage: npm run bench -- [--node 20|22|24|26] [--rounds=N] [--only=codec,lz4,plugin,client]
+ *        [--dataset=users-10k] [--no-prime]   (--node: scripts/node-lines.mjs runs the pinned line)
+ * A full run (no --only / --dataset) also writes the tables to bench/results/node-<major>/codec.md.
  */
 import { isDeepStrictEqual } from 'node:util'
 import { Packr, isNativeAccelerationEnabled } from 'msgpackr'
 import { decode, decompress, encode, isCompressed } from '../src/index.js'
 import { compress, compressChunked } from '../src/compress.js'
-import { ROOT } from '../test/helpers/paths.js'
 import { CLIENT_BENCH_METHOD, benchClient } from './client.js'
 import { LARGE_USERS_COUNT, datasets, users, type Dataset } from './datasets.js'
 import { compare, describeMethod, type Options } from './harness.js'
 import { benchPlugin } from './plugin.js'
-import { bytes, ms, ratio, renderTable, timing, verdict, writeResults, type Table } from './report.js'
+import { bytes, ms, ratio, renderTable, timing, verdict, resultsFile, writeResults, type Table } from './report.js'
 import { NON_ASCII_DATASET, TARGETS } from './targets.js'
 
 /** Sections of the report, in order. */
@@ -23,7 +22,7 @@ const SECTIONS = ['codec', 'lz4', 'plugin', 'client'] as const
 type Section = (typeof SECTIONS)[number]
 
 /** Where a full run writes its tables (for the README). */
-const RESULTS_FILE = `${ROOT}bench/results/codec.md`
+const RESULTS_FILE = resultsFile('codec.md')
 
 const textDecoder = new TextDecoder()
 

@@ -4,7 +4,20 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
+import { ROOT } from '../test/helpers/paths.js'
 import type { Stats } from './harness.js'
+
+/** The Node major running this benchmark: results are kept per line (issue 11). */
+export const NODE_MAJOR = Number(process.versions.node.split('.')[0])
+
+/**
+ * Where a full run on this Node line writes `name` (e.g. bench/results/node-26/codec.md):
+ * speed differs from line to line, so each line keeps its own file (`npm run bench:readme`
+ * puts them side by side in the README). Run on another line with `npm run bench -- --node 26`.
+ */
+export function resultsFile(name: string): string {
+  return `${ROOT}bench/results/node-${NODE_MAJOR}/${name}`
+}
 
 export interface Table {
   title: string

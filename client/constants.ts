@@ -1,7 +1,7 @@
 /**
  * The client's constants (media types, header names, defaults), in one table.
  */
-import { MEDIA_TYPE } from '../src/index.js'
+import { DEFAULT_MAX_DECOMPRESSED_SIZE, MEDIA_TYPE } from '../src/index.js'
 
 /** The B-FAST media type (SPEC, preamble), re-exported for the client's users. */
 export const BFAST_MEDIA_TYPE = MEDIA_TYPE
@@ -26,7 +26,9 @@ export const DEFAULT_ACCEPT = `${MEDIA_TYPE}, ${JSON_MEDIA_TYPE};q=0.9`
 export const HEADER = {
   accept: 'accept',
   contentType: 'content-type',
-  contentLength: 'content-length'
+  contentLength: 'content-length',
+  contentEncoding: 'content-encoding',
+  retryAfter: 'retry-after'
 } as const
 
 /** The request body formats: B-FAST (the default) or JSON. */
@@ -49,3 +51,37 @@ export const HEAD_METHOD = 'HEAD'
 
 /** Upper bound on how much of an error body's `message` goes into `HttpError.message`. */
 export const ERROR_MESSAGE_MAX_CHARS = 200
+
+/**
+ * Default `maxResponseSize`: the most reply bytes the client materialises, whatever the body's
+ * form. The codec's decompressed-size bound (SPEC 6), so that an LZ4 reply and a gzip reply
+ * meet the same limit.
+ */
+export const DEFAULT_MAX_RESPONSE_SIZE = DEFAULT_MAX_DECOMPRESSED_SIZE
+
+/**
+ * The zstd frame magic number 0xFD2FB528, as its little-endian bytes (RFC 8878 section 3.1.1).
+ * A body labelled `Content-Encoding: zstd` that still starts with it was not decoded by fetch
+ * (Node 22's built-in fetch hands zstd replies over raw). No decoded body starts so: as an LZ4
+ * size prefix it would declare 4.2 GB, and it is not UTF-8.
+ */
+export const ZSTD_MAGIC: readonly number[] = [0x28, 0xb5, 0x2f, 0xfd]
+
+/** The content coding whose undecoded frames the client recognises (RFC 8878 section 7.2). */
+export const ZSTD_CODING = 'zstd'
+
+/**
+ * The retry policy's defaults (ky's): the idempotent methods (RFC 9110 section 9.2.2), the
+ * statuses worth another attempt, those whose Retry-After header (RFC 9110 section 10.2.3)
+ * sets the wait, and the exponential backoff `BASE * 2 ** (attempt - 1)` milliseconds.
+ * `limit` defaults to 0: a client retries only when asked.
+ */
+export const RETRY_DEFAULTS = {
+  limit: 0,
+  methods: ['GET', 'PUT', 'HEAD', 'DELETE', 'OPTIONS', 'TRACE'],
+  statusCodes: [408, 413, 429, 500, 502, 503, 504],
+  afterStatusCodes: [413, 429, 503],
+  maxRetryAfter: Number.POSITIVE_INFINITY,
+  backoffLimit: Number.POSITIVE_INFINITY,
+  backoffBaseMs: 300
+} as const

@@ -3,25 +3,77 @@
  * decodes replies by Content-Type and turns non-2xx replies into `HttpError`s.
  */
 import { BODY_FORMATS, DEFAULT_ACCEPT, DEFAULT_BODY_FORMAT, HEADER, HEAD_METHOD } from './constants.js'
-import { decodeBody, replyFormatOf } from './decode-response.js'
-import { HttpError, TimeoutError } from './errors.js'
-import { readBody } from './read-body.js'
+import { decodeBody, replyFormatOf, responseLimit } from './decode-response.js'
+import { HttpError, TimeoutError, withRequest } from './errors.js'
+import { discardBody, readBody } from './read-body.js'
 import { encodeBody } from './request-body.js'
+import { backoff, mayRetry, replyRetryDelay, retryPolicy, sleep } from './retry.js'
 import { requestSignal } from './signals.js'
-import type { BodyFormat, Client, ClientOptions, FetchFunction, FetchInit, RequestOptions, RouteMap, UntypedClient, UntypedRoutes } from './types.js'
+import type {
+  BodyFormat,
+  Client,
+  ClientOptions,
+  FetchFunction,
+  FetchInit,
+  FetchResponse,
+  HeaderValues,
+  Hooks,
+  RequestContext,
+  RequestOptions,
+  RetryOptions,
+  RouteMap,
+  UntypedClient,
+  UntypedRoutes
+} from './types.js'
 import { joinUrl } from './url.js'
+
+/** A non-negative whole number of milliseconds (or bytes). */
+function isCount(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0
+}
 
 /**
  * Checks the options plain-JavaScript callers could get wrong, so that a typo fails loudly
- * instead of silently sending the wrong format or never timing out.
+ * instead of silently sending the wrong format, never timing out or never bounding a reply.
  */
-function checkOptions(where: string, options: { timeout?: unknown; bodyFormat?: unknown }): void {
-  const { timeout, bodyFormat } = options
+function checkOptions(where: string, options: Pick<RequestOptions, 'timeout' | 'bodyFormat' | 'maxResponseSize' | 'retry' | 'hooks'>): void {
+  const { timeout, bodyFormat, maxResponseSize, retry, hooks } = options as Record<string, unknown>
   if (timeout !== undefined && timeout !== false && !(typeof timeout === 'number' && Number.isFinite(timeout) && timeout >= 0)) {
     throw new TypeError(`${where}.timeout must be a number of milliseconds >= 0 or false, got ${String(timeout)}`)
   }
   if (bodyFormat !== undefined && !Object.values(BODY_FORMATS).includes(bodyFormat as BodyFormat)) {
     throw new TypeError(`${where}.bodyFormat must be one of ${Object.values(BODY_FORMATS).join(', ')}, got ${String(bodyFormat)}`)
+  }
+  if (maxResponseSize !== undefined && !isCount(maxResponseSize)) {
+    throw new TypeError(`${where}.maxResponseSize must be a whole number of bytes >= 0, got ${String(maxResponseSize)}`)
+  }
+  if (retry !== undefined && !isCount(retry)) {
+    if (typeof retry !== 'object' || retry === null) throw new TypeError(`${where}.retry must be a count or an object, got ${String(retry)}`)
+    const { limit, delay } = retry as RetryOptions
+    if (limit !== undefined && !isCount(limit)) throw new TypeError(`${where}.retry.limit must be a whole number >= 0, got ${String(limit)}`)
+    if (delay !== undefined && typeof delay !== 'function') throw new TypeError(`${where}.retry.delay must be a function`)
+  }
+  if (hooks !== undefined) {
+    for (const [name, list] of Object.entries(hooks as Hooks)) {
+      if (list !== undefined && !(Array.isArray(list) && list.every((h: unknown) => typeof h === 'function'))) {
+        throw new TypeError(`${where}.hooks.${name} must be an array of functions`)
+      }
+    }
+  }
+}
+
+/** `headers` (a record, pairs or a Headers) set into `into` by lowercased name. */
+function setHeaders(into: Record<string, string>, headers: HeaderValues | undefined): void {
+  if (headers === undefined) return
+  const set = (value: string, name: string): void => {
+    into[name.toLowerCase()] = String(value)
+  }
+  if (Array.isArray(headers)) {
+    for (const [name, value] of headers as ReadonlyArray<readonly [string, string]>) set(value, name)
+  } else if (typeof (headers as { forEach?: unknown }).forEach === 'function') {
+    ;(headers as { forEach(cb: (value: string, name: string) => void): void }).forEach(set)
+  } else {
+    for (const [name, value] of Object.entries(headers as Record<string, string>)) set(value, name)
   }
 }
 
@@ -34,9 +86,10 @@ type CallOptions = RequestOptions & { body?: unknown }
  * Every request sends `Accept: application/x-bfast, application/json;q=0.9`; replies are
  * decoded by their Content-Type (B-FAST plain or compressed, JSON, otherwise text). Bodies are
  * sent as B-FAST unless `bodyFormat: 'json'`. A non-2xx reply rejects with an `HttpError`
- * holding the decoded error body, a `timeout` with a `TimeoutError`, an abort with the
- * signal's reason; a bad B-FAST reply with the codec's `BFastError`; network failures with
- * fetch's own error (its `cause` says why).
+ * holding the decoded error body (whatever that body is), a `timeout` with a `TimeoutError`,
+ * an abort with the signal's reason; a bad B-FAST reply or one over `maxResponseSize` with a
+ * `BFastRequestError` (a `BFastError` naming the request); network failures with fetch's own
+ * error (its `cause` says why). `retry` retries idempotent methods; `hooks` run around each attempt.
  *
  * Give a route map as the type argument to have paths, bodies and results checked and
  * inferred; without one, each call takes the result type as its own type argument.
@@ -65,7 +118,8 @@ export function createClient<Routes extends RouteMap<Routes> = UntypedRoutes>(op
   checkOptions('createClient options', defaults)
   // Looked up per call (not captured once) so that a fetch installed later is used, and called
   // as a plain function: browsers throw "Illegal invocation" for fetch called on another object.
-  const fetchFn: FetchFunction = customFetch ?? ((input, init) => globalThis.fetch(input, init))
+  // FetchInit is the structural subset of RequestInit the client builds (types.ts).
+  const fetchFn: FetchFunction = customFetch ?? ((input, init) => globalThis.fetch(input, init as RequestInit))
 
   async function send(method: string, path: string, call: CallOptions = {}): Promise<unknown> {
     const {
@@ -76,6 +130,9 @@ export function createClient<Routes extends RouteMap<Routes> = UntypedRoutes>(op
       timeout,
       bodyFormat,
       decode: decodeOptions,
+      maxResponseSize,
+      retry,
+      hooks,
       ...callInit
     } = call
     checkOptions('request options', call)
@@ -85,56 +142,117 @@ export function createClient<Routes extends RouteMap<Routes> = UntypedRoutes>(op
       timeout: clientTimeout,
       bodyFormat: clientBodyFormat,
       decode: clientDecodeOptions,
+      maxResponseSize: clientMaxResponseSize,
+      retry: clientRetry,
+      hooks: clientHooks,
       ...clientInit
     } = defaults
 
     const url = joinUrl(baseUrl, path, query)
-    const headers = new Headers({ [HEADER.accept]: DEFAULT_ACCEPT })
-    for (const extra of [clientHeaders, callHeaders]) {
-      if (extra !== undefined) new Headers(extra).forEach((value, name) => headers.set(name, value))
-    }
+    const headers: Record<string, string> = { [HEADER.accept]: DEFAULT_ACCEPT }
+    setHeaders(headers, clientHeaders)
+    setHeaders(headers, callHeaders)
 
     let requestBody: FetchInit['body']
     if (body !== undefined) {
-      const encoded = encodeBody(body, bodyFormat ?? clientBodyFormat ?? DEFAULT_BODY_FORMAT)
+      let encoded
+      try {
+        encoded = encodeBody(body, bodyFormat ?? clientBodyFormat ?? DEFAULT_BODY_FORMAT)
+      } catch (err) {
+        throw withRequest(err, method, url)
+      }
       requestBody = encoded.body
-      if (!headers.has(HEADER.contentType)) headers.set(HEADER.contentType, encoded.contentType)
+      if (headers[HEADER.contentType] === undefined) headers[HEADER.contentType] = encoded.contentType
     }
+
+    // Per-request decode options refine the client's rather than replace them.
+    const decodeMerged = decodeOptions === undefined ? clientDecodeOptions : { ...clientDecodeOptions, ...decodeOptions }
+    const limit = responseLimit(maxResponseSize ?? clientMaxResponseSize, decodeMerged)
+    const decodeWith = { ...decodeMerged, maxDecompressedSize: limit }
+    const policy = retryPolicy(clientRetry, retry)
+    const beforeRequest = [...(clientHooks?.beforeRequest ?? []), ...(hooks?.beforeRequest ?? [])]
+    const afterResponse = [...(clientHooks?.afterResponse ?? []), ...(hooks?.afterResponse ?? [])]
+    const beforeRetry = [...(clientHooks?.beforeRetry ?? []), ...(hooks?.beforeRetry ?? [])]
 
     const timeoutSetting = timeout ?? clientTimeout
     const timeoutMs = typeof timeoutSetting === 'number' && timeoutSetting > 0 ? timeoutSetting : undefined
+    // One signal for every attempt and every wait: the timeout covers the whole call.
     const abort = requestSignal([clientSignal, signal], timeoutMs)
-    // Per-request decode options refine the client's rather than replace them.
-    const decodeWith = decodeOptions === undefined ? clientDecodeOptions : { ...clientDecodeOptions, ...decodeOptions }
+    let request: RequestContext | undefined
     try {
-      const init: FetchInit = { ...clientInit, ...callInit, method, headers: headerRecord(headers) }
-      if (requestBody !== undefined) init.body = requestBody
-      if (abort.signal !== undefined) init.signal = abort.signal
+      for (let attempt = 1; ; attempt++) {
+        const init: FetchInit = { ...clientInit, ...callInit, method, headers: { ...headers } }
+        if (requestBody !== undefined) init.body = requestBody
+        if (abort.signal !== undefined) init.signal = abort.signal
+        request = { method, url, init, attempt }
+        for (const hook of beforeRequest) await hook(request)
 
-      const response = await fetchFn(url, init)
-      // A HEAD reply describes the GET body it does not carry (RFC 9110 section 9.3.2).
-      const format = method === HEAD_METHOD ? 'empty' : replyFormatOf(response.status, response.headers.get(HEADER.contentType))
-      // Read under the same signal: a timeout also covers a body that trickles in.
-      const bytes = await readBody(response, format, decodeWith)
-
-      if (!response.ok) {
-        let errorBody: unknown
-        let cause: unknown
+        let response: FetchResponse
         try {
-          errorBody = decodeBody(format, bytes, decodeWith)
+          response = await fetchFn(request.url, request.init)
         } catch (err) {
-          cause = err
+          // A network error (fetch rejecting without an abort) may be retried; aborts never are.
+          if (abort.signal?.aborted === true || !mayRetry(policy, method, attempt)) throw err
+          await pause({ ...request, response: undefined, error: err, delay: backoff(policy, attempt) })
+          continue
         }
-        throw new HttpError({ method, url, response, body: errorBody, cause })
+        for (const hook of afterResponse) {
+          const replaced = await hook(response, request)
+          if (replaced === undefined || replaced === response) continue
+          // The reply a hook replaced is never read: let its connection go.
+          discardBody(response.body)
+          response = replaced
+        }
+
+        if (!response.ok && mayRetry(policy, method, attempt)) {
+          const delay = replyRetryDelay(policy, response, attempt, Date.now())
+          if (delay !== undefined) {
+            discardBody(response.body)
+            await pause({ ...request, response, error: undefined, delay })
+            continue
+          }
+        }
+        return await settle(request, response)
       }
-      return decodeBody(format, bytes, decodeWith)
     } catch (err) {
       if (abort.timedOut() && timeoutMs !== undefined && !(err instanceof HttpError)) {
-        throw new TimeoutError(method, url, timeoutMs, err)
+        throw new TimeoutError(method, request?.url ?? url, timeoutMs, err)
       }
       throw err
     } finally {
       abort.release()
+    }
+
+    /** Runs the beforeRetry hooks, then waits (an abort or the timeout ends the wait). */
+    async function pause(retryContext: Parameters<NonNullable<Hooks['beforeRetry']>[number]>[0]): Promise<void> {
+      for (const hook of beforeRetry) await hook(retryContext)
+      await sleep(retryContext.delay, abort.signal)
+    }
+
+    /**
+     * The decoded reply, or the error it stands for: a non-2xx reply is an HttpError whatever
+     * its body (one that cannot be read or decoded leaves `body` undefined, `cause` saying why;
+     * issue 10); a codec error on a 2xx reply says which request it was.
+     */
+    async function settle(req: RequestContext, response: FetchResponse): Promise<unknown> {
+      // A HEAD reply describes the GET body it does not carry (RFC 9110 section 9.3.2).
+      const format = method === HEAD_METHOD ? 'empty' : replyFormatOf(response.status, response.headers.get(HEADER.contentType))
+      if (!response.ok) {
+        let errorBody: unknown
+        let cause: unknown
+        try {
+          // Read under the same signal: a timeout also covers a body that trickles in.
+          errorBody = decodeBody(format, await readBody(response, format, limit), decodeWith)
+        } catch (err) {
+          cause = err
+        }
+        throw new HttpError({ method, url: req.url, response, body: errorBody, cause })
+      }
+      try {
+        return decodeBody(format, await readBody(response, format, limit), decodeWith)
+      } catch (err) {
+        throw withRequest(err, method, req.url, response)
+      }
     }
   }
 
@@ -150,13 +268,4 @@ export function createClient<Routes extends RouteMap<Routes> = UntypedRoutes>(op
   }
   // The typed and untyped faces share this one implementation; only their signatures differ.
   return client as Client<Routes>
-}
-
-/** A `Headers` as a plain record of its (lowercased) names. */
-function headerRecord(headers: Headers): Record<string, string> {
-  const record: Record<string, string> = {}
-  headers.forEach((value, name) => {
-    record[name] = value
-  })
-  return record
 }

@@ -3,9 +3,9 @@
  * bytes: what the server labels is what is decoded (a mislabelled reply is an error, not a guess).
  */
 import { decode, type DecodeOptions } from '../src/index.js'
-import { BFAST_MEDIA_TYPE, HEADER, JSON_MEDIA_TYPE, JSON_SUFFIX, NO_CONTENT_STATUSES } from './constants.js'
+import { BFAST_MEDIA_TYPE, DEFAULT_MAX_RESPONSE_SIZE, HEADER, JSON_MEDIA_TYPE, JSON_SUFFIX, NO_CONTENT_STATUSES } from './constants.js'
 import { readBody } from './read-body.js'
-import type { ResponseLike } from './types.js'
+import type { DecodeResponseOptions, ResponseLike } from './types.js'
 
 /** The reply body formats the client tells apart. */
 export type ReplyFormat = 'bfast' | 'json' | 'text' | 'empty'
@@ -52,9 +52,10 @@ export function decodeBody(format: ReplyFormat, bytes: Uint8Array, options?: Dec
  * `application/x-bfast` with the codec's `decode` (plain or compressed), JSON
  * (`application/json` and `+json` types) with `JSON.parse`, anything else as text;
  * 204, 205 and 304 replies give `undefined`. The status is not checked: use it for
- * error bodies too.
+ * error bodies too. At most `maxResponseSize` bytes (default 64 MiB) are read, as the client does.
  *
- * Throws the codec's `BFastError` for a bad B-FAST body and a `SyntaxError` for bad JSON.
+ * Throws the codec's `BFastError` for a bad B-FAST body or one over the limit (`TOO_LARGE`),
+ * and a `SyntaxError` for bad JSON.
  *
  * @example
  * ```ts
@@ -64,8 +65,20 @@ export function decodeBody(format: ReplyFormat, bytes: Uint8Array, options?: Dec
  * const users = await decodeResponse<User[]>(res)
  * ```
  */
-export async function decodeResponse<T = unknown>(response: ResponseLike, options?: DecodeOptions): Promise<T> {
+export async function decodeResponse<T = unknown>(response: ResponseLike, options?: DecodeResponseOptions): Promise<T> {
   const format = replyFormatOf(response.status, response.headers.get(HEADER.contentType))
   if (format === 'empty') return undefined as T
-  return decodeBody(format, await readBody(response, format, options), options) as T
+  const { maxResponseSize, ...decodeOptions } = options ?? {}
+  const limit = responseLimit(maxResponseSize, decodeOptions)
+  return decodeBody(format, await readBody(response, format, limit), { ...decodeOptions, maxDecompressedSize: limit }) as T
+}
+
+/**
+ * The one size bound of a reply: `maxResponseSize` (default 64 MiB), lowered by the codec's
+ * `maxDecompressedSize` when that is given too (it bounds the same decompressed bytes).
+ */
+export function responseLimit(maxResponseSize: number | undefined, decodeOptions: DecodeOptions | undefined): number {
+  const limit = maxResponseSize ?? DEFAULT_MAX_RESPONSE_SIZE
+  const codec = decodeOptions?.maxDecompressedSize
+  return codec === undefined ? limit : Math.min(limit, codec)
 }

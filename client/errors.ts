@@ -1,7 +1,9 @@
 /**
- * Errors the client throws besides the codec's `BFastError` (decode failures) and the fetch's
- * own errors (network failures, which are rethrown unchanged so their `cause` is kept).
+ * Errors the client throws: `HttpError` (a non-2xx reply), `TimeoutError`, and
+ * `BFastRequestError` (a codec error, or a reply over `maxResponseSize`, tied to its request);
+ * fetch's own errors (network failures) are rethrown unchanged so their `cause` is kept.
  */
+import { BFastError } from '../src/index.js'
 import { ERROR_MESSAGE_MAX_CHARS } from './constants.js'
 import type { FetchResponse, HeadersLike } from './types.js'
 
@@ -11,14 +13,15 @@ export interface HttpErrorInit {
   url: string
   response: FetchResponse
   body: unknown
-  /** Why `body` is `undefined` although the reply had one (the body did not decode). */
+  /** Why `body` is `undefined` although the reply had one (it could not be read or decoded). */
   cause?: unknown
 }
 
 /**
- * A reply with a status outside 200-299. `body` holds the decoded error body (B-FAST, JSON or
- * text, by the reply's Content-Type) or `undefined` when it had none or did not decode (then
- * `cause` holds the decode error).
+ * A reply with a status outside 200-299, whatever its body (issue 10). `body` holds the decoded
+ * error body (B-FAST, JSON or text, by the reply's Content-Type) or `undefined` when it had none
+ * or could not be read or decoded (then `cause` holds why: a `BFastError` for a bad or oversized
+ * body, a `SyntaxError` for bad JSON, the read's own error).
  *
  * @example
  * ```ts
@@ -95,6 +98,63 @@ export class TimeoutError extends Error {
     this.method = method
     this.url = url
   }
+}
+
+/** What a `BFastRequestError` is built from. */
+export interface BFastRequestErrorInit {
+  method: string
+  url: string
+  /** The reply, when one arrived (undefined for a request body that did not encode). */
+  response?: FetchResponse | undefined
+  /** The codec's error, whose code, offset and message are kept. */
+  error: BFastError
+}
+
+/**
+ * A `BFastError` that says which request it belongs to: a request body that did not encode, a
+ * reply that did not decode, or a reply over `maxResponseSize` (`TOO_LARGE`). It is a
+ * `BFastError` (same `code`, `offset` and text, `cause` the codec's own error) that also has
+ * the request's `method` and `url`, and the reply's `status` and `response` when one arrived.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await client.get('/report')
+ * } catch (err) {
+ *   if (err instanceof BFastError && err.code === 'TOO_LARGE') console.log('too big:', err.message)
+ * }
+ * ```
+ */
+export class BFastRequestError extends BFastError {
+  /** The request's method. */
+  readonly method: string
+  /** The request's full URL. */
+  readonly url: string
+  /** The reply's status, or undefined when no reply was involved. */
+  readonly status: number | undefined
+  /** The reply, or undefined when no reply was involved (its body has been read or cancelled). */
+  readonly response: FetchResponse | undefined
+
+  constructor(init: BFastRequestErrorInit) {
+    const { method, url, response, error } = init
+    super(error.code, error.offset, '')
+    // The codec's text already ends with "(CODE at byte N)": kept whole, after the request.
+    this.message = `${method} ${url}: ${error.message}`
+    this.cause = error
+    this.method = method
+    this.url = url
+    this.status = response?.status
+    this.response = response
+  }
+}
+
+/**
+ * `err` tied to its request when it is a codec error (see `BFastRequestError`); anything else
+ * (fetch's errors, aborts, a SyntaxError from JSON) unchanged.
+ */
+export function withRequest(err: unknown, method: string, url: string, response?: FetchResponse): unknown {
+  if (!(err instanceof BFastError) || err instanceof BFastRequestError) return err
+  return new BFastRequestError({ method, url, response, error: err })
 }
 
 /** A short, single-line hint from an error body: its `message` (Fastify's error shape) or its text. */

@@ -5,27 +5,38 @@
  */
 export { createClient } from './create-client.js'
 export { decodeResponse } from './decode-response.js'
-export { HttpError, TimeoutError, type HttpErrorInit } from './errors.js'
-export { BFAST_MEDIA_TYPE, DEFAULT_ACCEPT, JSON_MEDIA_TYPE } from './constants.js'
+export { BFastRequestError, HttpError, TimeoutError, type BFastRequestErrorInit, type HttpErrorInit } from './errors.js'
+export { BFAST_MEDIA_TYPE, DEFAULT_ACCEPT, DEFAULT_MAX_RESPONSE_SIZE, JSON_MEDIA_TYPE, RETRY_DEFAULTS } from './constants.js'
 export { BFastError, type DecodeOptions } from '../src/index.js'
 export type {
+  AbortSignalLike,
+  AfterResponseHook,
+  BeforeRequestHook,
+  BeforeRetryHook,
   BodyArgs,
   BodyStreamLike,
   BodyFormat,
   BodyOf,
   Client,
   ClientOptions,
+  DecodeResponseOptions,
   FetchFunction,
   FetchInit,
+  FetchOptions,
   FetchResponse,
   HeadersLike,
+  HeaderValues,
+  Hooks,
   HttpMethod,
   PathTemplate,
   QueryParams,
   RequestArgs,
+  RequestContext,
   RequestOptions,
   ResponseLike,
   ResponseOf,
+  RetryContext,
+  RetryOptions,
   RouteKey,
   RouteMap,
   RouteOf,

@@ -49,17 +49,67 @@ export type UntypedRoutes = Record<string, RouteSpec>
 export type QueryParams = Record<string, string | number | boolean | bigint | null | undefined>
 
 /**
+ * The global type `Name` (its instances, as `typeof X.prototype`) when the consumer's libraries
+ * declare one (the DOM lib, @types/node), else `Fallback`. The client's declarations then
+ * compile with `lib: ["es2022"]` alone (issue 13) while naming the real type wherever there is one.
+ */
+type GlobalOr<Name extends string, Fallback> = typeof globalThis extends Record<Name, { prototype: infer T }> ? T : Fallback
+
+/** The part of an `AbortSignal` the client reads; the global `AbortSignal` wherever one is declared. */
+export type AbortSignalLike = GlobalOr<
+  'AbortSignal',
+  {
+    readonly aborted: boolean
+    readonly reason: unknown
+    addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void
+    removeEventListener(type: 'abort', listener: () => void): void
+  }
+>
+
+/**
+ * Request headers as the client takes them: a record, `[name, value]` pairs, or any object
+ * with `forEach(value, name)` (a fetch `Headers`). Structural, so no DOM `HeadersInit` is needed.
+ */
+export type HeaderValues = Readonly<Record<string, string>> | ReadonlyArray<readonly [string, string]> | Pick<HeadersLike, 'forEach'>
+
+/**
+ * The fetch options the client passes through unchanged (WHATWG Fetch, `RequestInit`), typed
+ * here so that the declarations need neither the DOM lib nor @types/node.
+ */
+export interface FetchOptions {
+  cache?: 'default' | 'force-cache' | 'no-cache' | 'no-store' | 'only-if-cached' | 'reload'
+  credentials?: 'include' | 'omit' | 'same-origin'
+  integrity?: string
+  keepalive?: boolean
+  mode?: 'cors' | 'navigate' | 'no-cors' | 'same-origin'
+  priority?: 'auto' | 'high' | 'low'
+  redirect?: 'error' | 'follow' | 'manual'
+  referrer?: string
+  referrerPolicy?:
+    | ''
+    | 'no-referrer'
+    | 'no-referrer-when-downgrade'
+    | 'origin'
+    | 'origin-when-cross-origin'
+    | 'same-origin'
+    | 'strict-origin'
+    | 'strict-origin-when-cross-origin'
+    | 'unsafe-url'
+  window?: null
+}
+
+/**
  * What the client passes to `fetch` as `init`: the fetch options given (credentials, mode,
  * ...) plus the method, headers, body and signal it builds. `dispatcher` is passed too when
  * given, but left out of this type: undici's `fetch` wants its own `Dispatcher` type there,
  * which this browser-safe module cannot name.
  */
-export interface FetchInit extends Omit<RequestInit, 'body' | 'method' | 'headers' | 'signal'> {
+export interface FetchInit extends FetchOptions {
   method: string
   /** Lowercased names (a plain record fits every fetch's `HeadersInit` type). */
   headers: Record<string, string>
   body?: Uint8Array<ArrayBuffer> | string
-  signal?: AbortSignal
+  signal?: AbortSignalLike
 }
 
 /**
@@ -78,7 +128,11 @@ export interface HeadersLike {
 
 /** The part of a WHATWG `ReadableStream` of bytes the client reads (structural, so DOM and Node streams both fit). */
 export interface BodyStreamLike {
-  getReader(): { read(): Promise<{ done: boolean; value?: Uint8Array | undefined }> }
+  getReader(): {
+    read(): Promise<{ done: boolean; value?: Uint8Array | undefined }>
+    /** Stops the download (a reply over `maxResponseSize`, or one given up for a retry). */
+    cancel?(reason?: unknown): Promise<void>
+  }
 }
 
 /** The part of a fetch `Response` that `decodeResponse` reads. */
@@ -87,8 +141,9 @@ export interface ResponseLike {
   readonly headers: Pick<HeadersLike, 'get'>
   arrayBuffer(): Promise<ArrayBuffer>
   /**
-   * The body as a stream, when the response has one (every WHATWG `Response`): B-FAST replies
-   * are then decompressed while they arrive. Without it the body is read whole.
+   * The body as a stream, when the response has one (every WHATWG `Response`): it is then read
+   * piece by piece, bounded by `maxResponseSize`, and B-FAST replies are decompressed while
+   * they arrive. Without it the body is read whole (and checked against the limit after).
    */
   readonly body?: BodyStreamLike | null
 }
@@ -101,23 +156,106 @@ export interface FetchResponse extends ResponseLike {
   readonly headers: HeadersLike
 }
 
+/** Options of `decodeResponse`: the codec's decode options, and the size bound. */
+export interface DecodeResponseOptions extends DecodeOptions {
+  /** See `RequestOptions.maxResponseSize` (default 64 MiB). */
+  maxResponseSize?: number
+}
+
+/**
+ * One attempt of a request, as the hooks see it. `beforeRequest` hooks may change `url` and
+ * `init` (headers, say) before it is sent.
+ */
+export interface RequestContext {
+  /** The method, uppercase. */
+  readonly method: string
+  /** The full URL this attempt goes to. */
+  url: string
+  /** What `fetch` is called with. */
+  init: FetchInit
+  /** 1 for the first attempt, 2 for the first retry, ... */
+  readonly attempt: number
+}
+
+/** Why an attempt is retried, as `beforeRetry` hooks see it. */
+export interface RetryContext extends RequestContext {
+  /** The reply that asked for a retry (its status is in `retry.statusCodes`), or undefined after a network error. */
+  readonly response: FetchResponse | undefined
+  /** The network error fetch rejected with, or undefined when a reply asked for the retry. */
+  readonly error: unknown
+  /** Milliseconds the client waits before the next attempt (after the hooks ran). */
+  readonly delay: number
+}
+
+/** Runs before each attempt is sent; may change `request.url` and `request.init`. */
+export type BeforeRequestHook = (request: RequestContext) => void | Promise<void>
+/** Runs on each reply before the client reads it; may return another response to use instead. */
+export type AfterResponseHook = (response: FetchResponse, request: RequestContext) => FetchResponse | void | Promise<FetchResponse | void>
+/** Runs before each retry (after the failed attempt, before the wait). */
+export type BeforeRetryHook = (retry: RetryContext) => void | Promise<void>
+
+/** Functions run around each attempt, in order (a client's hooks first, then a request's). */
+export interface Hooks {
+  beforeRequest?: readonly BeforeRequestHook[]
+  afterResponse?: readonly AfterResponseHook[]
+  beforeRetry?: readonly BeforeRetryHook[]
+}
+
+/**
+ * When and how a failed attempt is retried (as ky does). A reply is retried when its status is
+ * in `statusCodes`; a network error (fetch rejecting without an abort) is retried too. Only
+ * `methods` are retried: by default the idempotent ones (RFC 9110 section 9.2.2), never POST
+ * or PATCH unless listed. Timeouts and aborts are never retried; the `timeout` covers every
+ * attempt and every wait.
+ */
+export interface RetryOptions {
+  /** Retries after the first attempt (default 0: no retry unless asked). */
+  limit?: number
+  /** Methods retried (default GET, PUT, HEAD, DELETE, OPTIONS, TRACE). */
+  methods?: readonly string[]
+  /** Reply statuses retried (default 408, 413, 429, 500, 502, 503, 504). */
+  statusCodes?: readonly number[]
+  /** Statuses whose `Retry-After` header (seconds or an HTTP date) sets the wait (default 413, 429, 503). */
+  afterStatusCodes?: readonly number[]
+  /** A `Retry-After` longer than this many milliseconds is not waited for: the reply rejects as it is (default Infinity). */
+  maxRetryAfter?: number
+  /** Upper bound of the computed backoff, in milliseconds (default Infinity). */
+  backoffLimit?: number
+  /** Backoff before retry `attempt` (1 for the first retry), in milliseconds (default `0.3 * 2 ** (attempt - 1) * 1000`). */
+  delay?: (attempt: number) => number
+  /** `true`: wait a random time between 0 and the backoff ("full jitter"), so that clients spread out (default false). */
+  jitter?: boolean
+}
+
 /** Options of one request; each may also be set once for all requests in `createClient`. */
-export interface RequestOptions extends Omit<RequestInit, 'body' | 'method' | 'headers' | 'signal'> {
+export interface RequestOptions extends FetchOptions {
   /** Extra headers; they override the client's (and the default `Accept`). */
-  headers?: HeadersInit
+  headers?: HeaderValues
   /** Query-string parameters appended to the URL. */
   query?: QueryParams
   /** Aborts the request (combined with the client's signal and `timeout`: the first one wins). */
-  signal?: AbortSignal | null
+  signal?: AbortSignalLike | null
   /**
-   * Milliseconds before the request (headers and body) is aborted with a `TimeoutError`.
-   * `0` or `false` disables a client-wide timeout for this request.
+   * Milliseconds before the request (headers and body, every retry included) is aborted with
+   * a `TimeoutError`. `0` or `false` disables a client-wide timeout for this request.
    */
   timeout?: number | false
   /** Request body format (default `'bfast'`). */
   bodyFormat?: BodyFormat
   /** Options passed to the codec's `decode` for B-FAST replies (a request's are merged over the client's). */
   decode?: DecodeOptions
+  /**
+   * The most bytes of reply body the client materialises (default 64 MiB, the codec's
+   * `DEFAULT_MAX_DECOMPRESSED_SIZE`): the body as fetch hands it over (after any HTTP
+   * Content-Encoding), and a B-FAST reply's decompressed message. Checked while the body
+   * streams in; past it the download is cancelled and the request rejects with a
+   * `BFastRequestError` `TOO_LARGE`.
+   */
+  maxResponseSize?: number
+  /** Retry policy: a number is `{ limit }`. Default: no retries. */
+  retry?: number | RetryOptions
+  /** Hooks; a request's run after the client's. */
+  hooks?: Hooks
   /**
    * Passed to `fetch` unchanged: undici's `fetch` (and Node's global fetch) take a
    * `Dispatcher` here, for example an `Agent` for keep-alive or a proxy.
@@ -128,10 +266,10 @@ export interface RequestOptions extends Omit<RequestInit, 'body' | 'method' | 'h
 /** Options of `createClient`. */
 export interface ClientOptions extends Omit<RequestOptions, 'query'> {
   /**
-   * Prefix of every request URL (`https://api.example.com/v1`, or `/api` in a browser).
-   * Paths are appended as text, so a path prefix in `baseUrl` is kept.
+   * Prefix of every request URL (`https://api.example.com/v1`, or `/api` in a browser); a
+   * string or a `URL`. Paths are appended as text, so a path prefix in `baseUrl` is kept.
    */
-  baseUrl: string | URL
+  baseUrl: string | { readonly href: string }
   /**
    * The fetch to call; default `globalThis.fetch`. Pass undici's `fetch` to use its dispatchers.
    */

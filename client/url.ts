@@ -8,8 +8,8 @@ import type { QueryParams } from './types.js'
  * `new URL(path, base)` (RFC 3986 section 5.2 reference resolution), this keeps a path prefix
  * of the base: `https://api.example.com/v1` + `/users` gives `.../v1/users`, not `.../users`.
  */
-export function joinUrl(baseUrl: string | URL, path: string, query?: QueryParams): string {
-  const base = String(baseUrl).replace(/\/+$/, '')
+export function joinUrl(baseUrl: string | { readonly href: string }, path: string, query?: QueryParams): string {
+  const base = (typeof baseUrl === 'string' ? baseUrl : baseUrl.href).replace(/\/+$/, '')
   let url = path === '' ? base : `${base}${path.startsWith('/') ? '' : '/'}${path}`
   if (query !== undefined) {
     const params = new URLSearchParams()

@@ -22,7 +22,9 @@ export type ExampleRoutes = {
 /** Runs the tour against `baseUrl` and returns what it printed. */
 export async function tour(baseUrl: string): Promise<string[]> {
   const out: string[] = []
-  const api = createClient<ExampleRoutes>({ baseUrl, timeout: 10_000 })
+  // GETs are retried twice on 408/429/5xx or a dropped connection (the timeout covers the retries);
+  // no reply may make the client hold more than 64 MiB.
+  const api = createClient<ExampleRoutes>({ baseUrl, timeout: 10_000, retry: 2, maxResponseSize: 64 * 1024 * 1024 })
 
   const list = await api.get('/users?n=1000') // User[]
   out.push(`GET /users?n=1000 -> ${list.length} users; the last: ${JSON.stringify(list.at(-1))}`)

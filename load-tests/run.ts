@@ -3,7 +3,8 @@
  * for JSON, JSON + gzip, JSON + brotli, B-FAST and B-FAST + LZ4 (issue 5). Writes
  * results.md, results.json and time-to-object.svg.
  *
- *   npm run load                      full run (about 7 minutes on 2 cores), into load-tests/results/
+ *   npm run load                      full run (about 7 minutes on 2 cores), into load-tests/results/node-<major>/
+ *   npm run load -- --node 26         the same under another Node line (scripts/node-lines.mjs)
  *   npm run load -- --quick           a short run (about 1.5 minutes), into a temp directory
  *   npm run load -- --out DIR         write the results elsewhere
  *   npm run load -- --only time       only the bandwidth simulator (or: --only throughput)
@@ -49,7 +50,7 @@ if (flags.only !== undefined && flags.only !== 'throughput' && flags.only !== 't
   process.exit(2)
 }
 const mode = flags.quick ? 'quick' : 'full'
-const outDir = flags.out ?? (flags.quick ? path.join(os.tmpdir(), 'fastify-bfast-load-quick') : path.join(ROOT, 'load-tests', 'results'))
+const outDir = flags.out ?? (flags.quick ? path.join(os.tmpdir(), 'fastify-bfast-load-quick') : path.join(ROOT, 'load-tests', 'results', `node-${process.versions.node.split('.')[0]}`))
 const timing = THROUGHPUT[mode]
 const ttoSettings = TIME_TO_OBJECT[mode]
 /** How @fastify/compress (end-of-stream) logs a reply stream the client closed early. */

@@ -3,35 +3,44 @@
  * opted out carries no hook at all.
  *
  * preSerialization (runs only for payloads Fastify is about to JSON-serialize, i.e. objects,
- * arrays and primitives with the default JSON Content-Type): negotiate; for a B-FAST client
- * encode now, so that a reply the codec refuses can still go out as JSON; then set
- * `reply.type()` and a one-shot `reply.serializer()` returning those bytes. Returning the
- * bytes from the hook itself would not work: Fastify 5 JSON-serializes a Buffer returned by
- * preSerialization. The serializer clears itself after one use, because a serializer left on
- * the reply also runs for later string payloads (the error handler's).
+ * arrays and primitives with the default JSON Content-Type): negotiate; for a B-FAST client set
+ * a one-shot `reply.serializer()`. Fastify calls it with the final payload, after every
+ * preSerialization hook (later plugins' included), and it encodes that payload, sets the
+ * B-FAST Content-Type and returns the bytes (Fastify accepts a Buffer there), or returns the
+ * JSON text Fastify would have sent when the codec refuses the reply. Returning bytes from the
+ * hook itself would not work (Fastify 5 JSON-serializes a Buffer returned by preSerialization),
+ * and encoding in the hook skipped later hooks (issue 10 finding 5). The serializer clears
+ * itself after one use, and onError clears it if it never ran, because a serializer left on the
+ * reply also runs for later string payloads (the error handler's).
  *
  * onSend: Vary (and Accept-CH) on every reply of the route, both representations; then, only
  * if the payload is still the exact Buffer encoded above and the final Content-Type is still
  * B-FAST (an error after preSerialization resets both), compress inside the format (SPEC 4):
  * synchronously as one block, or asynchronously in parallel chunks on the thread pool.
  */
-import type { FastifyReply, FastifyRequest, onSendHookHandler, preSerializationHookHandler } from 'fastify'
-import { BFastError, encode } from '../src/index.js'
+import type { FastifyReply, FastifyRequest, onErrorHookHandler, onSendHookHandler, preSerializationHookHandler } from 'fastify'
+import { BFastError, DEFAULT_MAX_DEPTH, encode } from '../src/index.js'
 import { compress, compressChunked } from '../src/compress.js'
 import { ACCEPT_CH_VALUE, BFAST_MEDIA_TYPE, FASTIFY_JSON_CONTENT_TYPE, HEADER, STATUS_NO_CONTENT, STATUS_NOT_MODIFIED } from './constants.js'
 import { prefersBfast } from './negotiate.js'
 import type { ResolvedCompression, ResolvedOptions } from './options.js'
 import { decideCompression, routeVary } from './policy.js'
 import type { CompressionDecision } from './policy.js'
-import { hasOwnSerializer, jsonShaper, project } from './schema.js'
+import { fastifyJson, hasOwnSerializer, project, responseSchemaSource, routeDefaultSerializer, schemaSerializer } from './schema.js'
+import type { Fn } from './schema.js'
+import { compileSchemaWriter, NOT_MIRRORED } from './schema-writer.js'
+import type { SchemaWriter } from './schema-writer.js'
 import { mergeVary } from './vary.js'
 
 /** Reply decoration holding the message encoded for this reply (null otherwise). */
 export const kEncoded: unique symbol = Symbol('fastify-bfast.encoded')
+/** Reply decoration: the plugin's serializer is set on this reply and has not run yet. */
+export const kPending: unique symbol = Symbol('fastify-bfast.pending')
 
 declare module 'fastify' {
   interface FastifyReply {
     [kEncoded]: Buffer | null
+    [kPending]: boolean
   }
 }
 
@@ -39,31 +48,115 @@ function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
 }
 
-/** valueToEncode's answer when the reply must be left to Fastify. */
-const LEAVE_TO_FASTIFY: unique symbol = Symbol('fastify-bfast.leave-to-fastify')
+/** valueToEncode's answer when the reply must go out as Fastify's JSON. */
+const SEND_JSON: unique symbol = Symbol('fastify-bfast.send-json')
+
+/** Per route: the writer compiled from each response serializer's schema, or null (round trip). */
+type WriterCache = WeakMap<Fn, SchemaWriter | null>
+
+/**
+ * The writer for the schema Fastify compiled `serializer` from, compiled on first use (once per
+ * route and status key); null when the schema keeps the round trip, logged once at debug with
+ * the keyword that did it.
+ */
+function writerFor(reply: FastifyReply, serializer: Fn, cache: WriterCache, maxDepth: number): SchemaWriter | null {
+  const cached = cache.get(serializer)
+  if (cached !== undefined) return cached
+  const source = responseSchemaSource(reply, reply.statusCode)
+  const result = 'fallback' in source ? source : compileSchemaWriter(source.schema, source.external, maxDepth)
+  const writer = 'writer' in result ? result.writer : null
+  if (!('writer' in result)) reply.log.debug({ keyword: result.fallback }, 'fastify-bfast: response schema not compiled, B-FAST replies take the JSON round trip')
+  cache.set(serializer, writer)
+  return writer
+}
 
 /**
  * What `encode` may be given for this reply: the payload, or the JSON reply's fields
  * (./schema.ts). A sentinel rather than a `{ value }` wrapper: this runs on every B-FAST reply
  * and the wrapper was one allocation per reply for the common unshaped route.
  */
-function valueToEncode(reply: FastifyReply, payload: object): unknown {
-  const shaper = jsonShaper(reply)
-  if (shaper === undefined) return payload
+function roundTrip(reply: FastifyReply, payload: object, serialize: Fn, withStatus: boolean): unknown {
   let shaped: unknown
   try {
-    shaped = JSON.parse(shaper(payload))
+    shaped = JSON.parse((withStatus ? serialize(payload, reply.statusCode) : serialize(payload)) as string)
   } catch {
-    // The JSON path will fail the same way (or send non-JSON text we cannot mirror): leave the
-    // reply to Fastify so that the client sees exactly what a JSON client would.
-    return LEAVE_TO_FASTIFY
+    // The JSON path will fail the same way (or send non-JSON text we cannot mirror): send what
+    // Fastify sends a JSON client, so that the client sees exactly what a JSON client would.
+    return SEND_JSON
   }
   return project(payload, shaped)
+}
+
+/**
+ * The body of a negotiated reply, from the payload Fastify passes to the reply serializer:
+ * the one left after every preSerialization hook, later plugins' included (issue 10 finding 5:
+ * a redacting hook added after the plugin was bypassed when the bytes were encoded in the
+ * plugin's own hook). B-FAST bytes (and the B-FAST Content-Type), or, when the reply can no
+ * longer be B-FAST (a later hook changed its Content-Type or status, or made the payload a
+ * primitive) or the codec refuses it, exactly the JSON text Fastify would send.
+ *
+ * Schema routes (issue 12) take the writer compiled from the schema; a schema it cannot mirror
+ * and a `setReplySerializer` take the round trip (Fastify's serializer, JSON.parse, project,
+ * encode). Routes without either encode the payload directly.
+ */
+function serializeNegotiated(reply: FastifyReply, payload: unknown, encodeOptions: ResolvedOptions['encode'], writers: WriterCache, maxDepth: number): string | Buffer {
+  const status = reply.statusCode
+  if (
+    typeof payload !== 'object' ||
+    payload === null ||
+    status === STATUS_NO_CONTENT ||
+    status === STATUS_NOT_MODIFIED ||
+    reply.getHeader(HEADER.contentType) !== FASTIFY_JSON_CONTENT_TYPE
+  ) {
+    return fastifyJson(reply, payload)
+  }
+  let bytes: Buffer
+  try {
+    const fallback = routeDefaultSerializer(reply)
+    let value: unknown = payload
+    if (fallback !== undefined) value = roundTrip(reply, payload, fallback, true)
+    else {
+      const schema = schemaSerializer(reply, status)
+      if (schema !== undefined) {
+        const writer = writerFor(reply, schema, writers, maxDepth)
+        value = SEND_JSON
+        if (writer !== null) {
+          try {
+            bytes = writer(payload)
+            return sent(reply, bytes)
+          } catch (err) {
+            // A value the writer cannot predict takes the round trip; anything else it threw,
+            // the JSON serializer throws too (or, a BFastError, the codec refuses): both are
+            // left to the JSON path below.
+            if (err !== NOT_MIRRORED) throw err
+          }
+        }
+        value = roundTrip(reply, payload, schema, false)
+      }
+    }
+    if (value === SEND_JSON) return fastifyJson(reply, payload)
+    bytes = asBuffer(encode(value, encodeOptions))
+  } catch (err) {
+    // The codec refused (a key over 255 bytes, a lone surrogate, a bigint outside int64, a
+    // cycle...): JSON can carry most of these, and fails cleanly (500) on the rest. Any other
+    // error (a throwing toJSON, a value the schema rejects) recurs on the JSON path, where
+    // Fastify reports it.
+    if (err instanceof BFastError) reply.log.warn({ err }, 'fastify-bfast: reply not representable in B-FAST, sending JSON')
+    return fastifyJson(reply, payload)
+  }
+  return sent(reply, bytes)
+}
+
+function sent(reply: FastifyReply, bytes: Buffer): Buffer {
+  reply[kEncoded] = bytes
+  reply.type(BFAST_MEDIA_TYPE)
+  return bytes
 }
 
 export interface RouteHooks {
   preSerialization: preSerializationHookHandler
   onSend: onSendHookHandler
+  onError: onErrorHookHandler
 }
 
 /**
@@ -76,6 +169,8 @@ export interface RouteHooks {
  */
 export function routeHooks(options: ResolvedOptions, compression: ResolvedCompression): RouteHooks {
   const encodeOptions = options.encode
+  const maxDepth = encodeOptions.maxDepth ?? DEFAULT_MAX_DEPTH
+  const writers: WriterCache = new WeakMap()
   const clientHints = options.clientHints
   const vary = routeVary(compression, clientHints)
   // The Vary value of a reply that had none, joined once per route rather than once per reply.
@@ -98,33 +193,27 @@ export function routeHooks(options: ResolvedOptions, compression: ResolvedCompre
       done(null, payload)
       return
     }
-    const value = valueToEncode(reply, payload)
-    if (value === LEAVE_TO_FASTIFY) {
-      done(null, payload)
-      return
-    }
-    let bytes: Buffer
-    try {
-      bytes = asBuffer(encode(value, encodeOptions))
-    } catch (err) {
-      // The codec refused (a key over 255 bytes, a lone surrogate, a bigint outside int64, a
-      // cycle...): JSON can carry most of these, and fails cleanly (500) on the rest. Any other
-      // error (a throwing toJSON) recurs on the JSON path, where Fastify reports it.
-      if (err instanceof BFastError) reply.log.warn({ err }, 'fastify-bfast: reply not representable in B-FAST, sending JSON')
-      done(null, payload)
-      return
-    }
-    reply[kEncoded] = bytes
-    reply.type(BFAST_MEDIA_TYPE)
-    // The one allocation per B-FAST reply left in the plugin: the closure carries this reply's
-    // bytes. A shared function reading them from `this` would save it only while Fastify keeps
-    // calling serializers as reply methods, which it does not promise.
-    reply.serializer(function bfastOneShot(): string {
+    reply[kPending] = true
+    // The one allocation per B-FAST reply left in the plugin: the closure carries this reply.
+    // A shared function reading it from `this` would save it only while Fastify keeps calling
+    // serializers as reply methods, which it does not promise.
+    reply.serializer(function bfastOneShot(final: unknown): string {
       // Cleared after one use: see the module comment. Fastify accepts a Buffer here.
       reply.serializer(null as unknown as (payload: unknown) => string)
-      return bytes as unknown as string
+      reply[kPending] = false
+      return serializeNegotiated(reply, final, encodeOptions, writers, maxDepth) as string
     })
     done(null, payload)
+  }
+
+  // A later preSerialization hook failed before Fastify called the serializer set above: clear
+  // it, or the error handler's string reply would go through it.
+  function onError(_request: FastifyRequest, reply: FastifyReply, _error: Error, done: () => void): void {
+    if (reply[kPending]) {
+      reply[kPending] = false
+      reply.serializer(null as unknown as (payload: unknown) => string)
+    }
+    done()
   }
 
   // Runs on every reply of the route, JSON ones included: the usual reply (no Vary set by the
@@ -174,7 +263,8 @@ export function routeHooks(options: ResolvedOptions, compression: ResolvedCompre
 
   return {
     preSerialization: preSerialization as preSerializationHookHandler,
-    onSend: onSend as onSendHookHandler
+    onSend: onSend as onSendHookHandler,
+    onError: onError as onErrorHookHandler
   }
 }
 

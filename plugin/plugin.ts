@@ -5,7 +5,7 @@
 import type { FastifyInstance, RouteOptions } from 'fastify'
 import fp from 'fastify-plugin'
 import { registerBodyParser } from './body-parser.js'
-import { kEncoded, routeHooks } from './hooks.js'
+import { kEncoded, kPending, routeHooks } from './hooks.js'
 import { resolveOptions, resolveRoute } from './options.js'
 import type { BfastPluginOptions, ResolvedOptions } from './options.js'
 
@@ -26,15 +26,18 @@ function asList<T>(hook: T | T[] | undefined): T[] {
 }
 
 /**
- * Adds `hook` last, except before the handler Fastify's auto HEAD routes end with (which
- * replaces the payload by null): the HEAD reply then carries the same headers as the GET
- * reply, Content-Length included (RFC 9110 section 9.3.2).
+ * Adds `hook` last, except on Fastify's auto HEAD routes, where it goes just before the handler
+ * they carry (which measures the payload for Content-Length and replaces it by null), wherever
+ * that handler is: a plugin registered earlier (e.g. @fastify/compress) appends its own onSend
+ * after it from onRoute (issue 10 finding 8: HEAD then measured the uncompressed message while
+ * GET sent the compressed one). The HEAD reply then carries the GET reply's headers,
+ * Content-Length included (RFC 9110 section 9.3.2).
  */
 function appendOnSend(existing: Hook | undefined, hook: Hook extends Array<infer H> ? H : never): Hook {
   const list = asList(existing as unknown as (typeof hook)[] | typeof hook | undefined)
-  const last = list[list.length - 1]
-  if (last !== undefined && (last as { name?: string }).name === HEAD_ROUTE_ON_SEND) list.splice(list.length - 1, 0, hook)
-  else list.push(hook)
+  const head = list.findIndex((h) => (h as { name?: string }).name === HEAD_ROUTE_ON_SEND)
+  if (head === -1) list.push(hook)
+  else list.splice(head, 0, hook)
   return list as unknown as Hook
 }
 
@@ -50,12 +53,14 @@ function bfastPlugin(app: FastifyInstance, raw: BfastPluginOptions, done: (err?:
   }
   registerBodyParser(app, options)
   app.decorateReply(kEncoded, null)
+  app.decorateReply(kPending, false)
   app.addHook('onRoute', (route) => {
     const compression = resolveRoute(route.config?.bfast, options, `${String(route.method)} ${route.url}`)
     if (compression === null) return
     const hooks = routeHooks(options, compression)
     route.preSerialization = [...asList(route.preSerialization), hooks.preSerialization] as RouteOptions['preSerialization']
     route.onSend = appendOnSend(route.onSend, hooks.onSend as never)
+    route.onError = [...asList(route.onError), hooks.onError] as RouteOptions['onError']
   })
   done()
 }

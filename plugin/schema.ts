@@ -19,9 +19,7 @@
  * (the common case) encode the payload directly.
  */
 import type { FastifyReply } from 'fastify'
-
-/** A function producing the exact JSON text Fastify would send for a payload. */
-export type JsonShaper = (payload: unknown) => string
+import { FASTIFY_JSON_CONTENT_TYPE } from './constants.js'
 
 /**
  * Fastify keeps a reply's own serializer and the route's default one under internal symbols
@@ -36,8 +34,10 @@ const SCHEMA_MEDIA_TYPE = 'application/json'
 const SCHEMA_ANY_MEDIA_TYPE = '*/*'
 /** Fastify's status-class fallback key: "2xx" for 201 (fastify/lib/schemas.js getSchemaSerializer). */
 const STATUS_CLASS_SUFFIX = 'xx'
+/** The key Fastify tries after the exact status and its class (fastify/lib/schemas.js getSchemaSerializer). */
+const DEFAULT_KEY = 'default'
 
-type Fn = (...args: unknown[]) => unknown
+export type Fn = (...args: unknown[]) => unknown
 
 /**
  * Symbols found so far, by description. Symbols are process-wide constants of the Fastify
@@ -58,6 +58,25 @@ function symbolValue(target: object, description: string): unknown {
   return undefined
 }
 
+/**
+ * symbolValue for a property a Fastify instance may inherit: an encapsulated child instance is
+ * created with Object.create(parent), so the root's options and a parent's schema controller
+ * are found on its prototype chain.
+ */
+function inheritedSymbolValue(target: object, description: string): unknown {
+  const cached = foundSymbols.get(description)
+  if (cached !== undefined && cached in target) return (target as Record<symbol, unknown>)[cached]
+  for (let o: object | null = target; o !== null; o = Object.getPrototypeOf(o) as object | null) {
+    for (const sym of Object.getOwnPropertySymbols(o)) {
+      if (sym.description === description) {
+        foundSymbols.set(description, sym)
+        return (target as Record<symbol, unknown>)[sym]
+      }
+    }
+  }
+  return undefined
+}
+
 type SchemaLookup = (this: FastifyReply, status: string | number, contentType?: string) => unknown
 
 /** HTTP status codes are three digits: the class is the first one (RFC 9110 section 15). */
@@ -71,25 +90,32 @@ const STATUS_MAX = 999
 const STATUS_CLASS_KEYS: readonly string[] = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'].map((d) => `${d}${STATUS_CLASS_SUFFIX}`)
 
 /** One status key's entry, as fastify/lib/schemas.js getSchemaSerializer resolves it. */
-function entrySerializer(reply: FastifyReply, lookup: SchemaLookup, key: string | number, entry: unknown): Fn | undefined {
+function entrySerializer(reply: FastifyReply, lookup: SchemaLookup, key: string | number, entry: unknown, mediaType: string): Fn | undefined {
   if (typeof entry === 'function') return entry as Fn
-  const byType = lookup.call(reply, key, SCHEMA_MEDIA_TYPE) ?? lookup.call(reply, key, SCHEMA_ANY_MEDIA_TYPE)
+  const byType = lookup.call(reply, key, mediaType) ?? lookup.call(reply, key, SCHEMA_ANY_MEDIA_TYPE)
   return typeof byType === 'function' ? (byType as Fn) : undefined
 }
 
 /**
- * Mirrors fastify/lib/schemas.js getSchemaSerializer through the public getSerializationFunction.
- * Written without a bound function, a key array or a key string per call: it runs on every
- * B-FAST reply, and on routes without a response schema (the usual case) it only misses.
+ * Mirrors fastify/lib/schemas.js getSchemaSerializer through the public getSerializationFunction:
+ * the exact status, then its class ("2xx"), then `default`; the first key present decides,
+ * even when its content-type map has no entry for the media type (Fastify then uses
+ * JSON.stringify). Written without a bound function, a key array or a key string per call: it
+ * runs on every B-FAST reply, and on routes without a response schema (the usual case) it only
+ * misses.
  */
-function schemaSerializer(reply: FastifyReply, status: number): Fn | undefined {
+export function schemaSerializer(reply: FastifyReply, status: number, mediaType: string = SCHEMA_MEDIA_TYPE): Fn | undefined {
   const lookup = reply.getSerializationFunction as unknown as SchemaLookup
   const exact = lookup.call(reply, status)
-  if (exact !== undefined && exact !== null) return entrySerializer(reply, lookup, status, exact)
+  if (exact !== undefined && exact !== null) return entrySerializer(reply, lookup, status, exact, mediaType)
   const classKey =
     status >= STATUS_MIN && status <= STATUS_MAX ? STATUS_CLASS_KEYS[Math.floor(status / STATUS_CLASS_DIVISOR)]! : `${String(status)[0]}${STATUS_CLASS_SUFFIX}`
   const byClass = lookup.call(reply, classKey)
-  if (byClass !== undefined && byClass !== null) return entrySerializer(reply, lookup, classKey, byClass)
+  if (byClass !== undefined && byClass !== null) return entrySerializer(reply, lookup, classKey, byClass, mediaType)
+  // Last, `default` (issue 10 finding 1: without it a B-FAST reply carried fields the JSON
+  // reply's `default` schema drops).
+  const byDefault = lookup.call(reply, DEFAULT_KEY)
+  if (byDefault !== undefined && byDefault !== null) return entrySerializer(reply, lookup, DEFAULT_KEY, byDefault, mediaType)
   return undefined
 }
 
@@ -103,20 +129,34 @@ export function hasOwnSerializer(reply: FastifyReply): boolean {
   return typeof symbolValue(reply, SYMBOL_REPLY_SERIALIZER) === 'function'
 }
 
-/**
- * The serializer Fastify would use for this reply, in Fastify's own order (route default
- * serializer from `setReplySerializer`, then the response schema), or undefined when it would
- * use JSON.stringify.
- */
-export function jsonShaper(reply: FastifyReply): JsonShaper | undefined {
+/** The route's default serializer (`setReplySerializer`), called as `(payload, statusCode)`. */
+export function routeDefaultSerializer(reply: FastifyReply): Fn | undefined {
   // The route context is an own property of the request (the reply reaches it through a getter).
   const context = symbolValue(reply.request, SYMBOL_ROUTE_CONTEXT)
-  if (typeof context === 'object' && context !== null) {
-    const fallback = symbolValue(context, SYMBOL_DEFAULT_SERIALIZER)
-    if (typeof fallback === 'function') return (payload) => String((fallback as Fn)(payload, reply.statusCode))
-  }
-  const schema = schemaSerializer(reply, reply.statusCode)
-  return schema === undefined ? undefined : (payload) => String(schema(payload))
+  if (typeof context !== 'object' || context === null) return undefined
+  const fallback = symbolValue(context, SYMBOL_DEFAULT_SERIALIZER)
+  return typeof fallback === 'function' ? (fallback as Fn) : undefined
+}
+
+/** The media type of a Content-Type value, lowercased (RFC 9110 section 8.3.1), as Fastify keys schemas by it. */
+function mediaTypeOf(contentType: unknown): string {
+  if (contentType === FASTIFY_JSON_CONTENT_TYPE) return SCHEMA_MEDIA_TYPE
+  if (typeof contentType !== 'string') return SCHEMA_MEDIA_TYPE
+  const semi = contentType.indexOf(';')
+  return (semi === -1 ? contentType : contentType.slice(0, semi)).trim().toLowerCase()
+}
+
+/**
+ * The JSON text Fastify sends for `payload` on this reply when no reply serializer is set, in
+ * Fastify's own order (fastify/lib/reply.js preSerializationHookEnd): the route's default
+ * serializer, else the response schema's serializer for the status and media type, else
+ * JSON.stringify. Throws what those throw (Fastify turns it into a 500).
+ */
+export function fastifyJson(reply: FastifyReply, payload: unknown): string {
+  const fallback = routeDefaultSerializer(reply)
+  if (fallback !== undefined) return fallback(payload, reply.statusCode) as string
+  const schema = schemaSerializer(reply, reply.statusCode, mediaTypeOf(reply.getHeader('content-type')))
+  return schema === undefined ? JSON.stringify(payload) : (schema(payload) as string)
 }
 
 function isPlainRecord(v: unknown): v is Record<string, unknown> {
@@ -167,4 +207,54 @@ export function project(original: unknown, shaped: unknown): unknown {
     }
   }
   return shaped
+}
+
+const SYMBOL_SCHEMA_CONTROLLER = 'fastify.schemaController'
+const SYMBOL_SERVER_OPTIONS = 'fastify.options'
+
+/** What a response-schema writer is compiled from, or why it cannot be. */
+export type SchemaSource = { schema: unknown; external: Readonly<Record<string, unknown>> } | { fallback: string }
+
+/**
+ * The response schema Fastify compiled the JSON serializer of this reply from (same lookup
+ * order as schemaSerializer: exact status, class, `default`; then the JSON media type, then
+ * `*` `/` `*` in a `content` map), with the schemas added with addSchema that its compiler saw.
+ * A fallback names why a compiled B-FAST writer could not mirror that serializer: a custom
+ * serializerCompiler (route or instance), or serializerOpts (rounding, large arrays...), which
+ * change fast-json-stringify's output.
+ */
+export function responseSchemaSource(reply: FastifyReply, status: number): SchemaSource {
+  const context = symbolValue(reply.request, SYMBOL_ROUTE_CONTEXT) as
+    | { schema?: { response?: Record<string, unknown> }; serializerCompiler?: unknown; server?: object }
+    | undefined
+  if (context === undefined || context === null || typeof context !== 'object') return { fallback: 'route context' }
+  if (typeof context.serializerCompiler === 'function') return { fallback: 'serializerCompiler' }
+  const server = context.server as (object & { getSchemas?: () => Record<string, unknown> }) | undefined
+  if (server === undefined || typeof server.getSchemas !== 'function') return { fallback: 'route context' }
+  const controller = inheritedSymbolValue(server, SYMBOL_SCHEMA_CONTROLLER) as { isCustomSerializerCompiler?: unknown } | undefined
+  if (controller === undefined || controller.isCustomSerializerCompiler !== false) return { fallback: 'serializerCompiler' }
+  const options = inheritedSymbolValue(server, SYMBOL_SERVER_OPTIONS) as { serializerOpts?: unknown } | undefined
+  if (options === undefined) return { fallback: 'route context' }
+  const opts = options.serializerOpts
+  if (opts !== undefined && opts !== null && (typeof opts !== 'object' || Object.keys(opts).length > 0)) return { fallback: 'serializerOpts' }
+  const response = context.schema?.response
+  if (typeof response !== 'object' || response === null) return { fallback: 'route context' }
+  // Fastify lowercases the status keys it compiles ("2XX" -> "2xx", fastify/lib/validation.js).
+  const byKey = new Map<string, unknown>()
+  for (const k of Object.keys(response)) byKey.set(k.toLowerCase(), response[k])
+  const classKey = `${String(status)[0]}${STATUS_CLASS_SUFFIX}`
+  const entry = byKey.get(String(status)) ?? byKey.get(classKey) ?? byKey.get(DEFAULT_KEY)
+  if (typeof entry !== 'object' || entry === null) return { fallback: 'schema' }
+  let schema: unknown = entry
+  const content = (entry as { content?: unknown }).content
+  if (typeof content === 'object' && content !== null) {
+    const byType = (content as Record<string, { schema?: unknown } | undefined>)[SCHEMA_MEDIA_TYPE] ?? (content as Record<string, { schema?: unknown } | undefined>)[SCHEMA_ANY_MEDIA_TYPE]
+    if (byType === undefined) return { fallback: 'content' }
+    schema = byType.schema
+  }
+  // @fastify/fast-json-stringify-compiler drops the schema's own $id from the external schemas.
+  const external = { ...server.getSchemas() }
+  const id = (schema as { $id?: unknown } | undefined)?.$id
+  if (typeof id === 'string') delete external[id]
+  return { schema, external }
 }

@@ -18,7 +18,7 @@ import {
   FLAG_BIG_ENDIAN, HEADER_SIZE, MAGIC_0, MAGIC_1, OBJECT_END, OFFSET_FLAGS, OFFSET_TABLE_COUNT, OFFSET_VERSION,
   SMALL_INT_MASK, TAG_BYTES, TAG_DATE, TAG_DATETIME, TAG_DECIMAL, TAG_F64_ARRAY, TAG_FALSE, TAG_FLOAT64,
   TAG_INT64, TAG_LIST, TAG_NULL, TAG_OBJECT, TAG_SMALL_INT, TAG_SMALL_INT_LAST, TAG_STRING, TAG_TIME, TAG_TRUE,
-  TAG_UUID, VERSION
+  TAG_TABLE, TAG_UUID, TABLE_HEADER_SIZE, TABLE_OFFSET_LENGTH, VERSION
 } from './tags.js'
 import {
   DECODE_BUDGET_SLACK, DEFAULT_MAX_DEPTH, DEFAULT_MAX_HEAP_PER_BYTE, HEAP_COST_LIST, HEAP_COST_OBJECT, HEAP_COST_SLOT,
@@ -29,6 +29,7 @@ import { shapeReader } from './shapes.js'
 import type { ShapeReader } from './shapes.js'
 import { checkSizeOption, decompress } from './frame.js'
 import { isDetached } from './detached.js'
+import { openTable } from './table-reader.js'
 
 const TWO_32 = 4294967296
 const F64_BYTES = 8
@@ -87,6 +88,8 @@ let copyBinary = false
 let maxHeapPerByte = DEFAULT_MAX_HEAP_PER_BYTE
 let protoAction = ACTION_IGNORE
 let constructorAction = ACTION_IGNORE
+/** The call's options as given, for tables' lazily read cells (SPEC 8.5). */
+let callOptions: DecodeOptions | undefined
 
 function truncated(at: number, what: string): never {
   throw new BFastError('TRUNCATED', at, `Message ends inside ${what}`)
@@ -161,6 +164,18 @@ function readValue(): unknown {
       const text = readText('a decimal')
       return decimalAsString ? text : parseFloat(text)
     }
+    case TAG_TABLE: {
+      // SPEC 8: opened in O(columns) by ./table-reader.ts, which checks every extent.
+      const at = pos - 1
+      const table = openTable(src, view, at, end, keys, depth, callOptions, int64Mode)
+      pos = at + TABLE_HEADER_SIZE + view.getUint32(at + TABLE_OFFSET_LENGTH, true)
+      // SPEC 6 work budget: rows are built on demand, after decode returns; charge them as if
+      // read now (one object and one slot each) so a table can never make more per byte than
+      // the same rows as v1 objects.
+      charge(table.length * (HEAP_COST_OBJECT + HEAP_COST_SLOT), at)
+      if (guarded) guardTable(table.columnNames, at)
+      return table
+    }
     default:
       // SPEC 2: 0x30..0x3F except 0x38 are small ints (0x39..0x3F are read, never written).
       if (tag >= TAG_SMALL_INT && tag <= TAG_SMALL_INT_LAST) return tag & SMALL_INT_MASK
@@ -230,6 +245,15 @@ function guard(o: Record<string, unknown>, at: number): void {
       delete o[CONSTRUCTOR_KEY]
     }
   }
+}
+
+/**
+ * A table's rows are built after decode returns, so a forbidden key among its columns cannot
+ * be removed from them: under 'error' and 'remove' alike the table is refused.
+ */
+function guardTable(names: readonly string[], at: number): void {
+  if (protoAction !== ACTION_IGNORE && names.includes(PROTO_KEY)) forbidden(at, `a table column ${PROTO_KEY}`)
+  if (constructorAction !== ACTION_IGNORE && names.includes(CONSTRUCTOR_KEY)) forbidden(at, `a table column ${CONSTRUCTOR_KEY}`)
 }
 
 function forbidden(at: number, what: string): never {
@@ -455,6 +479,7 @@ function readTable(): void {
 }
 
 function setOptions(options: DecodeOptions | undefined): void {
+  callOptions = options
   if (options === undefined) {
     maxDepth = DEFAULT_MAX_DEPTH
     int64Mode = INT64_AUTO
@@ -520,6 +545,46 @@ function detached(): never {
   throw new BFastError('DETACHED', 0, 'decode() was given a detached ArrayBuffer (transferred away): its bytes are gone')
 }
 
+/**
+ * Reading v1 values inside a table's cells (SPEC 8.2, type any) after decode() returned:
+ * beginEmbedded() restores the message, its string table and the call's options,
+ * readEmbedded() reads the one value that must fill [start, stop) exactly, endEmbedded()
+ * drops the references again. decode() never runs user code, so none of this interleaves
+ * with a decode in progress.
+ */
+export function beginEmbedded(message: Uint8Array, messageView: DataView, table: string[], options: DecodeOptions | undefined): void {
+  setOptions(options)
+  src = message
+  view = messageView
+  keys = table
+  shapes = new Array<Shape | undefined>(table.length)
+  compiles = 0
+}
+
+export function readEmbedded(start: number, stop: number, level: number): unknown {
+  pos = start
+  end = stop
+  depth = level
+  try {
+    const v = readValue()
+    if (pos !== stop) throw new BFastError('BAD_TABLE', pos, `${stop - pos} bytes left in a table cell after its value`)
+    return v
+  } catch (err) {
+    if (isStackOverflow(err) && depth > DEFAULT_MAX_DEPTH) {
+      throw new BFastError('DEPTH', pos, `Nesting of ${depth} levels exceeds the call stack`)
+    }
+    throw err
+  }
+}
+
+export function endEmbedded(): void {
+  src = EMPTY
+  view = EMPTY_VIEW
+  keys = []
+  shapes = []
+  callOptions = undefined
+}
+
 function readMessage(message: Uint8Array): unknown {
   src = message
   view = new DataView(message.buffer, message.byteOffset, message.byteLength)
@@ -554,5 +619,6 @@ function readMessage(message: Uint8Array): unknown {
     view = EMPTY_VIEW
     keys = []
     shapes = []
+    callOptions = undefined
   }
 }

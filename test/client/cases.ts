@@ -102,8 +102,50 @@ export const ROUTE = {
   /** The same list, chunked LZ4 form (SPEC 4), trickled the same way. */
   usersTrickleChunked: '/users/trickle-chunked',
   /** The first half of the single-block reply, then the end of the body (no Content-Length). */
-  usersCutOff: '/users/cut-off'
+  usersCutOff: '/users/cut-off',
+  /** 502 with a B-FAST error body that does not decode: `?form=` one of BAD_BODY_FORMS. */
+  badErrorBody: '/fail/bad-body',
+  /** A body that never ends, `?type=` one of STREAM_TYPES (`&id=` names its server-side stats). */
+  endless: '/endless',
+  /** `Content-Encoding: gzip`, GZIP_BOMB_BYTES of zeros in about 1 MB, `?type=` one of STREAM_TYPES. */
+  gzipBomb: '/gzip-bomb',
+  /**
+   * ENCODED_REPLY as JSON, `Content-Encoding: zstd` whatever the request's Accept-Encoding
+   * (test/fixtures/client/reply.json.zst, so that a server without a zstd encoder sends it too).
+   */
+  zstd: '/zstd',
+  /** ENCODED_REPLY as JSON in the content coding `?coding=` (gzip, deflate, br, zstd). */
+  encoded: '/encoded',
+  /**
+   * Counts requests per `:key`: the first `?fail=N` get status `?status=` (and `Retry-After:
+   * ?retryAfter=` when given), or a dropped connection with `?drop=1`; later ones 200. Every
+   * reply's body is `{ attempt }`, the request's number for that key. GET and POST.
+   */
+  flaky: '/flaky/:key'
 } as const
+
+/** The bad error bodies of ROUTE.badErrorBody: not a message, LZ4-looking garbage, and that gzip-encoded. */
+export const BAD_BODY_FORMS = ['plain', 'lz4', 'lz4-gzip'] as const
+/** The status of ROUTE.badErrorBody. */
+export const BAD_BODY_STATUS = 502
+
+/** The Content-Types the endless and gzip-bomb routes label their bodies with. */
+export const STREAM_TYPES = {
+  bfast: 'application/x-bfast',
+  json: 'application/json',
+  text: 'text/plain; charset=utf-8'
+} as const
+
+/** Bytes of zeros ROUTE.gzipBomb expands to (1 GiB; its gzip body is about 1 MB). */
+export const GZIP_BOMB_BYTES = 1024 * 1024 * 1024
+
+/** What ROUTE.encoded and ROUTE.zstd send, in every coding (test/fixtures/client/reply.json.zst holds it in zstd). */
+export const ENCODED_REPLY = { encoded: true, text: 'compressible '.repeat(200), n: [1, 2, 3] }
+
+/** What ROUTE.flaky replies with. */
+export interface FlakyReply {
+  attempt: number
+}
 
 /** Piece size and gap of the trickled replies: many network reads, each decoded on arrival. */
 export const TRICKLE_PIECE_BYTES = 8192
@@ -113,6 +155,10 @@ export const TRICKLE_GAP_MS = 2
 export interface Echo {
   contentType: string | null
   accept: string | null
+  /** The Accept-Encoding the server saw (fetch's own unless set). */
+  acceptEncoding: string | null
+  /** The `x-trace` request header (set by a beforeRequest hook in the tests). */
+  trace: string | null
   query: Record<string, string>
   body: unknown
 }

@@ -3,15 +3,45 @@
  * the plugin on a real socket, with Node's global fetch and with undici's fetch, plus what only
  * Node can check (keep-alive through an undici Agent, network failures' cause).
  */
+import { gunzipSync } from 'node:zlib'
 import t from 'tap'
 import { Agent, fetch as undiciFetch } from 'undici'
-import { createClient, HttpError, type FetchFunction, type FetchInit } from '../../client/index.js'
+import { BFastError, BFastRequestError, createClient, DEFAULT_MAX_RESPONSE_SIZE, HttpError, type FetchFunction, type FetchInit, type FetchResponse } from '../../client/index.js'
 import { difference, people, ROUTE, typedSample, USERS_COUNT } from './cases.js'
 import { scenarios, type ScenarioContext, type TestRoutes } from './scenarios.js'
-import { startServer } from './server.js'
+import { gzipOfZeros, startServer } from './server.js'
 
 const server = await startServer()
 t.teardown(() => server.close())
+
+const FETCHES = [
+  ['global fetch', (url: string, init: FetchInit) => fetch(url, init as RequestInit)],
+  ["undici's fetch", undiciFetch as FetchFunction]
+] as const
+
+/**
+ * `fetchFn` whose replies count the body bytes the client takes from them, so that a test can
+ * tell how much of a body was read (not only that the request failed).
+ */
+function counting(fetchFn: FetchFunction): { fetch: FetchFunction; taken: () => number } {
+  let taken = 0
+  return {
+    taken: () => taken,
+    fetch: async (url, init) => {
+      const response = (await fetchFn(url, init)) as Response
+      if (response.body === null) return response
+      const counted = response.body.pipeThrough(
+        new TransformStream<Uint8Array, Uint8Array>({
+          transform(chunk, controller) {
+            taken += chunk.length
+            controller.enqueue(chunk)
+          }
+        })
+      )
+      return new Response(counted, { status: response.status, statusText: response.statusText, headers: response.headers }) as FetchResponse
+    }
+  }
+}
 
 for (const [label, fetchFn] of [
   ['global fetch', undefined],
@@ -66,4 +96,95 @@ t.test('bad options from plain JavaScript fail loudly', async (t) => {
   const api = createClient({ baseUrl: server.baseUrl })
   await t.rejects(api.get(ROUTE.typed, { timeout: Number.NaN }), TypeError, 'NaN request timeout')
   await t.rejects(api.post(ROUTE.echo, 1, { bodyFormat: 'yaml' as 'json' }), TypeError, 'unknown request bodyFormat')
+})
+
+t.test('the gzip bomb route is a real gzip member (its construction, checked small)', async (t) => {
+  const small = gzipOfZeros(3)
+  const plain = gunzipSync(small)
+  t.equal(plain.length, 3 * 1024 * 1024, 'inflates to 3 MiB')
+  t.ok(plain.every((b) => b === 0), 'of zeros')
+  const bomb = gzipOfZeros(1024)
+  t.ok(bomb.length < 1.5 * 1024 * 1024, `1 GiB of zeros in ${bomb.length} bytes`)
+})
+
+for (const [label, fetchFn] of FETCHES) {
+  t.test(`regression (issue 10 finding 7), ${label}: a 1 MB gzip reply of 1 GiB stops at the default maxResponseSize, read no further`, async (t) => {
+    for (const type of ['json', 'bfast', 'text']) {
+      const probe = counting(fetchFn)
+      const api = createClient({ baseUrl: server.baseUrl, fetch: probe.fetch })
+      const err = await api.get(`${ROUTE.gzipBomb}?type=${type}`).then(
+        () => undefined,
+        (e: unknown) => e
+      )
+      t.ok(err instanceof BFastRequestError && err.code === 'TOO_LARGE', `${type}: TOO_LARGE (${String(err)})`)
+      t.equal((err as BFastError).offset, DEFAULT_MAX_RESPONSE_SIZE, `${type}: at the default limit, 64 MiB`)
+      // The client takes at most one piece past the limit before it cancels.
+      t.ok(probe.taken() <= DEFAULT_MAX_RESPONSE_SIZE + 1024 * 1024, `${type}: read ${probe.taken()} bytes of 1 GiB`)
+    }
+  })
+
+  t.test(`regression (issue 10 finding 7), ${label}: an endless body is cancelled at maxResponseSize; the server sees the connection close`, async (t) => {
+    const limit = 8 * 1024 * 1024
+    for (const type of ['bfast', 'json', 'text']) {
+      const id = `${label}-${type}`
+      const probe = counting(fetchFn)
+      const api = createClient({ baseUrl: server.baseUrl, fetch: probe.fetch, maxResponseSize: limit })
+      const err = await api.get(`${ROUTE.endless}?type=${type}&id=${encodeURIComponent(id)}`).then(
+        () => undefined,
+        (e: unknown) => e
+      )
+      t.ok(err instanceof BFastRequestError && err.code === 'TOO_LARGE' && err.offset === limit, `${type}: TOO_LARGE at ${limit} (${String(err)})`)
+      t.ok(probe.taken() <= limit + 1024 * 1024, `${type}: read ${probe.taken()} bytes`)
+      const stats = server.streams.get(id)!
+      for (let waited = 0; !stats.closed && waited < 5_000; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10))
+      t.ok(stats.closed, `${type}: the server saw the download stop after ${stats.produced} bytes`)
+    }
+  })
+
+  t.test(`retry, ${label}: a dropped connection (network error) is retried for GET, never for POST`, async (t) => {
+    const errors: unknown[] = []
+    const api = createClient({
+      baseUrl: server.baseUrl,
+      fetch: fetchFn,
+      retry: { limit: 2, delay: () => 10 },
+      hooks: { beforeRetry: [(r) => void errors.push(r.error)] }
+    })
+    const key = `drop-${label.replace(/\W/g, '')}-${Date.now()}`
+    t.same(await api.get(`/flaky/${key}?fail=2&drop=1`), { attempt: 3 }, 'succeeded after two dropped connections')
+    t.equal(errors.length, 2, 'two retries')
+    t.ok(errors.every((e) => e instanceof TypeError), 'each after fetch rejected with its network error')
+    const post = await api.post(`/flaky/${key}-post?fail=1&drop=1`).then(
+      () => undefined,
+      (e: unknown) => e
+    )
+    t.type(post, TypeError, 'POST: the network error, not retried')
+  })
+}
+
+t.test('issue 13 item 7: a request body that does not encode names the request, before anything is sent', async (t) => {
+  const before = server.connections()
+  const api = createClient({ baseUrl: server.baseUrl })
+  const err = await api.put('/users/1', { n: 2n ** 70n }).then(
+    () => undefined,
+    (e: unknown) => e
+  )
+  t.ok(err instanceof BFastRequestError && err instanceof BFastError, 'a BFastRequestError, still a BFastError')
+  const e = err as BFastRequestError
+  t.equal(e.code, 'INT_RANGE', 'the codec\'s code')
+  t.equal(e.method, 'PUT')
+  t.equal(e.url, `${server.baseUrl}/users/1`)
+  t.equal(e.status, undefined, 'no reply')
+  t.match(e.message, `PUT ${server.baseUrl}/users/1: `)
+  t.ok(e.cause instanceof BFastError && (e.cause as BFastError).offset === e.offset, 'cause: the codec error, same offset')
+  t.equal(server.connections(), before, 'nothing was sent')
+})
+
+t.test('bad retry, size and hook options fail loudly', async (t) => {
+  t.throws(() => createClient({ baseUrl: server.baseUrl, maxResponseSize: -1 }), TypeError, 'negative maxResponseSize')
+  t.throws(() => createClient({ baseUrl: server.baseUrl, maxResponseSize: 1.5 }), TypeError, 'fractional maxResponseSize')
+  t.throws(() => createClient({ baseUrl: server.baseUrl, retry: -1 }), TypeError, 'negative retry')
+  t.throws(() => createClient({ baseUrl: server.baseUrl, retry: { limit: Number.NaN } }), TypeError, 'NaN retry.limit')
+  t.throws(() => createClient({ baseUrl: server.baseUrl, hooks: { beforeRequest: ['x' as never] } }), TypeError, 'a hook that is not a function')
+  const api = createClient({ baseUrl: server.baseUrl })
+  await t.rejects(api.get(ROUTE.typed, { maxResponseSize: Number.POSITIVE_INFINITY }), TypeError, 'infinite request maxResponseSize')
 })

@@ -4,10 +4,25 @@
  * talks to the real test server (server.ts) and throws an Error saying what differs.
  * Browser-safe: imports only the built client, the codec's browser modules and cases.ts.
  */
-import { createClient, decodeResponse, HttpError, TimeoutError, BFastError, DEFAULT_ACCEPT, type FetchFunction } from '../../client/index.js'
+import {
+  createClient,
+  decodeResponse,
+  BFastRequestError,
+  HttpError,
+  TimeoutError,
+  BFastError,
+  DEFAULT_ACCEPT,
+  type FetchFunction,
+  type RetryContext
+} from '../../client/index.js'
 import { decode, encode, isCompressed, MEDIA_TYPE } from '../../src/index.js'
 import {
+  BAD_BODY_FORMS,
+  BAD_BODY_STATUS,
   BAD_REQUEST_BODY,
+  ENCODED_REPLY,
+  STREAM_TYPES,
+  type FlakyReply,
   difference,
   people,
   peopleAsJson,
@@ -56,6 +71,38 @@ export type TestRoutes = {
   'GET /users/trickle': { response: Person[] }
   'GET /users/trickle-chunked': { response: Person[] }
   'GET /users/cut-off': { response: Person[] }
+  'GET /fail/bad-body': { response: never }
+  'GET /endless': { response: unknown }
+  'GET /gzip-bomb': { response: unknown }
+  'GET /flaky/:key': { response: FlakyReply }
+  'GET /zstd': { response: unknown }
+  'GET /encoded': { response: unknown }
+  'POST /flaky/:key': { response: FlakyReply }
+}
+
+/** A key for ROUTE.flaky that no other run used (the browser and Node runs share one server). */
+function flakyKey(): string {
+  return `k${Date.now().toString(36)}${Math.random().toString(36).slice(2)}`
+}
+
+/** Retry waits for the tests: short, so the cases stay quick. */
+const QUICK_DELAY_MS = 10
+
+/** A maxResponseSize far below the 10,000-user replies (about 700 KB plain, 200 KB in LZ4, 1 MB of JSON). */
+const SMALL_LIMIT = 300_000
+
+/** The maxResponseSize the endless and gzip-bomb cases use (the default, 64 MiB, is checked in Node). */
+const STREAM_LIMIT = 4 * 1024 * 1024
+
+/**
+ * Checks that `err` is the client's TOO_LARGE for `url`, at `offset`: the limit where the body
+ * ran past it, 0 where an LZ4 reply's size prefix declared too much (the codec's check, SPEC 6).
+ */
+function checkTooLarge(err: unknown, url: string, offset: number, what: string): void {
+  check(err instanceof BFastRequestError, `${what}: rejected with ${nameOf(err)} ${String(err)}, not BFastRequestError`)
+  check(err instanceof BFastError && err.code === 'TOO_LARGE', `${what}: code ${err.code}`)
+  check(err.offset === offset, `${what}: offset ${err.offset}, expected ${offset}`)
+  check(err.method === 'GET' && err.url === url && err.message.includes(`GET ${url}`), `${what}: method/url/message ${err.method} ${err.url} "${err.message}"`)
 }
 
 function check(condition: boolean, message: string): asserts condition {
@@ -238,6 +285,14 @@ export const scenarios: Scenario[] = [
     async run(ctx) {
       const err = await rejection(client(ctx).get('/corrupt'), 'GET /corrupt')
       check(err instanceof BFastError, `rejected with ${nameOf(err)}, not BFastError`)
+      // Issue 13 item 7: the codec error says which request failed, its code and offset kept.
+      const url = ctx.baseUrl + ROUTE.corrupt
+      check(err instanceof BFastRequestError, `rejected with a BFastError without the request`)
+      check(err.method === 'GET' && err.url === url && err.status === 200, `method/url/status ${err.method} ${err.url} ${err.status}`)
+      check(err.message.startsWith(`GET ${url}: `), `message "${err.message}"`)
+      const direct = await rejection(fetch(url).then((res) => decodeResponse(res)), 'decodeResponse(/corrupt)')
+      check(direct instanceof BFastError && err.code === direct.code && err.offset === direct.offset, `code/offset ${err.code}@${err.offset} vs decodeResponse's`)
+      check(err.cause === undefined || err.cause instanceof BFastError, 'cause is the codec error')
     }
   },
   {
@@ -266,6 +321,7 @@ export const scenarios: Scenario[] = [
       ] as const) {
         const err = await rejection(attempt(), `${what} GET ${ROUTE.usersCutOff}`)
         check(err instanceof BFastError, `${what}: rejected with ${nameOf(err)}, not BFastError`)
+        check(what === 'decodeResponse' || (err instanceof BFastRequestError && err.url === ctx.baseUrl + ROUTE.usersCutOff), `${what}: no request in ${err.message}`)
         check(err.code === whole.code && err.offset === whole.offset, `${what}: ${err.code}@${err.offset}, decode() ${whole.code}@${whole.offset}`)
       }
     }
@@ -318,6 +374,169 @@ export const scenarios: Scenario[] = [
     }
   }
 ]
+
+/** Cases of issue 10 (findings 6 and 7) and issue 13 item 7 (errors that name the request, hooks, retries). */
+scenarios.push(
+  {
+    name: 'regression: a non-2xx reply with a B-FAST body that does not decode (plain, LZ4, LZ4 under gzip) rejects with HttpError, status kept (issue 10 finding 6)',
+    async run(ctx) {
+      for (const form of BAD_BODY_FORMS) {
+        const err = await rejection(client(ctx).get(`${ROUTE.badErrorBody}?form=${form}`), `GET bad-body ${form}`)
+        check(err instanceof HttpError, `${form}: rejected with ${nameOf(err)} (${String(err)}), not HttpError`)
+        check(err.status === BAD_BODY_STATUS, `${form}: status ${err.status}`)
+        check(err.body === undefined, `${form}: body ${String(err.body)}`)
+        check(err.cause instanceof BFastError, `${form}: cause ${nameOf(err.cause)}, not the decode error`)
+      }
+    }
+  },
+  {
+    name: 'maxResponseSize bounds plain B-FAST, in-format LZ4 and JSON replies alike (TOO_LARGE at the limit, naming the request)',
+    async run(ctx) {
+      const limited = createClient<TestRoutes>({ baseUrl: ctx.baseUrl, maxResponseSize: SMALL_LIMIT, ...(ctx.fetch === undefined ? {} : { fetch: ctx.fetch }) })
+      for (const path of [ROUTE.usersPlain, ROUTE.jsonOnly] as const) {
+        checkTooLarge(await rejection(limited.get(path), `GET ${path}`), ctx.baseUrl + path, SMALL_LIMIT, path)
+      }
+      for (const path of [ROUTE.usersCompressed, ROUTE.usersTrickle, ROUTE.usersTrickleChunked] as const) {
+        checkTooLarge(await rejection(limited.get(path), `GET ${path}`), ctx.baseUrl + path, 0, path)
+      }
+      // A request's limit overrides the client's; the same replies fit under a larger one.
+      same(await limited.get(ROUTE.usersCompressed, { maxResponseSize: 8 * 1024 * 1024 }), people(USERS_COUNT), 'users under a larger request limit')
+      // decode.maxDecompressedSize, when given, can only lower the bound.
+      const err = await rejection(client(ctx).get(ROUTE.usersCompressed, { decode: { maxDecompressedSize: SMALL_LIMIT } }), 'decode.maxDecompressedSize')
+      checkTooLarge(err, ctx.baseUrl + ROUTE.usersCompressed, 0, 'decode.maxDecompressedSize')
+      const direct = await rejection(fetch(ctx.baseUrl + ROUTE.jsonOnly).then((res) => decodeResponse(res, { maxResponseSize: SMALL_LIMIT })), 'decodeResponse')
+      check(direct instanceof BFastError && direct.code === 'TOO_LARGE' && direct.offset === SMALL_LIMIT, `decodeResponse: ${String(direct)}`)
+    }
+  },
+  {
+    name: 'regression: an endless body and a 1 MB gzip reply of 1 GiB reject with TOO_LARGE at maxResponseSize, of every type (issue 10 finding 7)',
+    async run(ctx) {
+      const limited = createClient<TestRoutes>({ baseUrl: ctx.baseUrl, maxResponseSize: STREAM_LIMIT, ...(ctx.fetch === undefined ? {} : { fetch: ctx.fetch }) })
+      for (const type of Object.keys(STREAM_TYPES)) {
+        for (const route of [ROUTE.endless, ROUTE.gzipBomb] as const) {
+          const path = `${route}?type=${type}` as const
+          checkTooLarge(await rejection(limited.get(path as '/endless'), `GET ${path}`), ctx.baseUrl + path, STREAM_LIMIT, path)
+        }
+      }
+    }
+  },
+  {
+    name: 'every content coding the fetch advertises decodes; a zstd reply it does not decode is an error, never raw bytes (issue 16 item 4)',
+    async run(ctx) {
+      const api = client(ctx)
+      const echo = await api.post(ROUTE.echo, null)
+      const advertised = (echo.acceptEncoding ?? '')
+        .split(',')
+        .map((c) => c.trim().split(';')[0]!.toLowerCase())
+        .filter((c) => c !== '' && c !== 'identity')
+      check(advertised.length > 0, `no Accept-Encoding reached the server (${String(echo.acceptEncoding)})`)
+      for (const coding of advertised) {
+        same(await api.get(`${ROUTE.encoded}?coding=${coding}` as '/encoded'), ENCODED_REPLY, `${coding} (advertised: ${echo.acceptEncoding})`)
+      }
+      // A zstd reply whatever was asked: what this fetch makes of it, then what the client does.
+      const raw = await (ctx.fetch ?? fetch)(ctx.baseUrl + ROUTE.zstd, { method: 'GET', headers: {} }).then(
+        async (res) => new Uint8Array(await res.arrayBuffer()),
+        (err: unknown) => err
+      )
+      const got = await rejection(
+        api.get(ROUTE.zstd).then((value) => {
+          throw { value }
+        }),
+        'GET /zstd'
+      )
+      if (!(raw instanceof Uint8Array)) {
+        // The fetch refused the coding itself (a browser that does not decode it fails the request).
+        check(nameOf(got) === nameOf(raw), `fetch rejected with ${nameOf(raw)}, the client with ${nameOf(got)}`)
+      } else if (raw[0] === 0x28 && raw[1] === 0xb5 && raw[2] === 0x2f && raw[3] === 0xfd) {
+        check(!advertised.includes('zstd'), `zstd advertised (${echo.acceptEncoding}) but not decoded`)
+        check(got instanceof BFastRequestError && got.code === 'BAD_COMPRESSION' && /zstd/.test(got.message), `undecoded zstd: ${String(got)}`)
+      } else {
+        same((got as { value?: unknown }).value, ENCODED_REPLY, 'zstd decoded by fetch')
+      }
+    }
+  },
+  {
+    name: 'hooks: beforeRequest changes the request, afterResponse may replace the reply',
+    async run(ctx) {
+      const seen: string[] = []
+      const api = createClient<TestRoutes>({
+        baseUrl: ctx.baseUrl,
+        ...(ctx.fetch === undefined ? {} : { fetch: ctx.fetch }),
+        hooks: {
+          beforeRequest: [(request) => void (request.init.headers['x-trace'] = 'client')],
+          afterResponse: [(response, request) => void seen.push(`${request.method} ${response.status}`)]
+        }
+      })
+      const echo = await api.post(ROUTE.echo, { a: 1 }, {
+        hooks: { beforeRequest: [(request) => void (request.init.headers['x-trace'] += '+request')] }
+      })
+      same(echo.trace, 'client+request', 'x-trace set by the client hook, then the request hook')
+      same(echo.body, { a: 1 }, 'the body still sent')
+      same(seen, ['POST 200'], 'afterResponse saw the reply')
+      const replaced = await api.get(ROUTE.text, {
+        hooks: {
+          afterResponse: [() => new Response(encode({ replaced: true }) as Uint8Array<ArrayBuffer>, { status: 200, headers: { 'content-type': MEDIA_TYPE } })]
+        }
+      })
+      same(replaced, { replaced: true }, 'the reply an afterResponse hook returned')
+      const moved = await api.get(ROUTE.text, { hooks: { beforeRequest: [(request) => void (request.url = ctx.baseUrl + ROUTE.typed)] } })
+      same(moved, typedSample(), 'the URL a beforeRequest hook set')
+    }
+  },
+  {
+    name: 'retry: idempotent requests are retried on 503 with backoff; beforeRetry sees each one; the last failure is an HttpError',
+    async run(ctx) {
+      const retries: Array<Pick<RetryContext, 'attempt' | 'delay'> & { status: number | undefined }> = []
+      const api = createClient<TestRoutes>({
+        baseUrl: ctx.baseUrl,
+        ...(ctx.fetch === undefined ? {} : { fetch: ctx.fetch }),
+        retry: { limit: 2, delay: (n) => QUICK_DELAY_MS * n },
+        hooks: { beforeRetry: [(r) => void retries.push({ attempt: r.attempt, delay: r.delay, status: r.response?.status })] }
+      })
+      same(await api.get(`/flaky/${flakyKey()}?fail=2&status=503`), { attempt: 3 }, 'third attempt succeeded')
+      same(retries, [{ attempt: 1, delay: QUICK_DELAY_MS, status: 503 }, { attempt: 2, delay: 2 * QUICK_DELAY_MS, status: 503 }], 'beforeRetry calls')
+      const err = await rejection(api.get(`/flaky/${flakyKey()}?fail=5&status=500`, { retry: { limit: 1 } }), 'limit 1')
+      check(err instanceof HttpError && err.status === 500, `limit 1: rejected with ${String(err)}`)
+      same(err.body, { attempt: 2 }, 'limit 1: the second attempt is the one reported')
+      const notRetried = await rejection(api.get(`/flaky/${flakyKey()}?fail=1&status=400`), '400')
+      check(notRetried instanceof HttpError && notRetried.status === 400, `400: ${String(notRetried)}`)
+      same(notRetried.body, { attempt: 1 }, '400 is not a retry status')
+      same(await createClient<TestRoutes>({ baseUrl: ctx.baseUrl, ...(ctx.fetch === undefined ? {} : { fetch: ctx.fetch }), retry: 2 }).get(`/flaky/${flakyKey()}?fail=1&status=408`, { retry: { delay: () => 0 } }), { attempt: 2 }, 'retry: 2 and a request delay')
+    }
+  },
+  {
+    name: 'retry: POST is never retried unless listed in retry.methods',
+    async run(ctx) {
+      const api = createClient<TestRoutes>({ baseUrl: ctx.baseUrl, ...(ctx.fetch === undefined ? {} : { fetch: ctx.fetch }), retry: { limit: 3, delay: () => QUICK_DELAY_MS } })
+      const err = await rejection(api.post(`/flaky/${flakyKey()}?fail=1&status=503`), 'POST')
+      check(err instanceof HttpError && err.status === 503, `POST: ${String(err)}`)
+      same(err.body, { attempt: 1 }, 'POST: one attempt only')
+      same(await api.post(`/flaky/${flakyKey()}?fail=1&status=503`, undefined, { retry: { methods: ['post'] } }), { attempt: 2 }, 'POST listed: retried')
+    }
+  },
+  {
+    name: 'retry: Retry-After sets the wait, one beyond maxRetryAfter is not waited for; the timeout covers the waits',
+    async run(ctx) {
+      const delays: number[] = []
+      const api = createClient<TestRoutes>({
+        baseUrl: ctx.baseUrl,
+        ...(ctx.fetch === undefined ? {} : { fetch: ctx.fetch }),
+        retry: { limit: 1, delay: () => 0, maxRetryAfter: 5_000 },
+        hooks: { beforeRetry: [(r) => void delays.push(r.delay)] }
+      })
+      const started = Date.now()
+      same(await api.get(`/flaky/${flakyKey()}?fail=1&status=429&retryAfter=1`), { attempt: 2 }, 'retried after Retry-After: 1')
+      const waited = Date.now() - started
+      same(delays, [1000], 'the wait is the Retry-After, not the backoff')
+      check(waited >= 990, `waited ${waited} ms, Retry-After said 1 s`)
+      const err = await rejection(api.get(`/flaky/${flakyKey()}?fail=1&status=503&retryAfter=120`), 'Retry-After: 120')
+      check(err instanceof HttpError && err.status === 503, `Retry-After 120: ${String(err)}`)
+      same(err.body, { attempt: 1 }, 'Retry-After beyond maxRetryAfter: not retried')
+      const slow = await rejection(api.get(`/flaky/${flakyKey()}?fail=5&status=500`, { retry: { limit: 5, delay: () => 60_000 }, timeout: SHORT_WAIT_MS }), 'timeout')
+      check(slow instanceof TimeoutError, `a wait past the timeout: ${nameOf(slow)}`)
+    }
+  }
+)
 
 /** Runs every case in order; one failing does not stop the rest. */
 export async function runScenarios(ctx: ScenarioContext): Promise<ScenarioResult[]> {

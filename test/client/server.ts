@@ -2,14 +2,21 @@
  * The client tests' server: a real Fastify app with the fastify-bfast plugin registered,
  * listening on 127.0.0.1 on a free port, serving the routes of cases.ts.
  */
+import { readFileSync } from 'node:fs'
 import { Readable } from 'node:stream'
 import { setTimeout as sleep } from 'node:timers/promises'
-import Fastify, { type FastifyInstance } from 'fastify'
+import zlib from 'node:zlib'
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import bfast from '../../plugin/index.js'
 import { encode, MEDIA_TYPE } from '../../src/index.js'
 import { compress, compressChunked } from '../../src/compress.js'
+import { FIXTURES } from '../helpers/paths.js'
 import {
+  BAD_BODY_STATUS,
   BAD_REQUEST_BODY,
+  ENCODED_REPLY,
+  GZIP_BOMB_BYTES,
+  STREAM_TYPES,
   people,
   ROUTE,
   SERVER_ERROR_MESSAGE,
@@ -28,11 +35,66 @@ export interface TestServer {
   baseUrl: string
   /** TCP connections the server has accepted so far. */
   connections(): number
+  /** ROUTE.endless replies by their `?id=`: bytes produced so far, and whether the reply's connection closed. */
+  streams: Map<string, StreamStats>
   close(): Promise<void>
 }
 
 /** Bytes labelled B-FAST that are not a message: "BF", then an unknown version byte. */
 const CORRUPT_BFAST = Uint8Array.from([0x42, 0x46, 0x00, 0x09, 0x00, 0x00, 0x10])
+
+/** What the server knows of one endless reply. */
+export interface StreamStats {
+  produced: number
+  closed: boolean
+}
+
+/** LZ4-looking bytes that are not LZ4: a size prefix of 100 (no "BF"), then a bad token. */
+const BAD_LZ4 = Uint8Array.from([100, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff])
+
+/** Piece size of the endless replies. */
+const ENDLESS_PIECE_BYTES = 64 * 1024
+
+/**
+ * A gzip member (RFC 1952) of `mib` MiB of zeros, built without compressing them all: one MiB
+ * deflated and ended with a full flush (RFC 1951 blocks, none final, byte-aligned, no reference
+ * before its start) can follow itself any number of times; an empty final block and the
+ * trailer (CRC-32 and length of the zeros) close the member. GZIP_BOMB_BYTES of zeros this way
+ * take about 1 MB.
+ */
+export function gzipOfZeros(mib: number): Buffer {
+  const zeros = Buffer.alloc(1024 * 1024)
+  const segment = zlib.deflateRawSync(zeros, { level: 9, finishFlush: zlib.constants.Z_FULL_FLUSH })
+  let crc = 0
+  for (let i = 0; i < mib; i++) crc = zlib.crc32(zeros, crc)
+  const header = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff])
+  // BFINAL=1, fixed Huffman, end-of-block: the final empty block.
+  const finalBlock = Buffer.from([0x03, 0x00])
+  const trailer = Buffer.alloc(8)
+  trailer.writeUInt32LE(crc >>> 0, 0)
+  trailer.writeUInt32LE((mib * zeros.length) % 2 ** 32, 4)
+  return Buffer.concat([header, ...Array.from({ length: mib }, () => segment), finalBlock, trailer])
+}
+
+/**
+ * ENCODED_REPLY in one content coding (RFC 9110 section 8.4.1), or undefined for a coding the
+ * server does not know. zstd comes from the fixture: Node 20's zlib has no zstd encoder.
+ */
+function encodedReply(coding: string, zstdFixture: Buffer): Buffer | undefined {
+  const json = Buffer.from(JSON.stringify(ENCODED_REPLY))
+  switch (coding) {
+    case 'gzip':
+      return zlib.gzipSync(json)
+    case 'deflate':
+      return zlib.deflateSync(json)
+    case 'br':
+      return zlib.brotliCompressSync(json)
+    case 'zstd':
+      return zstdFixture
+    default:
+      return undefined
+  }
+}
 
 /** `bytes` as a stream of pieces with pauses between them, so that they reach the client apart. */
 function trickle(bytes: Uint8Array): Readable {
@@ -66,6 +128,8 @@ export async function startServer(setup?: (app: FastifyInstance) => void): Promi
   app.post(ROUTE.echo, async (request): Promise<Echo> => ({
     contentType: request.headers['content-type'] ?? null,
     accept: request.headers.accept ?? null,
+    acceptEncoding: request.headers['accept-encoding'] ?? null,
+    trace: (request.headers['x-trace'] as string | undefined) ?? null,
     query: request.query as Record<string, string>,
     body: request.body ?? null
   }))
@@ -104,6 +168,75 @@ export async function startServer(setup?: (app: FastifyInstance) => void): Promi
   app.get(ROUTE.usersCutOff, { config: { bfast: false } }, async (_request, reply) =>
     reply.type(MEDIA_TYPE).send(trickle(single.subarray(0, single.length >> 1)))
   )
+
+  app.get<{ Querystring: { form?: string } }>(ROUTE.badErrorBody, { config: { bfast: false } }, async (request, reply) => {
+    reply.code(BAD_BODY_STATUS).type(MEDIA_TYPE)
+    switch (request.query.form) {
+      case 'lz4':
+        return reply.send(Buffer.from(BAD_LZ4))
+      case 'lz4-gzip':
+        return reply.header('content-encoding', 'gzip').send(zlib.gzipSync(BAD_LZ4))
+      default:
+        return reply.send(Buffer.from(CORRUPT_BFAST))
+    }
+  })
+
+  const streams = new Map<string, StreamStats>()
+  app.get<{ Querystring: { type?: keyof typeof STREAM_TYPES; id?: string } }>(ROUTE.endless, { config: { bfast: false } }, async (request, reply) => {
+    const stats: StreamStats = { produced: 0, closed: false }
+    streams.set(request.query.id ?? '', stats)
+    const type = request.query.type ?? 'text'
+    // Starts as its type would (a B-FAST header, a JSON array), then never ends.
+    const first = Buffer.from(type === 'bfast' ? 'BF\x01\x00' : type === 'json' ? '[' : 'x', 'latin1')
+    const piece = Buffer.alloc(ENDLESS_PIECE_BYTES, type === 'json' ? ' ' : 'x')
+    reply.raw.on('close', () => {
+      stats.closed = true
+    })
+    const body = new Readable({
+      read() {
+        const chunk = stats.produced === 0 ? Buffer.concat([first, piece]) : piece
+        stats.produced += chunk.length
+        this.push(chunk)
+      }
+    })
+    return reply.type(STREAM_TYPES[type]).send(body)
+  })
+
+  let bomb: Buffer | undefined
+  app.get<{ Querystring: { type?: keyof typeof STREAM_TYPES } }>(ROUTE.gzipBomb, { config: { bfast: false } }, async (request, reply) => {
+    bomb ??= gzipOfZeros(GZIP_BOMB_BYTES / (1024 * 1024))
+    return reply.type(STREAM_TYPES[request.query.type ?? 'json']).header('content-encoding', 'gzip').send(bomb)
+  })
+
+  const zstdReply = readFileSync(`${FIXTURES}client/reply.json.zst`)
+  app.get(ROUTE.zstd, { config: { bfast: false } }, async (_request, reply) =>
+    reply.type('application/json').header('content-encoding', 'zstd').send(zstdReply)
+  )
+  app.get<{ Querystring: { coding: string } }>(ROUTE.encoded, { config: { bfast: false } }, async (request, reply) => {
+    const encoded = encodedReply(request.query.coding, zstdReply)
+    if (encoded === undefined) return reply.code(501).type('text/plain').send(`no ${request.query.coding} encoder`)
+    return reply.type('application/json').header('content-encoding', request.query.coding).send(encoded)
+  })
+
+  const flakyCounts = new Map<string, number>()
+  const flaky = async (
+    request: FastifyRequest<{ Params: { key: string }; Querystring: { fail?: string; status?: string; retryAfter?: string; drop?: string } }>,
+    reply: FastifyReply
+  ): Promise<unknown> => {
+    const attempt = (flakyCounts.get(request.params.key) ?? 0) + 1
+    flakyCounts.set(request.params.key, attempt)
+    if (attempt <= Number(request.query.fail ?? 0)) {
+      if (request.query.drop === '1') {
+        request.raw.socket.destroy()
+        return reply
+      }
+      if (request.query.retryAfter !== undefined) reply.header('retry-after', request.query.retryAfter)
+      return reply.code(Number(request.query.status ?? 503)).send({ attempt })
+    }
+    return { attempt }
+  }
+  app.get(ROUTE.flaky, flaky)
+  app.post(ROUTE.flaky, flaky)
   setup?.(app)
 
   let connections = 0
@@ -117,6 +250,7 @@ export async function startServer(setup?: (app: FastifyInstance) => void): Promi
     app,
     baseUrl: `http://127.0.0.1:${address.port}`,
     connections: () => connections,
+    streams,
     close: () => app.close()
   }
 }

@@ -6,9 +6,13 @@
  */
 import t from 'tap'
 import { Readable } from 'node:stream'
-import type { FastifyInstance } from 'fastify'
-import { decode } from '../../src/index.js'
-import { BFAST, harness, JSON_CT, LOG_LEVEL, logCollector } from './server.js'
+import Fastify from 'fastify'
+import type { FastifyInstance, preSerializationHookHandler } from 'fastify'
+import fp from 'fastify-plugin'
+import compressPlugin from '@fastify/compress'
+import bfast from '../../plugin/index.js'
+import { decode, isCompressed } from '../../src/index.js'
+import { BFAST, harness, JSON_CT, listen, LOG_LEVEL, logCollector, viaInject, viaSocket } from './server.js'
 import type { Reply } from './server.js'
 
 const userSchema = {
@@ -372,5 +376,133 @@ t.test('regression: an error after encoding must not reach the default error han
     t.equal(res.status, 500)
     t.equal(res.headers['content-type'], JSON_CT, `${res.via}: labelled JSON`)
     t.same(JSON.parse(res.body.toString('utf8')), { statusCode: 500, error: 'Internal Server Error', message: 'nope' }, `${res.via}: JSON body`)
+  }
+})
+
+t.test('regression (issue 10 finding 1): `default` response schemas shape B-FAST replies as they shape JSON', async (t) => {
+  const errorSchema = { type: 'object', properties: { statusCode: { type: 'integer' }, error: { type: 'string' } } } as const
+  const h = await harness({}, (app) => {
+    app.get('/default', { schema: { response: { default: userSchema } } }, async () => secretUser())
+    app.get('/default-by-type', { schema: { response: { default: { content: { 'application/json': { schema: userSchema } } } } } }, async () => secretUser())
+    app.get('/default-any-type', { schema: { response: { default: { content: { '*/*': { schema: userSchema } } } } } }, async () => secretUser())
+    app.get('/default-beside-4xx', { schema: { response: { '4xx': errorSchema, default: userSchema } } }, async (_req, reply) => reply.code(201).send(secretUser()))
+    app.get('/default-404', { schema: { response: { default: userSchema } } }, async (_req, reply) => reply.code(404).send(secretUser()))
+    app.get('/default-500', { schema: { response: { default: userSchema } } }, async (_req, reply) => reply.code(500).send(secretUser()))
+    app.register(async (child) => {
+      child.setErrorHandler(async (_err: Error, _req, reply) => reply.code(409).send(secretUser()))
+      child.get('/default-error-handler', { schema: { response: { default: userSchema } } }, async () => {
+        throw new Error('taken')
+      })
+      child.get('/child/default', { schema: { response: { '2xx': errorSchema, default: userSchema } } }, async (_req, reply) => reply.code(302).send(secretUser()))
+    })
+  })
+  t.teardown(() => h.close())
+  for (const url of ['/default', '/default-by-type', '/default-any-type', '/default-beside-4xx', '/default-404', '/default-500', '/default-error-handler', '/child/default']) {
+    const json = await viaSocket(h.base, { url })
+    const expected = JSON.parse(json.body.toString('utf8')) as Record<string, unknown>
+    t.notOk('password' in expected, `${url}: the JSON reply drops password (the route is set up right)`)
+    for (const res of await h.both({ url, headers: ASK_BFAST })) {
+      const label = `${res.via} ${url}`
+      t.equal(res.status, json.status, `${label}: status as JSON`)
+      t.equal(res.headers['content-type'], BFAST, `${label}: B-FAST`)
+      const value = decode(res.body) as Record<string, unknown>
+      t.notOk('password' in value, `${label}: password dropped as in JSON`)
+      t.same(JSON.parse(asJsonText(res)), expected, `${label}: decode(B-FAST) equals JSON.parse(JSON)`)
+      t.ok(value.created instanceof Date, `${label}: the date-time stays typed`)
+    }
+  }
+})
+
+/** A plugin registered after fastify-bfast that adds a route-level preSerialization hook from onRoute. */
+function laterHook(hook: preSerializationHookHandler) {
+  return fp(async (app: FastifyInstance) => {
+    app.addHook('onRoute', (route) => {
+      const existing = route.preSerialization === undefined ? [] : Array.isArray(route.preSerialization) ? route.preSerialization : [route.preSerialization]
+      route.preSerialization = [...existing, hook]
+    })
+  })
+}
+
+t.test('regression (issue 10 finding 5): a preSerialization hook added after the plugin is honoured for B-FAST as for JSON', async (t) => {
+  const redact: preSerializationHookHandler = (_req, _reply, payload, done) => {
+    if (typeof payload === 'object' && payload !== null && 'wipe' in payload) {
+      done(null, 'wiped')
+    } else if (typeof payload === 'object' && payload !== null && 'password' in payload) {
+      const { password: _dropped, ...rest } = payload as Record<string, unknown>
+      done(null, rest)
+    } else {
+      done(null, payload)
+    }
+  }
+  const h = await harness({}, async (app) => {
+    await app.register(laterHook(redact))
+    app.get('/user', async () => ({ id: 1, name: 'Ada', password: 'hunter2', created: new Date(0) }))
+    app.get('/schema-user', { schema: { response: { 200: { type: 'object', properties: { id: { type: 'integer' }, password: { type: 'string' } } } } } }, async () => ({ id: 2, password: 'hunter2' }))
+    app.get('/to-string', async () => ({ wipe: true, password: 'x' }))
+  })
+  t.teardown(() => h.close())
+  for (const url of ['/user', '/schema-user']) {
+    const json = await viaSocket(h.base, { url })
+    const expected = JSON.parse(json.body.toString('utf8')) as Record<string, unknown>
+    t.notOk('password' in expected, `${url}: the JSON reply is redacted (the hook runs)`)
+    for (const res of await h.both({ url, headers: ASK_BFAST })) {
+      t.equal(res.headers['content-type'], BFAST, `${res.via} ${url}: B-FAST`)
+      const value = decode(res.body) as Record<string, unknown>
+      t.notOk('password' in value, `${res.via} ${url}: redacted`)
+      t.same(JSON.parse(asJsonText(res)), expected, `${res.via} ${url}: decode(B-FAST) equals JSON.parse(JSON)`)
+    }
+  }
+  // A later hook that turns the payload into a string: Fastify JSON-serializes it for a JSON
+  // client, and a B-FAST client gets exactly that JSON.
+  const json = await viaSocket(h.base, { url: '/to-string' })
+  for (const res of await h.both({ url: '/to-string', headers: ASK_BFAST })) {
+    t.equal(res.headers['content-type'], JSON_CT, `${res.via} hook returned a string: JSON`)
+    t.equal(res.body.toString('utf8'), json.body.toString('utf8'), `${res.via}: the JSON reply's bytes`)
+    t.equal(res.body.toString('utf8'), '"wiped"')
+  }
+})
+
+t.test('regression (issue 10 finding 5): a later preSerialization hook that fails leaves no B-FAST serializer behind', async (t) => {
+  const failing: preSerializationHookHandler = (_req, _reply, _payload, done) => done(new Error('hook refused'))
+  const h = await harness({}, async (app) => {
+    await app.register(laterHook(failing))
+    app.setErrorHandler((err: Error, _req, reply) => {
+      reply.code(503).type('text/plain; charset=utf-8').send(`late: ${err.message}`)
+    })
+    app.get('/user', async () => ({ id: 1 }))
+  })
+  t.teardown(() => h.close())
+  for (const res of await h.both({ url: '/user', headers: ASK_BFAST })) {
+    t.equal(res.status, 503, `${res.via}: the error handler's status`)
+    t.equal(res.headers['content-type'], 'text/plain; charset=utf-8', `${res.via}: its Content-Type`)
+    t.equal(res.body.toString('utf8'), 'late: hook refused', `${res.via}: its text, not run through a serializer`)
+  }
+})
+
+t.test('regression (issue 10 finding 8): HEAD announces the GET Content-Length with @fastify/compress registered before or after', async (t) => {
+  const rows = Array.from({ length: 300 }, (_, i) => ({ id: i, label: `row number ${i}`, ok: true }))
+  for (const order of ['compress first', 'bfast first'] as const) {
+    const app = Fastify()
+    if (order === 'compress first') await app.register(compressPlugin, { threshold: 0 })
+    await app.register(bfast, { compression: { network: 'slow' } })
+    if (order === 'bfast first') await app.register(compressPlugin, { threshold: 0 })
+    app.get('/rows', async () => rows)
+    const base = await listen(app)
+    t.teardown(() => app.close())
+    for (const encoding of [undefined, 'gzip']) {
+      const headers: Record<string, string> = encoding === undefined ? ASK_BFAST : { ...ASK_BFAST, 'accept-encoding': encoding }
+      const label = `${order}, Accept-Encoding ${encoding ?? 'none'}`
+      const gets = [await viaInject(app, { url: '/rows', headers }), await viaSocket(base, { url: '/rows', headers })]
+      const heads = [await viaInject(app, { method: 'HEAD', url: '/rows', headers }), await viaSocket(base, { method: 'HEAD', url: '/rows', headers })]
+      for (const [i, head] of heads.entries()) {
+        const get = gets[i]!
+        t.equal(get.headers['content-type'], BFAST, `${get.via} ${label}: GET is B-FAST`)
+        t.ok(isCompressed(get.body), `${get.via} ${label}: GET compressed inside the format`)
+        t.same(decode(get.body), rows, `${get.via} ${label}: GET decodes`)
+        t.equal(head.body.length, 0, `${head.via} ${label}: HEAD has no body`)
+        t.equal(head.headers['content-length'], String(get.body.length), `${head.via} ${label}: HEAD Content-Length is the GET body length`)
+        t.equal(head.headers['content-type'], BFAST, `${head.via} ${label}: HEAD Content-Type as GET`)
+      }
+    }
   }
 })

@@ -7,7 +7,7 @@
  * Nothing here runs: the calls sit in a function that is never called.
  */
 import { fetch as undiciFetch, Agent } from 'undici'
-import { createClient, decodeResponse, HttpError, TimeoutError, type FetchResponse, type RequestOptions } from '../../client/index.js'
+import { BFastRequestError, createClient, decodeResponse, HttpError, TimeoutError, type FetchResponse, type RequestOptions, type RetryContext } from '../../client/index.js'
 
 /** Exact type equality (both directions, including `any` and `unknown` told apart). */
 type Equals<A, B> = (<X>() => X extends A ? 1 : 2) extends <X>() => X extends B ? 1 : 2 ? true : false
@@ -119,6 +119,26 @@ export async function typeTests(): Promise<void> {
     expectType<unknown>()(err.body)
   }
   if (err instanceof TimeoutError) expectType<number>()(err.timeout)
+  if (err instanceof BFastRequestError) {
+    expectType<string>()(err.url)
+    expectType<number | undefined>()(err.status)
+  }
+
+  // Retries and hooks.
+  createClient({ baseUrl: '/api', retry: 3 })
+  createClient({
+    baseUrl: '/api',
+    retry: { limit: 3, methods: ['GET', 'POST'], statusCodes: [503], afterStatusCodes: [503], maxRetryAfter: 60_000, backoffLimit: 5_000, delay: (n) => n * 100, jitter: true },
+    hooks: {
+      beforeRequest: [async (request) => void (request.url += '?x=1')],
+      afterResponse: [(response) => response],
+      beforeRetry: [(retry) => expectType<RetryContext>()(retry)]
+    }
+  })
+  // @ts-expect-error: a hook list is an array
+  createClient({ baseUrl: '/api', hooks: { beforeRequest: () => {} } })
+  // @ts-expect-error: afterResponse returns a response or nothing
+  createClient({ baseUrl: '/api', hooks: { afterResponse: [() => 42] } })
   const opts: RequestOptions = { query: { page: 2, q: 'x', all: true, none: undefined } }
   expectType<RequestOptions>()(opts)
 }
