@@ -451,7 +451,7 @@ export class Writer {
    */
   field(e: KeyEntry, v: unknown): void {
     const mark = this.pos
-    this.key(e)
+    this.keyIndex(e)
     if (typeof v === 'object' && v !== null) {
       this.jsonKey = e.key
       this.parent = e
@@ -474,8 +474,13 @@ export class Writer {
     return e
   }
 
+  /** Writes the u32 index of a key by name (table directories, ./table-writer.ts). */
+  key(name: string): void {
+    this.keyIndex(this.entry(name))
+  }
+
   /** Writes the key's u32 index (SPEC 2), interning the key first if this message lacks it. */
-  key(e: KeyEntry): void {
+  keyIndex(e: KeyEntry): void {
     if (e.stamp < this.epoch) this.addKey(e)
     if (this.pos > this.safeEnd) this.grow(WRITER_SLACK_BYTES)
     this.view.setUint32(this.pos, e.stamp - this.epoch, true)
