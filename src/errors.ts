@@ -40,7 +40,9 @@ export const ERROR_CODES = {
   /** A string holding a lone UTF-16 surrogate, which UTF-8 cannot carry (never silently replaced). */
   LONE_SURROGATE: 'LONE_SURROGATE',
   /** A bad option value passed to encode/decode. */
-  BAD_OPTION: 'BAD_OPTION'
+  BAD_OPTION: 'BAD_OPTION',
+  /** Compression was asked for but the optional peer dependency lz4-napi is not installed. */
+  LZ4_NOT_INSTALLED: 'LZ4_NOT_INSTALLED'
 } as const
 
 export type BFastErrorCode = keyof typeof ERROR_CODES
