@@ -196,7 +196,13 @@ export function createClient<Routes extends RouteMap<Routes> = UntypedRoutes>(op
           await pause({ ...request, response: undefined, error: err, delay: backoff(policy, attempt) })
           continue
         }
-        for (const hook of afterResponse) response = (await hook(response, request)) ?? response
+        for (const hook of afterResponse) {
+          const replaced = await hook(response, request)
+          if (replaced === undefined || replaced === response) continue
+          // The reply a hook replaced is never read: let its connection go.
+          discardBody(response.body)
+          response = replaced
+        }
 
         if (!response.ok && mayRetry(policy, method, attempt)) {
           const delay = replyRetryDelay(policy, response, attempt, Date.now())

@@ -13,14 +13,15 @@ export interface HttpErrorInit {
   url: string
   response: FetchResponse
   body: unknown
-  /** Why `body` is `undefined` although the reply had one (the body did not decode). */
+  /** Why `body` is `undefined` although the reply had one (it could not be read or decoded). */
   cause?: unknown
 }
 
 /**
- * A reply with a status outside 200-299. `body` holds the decoded error body (B-FAST, JSON or
- * text, by the reply's Content-Type) or `undefined` when it had none or did not decode (then
- * `cause` holds the decode error).
+ * A reply with a status outside 200-299, whatever its body (issue 10). `body` holds the decoded
+ * error body (B-FAST, JSON or text, by the reply's Content-Type) or `undefined` when it had none
+ * or could not be read or decoded (then `cause` holds why: a `BFastError` for a bad or oversized
+ * body, a `SyntaxError` for bad JSON, the read's own error).
  *
  * @example
  * ```ts

@@ -19,14 +19,17 @@
  * synchronously as one block, or asynchronously in parallel chunks on the thread pool.
  */
 import type { FastifyReply, FastifyRequest, onErrorHookHandler, onSendHookHandler, preSerializationHookHandler } from 'fastify'
-import { BFastError, encode } from '../src/index.js'
+import { BFastError, DEFAULT_MAX_DEPTH, encode } from '../src/index.js'
 import { compress, compressChunked } from '../src/compress.js'
 import { ACCEPT_CH_VALUE, BFAST_MEDIA_TYPE, FASTIFY_JSON_CONTENT_TYPE, HEADER, STATUS_NO_CONTENT, STATUS_NOT_MODIFIED } from './constants.js'
 import { prefersBfast } from './negotiate.js'
 import type { ResolvedCompression, ResolvedOptions } from './options.js'
 import { decideCompression, routeVary } from './policy.js'
 import type { CompressionDecision } from './policy.js'
-import { fastifyJson, hasOwnSerializer, project, routeDefaultSerializer, schemaSerializer } from './schema.js'
+import { fastifyJson, hasOwnSerializer, project, responseSchemaSource, routeDefaultSerializer, schemaSerializer } from './schema.js'
+import type { Fn } from './schema.js'
+import { compileSchemaWriter, NOT_MIRRORED } from './schema-writer.js'
+import type { SchemaWriter } from './schema-writer.js'
 import { mergeVary } from './vary.js'
 
 /** Reply decoration holding the message encoded for this reply (null otherwise). */
@@ -48,18 +51,34 @@ function asBuffer(bytes: Uint8Array): Buffer {
 /** valueToEncode's answer when the reply must go out as Fastify's JSON. */
 const SEND_JSON: unique symbol = Symbol('fastify-bfast.send-json')
 
+/** Per route: the writer compiled from each response serializer's schema, or null (round trip). */
+type WriterCache = WeakMap<Fn, SchemaWriter | null>
+
+/**
+ * The writer for the schema Fastify compiled `serializer` from, compiled on first use (once per
+ * route and status key); null when the schema keeps the round trip, logged once at debug with
+ * the keyword that did it.
+ */
+function writerFor(reply: FastifyReply, serializer: Fn, cache: WriterCache, maxDepth: number): SchemaWriter | null {
+  const cached = cache.get(serializer)
+  if (cached !== undefined) return cached
+  const source = responseSchemaSource(reply, reply.statusCode)
+  const result = 'fallback' in source ? source : compileSchemaWriter(source.schema, source.external, maxDepth)
+  const writer = 'writer' in result ? result.writer : null
+  if (!('writer' in result)) reply.log.debug({ keyword: result.fallback }, 'fastify-bfast: response schema not compiled, B-FAST replies take the JSON round trip')
+  cache.set(serializer, writer)
+  return writer
+}
+
 /**
  * What `encode` may be given for this reply: the payload, or the JSON reply's fields
  * (./schema.ts). A sentinel rather than a `{ value }` wrapper: this runs on every B-FAST reply
  * and the wrapper was one allocation per reply for the common unshaped route.
  */
-function valueToEncode(reply: FastifyReply, payload: object): unknown {
-  const fallback = routeDefaultSerializer(reply)
-  const schema = fallback === undefined ? schemaSerializer(reply, reply.statusCode) : undefined
-  if (fallback === undefined && schema === undefined) return payload
+function roundTrip(reply: FastifyReply, payload: object, serialize: Fn, withStatus: boolean): unknown {
   let shaped: unknown
   try {
-    shaped = JSON.parse(fallback !== undefined ? (fallback(payload, reply.statusCode) as string) : (schema!(payload) as string))
+    shaped = JSON.parse((withStatus ? serialize(payload, reply.statusCode) : serialize(payload)) as string)
   } catch {
     // The JSON path will fail the same way (or send non-JSON text we cannot mirror): send what
     // Fastify sends a JSON client, so that the client sees exactly what a JSON client would.
@@ -75,8 +94,12 @@ function valueToEncode(reply: FastifyReply, payload: object): unknown {
  * plugin's own hook). B-FAST bytes (and the B-FAST Content-Type), or, when the reply can no
  * longer be B-FAST (a later hook changed its Content-Type or status, or made the payload a
  * primitive) or the codec refuses it, exactly the JSON text Fastify would send.
+ *
+ * Schema routes (issue 12) take the writer compiled from the schema; a schema it cannot mirror
+ * and a `setReplySerializer` take the round trip (Fastify's serializer, JSON.parse, project,
+ * encode). Routes without either encode the payload directly.
  */
-function serializeNegotiated(reply: FastifyReply, payload: unknown, encodeOptions: ResolvedOptions['encode']): string | Buffer {
+function serializeNegotiated(reply: FastifyReply, payload: unknown, encodeOptions: ResolvedOptions['encode'], writers: WriterCache, maxDepth: number): string | Buffer {
   const status = reply.statusCode
   if (
     typeof payload !== 'object' ||
@@ -87,18 +110,44 @@ function serializeNegotiated(reply: FastifyReply, payload: unknown, encodeOption
   ) {
     return fastifyJson(reply, payload)
   }
-  const value = valueToEncode(reply, payload)
-  if (value === SEND_JSON) return fastifyJson(reply, payload)
   let bytes: Buffer
   try {
+    const fallback = routeDefaultSerializer(reply)
+    let value: unknown = payload
+    if (fallback !== undefined) value = roundTrip(reply, payload, fallback, true)
+    else {
+      const schema = schemaSerializer(reply, status)
+      if (schema !== undefined) {
+        const writer = writerFor(reply, schema, writers, maxDepth)
+        value = SEND_JSON
+        if (writer !== null) {
+          try {
+            bytes = writer(payload)
+            return sent(reply, bytes)
+          } catch (err) {
+            // A value the writer cannot predict takes the round trip; anything else it threw,
+            // the JSON serializer throws too (or, a BFastError, the codec refuses): both are
+            // left to the JSON path below.
+            if (err !== NOT_MIRRORED) throw err
+          }
+        }
+        value = roundTrip(reply, payload, schema, false)
+      }
+    }
+    if (value === SEND_JSON) return fastifyJson(reply, payload)
     bytes = asBuffer(encode(value, encodeOptions))
   } catch (err) {
     // The codec refused (a key over 255 bytes, a lone surrogate, a bigint outside int64, a
     // cycle...): JSON can carry most of these, and fails cleanly (500) on the rest. Any other
-    // error (a throwing toJSON) recurs on the JSON path, where Fastify reports it.
+    // error (a throwing toJSON, a value the schema rejects) recurs on the JSON path, where
+    // Fastify reports it.
     if (err instanceof BFastError) reply.log.warn({ err }, 'fastify-bfast: reply not representable in B-FAST, sending JSON')
     return fastifyJson(reply, payload)
   }
+  return sent(reply, bytes)
+}
+
+function sent(reply: FastifyReply, bytes: Buffer): Buffer {
   reply[kEncoded] = bytes
   reply.type(BFAST_MEDIA_TYPE)
   return bytes
@@ -120,6 +169,8 @@ export interface RouteHooks {
  */
 export function routeHooks(options: ResolvedOptions, compression: ResolvedCompression): RouteHooks {
   const encodeOptions = options.encode
+  const maxDepth = encodeOptions.maxDepth ?? DEFAULT_MAX_DEPTH
+  const writers: WriterCache = new WeakMap()
   const clientHints = options.clientHints
   const vary = routeVary(compression, clientHints)
   // The Vary value of a reply that had none, joined once per route rather than once per reply.
@@ -150,7 +201,7 @@ export function routeHooks(options: ResolvedOptions, compression: ResolvedCompre
       // Cleared after one use: see the module comment. Fastify accepts a Buffer here.
       reply.serializer(null as unknown as (payload: unknown) => string)
       reply[kPending] = false
-      return serializeNegotiated(reply, final, encodeOptions) as string
+      return serializeNegotiated(reply, final, encodeOptions, writers, maxDepth) as string
     })
     done(null, payload)
   }

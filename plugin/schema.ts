@@ -189,3 +189,53 @@ export function project(original: unknown, shaped: unknown): unknown {
   }
   return shaped
 }
+
+const SYMBOL_SCHEMA_CONTROLLER = 'fastify.schemaController'
+const SYMBOL_SERVER_OPTIONS = 'fastify.options'
+
+/** What a response-schema writer is compiled from, or why it cannot be. */
+export type SchemaSource = { schema: unknown; external: Readonly<Record<string, unknown>> } | { fallback: string }
+
+/**
+ * The response schema Fastify compiled the JSON serializer of this reply from (same lookup
+ * order as schemaSerializer: exact status, class, `default`; then the JSON media type, then
+ * `*` `/` `*` in a `content` map), with the schemas added with addSchema that its compiler saw.
+ * A fallback names why a compiled B-FAST writer could not mirror that serializer: a custom
+ * serializerCompiler (route or instance), or serializerOpts (rounding, large arrays...), which
+ * change fast-json-stringify's output.
+ */
+export function responseSchemaSource(reply: FastifyReply, status: number): SchemaSource {
+  const context = symbolValue(reply.request, SYMBOL_ROUTE_CONTEXT) as
+    | { schema?: { response?: Record<string, unknown> }; serializerCompiler?: unknown; server?: object }
+    | undefined
+  if (context === undefined || context === null || typeof context !== 'object') return { fallback: 'route context' }
+  if (typeof context.serializerCompiler === 'function') return { fallback: 'serializerCompiler' }
+  const server = context.server as (object & { getSchemas?: () => Record<string, unknown> }) | undefined
+  if (server === undefined || typeof server.getSchemas !== 'function') return { fallback: 'route context' }
+  const controller = symbolValue(server, SYMBOL_SCHEMA_CONTROLLER) as { isCustomSerializerCompiler?: unknown } | undefined
+  if (controller === undefined || controller.isCustomSerializerCompiler !== false) return { fallback: 'serializerCompiler' }
+  const options = symbolValue(server, SYMBOL_SERVER_OPTIONS) as { serializerOpts?: unknown } | undefined
+  if (options === undefined) return { fallback: 'route context' }
+  const opts = options.serializerOpts
+  if (opts !== undefined && opts !== null && (typeof opts !== 'object' || Object.keys(opts).length > 0)) return { fallback: 'serializerOpts' }
+  const response = context.schema?.response
+  if (typeof response !== 'object' || response === null) return { fallback: 'route context' }
+  // Fastify lowercases the status keys it compiles ("2XX" -> "2xx", fastify/lib/validation.js).
+  const byKey = new Map<string, unknown>()
+  for (const k of Object.keys(response)) byKey.set(k.toLowerCase(), response[k])
+  const classKey = `${String(status)[0]}${STATUS_CLASS_SUFFIX}`
+  const entry = byKey.get(String(status)) ?? byKey.get(classKey) ?? byKey.get(DEFAULT_KEY)
+  if (typeof entry !== 'object' || entry === null) return { fallback: 'schema' }
+  let schema: unknown = entry
+  const content = (entry as { content?: unknown }).content
+  if (typeof content === 'object' && content !== null) {
+    const byType = (content as Record<string, { schema?: unknown } | undefined>)[SCHEMA_MEDIA_TYPE] ?? (content as Record<string, { schema?: unknown } | undefined>)[SCHEMA_ANY_MEDIA_TYPE]
+    if (byType === undefined) return { fallback: 'content' }
+    schema = byType.schema
+  }
+  // @fastify/fast-json-stringify-compiler drops the schema's own $id from the external schemas.
+  const external = { ...server.getSchemas() }
+  const id = (schema as { $id?: unknown } | undefined)?.$id
+  if (typeof id === 'string') delete external[id]
+  return { schema, external }
+}

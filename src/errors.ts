@@ -39,6 +39,8 @@ export const ERROR_CODES = {
   BAD_VALUE: 'BAD_VALUE',
   /** A string holding a lone UTF-16 surrogate, which UTF-8 cannot carry (never silently replaced). */
   LONE_SURROGATE: 'LONE_SURROGATE',
+  /** A table value (SPEC 8) whose directory, offsets, lengths or cells are inconsistent. */
+  BAD_TABLE: 'BAD_TABLE',
   /** A bad option value passed to encode/decode. */
   BAD_OPTION: 'BAD_OPTION',
   /** Compression was asked for but the optional peer dependency lz4-napi is not installed. */

@@ -5,6 +5,11 @@
 export interface EncodeOptions {
   /** Deepest nesting allowed before `DEPTH` is thrown. Default 128 (SPEC 6). */
   maxDepth?: number
+  /**
+   * Write every non-empty array of plain objects as a table (SPEC 8), which `decode` returns
+   * as a `BFastTable`. Only for readers that asked for `layout=table`. Default false.
+   */
+  tables?: boolean
 }
 
 export interface DecodeOptions {

@@ -17,13 +17,14 @@ import {
   FLAG_BIG_ENDIAN, HEADER_SIZE, MAGIC_0, MAGIC_1, OBJECT_END, OFFSET_FLAGS, OFFSET_TABLE_COUNT, OFFSET_VERSION,
   SMALL_INT_MASK, TAG_BYTES, TAG_DATE, TAG_DATETIME, TAG_DECIMAL, TAG_F64_ARRAY, TAG_FALSE, TAG_FLOAT64,
   TAG_INT64, TAG_LIST, TAG_NULL, TAG_OBJECT, TAG_SMALL_INT, TAG_SMALL_INT_LAST, TAG_STRING, TAG_TIME, TAG_TRUE,
-  TAG_UUID, VERSION
+  TAG_TABLE, TAG_UUID, TABLE_HEADER_SIZE, TABLE_OFFSET_LENGTH, VERSION
 } from './tags.js'
 import { DEFAULT_MAX_DEPTH, SHAPE_MAX_COMPILES, SHAPE_MIN_HITS } from './limits.js'
 import { readUtf8 } from './utf8.js'
 import { shapeReader } from './shapes.js'
 import type { ShapeReader } from './shapes.js'
 import { checkSizeOption, decompress } from './frame.js'
+import { openTable } from './table-reader.js'
 
 const TWO_32 = 4294967296
 const F64_BYTES = 8
@@ -65,6 +66,8 @@ let datesAsString = false
 let decimalAsString = false
 let f64AsArray = false
 let copyBinary = false
+/** The call's options as given, for tables' lazily read cells (SPEC 8.5). */
+let callOptions: DecodeOptions | undefined
 
 function truncated(at: number, what: string): never {
   throw new BFastError('TRUNCATED', at, `Message ends inside ${what}`)
@@ -117,6 +120,13 @@ function readValue(): unknown {
     case TAG_DECIMAL: {
       const text = readText('a decimal')
       return decimalAsString ? text : parseFloat(text)
+    }
+    case TAG_TABLE: {
+      // SPEC 8: opened in O(columns) by ./table-reader.ts, which checks every extent.
+      const at = pos - 1
+      const table = openTable(src, view, at, end, keys, depth, callOptions, int64Mode)
+      pos = at + TABLE_HEADER_SIZE + view.getUint32(at + TABLE_OFFSET_LENGTH, true)
+      return table
     }
     default:
       // SPEC 2: 0x30..0x3F except 0x38 are small ints (0x39..0x3F are read, never written).
@@ -340,6 +350,7 @@ function readTable(): void {
 }
 
 function setOptions(options: DecodeOptions | undefined): void {
+  callOptions = options
   if (options === undefined) {
     maxDepth = DEFAULT_MAX_DEPTH
     int64Mode = INT64_AUTO
@@ -386,6 +397,46 @@ export function decode<T = unknown>(bytes: Uint8Array | ArrayBuffer, options?: D
   return readMessage(message) as T
 }
 
+/**
+ * Reading v1 values inside a table's cells (SPEC 8.2, type any) after decode() returned:
+ * beginEmbedded() restores the message, its string table and the call's options,
+ * readEmbedded() reads the one value that must fill [start, stop) exactly, endEmbedded()
+ * drops the references again. decode() never runs user code, so none of this interleaves
+ * with a decode in progress.
+ */
+export function beginEmbedded(message: Uint8Array, messageView: DataView, table: string[], options: DecodeOptions | undefined): void {
+  setOptions(options)
+  src = message
+  view = messageView
+  keys = table
+  shapes = new Array<Shape | undefined>(table.length)
+  compiles = 0
+}
+
+export function readEmbedded(start: number, stop: number, level: number): unknown {
+  pos = start
+  end = stop
+  depth = level
+  try {
+    const v = readValue()
+    if (pos !== stop) throw new BFastError('BAD_TABLE', pos, `${stop - pos} bytes left in a table cell after its value`)
+    return v
+  } catch (err) {
+    if (isStackOverflow(err) && depth > DEFAULT_MAX_DEPTH) {
+      throw new BFastError('DEPTH', pos, `Nesting of ${depth} levels exceeds the call stack`)
+    }
+    throw err
+  }
+}
+
+export function endEmbedded(): void {
+  src = EMPTY
+  view = EMPTY_VIEW
+  keys = []
+  shapes = []
+  callOptions = undefined
+}
+
 function readMessage(message: Uint8Array): unknown {
   src = message
   view = new DataView(message.buffer, message.byteOffset, message.byteLength)
@@ -418,5 +469,6 @@ function readMessage(message: Uint8Array): unknown {
     view = EMPTY_VIEW
     keys = []
     shapes = []
+    callOptions = undefined
   }
 }

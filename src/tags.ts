@@ -21,6 +21,14 @@ export const OFFSET_FLAGS = 2
 export const OFFSET_VERSION = 3
 export const OFFSET_TABLE_COUNT = 4
 
+/**
+ * SPEC 8: the media-type parameter that asks for (and labels) messages that may hold tables.
+ * A reader that did not send it never receives tag 0xA0.
+ */
+export const TABLE_LAYOUT_PARAMETER = 'layout'
+export const TABLE_LAYOUT_VALUE = 'table'
+export const MEDIA_TYPE_TABLE = `${MEDIA_TYPE};${TABLE_LAYOUT_PARAMETER}=${TABLE_LAYOUT_VALUE}`
+
 /** SPEC 2: value tags. */
 export const TAG_NULL = 0x10
 export const TAG_FALSE = 0x20
@@ -45,6 +53,39 @@ export const TAG_DATE = 0xd2
 export const TAG_TIME = 0xd3
 export const TAG_UUID = 0xd4
 export const TAG_DECIMAL = 0xd5
+/** SPEC 8: a table (an array of records, column by column); only in `layout=table` messages. */
+export const TAG_TABLE = 0xa0
+
+/** SPEC 8.1: tag, flags, u16 column count, u32 row count, u32 byte length of the rest. */
+export const TABLE_HEADER_SIZE = 12
+export const TABLE_OFFSET_FLAGS = 1
+export const TABLE_OFFSET_COLUMNS = 2
+export const TABLE_OFFSET_ROWS = 4
+export const TABLE_OFFSET_LENGTH = 8
+/** SPEC 8.1: the table flags byte; no flag is defined yet (transforms, SPEC 8.6, would be). */
+export const TABLE_FLAGS_KNOWN = 0x00
+/** SPEC 8.2: a directory entry: u32 key index, type, flags, child type, child flags, u32 offset, u32 length. */
+export const TABLE_DIR_ENTRY_SIZE = 16
+export const DIR_OFFSET_TYPE = 4
+export const DIR_OFFSET_FLAGS = 5
+export const DIR_OFFSET_CHILD_TYPE = 6
+export const DIR_OFFSET_CHILD_FLAGS = 7
+export const DIR_OFFSET_REGION = 8
+export const DIR_OFFSET_REGION_LENGTH = 12
+/** SPEC 8.3: every column region and every part inside one starts at a multiple of 8 from the message start. */
+export const TABLE_ALIGN = 8
+/** SPEC 8.2: the column types. */
+export const COL_BOOL = 1
+export const COL_INT32 = 2
+export const COL_INT64 = 3
+export const COL_FLOAT64 = 4
+export const COL_STRING = 5
+export const COL_LIST = 6
+export const COL_ANY = 7
+/** SPEC 8.2: column flags. */
+export const COL_PRESENCE = 0x01
+export const COL_VALIDITY = 0x02
+export const COL_ASCII = 0x04
 
 /** SPEC 3: a string-table slot holds at most 255 UTF-8 bytes (u8 length). */
 export const KEY_MAX_BYTES = 0xff

@@ -12,6 +12,7 @@
 import fc from 'fast-check'
 import { fuzzTargets, oracle, plainSeeds } from './helpers/fuzz-cases.js'
 import type { Finding } from './helpers/fuzz-cases.js'
+import { tableFuzzTargets, tableOracle, tableSeeds } from './helpers/table-cases.js'
 import { jsonFixture } from './helpers/paths.js'
 
 const DEFAULT_SECONDS = 60
@@ -40,7 +41,11 @@ const maxRuns = numberArg('runs', 'FUZZ_RUNS', Infinity)
 const seed = numberArg('seed', 'FUZZ_SEED', Date.now() % 0x7fffffff)
 
 const { vectors } = jsonFixture<{ vectors: Array<{ b64: string }> }>('bfast-v1-upstream.json')
-const targets = fuzzTargets(plainSeeds(vectors.map((v) => new Uint8Array(Buffer.from(v.b64, 'base64')))))
+// The v1 targets, and the structure-aware table targets (SPEC 8) with their own oracle.
+const targets = [
+  ...fuzzTargets(plainSeeds(vectors.map((v) => new Uint8Array(Buffer.from(v.b64, 'base64'))))).map((x) => ({ ...x, check: oracle })),
+  ...tableFuzzTargets(tableSeeds()).map((x) => ({ ...x, check: tableOracle }))
+]
 const counts = new Map<string, number>(targets.map((x) => [x.name, 0]))
 const findings: Array<{ target: string; seed: number; path: string | null; finding: Finding | undefined }> = []
 
@@ -54,7 +59,7 @@ for (let round = 0; Date.now() < deadline && total < maxRuns && findings.length 
     const left = Math.min(ROUND_RUNS, maxRuns - total)
     if (left <= 0 || Date.now() >= deadline) break
     const roundSeed = (seed + round) | 0
-    const details = fc.check(fc.property(target.input, (bytes) => oracle(bytes) === undefined), {
+    const details = fc.check(fc.property(target.input, (bytes) => target.check(bytes) === undefined), {
       seed: roundSeed,
       numRuns: left,
       interruptAfterTimeLimit: Math.max(1, deadline - Date.now()),
@@ -64,7 +69,7 @@ for (let round = 0; Date.now() < deadline && total < maxRuns && findings.length 
     counts.set(target.name, (counts.get(target.name) ?? 0) + details.numRuns)
     if (details.failed) {
       const example = details.counterexample?.[0]
-      findings.push({ target: target.name, seed: roundSeed, path: details.counterexamplePath, finding: example ? oracle(example) : undefined })
+      findings.push({ target: target.name, seed: roundSeed, path: details.counterexamplePath, finding: example ? target.check(example) : undefined })
     }
   }
 }

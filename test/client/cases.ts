@@ -109,7 +109,10 @@ export const ROUTE = {
   endless: '/endless',
   /** `Content-Encoding: gzip`, GZIP_BOMB_BYTES of zeros in about 1 MB, `?type=` one of STREAM_TYPES. */
   gzipBomb: '/gzip-bomb',
-  /** ZSTD_REPLY as JSON, `Content-Encoding: zstd` whatever the request's Accept-Encoding. */
+  /**
+   * ENCODED_REPLY as JSON, `Content-Encoding: zstd` whatever the request's Accept-Encoding
+   * (test/fixtures/client/reply.json.zst, so that a server without a zstd encoder sends it too).
+   */
   zstd: '/zstd',
   /** ENCODED_REPLY as JSON in the content coding `?coding=` (gzip, deflate, br, zstd). */
   encoded: '/encoded',
@@ -136,10 +139,7 @@ export const STREAM_TYPES = {
 /** Bytes of zeros ROUTE.gzipBomb expands to (1 GiB; its gzip body is about 1 MB). */
 export const GZIP_BOMB_BYTES = 1024 * 1024 * 1024
 
-/** What ROUTE.zstd sends (test/fixtures/client/reply.json.zst decodes to its JSON). */
-export const ZSTD_REPLY = { coding: 'zstd', values: [1, 2.5, 'three', null, true] }
-
-/** What ROUTE.encoded sends, in every coding. */
+/** What ROUTE.encoded and ROUTE.zstd send, in every coding (test/fixtures/client/reply.json.zst holds it in zstd). */
 export const ENCODED_REPLY = { encoded: true, text: 'compressible '.repeat(200), n: [1, 2, 3] }
 
 /** What ROUTE.flaky replies with. */

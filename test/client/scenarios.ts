@@ -20,6 +20,7 @@ import {
   BAD_BODY_FORMS,
   BAD_BODY_STATUS,
   BAD_REQUEST_BODY,
+  ENCODED_REPLY,
   STREAM_TYPES,
   type FlakyReply,
   difference,
@@ -74,6 +75,8 @@ export type TestRoutes = {
   'GET /endless': { response: unknown }
   'GET /gzip-bomb': { response: unknown }
   'GET /flaky/:key': { response: FlakyReply }
+  'GET /zstd': { response: unknown }
+  'GET /encoded': { response: unknown }
   'POST /flaky/:key': { response: FlakyReply }
 }
 
@@ -414,6 +417,41 @@ scenarios.push(
           const path = `${route}?type=${type}` as const
           checkTooLarge(await rejection(limited.get(path as '/endless'), `GET ${path}`), ctx.baseUrl + path, STREAM_LIMIT, path)
         }
+      }
+    }
+  },
+  {
+    name: 'every content coding the fetch advertises decodes; a zstd reply it does not decode is an error, never raw bytes (issue 16 item 4)',
+    async run(ctx) {
+      const api = client(ctx)
+      const echo = await api.post(ROUTE.echo, null)
+      const advertised = (echo.acceptEncoding ?? '')
+        .split(',')
+        .map((c) => c.trim().split(';')[0]!.toLowerCase())
+        .filter((c) => c !== '' && c !== 'identity')
+      check(advertised.length > 0, `no Accept-Encoding reached the server (${String(echo.acceptEncoding)})`)
+      for (const coding of advertised) {
+        same(await api.get(`${ROUTE.encoded}?coding=${coding}` as '/encoded'), ENCODED_REPLY, `${coding} (advertised: ${echo.acceptEncoding})`)
+      }
+      // A zstd reply whatever was asked: what this fetch makes of it, then what the client does.
+      const raw = await (ctx.fetch ?? fetch)(ctx.baseUrl + ROUTE.zstd, { method: 'GET', headers: {} }).then(
+        async (res) => new Uint8Array(await res.arrayBuffer()),
+        (err: unknown) => err
+      )
+      const got = await rejection(
+        api.get(ROUTE.zstd).then((value) => {
+          throw { value }
+        }),
+        'GET /zstd'
+      )
+      if (!(raw instanceof Uint8Array)) {
+        // The fetch refused the coding itself (a browser that does not decode it fails the request).
+        check(nameOf(got) === nameOf(raw), `fetch rejected with ${nameOf(raw)}, the client with ${nameOf(got)}`)
+      } else if (raw[0] === 0x28 && raw[1] === 0xb5 && raw[2] === 0x2f && raw[3] === 0xfd) {
+        check(!advertised.includes('zstd'), `zstd advertised (${echo.acceptEncoding}) but not decoded`)
+        check(got instanceof BFastRequestError && got.code === 'BAD_COMPRESSION' && /zstd/.test(got.message), `undecoded zstd: ${String(got)}`)
+      } else {
+        same((got as { value?: unknown }).value, ENCODED_REPLY, 'zstd decoded by fetch')
       }
     }
   },

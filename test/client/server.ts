@@ -76,9 +76,12 @@ export function gzipOfZeros(mib: number): Buffer {
   return Buffer.concat([header, ...Array.from({ length: mib }, () => segment), finalBlock, trailer])
 }
 
-/** `value` as JSON in one content coding (RFC 9110 section 8.4.1), or undefined when this Node has no such encoder. */
-function encodeAs(coding: string, value: unknown): Buffer | undefined {
-  const json = Buffer.from(JSON.stringify(value))
+/**
+ * ENCODED_REPLY in one content coding (RFC 9110 section 8.4.1), or undefined for a coding the
+ * server does not know. zstd comes from the fixture: Node 20's zlib has no zstd encoder.
+ */
+function encodedReply(coding: string, zstdFixture: Buffer): Buffer | undefined {
+  const json = Buffer.from(JSON.stringify(ENCODED_REPLY))
   switch (coding) {
     case 'gzip':
       return zlib.gzipSync(json)
@@ -87,7 +90,7 @@ function encodeAs(coding: string, value: unknown): Buffer | undefined {
     case 'br':
       return zlib.brotliCompressSync(json)
     case 'zstd':
-      return 'zstdCompressSync' in zlib ? (zlib as unknown as { zstdCompressSync(b: Buffer): Buffer }).zstdCompressSync(json) : undefined
+      return zstdFixture
     default:
       return undefined
   }
@@ -210,8 +213,8 @@ export async function startServer(setup?: (app: FastifyInstance) => void): Promi
     reply.type('application/json').header('content-encoding', 'zstd').send(zstdReply)
   )
   app.get<{ Querystring: { coding: string } }>(ROUTE.encoded, { config: { bfast: false } }, async (request, reply) => {
-    const encoded = encodeAs(request.query.coding, ENCODED_REPLY)
-    if (encoded === undefined) return reply.code(501).type('text/plain').send(`no ${request.query.coding} encoder on this Node`)
+    const encoded = encodedReply(request.query.coding, zstdReply)
+    if (encoded === undefined) return reply.code(501).type('text/plain').send(`no ${request.query.coding} encoder`)
     return reply.type('application/json').header('content-encoding', request.query.coding).send(encoded)
   })
 

@@ -29,12 +29,13 @@ import {
   TAG_STRING,
   TAG_TIME,
   TAG_TRUE,
+  TAG_TABLE,
   TAG_UUID,
   VERSION
 } from '../../src/tags.js'
 import { BFastError, Decompressor, decode, decompress, encode, isCompressed } from '../../src/index.js'
 import { compress } from '../../src/compress.js'
-import { afterRoundTrip, sameValue } from './tagged.js'
+import { afterRoundTrip, materialize, sameValue } from './tagged.js'
 
 export type Part = Uint8Array | readonly number[] | number
 
@@ -136,7 +137,7 @@ export const KNOWN_TAGS: ReadonlySet<number> = new Set([
   TAG_NULL, TAG_FALSE, TAG_TRUE,
   ...Array.from({ length: TAG_SMALL_INT_LAST - TAG_SMALL_INT + 1 }, (_, i) => TAG_SMALL_INT + i),
   TAG_FLOAT64, TAG_STRING, TAG_LIST, TAG_OBJECT, TAG_BYTES, TAG_F64_ARRAY,
-  TAG_DATETIME, TAG_DATE, TAG_TIME, TAG_UUID, TAG_DECIMAL
+  TAG_DATETIME, TAG_DATE, TAG_TIME, TAG_UUID, TAG_DECIMAL, TAG_TABLE
 ])
 
 // ---------------------------------------------------------------------------------------------
@@ -437,7 +438,8 @@ export function oracle(input: Uint8Array): Finding | undefined {
   if (disagreement !== undefined) return { stage: 'streamed', error: disagreement, input: hex }
   let value: unknown
   try {
-    value = decode(input)
+    // Tables (SPEC 8) read their cells on demand: reading every row is part of decoding.
+    value = materialize(decode(input))
   } catch (err) {
     if (err instanceof BFastError && typeof err.code === 'string' && Number.isInteger(err.offset)) return undefined
     return { stage: 'decode', error: describeError(err), input: hex }

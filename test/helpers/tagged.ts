@@ -15,6 +15,7 @@
  */
 export { users, type User } from '../../examples/data.js'
 import { users } from '../../examples/data.js'
+import { BFastTable } from '../../src/index.js'
 
 /** SPEC 7 tags of the vectors file. */
 const TAGS = ['$int', '$float', '$datetime', '$date', '$time', '$uuid', '$decimal', '$bytes', '$f64array', '$gen'] as const
@@ -187,6 +188,22 @@ function model(v: unknown, inList: boolean): unknown {
   return out
 }
 
+/**
+ * A decoded value with every table (SPEC 8) replaced by its rows, deeply (tables can sit in
+ * cells of other tables): what the v1 list would have read as. Reading every row reads every
+ * cell, so a corrupt table throws its BFastError here.
+ */
+export function materialize(v: unknown): unknown {
+  if (v instanceof BFastTable) return v.toArray().map(materialize)
+  if (Array.isArray(v)) return v.map(materialize)
+  if (v === null || typeof v !== 'object' || ArrayBuffer.isView(v) || v instanceof Date) return v
+  const rec = v as Record<string, unknown>
+  for (const k of Object.keys(rec)) {
+    const x = rec[k]
+    if (typeof x === 'object' && x !== null) defineOwn(rec, k, materialize(x))
+  }
+  return rec
+}
 
 /**
  * Exact comparison of a decoded value with an expected one: Object.is for numbers (so -0 is

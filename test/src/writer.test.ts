@@ -107,6 +107,35 @@ t.test('keys interned by earlier messages never give their index to a later one'
   t.end()
 })
 
+t.test('key guesses (the key that followed last time) never write a wrong index', (t) => {
+  // The writer guesses each key from the one before it and the member holding the object;
+  // every way the guess can be wrong must still give the right key, in this message and later.
+  const shapes: Record<string, unknown>[] = [
+    { id: 1, name: 'a', tags: [{ k: 1, v: 2 }, { v: 3, k: 4 }, { k: 5 }] },
+    { name: 'b', id: 2, tags: [{ k: 6, v: 7, extra: true }] },
+    { id: 3, other: { id: 4, name: 'inner' }, name: 'c' },
+    { id: 5, skipped: undefined, name: 'd', fn: () => 1 },
+  ]
+  const mixed = [...shapes, ...shapes.slice().reverse(), { list: [shapes[2], shapes[0]] }]
+  for (let round = 0; round < 3; round++) {
+    t.equal(sameValue(decode(encode(mixed)), afterRoundTrip(mixed)), undefined, `round ${round}: mixed shapes in one message`)
+    for (const [i, one] of shapes.entries()) {
+      // Each alone, after messages that taught other orders: its own table, its own indices.
+      const msg = encode(one)
+      t.equal(sameValue(decode(msg), afterRoundTrip(one)), undefined, `round ${round}: shape ${i} alone`)
+      t.equal(new Set(walk(msg).keyIndexes).size, walk(msg).table.length, `round ${round}: shape ${i} interns only its own keys`)
+    }
+  }
+  // A Map's keys, a toJSON rewind and a class instance share the guesses with plain objects.
+  class Point {
+    constructor(public x: number, public y: number) {}
+  }
+  const rewound = { id: 9, name: 'e', toJSON: () => ({ name: 'f', id: 10 }) }
+  const value = { a: new Map<unknown, unknown>([['name', 1], ['id', 2]]), b: rewound, c: new Point(1, 2), d: { x: 3, y: 4 } }
+  t.same(decode(encode(value)), { a: { name: 1, id: 2 }, b: { name: 'f', id: 10 }, c: { x: 1, y: 2 }, d: { x: 3, y: 4 } })
+  t.end()
+})
+
 t.test('an encode that fails leaves no state behind for the next one', (t) => {
   t.equal(codeOf(() => encode({ a: 1, b: { c: 2, ['x'.repeat(300)]: 3 } })), 'KEY_TOO_LONG')
   const cyclic: Record<string, unknown> = { p: 1, q: 2 }

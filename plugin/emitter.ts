@@ -1,0 +1,231 @@
+/**
+ * The byte emitter behind the writers compiled from response schemas (./schema-writer.ts).
+ *
+ * It writes B-FAST v1 (docs/SPEC.md) exactly as the codec's `encode` writes the same value:
+ * header, then the per-message string table in first-seen order (SPEC 3) with the 0x7F slots
+ * skipped (SPEC 2 "object terminator trap"), then the root value with u32 lengths and counts.
+ * It is its own small emitter rather than the codec's Writer because a compiled writer knows
+ * every key when it is compiled: a key is a small integer id whose UTF-8 bytes are ready, so
+ * interning is one typed-array load per member instead of a Map lookup of a string.
+ *
+ * Written for V8 on purpose: one shared, growable scratch buffer with one bounds check per
+ * value against a slack margin; every method small enough to be inlined into the generated
+ * code, which only ever sees this one class (monomorphic calls).
+ */
+import { BFastError } from '../src/index.js'
+import {
+  HEADER_SIZE, MAGIC_0, MAGIC_1, OBJECT_END, OFFSET_FLAGS, OFFSET_TABLE_COUNT, OFFSET_VERSION, SMALL_INT_WRITE_MAX,
+  TABLE_MAX_SLOTS, TAG_DATETIME, TAG_FALSE, TAG_FLOAT64, TAG_INT64, TAG_LIST, TAG_NULL, TAG_OBJECT, TAG_SMALL_INT,
+  TAG_STRING, TAG_TRUE, VERSION
+} from '../src/tags.js'
+import { allocBytes, writeUtf8 } from '../src/utf8.js'
+
+/** Initial scratch size; it grows x4 and is dropped back after a message over RETAIN_MAX_BYTES. */
+const INITIAL_BYTES = 64 * 1024
+const RETAIN_MAX_BYTES = 8 * 1024 * 1024
+/** Room every fixed-size value (tag + 8 bytes, a key index) fits in without its own check. */
+const SLACK_BYTES = 16
+const TWO_32 = 4294967296
+const INT64_MIN = -(2n ** 63n)
+const INT64_MAX = 2n ** 63n - 1n
+/** The low byte of a u32 key index; SPEC 2 "object terminator trap". */
+const LOW_BYTE = 0xff
+/** Bytes of a tag plus a u32 length or count (SPEC 2). */
+const TAG_AND_U32 = 5
+
+export class Emitter {
+  buf: Uint8Array
+  view: DataView
+  pos = 0
+  safeEnd: number
+  table: Uint8Array
+  tpos = 0
+  slots = 0
+  /** Per key id: its slot in this message's table, or -1 before its first use. */
+  slotOf: Int32Array = new Int32Array(0)
+  /** Per key id: its UTF-8 bytes (at most 255, checked when compiling). */
+  keyBytes: readonly Uint8Array[] = []
+  /** A toJSON() that serializes another reply re-enters: it gets its own Emitter. */
+  busy = false
+
+  constructor() {
+    this.buf = allocBytes(INITIAL_BYTES)
+    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength)
+    this.safeEnd = this.buf.length - SLACK_BYTES
+    this.table = allocBytes(INITIAL_BYTES / 4)
+  }
+
+  start(keyBytes: readonly Uint8Array[], slotOf: Int32Array): void {
+    this.pos = 0
+    this.tpos = 0
+    this.slots = 0
+    this.keyBytes = keyBytes
+    this.slotOf = slotOf
+    slotOf.fill(-1)
+  }
+
+  grow(n: number): void {
+    const needed = this.pos + n + SLACK_BYTES
+    let size = this.buf.length * 4
+    while (size < needed) size *= 2
+    const next = allocBytes(size)
+    next.set(this.buf.subarray(0, this.pos))
+    this.buf = next
+    this.view = new DataView(next.buffer, next.byteOffset, next.byteLength)
+    this.safeEnd = next.length - SLACK_BYTES
+  }
+
+  nul(): void {
+    if (this.pos > this.safeEnd) this.grow(SLACK_BYTES)
+    this.buf[this.pos++] = TAG_NULL
+  }
+
+  bool(v: boolean): void {
+    if (this.pos > this.safeEnd) this.grow(SLACK_BYTES)
+    this.buf[this.pos++] = v ? TAG_TRUE : TAG_FALSE
+  }
+
+  /** SPEC 5 numbers, as the codec writes them: small ints, int64 for safe integers, else float64. */
+  num(v: number): void {
+    if (this.pos > this.safeEnd) this.grow(SLACK_BYTES)
+    const buf = this.buf
+    let p = this.pos
+    if ((v | 0) === v) {
+      if (v >= 0 && v <= SMALL_INT_WRITE_MAX && !(v === 0 && 1 / v < 0)) {
+        buf[p] = TAG_SMALL_INT | v
+        this.pos = p + 1
+        return
+      }
+      if (v !== 0) {
+        buf[p++] = TAG_INT64
+        this.view.setInt32(p, v, true)
+        this.view.setInt32(p + 4, v >> 31, true)
+        this.pos = p + 8
+        return
+      }
+    } else if (Number.isSafeInteger(v)) {
+      const hi = Math.floor(v / TWO_32)
+      buf[p++] = TAG_INT64
+      this.view.setUint32(p, v - hi * TWO_32, true)
+      this.view.setInt32(p + 4, hi, true)
+      this.pos = p + 8
+      return
+    }
+    buf[p++] = TAG_FLOAT64
+    this.view.setFloat64(p, v, true)
+    this.pos = p + 8
+  }
+
+  big(v: bigint): void {
+    if (v < INT64_MIN || v > INT64_MAX) throw new BFastError('INT_RANGE', this.pos, `bigint ${v} is outside the int64 range`)
+    if (this.pos > this.safeEnd) this.grow(SLACK_BYTES)
+    this.buf[this.pos++] = TAG_INT64
+    this.view.setBigInt64(this.pos, v, true)
+    this.pos += 8
+  }
+
+  str(s: string): void {
+    this.text(TAG_STRING, s)
+  }
+
+  /** A valid Date as the codec writes it (SPEC 5): toISOString() with "+00:00" for "Z". */
+  date(d: Date): void {
+    const iso = d.toISOString()
+    this.text(TAG_DATETIME, iso.slice(0, -1) + '+00:00')
+  }
+
+  text(tag: number, s: string): void {
+    const room = TAG_AND_U32 + s.length * 3
+    if (this.pos + room > this.safeEnd) this.grow(room)
+    const start = this.pos
+    this.buf[start] = tag
+    const n = writeUtf8(this.buf, start + TAG_AND_U32, s, start)
+    this.view.setUint32(start + 1, n, true)
+    this.pos = start + TAG_AND_U32 + n
+  }
+
+  list(count: number): void {
+    if (this.pos > this.safeEnd) this.grow(SLACK_BYTES)
+    this.buf[this.pos] = TAG_LIST
+    this.view.setUint32(this.pos + 1, count, true)
+    this.pos += TAG_AND_U32
+  }
+
+  obj(): void {
+    if (this.pos > this.safeEnd) this.grow(SLACK_BYTES)
+    this.buf[this.pos++] = TAG_OBJECT
+  }
+
+  end(): void {
+    if (this.pos > this.safeEnd) this.grow(SLACK_BYTES)
+    this.buf[this.pos++] = OBJECT_END
+  }
+
+  key(id: number): void {
+    let slot = this.slotOf[id]!
+    if (slot < 0) slot = this.intern(id)
+    if (this.pos > this.safeEnd) this.grow(SLACK_BYTES)
+    this.view.setUint32(this.pos, slot, true)
+    this.pos += 4
+  }
+
+  /** SPEC 3: the key's first use in this message takes the next slot; SPEC 2: never a 0x7F slot. */
+  intern(id: number): number {
+    if ((this.slots & LOW_BYTE) === OBJECT_END) this.tableEntry(EMPTY)
+    if (this.slots >= TABLE_MAX_SLOTS) throw new BFastError('TOO_MANY_KEYS', this.pos, `More than ${TABLE_MAX_SLOTS} string-table slots in one message`)
+    const slot = this.slots
+    this.tableEntry(this.keyBytes[id]!)
+    this.slotOf[id] = slot
+    return slot
+  }
+
+  tableEntry(bytes: Uint8Array): void {
+    const need = 1 + bytes.length
+    if (this.tpos + need > this.table.length) {
+      let size = this.table.length * 2
+      while (size < this.tpos + need) size *= 2
+      const next = allocBytes(size)
+      next.set(this.table.subarray(0, this.tpos))
+      this.table = next
+    }
+    this.table[this.tpos] = bytes.length
+    this.table.set(bytes, this.tpos + 1)
+    this.tpos += need
+    this.slots++
+  }
+
+  /** Header, string table and body in one exact-size Buffer (SPEC 1). */
+  finish(): Buffer {
+    const out = allocBytes(HEADER_SIZE + this.tpos + this.pos) as Buffer
+    out[0] = MAGIC_0
+    out[1] = MAGIC_1
+    out[OFFSET_FLAGS] = 0
+    out[OFFSET_VERSION] = VERSION
+    out[OFFSET_TABLE_COUNT] = this.slots & LOW_BYTE
+    out[OFFSET_TABLE_COUNT + 1] = this.slots >>> 8
+    out.set(this.table.subarray(0, this.tpos), HEADER_SIZE)
+    out.set(this.buf.subarray(0, this.pos), HEADER_SIZE + this.tpos)
+    return out
+  }
+
+  /** Drops an oversized scratch buffer after a large message. */
+  release(): void {
+    this.keyBytes = NO_KEYS
+    if (this.buf.length > RETAIN_MAX_BYTES) {
+      this.buf = allocBytes(INITIAL_BYTES)
+      this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength)
+      this.safeEnd = this.buf.length - SLACK_BYTES
+    }
+    if (this.table.length > RETAIN_MAX_BYTES) this.table = allocBytes(INITIAL_BYTES / 4)
+  }
+}
+
+const EMPTY = new Uint8Array(0)
+const NO_KEYS: readonly Uint8Array[] = []
+
+const shared = new Emitter()
+
+/** The shared emitter, or a fresh one when a toJSON() re-enters a writer. */
+export function takeEmitter(): Emitter {
+  return shared.busy ? new Emitter() : shared
+}

@@ -1,0 +1,401 @@
+/**
+ * B-FAST writers compiled from response schemas (issue 12), as fast-json-stringify compiles a
+ * JSON serializer from them.
+ *
+ * The contract: for any payload, a compiled writer writes exactly the bytes that the
+ * plugin's round trip writes (Fastify's JSON serializer, JSON.parse, ./schema.ts `project`,
+ * `encode`), or throws where that serializer throws. It therefore mirrors
+ * fast-json-stringify's semantics keyword by keyword (fast-json-stringify/index.js
+ * buildValue, buildInnerObject, buildArray, buildSingleTypeSerializer and lib/serializer.js):
+ * properties in `properties` order with the required ones first, `required` and `default`,
+ * toJSON() on objects, the string, integer, number and boolean coercions, `nullable`,
+ * `format: 'date-time'`, `$ref` to the route's document and to schemas added with addSchema.
+ * Dates written as date-time text and bigints written as numbers stay typed, as `project`
+ * keeps them.
+ *
+ * Anything else (anyOf, oneOf, allOf, if/then/else, patternProperties, additionalProperties
+ * other than false, tuples, type arrays, untyped schemas, formats date/time/unsafe, recursive
+ * or unresolvable $ref, keywords it does not know) makes the whole schema fall back to the
+ * round trip: compile() answers with the keyword instead of a writer. Never a guess.
+ *
+ * Generated code is safe for any schema text: property names reach it only as JSON string
+ * literals (valid JS string literals, U+2028 included, since ES2019), never as identifiers or
+ * in comments, and key bytes are passed in as data.
+ */
+import { Emitter, takeEmitter } from './emitter.js'
+
+/** A compiled writer: the B-FAST message for a payload. */
+export type SchemaWriter = (payload: unknown) => Buffer
+
+export type CompileResult = { writer: SchemaWriter } | { fallback: string }
+
+/**
+ * Thrown by a compiled writer for a value whose JSON text it cannot predict (a toString()
+ * returning a non-string, where fast-json-stringify would write a number or worse): the caller
+ * takes the round trip for this reply.
+ */
+export const NOT_MIRRORED: unique symbol = Symbol('fastify-bfast.not-mirrored')
+
+/** SPEC 3: a string-table slot holds at most 255 UTF-8 bytes. */
+const KEY_MAX_BYTES = 255
+/** Keys one compiled writer may name (SPEC 3 allows 65,535 slots; a schema this large is not a reply shape). */
+const MAX_KEYS = 4096
+
+/** Keywords with no effect on fast-json-stringify's output (annotations and validation only). */
+const IGNORED = new Set([
+  '$schema', '$comment', '$id', 'title', 'description', 'examples', 'example', 'deprecated', 'readOnly', 'writeOnly',
+  'definitions', '$defs', 'enum', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'multipleOf',
+  'minLength', 'maxLength', 'pattern', 'minItems', 'maxItems', 'uniqueItems', 'contains', 'minProperties',
+  'maxProperties', 'propertyNames', 'dependencies', 'dependentRequired', 'dependentSchemas', 'not', 'contentEncoding',
+  'contentMediaType'
+])
+/** Keywords this compiler implements. */
+const HANDLED = new Set(['type', 'properties', 'required', 'items', 'nullable', 'format', 'default', '$ref', 'const', 'additionalProperties', 'additionalItems'])
+/** Sibling keywords of `$ref` fast-json-stringify ignores (it merges the target with any other). */
+const IGNORED_REF_SIBLINGS = new Set(['$ref', '$comment', 'title', 'description', 'examples', 'deprecated', 'readOnly', 'writeOnly'])
+/** fast-json-stringify's type inference from keywords (index.js inferTypeByKeyword), in its order. */
+const INFER: ReadonlyArray<[type: string, keywords: readonly string[]]> = [
+  ['object', ['properties', 'required', 'additionalProperties', 'patternProperties', 'maxProperties', 'minProperties', 'dependencies']],
+  ['array', ['items', 'additionalItems', 'maxItems', 'minItems', 'uniqueItems', 'contains']],
+  ['string', ['maxLength', 'minLength', 'pattern']],
+  ['number', ['multipleOf', 'maximum', 'exclusiveMaximum', 'minimum', 'exclusiveMinimum']]
+]
+/** String formats fast-json-stringify writes its own way (lib/serializer.js asDate, asTime, asUnsafeString). */
+const UNMIRRORED_FORMATS = new Set(['date', 'time', 'unsafe'])
+
+class Unsupported extends Error {
+  constructor(readonly keyword: string) {
+    super(keyword)
+  }
+}
+
+type Schema = Record<string, unknown>
+
+interface Ctx {
+  keys: string[]
+  keyIds: Map<string, number>
+  /** Values the generated code reads by index (defaults, consts). */
+  data: unknown[]
+  external: Readonly<Record<string, unknown>>
+  /** Schemas on the current $ref path, to refuse recursion. */
+  refStack: Set<object>
+  uid: number
+  maxDepth: number
+}
+
+function isRecord(v: unknown): v is Schema {
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
+}
+
+/** RFC 6901 JSON Pointer, as a URI fragment (percent-decoded first). */
+function pointer(doc: unknown, fragment: string): unknown {
+  if (fragment === '') return doc
+  if (!fragment.startsWith('/')) throw new Unsupported('$ref')
+  let node = doc
+  for (const raw of fragment.slice(1).split('/')) {
+    const token = decodeURIComponent(raw).replace(/~1/g, '/').replace(/~0/g, '~')
+    if (!isRecord(node) && !Array.isArray(node)) throw new Unsupported('$ref')
+    if (!Object.hasOwn(node, token)) throw new Unsupported('$ref')
+    node = (node as Record<string, unknown>)[token]
+  }
+  return node
+}
+
+/** Follows `$ref`s (with only ignorable siblings) to the schema and the document it lives in. */
+function deref(ctx: Ctx, schema: Schema, doc: Schema): [Schema, Schema] {
+  let hops = 0
+  while (typeof schema.$ref === 'string') {
+    for (const k of Object.keys(schema)) if (!IGNORED_REF_SIBLINGS.has(k)) throw new Unsupported('$ref with siblings')
+    const ref = schema.$ref
+    const hash = ref.indexOf('#')
+    const base = hash === -1 ? ref : ref.slice(0, hash)
+    const fragment = hash === -1 ? '' : ref.slice(hash + 1)
+    let target: unknown
+    if (base === '') target = pointer(doc, fragment)
+    else {
+      if (!Object.hasOwn(ctx.external, base)) throw new Unsupported('$ref')
+      const external = ctx.external[base]
+      if (!isRecord(external)) throw new Unsupported('$ref')
+      doc = external
+      target = pointer(external, fragment)
+    }
+    if (typeof target === 'boolean') throw new Unsupported('boolean schema')
+    if (!isRecord(target)) throw new Unsupported('$ref')
+    schema = target
+    if (++hops > 64) throw new Unsupported('$ref')
+  }
+  if (schema.$ref !== undefined) throw new Unsupported('$ref')
+  return [schema, doc]
+}
+
+/** No lone surrogate (TextEncoder would silently write U+FFFD for one). */
+function wellFormed(key: string): boolean {
+  try {
+    encodeURIComponent(key)
+    return true
+  } catch {
+    return false
+  }
+}
+
+function keyId(ctx: Ctx, key: string): number {
+  let id = ctx.keyIds.get(key)
+  if (id === undefined) {
+    if (ctx.keys.length >= MAX_KEYS) throw new Unsupported('too many keys')
+    id = ctx.keys.length
+    ctx.keys.push(key)
+    ctx.keyIds.set(key, id)
+  }
+  return id
+}
+
+function dataRef(ctx: Ctx, value: unknown): string {
+  ctx.data.push(value)
+  return `d[${ctx.data.length - 1}]`
+}
+
+function primitiveLiteral(ctx: Ctx, value: unknown, keyword: string): string {
+  // What JSON.parse(JSON.stringify(value)) gives, written as the codec writes it.
+  if (value === null) return 'e.nul()'
+  if (typeof value === 'boolean') return `e.bool(${value})`
+  if (typeof value === 'number' && Number.isFinite(value)) return `e.num(${dataRef(ctx, value === 0 ? 0 : value)})`
+  if (typeof value === 'string') return `e.str(${dataRef(ctx, value)})`
+  throw new Unsupported(keyword)
+}
+
+function checkKeywords(schema: Schema): void {
+  for (const k of Object.keys(schema)) {
+    if (HANDLED.has(k) || IGNORED.has(k) || k.startsWith('x-')) continue
+    throw new Unsupported(k)
+  }
+}
+
+/** Code writing the value held in the variable `v` under `schema`. */
+function gen(ctx: Ctx, input: Schema | boolean, inputDoc: Schema, v: string, depth: number): string {
+  if (typeof input === 'boolean' || !isRecord(input)) throw new Unsupported('boolean schema')
+  const [schema, doc] = deref(ctx, input, inputDoc)
+  if (ctx.refStack.has(schema)) throw new Unsupported('recursive $ref')
+  // A nested $id changes the base URI of the $refs under it: not followed.
+  if (schema !== doc && schema.$id !== undefined) throw new Unsupported('$id')
+  checkKeywords(schema)
+  let type = schema.type
+  if (type === undefined) {
+    for (const [inferred, keywords] of INFER) {
+      if (keywords.some((k) => k in schema)) {
+        type = inferred
+        break
+      }
+    }
+  }
+  const nullable = schema.nullable === true
+  let code: string
+  if (schema.const !== undefined) {
+    // fast-json-stringify writes the constant whatever the value (buildConstSerializer).
+    if (Array.isArray(type)) throw new Unsupported('type array')
+    code = primitiveLiteral(ctx, schema.const, 'const')
+  } else if (Array.isArray(type)) {
+    throw new Unsupported('type array')
+  } else {
+    ctx.refStack.add(schema)
+    code = single(ctx, schema, doc, type, v, depth)
+    ctx.refStack.delete(schema)
+  }
+  return nullable ? `if (${v} === null) e.nul(); else {\n${code}\n}` : code
+}
+
+function single(ctx: Ctx, schema: Schema, doc: Schema, type: unknown, v: string, depth: number): string {
+  switch (type) {
+    case 'null':
+      return 'e.nul()'
+    case 'boolean':
+      return `e.bool(${v} ? true : false)`
+    case 'integer':
+      return `w.int(e, ${v})`
+    case 'number':
+      return `w.num(e, ${v})`
+    case 'string': {
+      const format = schema.format
+      if (typeof format === 'string' && UNMIRRORED_FORMATS.has(format)) throw new Unsupported(`format: ${format}`)
+      return format === 'date-time' ? `w.dateTime(e, ${v})` : `w.str(e, ${v})`
+    }
+    case 'object':
+      return object(ctx, schema, doc, v, depth + 1)
+    case 'array':
+      return array(ctx, schema, doc, v, depth + 1)
+    case undefined:
+      throw new Unsupported('untyped schema')
+    default:
+      throw new Unsupported(`type: ${String(type)}`)
+  }
+}
+
+function object(ctx: Ctx, schema: Schema, doc: Schema, v: string, depth: number): string {
+  if (depth > ctx.maxDepth) throw new Unsupported('maxDepth')
+  if (schema.patternProperties !== undefined) throw new Unsupported('patternProperties')
+  if (schema.additionalProperties !== undefined && schema.additionalProperties !== false) throw new Unsupported('additionalProperties')
+  const properties = schema.properties === undefined ? {} : schema.properties
+  if (!isRecord(properties)) throw new Unsupported('properties')
+  const required: unknown[] = Array.isArray(schema.required) ? schema.required : []
+  if (schema.required !== undefined && !Array.isArray(schema.required)) throw new Unsupported('required')
+  // fast-json-stringify (buildInnerObject): required properties first, then the rest, each
+  // group in `properties` order (Array#sort is stable).
+  const names = Object.keys(properties).sort((a, b) => {
+    const ra = required.includes(a)
+    const rb = required.includes(b)
+    return ra === rb ? 0 : ra ? -1 : 1
+  })
+  const o = `o${ctx.uid++}`
+  let code = `const ${o} = (${v} && typeof ${v}.toJSON === 'function') ? ${v}.toJSON() : ${v};\n`
+  code += `if (${o} === null) { ${schema.nullable === true ? 'e.nul()' : 'e.obj(); e.end()'} } else {\n`
+  for (const name of required) {
+    if (typeof name !== 'string') throw new Unsupported('required')
+    if (!names.includes(name)) code += `if (${o}[${JSON.stringify(name)}] === undefined) throw new Error('required');\n`
+  }
+  code += 'e.obj();\n'
+  for (const name of names) {
+    const id = keyId(ctx, name)
+    const sub = properties[name]
+    if (!isRecord(sub)) throw new Unsupported(typeof sub === 'boolean' ? 'boolean schema' : 'properties')
+    const [resolved] = deref(ctx, sub, doc)
+    const x = `x${ctx.uid++}`
+    code += `const ${x} = ${o}[${JSON.stringify(name)}];\n`
+    code += `if (${x} !== undefined) {\ne.key(${id});\n${gen(ctx, sub, doc, x, depth)}\n}`
+    if (resolved.default !== undefined) code += ` else {\ne.key(${id});\n${primitiveLiteral(ctx, resolved.default, 'default')}\n}\n`
+    else if (required.includes(name)) code += ` else throw new Error('required');\n`
+    else code += '\n'
+  }
+  code += 'e.end();\n}'
+  return code
+}
+
+function array(ctx: Ctx, schema: Schema, doc: Schema, v: string, depth: number): string {
+  if (depth > ctx.maxDepth) throw new Unsupported('maxDepth')
+  const items = schema.items === undefined ? {} : schema.items
+  if (Array.isArray(items)) throw new Unsupported('tuple items')
+  if (!isRecord(items)) throw new Unsupported(typeof items === 'boolean' ? 'boolean schema' : 'items')
+  const n = `n${ctx.uid++}`
+  const i = `i${ctx.uid++}`
+  const item = `v${ctx.uid++}`
+  let code = `if (${v} === null) e.list(0);\n`
+  code += `else if (!Array.isArray(${v})) throw new TypeError('not an array');\n`
+  code += `else {\nconst ${n} = ${v}.length;\ne.list(${n});\n`
+  code += `for (let ${i} = 0; ${i} < ${n}; ${i}++) {\nconst ${item} = ${v}[${i}];\n${gen(ctx, items, doc, item, depth)}\n}\n}`
+  return code
+}
+
+/**
+ * The coercions of fast-json-stringify's lib/serializer.js, written as the round trip
+ * (JSON.parse of that text, then `project`) would leave the value.
+ */
+const coerce = {
+  /** asInteger with the default rounding (trunc): an integer, a bigint as is, else Math.trunc; "0" for -0. */
+  int(e: Emitter, x: unknown): void {
+    if (Number.isInteger(x)) e.num((x as number) === 0 ? 0 : (x as number))
+    else if (typeof x === 'bigint') e.big(x)
+    else {
+      const n = Math.trunc(x as number)
+      if (n === Infinity || n === -Infinity || n !== n) throw new Error('not an integer')
+      e.num(n === 0 ? 0 : n)
+    }
+  },
+  /** asNumber: Number(x); NaN throws, the infinities are null; a bigint JSON wrote as a number stays a bigint (`project`). */
+  num(e: Emitter, x: unknown): void {
+    if (typeof x === 'number') {
+      if (x !== x) throw new Error('not a number')
+      if (x === Infinity || x === -Infinity) e.nul()
+      else e.num(x === 0 ? 0 : x)
+      return
+    }
+    if (typeof x === 'bigint') {
+      e.big(x)
+      return
+    }
+    const n = Number(x)
+    if (n !== n) throw new Error('not a number')
+    if (n === Infinity || n === -Infinity) e.nul()
+    else e.num(n === 0 ? 0 : n)
+  },
+  /** The plain string branch of buildSingleTypeSerializer; a valid Date written as its ISO text stays a Date. */
+  str(e: Emitter, x: unknown): void {
+    if (typeof x === 'string') e.str(x)
+    else if (x === null) e.str('')
+    else if (x instanceof Date) {
+      x.toISOString() // throws for an invalid Date, as fast-json-stringify does
+      e.date(x)
+    } else if (x instanceof RegExp) e.str(x.source)
+    else {
+      const s: unknown = (x as { toString(): unknown }).toString()
+      if (typeof s !== 'string') throw NOT_MIRRORED
+      e.str(s)
+    }
+  },
+  /** asDateTime: null is "", a Date its ISO text (kept typed), a string as is, anything else throws. */
+  dateTime(e: Emitter, x: unknown): void {
+    if (x === null) e.str('')
+    else if (x instanceof Date) {
+      x.toISOString()
+      e.date(x)
+    } else if (typeof x === 'string') e.str(x)
+    else throw new Error('not a date-time')
+  }
+}
+
+type Body = (e: Emitter, input: unknown, w: typeof coerce, d: readonly unknown[]) => void
+
+/**
+ * Compiles the writer for one response schema, or names the keyword that keeps it on the
+ * round trip. `external` are the schemas added with addSchema, by $id, as the route's
+ * serializer compiler saw them.
+ *
+ * @example
+ * ```ts
+ * const r = compileSchemaWriter({ type: 'object', properties: { id: { type: 'integer' } } }, {}, 128)
+ * if ('writer' in r) r.writer({ id: 1, secret: 'x' }) // the message for { id: 1 }
+ * ```
+ */
+export function compileSchemaWriter(schema: unknown, external: Readonly<Record<string, unknown>>, maxDepth: number): CompileResult {
+  if (!isRecord(schema)) return { fallback: typeof schema === 'boolean' ? 'boolean schema' : 'schema' }
+  const ctx: Ctx = { keys: [], keyIds: new Map(), data: [], external, refStack: new Set(), uid: 0, maxDepth }
+  let body: string
+  try {
+    body = gen(ctx, schema, schema, 'input', 0)
+  } catch (err) {
+    if (err instanceof Unsupported) return { fallback: err.keyword }
+    throw err
+  }
+  const keyBytes: Uint8Array[] = []
+  for (const key of ctx.keys) {
+    if (!wellFormed(key)) return { fallback: 'key with a lone surrogate' }
+    const bytes = new TextEncoder().encode(key)
+    if (bytes.length > KEY_MAX_BYTES) return { fallback: 'key over 255 bytes' }
+    keyBytes.push(bytes)
+  }
+  let fn: Body
+  try {
+    fn = new Function('e', 'input', 'w', 'd', `'use strict';\n${body}`) as Body
+  } catch {
+    // A Content-Security-Policy-like restriction on code generation (or a compiler bug): stay correct.
+    return { fallback: 'code generation' }
+  }
+  const data = ctx.data
+  const slotOf = new Int32Array(keyBytes.length)
+  let busy = false
+  const writer: SchemaWriter = (payload) => {
+    const e = takeEmitter()
+    const outer = !busy
+    busy = true
+    e.busy = true
+    // A writer re-entered from a toJSON() takes its own slot array: the outer message still
+    // needs this one (takeEmitter gave it its own Emitter for the same reason).
+    e.start(keyBytes, outer ? slotOf : new Int32Array(keyBytes.length))
+    try {
+      fn(e, payload, coerce, data)
+      return e.finish()
+    } finally {
+      if (outer) busy = false
+      e.busy = false
+      e.release()
+    }
+  }
+  return { writer }
+}

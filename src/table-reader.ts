@@ -1,0 +1,408 @@
+/**
+ * The table reader (SPEC 8): opens a table value in O(columns), checking the header and
+ * every directory entry, region and fixed-size part before anything is used (SPEC 8.5), and
+ * reads cells on demand, checking each offset it follows as it goes. Browser-safe.
+ *
+ * Nothing here allocates in proportion to a count the bytes do not back: every count is
+ * bounded by the bytes of the region that holds its items (at least one byte per row or
+ * element, SPEC 8.3), and the regions of one table may not overlap.
+ *
+ * Written for V8 on purpose: numeric columns come out as typed-array views on the message
+ * (zero-copy when the memory is aligned), an all-ASCII string column is decoded in one
+ * native call and cut with substring, and v1 cells (type any) are read by the v1 reader in
+ * one batch per column.
+ */
+import { BFastError } from './errors.js'
+import type { DecodeOptions } from './options.js'
+import { BFastTable } from './table.js'
+import {
+  COL_ANY, COL_ASCII, COL_BOOL, COL_FLOAT64, COL_INT32, COL_INT64, COL_LIST, COL_PRESENCE, COL_STRING, COL_VALIDITY,
+  DIR_OFFSET_CHILD_FLAGS, DIR_OFFSET_CHILD_TYPE, DIR_OFFSET_FLAGS, DIR_OFFSET_REGION, DIR_OFFSET_REGION_LENGTH,
+  DIR_OFFSET_TYPE, TABLE_ALIGN, TABLE_DIR_ENTRY_SIZE, TABLE_FLAGS_KNOWN, TABLE_HEADER_SIZE, TABLE_OFFSET_COLUMNS,
+  TABLE_OFFSET_FLAGS, TABLE_OFFSET_LENGTH, TABLE_OFFSET_ROWS
+} from './tags.js'
+import { DEFAULT_MAX_DEPTH } from './limits.js'
+import { beginEmbedded, endEmbedded, readEmbedded } from './reader.js'
+import { readUtf8 } from './utf8.js'
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
+const TWO_32 = 4294967296
+
+/** A cell that is not there (the row lacks the key): distinct from every value. */
+export const ABSENT: unique symbol = Symbol('absent')
+
+export const INT64_AUTO = 0
+export const INT64_NUMBER = 1
+export const INT64_BIGINT = 2
+
+/** What every table of one decode() shares: the message and the options of the call. */
+export interface TableSource {
+  src: Uint8Array
+  view: DataView
+  keys: readonly string[]
+  /** A copy of the call's options, for the v1 reader's lazily read cells. */
+  options: DecodeOptions | undefined
+  int64: number
+}
+
+/** One column, or the child column of a list column (SPEC 8.2), as checked at open. */
+export class Column {
+  /** Items: rows, or for a child column every element of every list. */
+  n: number
+  type: number
+  flags: number
+  /** Message offsets of the parts (SPEC 8.3); -1 where the column has no such part. */
+  presence: number
+  validity: number
+  values: number
+  /** Variable-size types: the heap (strings, v1 values) or the child column (lists). */
+  heap: number
+  heapLength: number
+  child: Column | null
+  /** Nesting depth the v1 reader starts from for cells of type any (SPEC 8.4). */
+  level: number
+  /** A list column's child: its items are list elements, never absent. */
+  isChild: boolean
+  /** Materialized values of a column of primitives, once column()/toArray() asked for them. */
+  cache: ArrayLike<unknown> | null = null
+
+  constructor(n: number, type: number, flags: number, level: number, isChild: boolean) {
+    this.isChild = isChild
+    this.n = n
+    this.type = type
+    this.flags = flags
+    this.presence = -1
+    this.validity = -1
+    this.values = -1
+    this.heap = -1
+    this.heapLength = 0
+    this.child = null
+    this.level = level
+  }
+}
+
+function bad(at: number, what: string): never {
+  throw new BFastError('BAD_TABLE', at, what)
+}
+
+function truncated(at: number, what: string): never {
+  throw new BFastError('TRUNCATED', at, `Message ends inside ${what}`)
+}
+
+function alignUp(x: number): number {
+  return Math.ceil(x / TABLE_ALIGN) * TABLE_ALIGN
+}
+
+const FIXED_WIDTH: Record<number, number> = { [COL_BOOL]: 1, [COL_INT32]: 4, [COL_INT64]: 8, [COL_FLOAT64]: 8 }
+
+/** SPEC 8.2: the flags each type may carry. */
+function allowedFlags(type: number, child: boolean): number {
+  const base = type === COL_ANY ? 0 : child ? COL_VALIDITY : COL_PRESENCE | COL_VALIDITY
+  return type === COL_STRING ? base | COL_ASCII : base
+}
+
+/**
+ * Lays out a column's parts inside [at, stop) (SPEC 8.3) and checks that they fill it
+ * exactly. `child` columns (list elements) carry no presence bitmap and no list type.
+ */
+function layout(s: TableSource, col: Column, at: number, stop: number, childType: number, childFlags: number, entry: number): void {
+  const n = col.n
+  let p = at
+  if ((col.flags & COL_PRESENCE) !== 0) {
+    col.presence = p
+    p = alignUp(p + Math.ceil(n / 8))
+  }
+  if ((col.flags & COL_VALIDITY) !== 0) {
+    col.validity = p
+    p = alignUp(p + Math.ceil(n / 8))
+  }
+  if (p > stop) bad(entry, `Column region of ${stop - at} bytes is too small for its bitmaps (${n} items)`)
+  const width = FIXED_WIDTH[col.type]
+  if (width !== undefined) {
+    col.values = p
+    if ((stop - p) / width !== n) bad(entry, `Column of ${n} items of ${width} bytes has ${stop - p} bytes`)
+    return
+  }
+  // Offsets: (n + 1) u32, starting at 0 and ending at the heap's size (or element count).
+  col.values = p
+  if ((stop - p) / 4 < n + 1) bad(entry, `Column of ${n} items has ${stop - p} bytes, too few for its offsets`)
+  const first = s.view.getUint32(p, true)
+  const last = s.view.getUint32(p + 4 * n, true)
+  if (first !== 0) bad(p, `First offset of a column is ${first}, not 0`)
+  p = alignUp(p + 4 * (n + 1))
+  if (p > stop) bad(entry, 'Column region ends inside its offsets\' padding')
+  col.heap = p
+  col.heapLength = stop - p
+  if (col.type !== COL_LIST) {
+    if (last !== col.heapLength) bad(col.values + 4 * n, `Last offset ${last} differs from the heap's ${col.heapLength} bytes`)
+    return
+  }
+  // A list's last offset is its child's item count; the child column fills the rest.
+  if (!isChildType(childType)) bad(entry, `List column with child type ${childType}`)
+  if ((childFlags & ~allowedFlags(childType, true)) !== 0) bad(entry, `List child flags 0x${childFlags.toString(16)}`)
+  const child = new Column(last, childType, childFlags, col.level + 1, true)
+  // Every item takes at least one byte of the child region (SPEC 8.3): a count the bytes do
+  // not back is refused before anything is allocated for it.
+  if (last > stop - p) bad(col.values + 4 * n, `List column claims ${last} elements in ${stop - p} bytes`)
+  layout(s, child, p, stop, 0, 0, entry)
+  col.child = child
+}
+
+function isChildType(t: number): boolean {
+  return t === COL_BOOL || t === COL_INT32 || t === COL_INT64 || t === COL_FLOAT64 || t === COL_STRING || t === COL_ANY
+}
+
+/**
+ * Opens the table whose tag is at message offset `at` (SPEC 8.5): O(columns), every count
+ * and extent checked. `depth` is the reader's nesting depth at the table value.
+ */
+export function openTable(
+  src: Uint8Array, view: DataView, at: number, end: number, keys: readonly string[], depth: number,
+  options: DecodeOptions | undefined, int64: number
+): BFastTable {
+  const maxDepth = options?.maxDepth ?? DEFAULT_MAX_DEPTH
+  if (end - at < TABLE_HEADER_SIZE) truncated(at, 'a table header')
+  const flags = src[at + TABLE_OFFSET_FLAGS]
+  if ((flags & ~TABLE_FLAGS_KNOWN) !== 0) bad(at + TABLE_OFFSET_FLAGS, `Unknown table flags 0x${flags.toString(16)}`)
+  const c = view.getUint16(at + TABLE_OFFSET_COLUMNS, true)
+  const rows = view.getUint32(at + TABLE_OFFSET_ROWS, true)
+  const length = view.getUint32(at + TABLE_OFFSET_LENGTH, true)
+  const body = at + TABLE_HEADER_SIZE
+  if (length > end - body) truncated(at + TABLE_OFFSET_LENGTH, `a table (declares ${length} bytes, ${end - body} remain)`)
+  if (c === 0) bad(at + TABLE_OFFSET_COLUMNS, 'A table has no columns')
+  const stop = body + length
+  const dirEnd = body + c * TABLE_DIR_ENTRY_SIZE
+  if (dirEnd > stop) truncated(body, `a table directory of ${c} columns`)
+  // SPEC 8.4: the table counts as a list, its rows as objects, list cells one level deeper.
+  if (depth + 1 > maxDepth || (rows > 0 && depth + 2 > maxDepth)) {
+    throw new BFastError('DEPTH', at, `Nesting deeper than maxDepth (${maxDepth})`)
+  }
+  const s: TableSource = { src, view, keys, options: options === undefined ? undefined : { ...options }, int64 }
+  const columns: Column[] = new Array<Column>(c)
+  const names: string[] = new Array<string>(c)
+  const seen = new Set<number>()
+  let floor = dirEnd
+  for (let i = 0; i < c; i++) {
+    const entry = body + i * TABLE_DIR_ENTRY_SIZE
+    const key = view.getUint32(entry, true)
+    if (key >= keys.length) throw new BFastError('BAD_KEY_INDEX', entry, `Key index ${key} outside the string table of ${keys.length}`)
+    if (seen.has(key)) bad(entry, `Column "${keys[key].slice(0, 64)}" appears twice`)
+    seen.add(key)
+    const type = src[entry + DIR_OFFSET_TYPE]
+    const colFlags = src[entry + DIR_OFFSET_FLAGS]
+    const childType = src[entry + DIR_OFFSET_CHILD_TYPE]
+    const childFlags = src[entry + DIR_OFFSET_CHILD_FLAGS]
+    if (type < COL_BOOL || type > COL_ANY) bad(entry + DIR_OFFSET_TYPE, `Unknown column type ${type}`)
+    if ((colFlags & ~allowedFlags(type, false)) !== 0) bad(entry + DIR_OFFSET_FLAGS, `Column flags 0x${colFlags.toString(16)} for type ${type}`)
+    if (type !== COL_LIST && (childType !== 0 || childFlags !== 0)) bad(entry + DIR_OFFSET_CHILD_TYPE, 'Child type on a column that is not a list')
+    const offset = view.getUint32(entry + DIR_OFFSET_REGION, true)
+    const size = view.getUint32(entry + DIR_OFFSET_REGION_LENGTH, true)
+    const region = at + offset
+    // Regions follow the directory in order, never overlap, and start 8-aligned (SPEC 8.3).
+    if (region < floor || offset > length + TABLE_HEADER_SIZE || size > stop - region) {
+      bad(entry + DIR_OFFSET_REGION, `Column region ${offset}+${size} outside the table or overlapping another`)
+    }
+    if (region % TABLE_ALIGN !== 0) bad(entry + DIR_OFFSET_REGION, `Column region at message offset ${region} is not ${TABLE_ALIGN}-aligned`)
+    if (type === COL_LIST && rows > 0 && depth + 3 > maxDepth) throw new BFastError('DEPTH', entry, `Nesting deeper than maxDepth (${maxDepth})`)
+    const col = new Column(rows, type, colFlags, depth + 2, false)
+    layout(s, col, region, region + size, childType, childFlags, entry)
+    columns[i] = col
+    names[i] = keys[key]
+    floor = region + size
+  }
+  return new BFastTable(s, names, columns, rows)
+}
+
+// ---- cells -----------------------------------------------------------------------------------
+
+function bit(src: Uint8Array, at: number, i: number): boolean {
+  return (src[at + (i >>> 3)] & (1 << (i & 7))) !== 0
+}
+
+/** Item i's [start, end) in a variable-size column, checked against its neighbours' bounds. */
+function slice(s: TableSource, col: Column, i: number): number {
+  const a = s.view.getUint32(col.values + 4 * i, true)
+  const b = s.view.getUint32(col.values + 4 * i + 4, true)
+  if (a > b || b > col.heapLength) bad(col.values + 4 * i + 4, `Offset ${b} out of order (after ${a}) or past ${col.heapLength}`)
+  sliceEnd = b
+  return a
+}
+let sliceEnd = 0
+
+/** An int64 as SPEC 5 reads it under the call's `int64` option. */
+function int64At(s: TableSource, p: number): number | bigint {
+  const view = s.view
+  if (s.int64 === INT64_BIGINT) return view.getBigInt64(p, true)
+  const n = view.getInt32(p + 4, true) * TWO_32 + view.getUint32(p, true)
+  return s.int64 === INT64_NUMBER || Number.isSafeInteger(n) ? n : view.getBigInt64(p, true)
+}
+
+/**
+ * A number as v1 would have returned it under `int64: 'bigint'`: integers v1 writes as int64
+ * (safe integers outside 0..7, SPEC 5) come back as bigints there.
+ */
+function asV1(v: number, int64: number): number | bigint {
+  return int64 === INT64_BIGINT && Number.isSafeInteger(v) && (v < 0 || v > 7) ? BigInt(v) : v
+}
+
+/** Item i of a column: a value, null, or ABSENT. Reads a v1 cell (type any) on its own. */
+export function cellAt(s: TableSource, col: Column, i: number): unknown {
+  const src = s.src
+  if (col.presence >= 0 && !bit(src, col.presence, i)) return ABSENT
+  if (col.validity >= 0 && !bit(src, col.validity, i)) return null
+  switch (col.type) {
+    case COL_BOOL:
+      return boolAt(s, col, i)
+    case COL_INT32:
+      return asV1(s.view.getInt32(col.values + 4 * i, true), s.int64)
+    case COL_INT64:
+      return int64At(s, col.values + 8 * i)
+    case COL_FLOAT64:
+      return asV1(s.view.getFloat64(col.values + 8 * i, true), s.int64)
+    case COL_STRING: {
+      const a = slice(s, col, i)
+      return readUtf8(src, col.heap + a, sliceEnd - a)
+    }
+    case COL_LIST:
+      return listAt(s, col, i, null)
+    default: {
+      beginEmbedded(src, s.view, s.keys as string[], s.options)
+      try {
+        return anyAt(s, col, i)
+      } finally {
+        endEmbedded()
+      }
+    }
+  }
+}
+
+function boolAt(s: TableSource, col: Column, i: number): boolean {
+  const b = s.src[col.values + i]
+  if (b > 1) bad(col.values + i, `Boolean byte ${b}`)
+  return b === 1
+}
+
+/** A v1 cell; the caller has begun an embedded read. Empty slice: absent (rows only). */
+function anyAt(s: TableSource, col: Column, i: number): unknown {
+  const a = slice(s, col, i)
+  const b = sliceEnd
+  if (a === b) {
+    if (col.isChild) bad(col.values + 4 * i, 'Empty list element in a column of v1 values')
+    return ABSENT
+  }
+  return readEmbedded(col.heap + a, col.heap + b, col.level)
+}
+
+/** List cell i: elements a..b of the child, from its materialized values when given. */
+function listAt(s: TableSource, col: Column, i: number, childValues: ArrayLike<unknown> | null): unknown[] {
+  const a = slice(s, col, i)
+  const b = sliceEnd
+  const child = col.child as Column
+  if (b > child.n) bad(col.values + 4 * i + 4, `List offset ${b} past the child's ${child.n} elements`)
+  const out = new Array<unknown>(b - a)
+  if (childValues !== null) {
+    for (let j = a; j < b; j++) out[j - a] = childValues[j]
+    return out
+  }
+  for (let j = a; j < b; j++) out[j - a] = cellAt(s, child, j)
+  return out
+}
+
+// ---- whole columns ---------------------------------------------------------------------------
+
+/**
+ * Every item of a column: a typed-array view for a numeric column without bitmaps (where the
+ * `int64` option leaves the values as stored), else an array of values (ABSENT for absent
+ * rows). Cached on the column; every offset is checked on the way.
+ */
+export function materialize(s: TableSource, col: Column): ArrayLike<unknown> {
+  if (col.cache !== null) return col.cache
+  const v = build(s, col)
+  // Only primitives are kept: objects and lists are built afresh for every caller.
+  if (col.type !== COL_ANY && col.type !== COL_LIST) col.cache = v
+  return v
+}
+
+/** A typed array of the column's stored values: a view when aligned, else a copy. */
+export function typedView(s: TableSource, col: Column): Int32Array | Float64Array | BigInt64Array | null {
+  if (col.presence >= 0 || col.validity >= 0) return null
+  const src = s.src
+  const n = col.n
+  const address = src.byteOffset + col.values
+  switch (col.type) {
+    case COL_INT32:
+      if (LITTLE_ENDIAN && address % 4 === 0) return new Int32Array(src.buffer, address, n)
+      return copyTyped(new Int32Array(n), s, col)
+    case COL_FLOAT64:
+      if (LITTLE_ENDIAN && address % 8 === 0) return new Float64Array(src.buffer, address, n)
+      return copyTyped(new Float64Array(n), s, col)
+    case COL_INT64:
+      if (LITTLE_ENDIAN && address % 8 === 0) return new BigInt64Array(src.buffer, address, n)
+      return copyTyped(new BigInt64Array(n), s, col)
+    default:
+      return null
+  }
+}
+
+function copyTyped<A extends Int32Array | Float64Array | BigInt64Array>(out: A, s: TableSource, col: Column): A {
+  const view = s.view
+  const n = col.n
+  if (out instanceof Int32Array) for (let i = 0; i < n; i++) out[i] = view.getInt32(col.values + 4 * i, true)
+  else if (out instanceof Float64Array) for (let i = 0; i < n; i++) out[i] = view.getFloat64(col.values + 8 * i, true)
+  else for (let i = 0; i < n; i++) (out as BigInt64Array)[i] = view.getBigInt64(col.values + 8 * i, true)
+  return out
+}
+
+function build(s: TableSource, col: Column): ArrayLike<unknown> {
+  const n = col.n
+  const plain = col.presence < 0 && col.validity < 0
+  if (plain && (col.type === COL_INT32 || col.type === COL_FLOAT64) && s.int64 !== INT64_BIGINT) return typedView(s, col) as ArrayLike<unknown>
+  if (plain && col.type === COL_INT64 && s.int64 === INT64_BIGINT) return typedView(s, col) as ArrayLike<unknown>
+  const out = new Array<unknown>(n)
+  if (col.type === COL_STRING && plain && (col.flags & COL_ASCII) !== 0) return asciiStrings(s, col, out)
+  if (col.type === COL_ANY) {
+    beginEmbedded(s.src, s.view, s.keys as string[], s.options)
+    try {
+      for (let i = 0; i < n; i++) out[i] = anyAt(s, col, i)
+    } finally {
+      endEmbedded()
+    }
+    return out
+  }
+  if (col.type === COL_LIST) {
+    const child = materialize(s, col.child as Column)
+    for (let i = 0; i < n; i++) {
+      if (col.presence >= 0 && !bit(s.src, col.presence, i)) out[i] = ABSENT
+      else if (col.validity >= 0 && !bit(s.src, col.validity, i)) out[i] = null
+      else out[i] = listAt(s, col, i, child)
+    }
+    return out
+  }
+  for (let i = 0; i < n; i++) out[i] = cellAt(s, col, i)
+  return out
+}
+
+/**
+ * An all-ASCII string column (flag COL_ASCII): the heap decoded in one call (which validates
+ * it) and cut with substring. The flag is checked, not trusted: ASCII text, and only ASCII,
+ * decodes to one UTF-16 unit per byte.
+ */
+function asciiStrings(s: TableSource, col: Column, out: unknown[]): unknown[] {
+  const text = readUtf8(s.src, col.heap, col.heapLength)
+  if (text.length !== col.heapLength) {
+    // Not ASCII after all: byte offsets are not UTF-16 offsets, so each cell is decoded alone
+    // (the same values get() returns; a flag is a hint, never trusted).
+    for (let i = 0; i < col.n; i++) out[i] = cellAt(s, col, i)
+    return out
+  }
+  const view = s.view
+  const at = col.values
+  let a = 0
+  for (let i = 0; i < col.n; i++) {
+    const b = view.getUint32(at + 4 * i + 4, true)
+    if (b < a || b > col.heapLength) bad(at + 4 * i + 4, `Offset ${b} out of order or past ${col.heapLength}`)
+    out[i] = text.substring(a, b)
+    a = b
+  }
+  return out
+}

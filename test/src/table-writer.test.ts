@@ -1,0 +1,157 @@
+/**
+ * The table writer (src/table-writer.ts, SPEC 8.1-8.4): which arrays become tables, the
+ * column types chosen, alignment relative to the message start, and the v1 fallbacks.
+ */
+import t from 'tap'
+import { BFastError, BFastTable, decode, encode } from '../../src/index.js'
+import { TAG_LIST, TAG_TABLE } from '../../src/tags.js'
+import { tableFields } from '../helpers/table-cases.js'
+import { COL_ANY, COL_BOOL, COL_FLOAT64, COL_INT32, COL_INT64, COL_LIST, COL_STRING } from '../helpers/table-cases.js'
+import { sameValue } from '../helpers/tagged.js'
+
+function rootTag(msg: Uint8Array): number {
+  let p = 6
+  const count = msg[4] | (msg[5] << 8)
+  for (let i = 0; i < count; i++) p += 1 + msg[p]
+  return msg[p]
+}
+
+function columnTypes(msg: Uint8Array): number[] {
+  return tableFields(msg).filter((f) => f.what.endsWith(' type') && !f.what.includes('child')).map((f) => msg[f.at])
+}
+
+t.test('without tables: true nothing changes', (t) => {
+  const rows = [{ a: 1 }, { a: 2 }]
+  t.equal(rootTag(encode(rows)), TAG_LIST)
+  t.equal(rootTag(encode(rows, { tables: false })), TAG_LIST)
+  t.equal(rootTag(encode(rows, { tables: true })), TAG_TABLE)
+  t.throws(() => encode(rows, { tables: 'yes' as unknown as boolean }), { code: 'BAD_OPTION' })
+  t.end()
+})
+
+t.test('column types follow the values (SPEC 8.2)', (t) => {
+  const msg = encode([
+    { b: true, i: 7, l: 1 << 40, f: 0.5, s: 'x', list: [1], any: new Date(0), mix: 1 },
+    { b: false, i: -3, l: 5n, f: 3, s: 'y', list: [], any: null, mix: 'one' }
+  ], { tables: true })
+  t.same(columnTypes(msg), [COL_BOOL, COL_INT32, COL_INT64, COL_FLOAT64, COL_STRING, COL_LIST, COL_ANY, COL_ANY])
+  t.end()
+})
+
+t.test('a bigint column with a small int is v1 values, so int64: bigint reads each as v1 does', (t) => {
+  const rows = [{ n: 3 }, { n: 5n }, { n: 1 << 40 }]
+  const msg = encode(rows, { tables: true })
+  t.same(columnTypes(msg), [COL_ANY])
+  t.equal(sameValue(decode<BFastTable>(msg, { int64: 'bigint' }).toArray(), decode(encode(rows), { int64: 'bigint' })), undefined)
+  t.end()
+})
+
+t.test('every column region and part is 8-aligned from the message start (SPEC 8.3)', (t) => {
+  for (const keys of [[], ['k'], ['kk'], ['abc'], ['abcdefg'], ['a', 'bb', 'ccc']]) {
+    const lead = Object.fromEntries(keys.map((k) => [k, 1]))
+    const msg = encode({ ...lead, rows: [{ s: 'a', n: 1.5, i: 1, l: ['x', 'yz'] }, { s: 'bcd', n: 2.5, i: 2, l: [] }] }, { tables: true })
+    const table = (decode(msg) as { rows: BFastTable }).rows
+    t.ok(table instanceof BFastTable)
+    const dv = new DataView(msg.buffer, msg.byteOffset, msg.byteLength)
+    let p = 6
+    const count = dv.getUint16(4, true)
+    for (let i = 0; i < count; i++) p += 1 + msg[p]
+    t.equal(p % 8, 0, `body starts 8-aligned (keys ${keys.join(',')})`)
+    const at = msg.indexOf(TAG_TABLE, p)
+    const c = dv.getUint16(at + 2, true)
+    for (let i = 0; i < c; i++) t.equal((at + dv.getUint32(at + 12 + 16 * i + 8, true)) % 8, 0, `region ${i} aligned`)
+    t.equal((table.column('n') as Float64Array).buffer, msg.buffer, 'float64 column viewed in place')
+  }
+  t.end()
+})
+
+t.test('arrays that cannot be tables are v1 lists, values unchanged', (t) => {
+  class Row {
+    a = 1
+  }
+  const cases: Array<[string, unknown[]]> = [
+    ['empty', []],
+    ['a non-object row', [{ a: 1 }, 2]],
+    ['a class instance', [new Row()]],
+    ['an array row', [[1]]],
+    ['conflicting key orders', [{ a: 1, b: 2 }, { b: 3, a: 4 }]],
+    ['rows with no keys', [{}, {}]],
+    ['an own toJSON', [{ a: 1, toJSON: () => 'x' }]],
+    ['a Map row', [new Map([['a', 1]])]]
+  ]
+  for (const [name, rows] of cases) {
+    const msg = encode(rows, { tables: true })
+    t.equal(rootTag(msg), TAG_LIST, name)
+    t.equal(sameValue(decode(msg), decode(encode(rows))), undefined, name)
+  }
+  const proto = Object.prototype as { toJSON?: () => unknown }
+  proto.toJSON = function () {
+    return 'polluted'
+  }
+  try {
+    t.equal(rootTag(encode([{ a: 1 }], { tables: true })), TAG_LIST, 'a polluted Object.prototype.toJSON')
+  } finally {
+    delete proto.toJSON
+  }
+  t.end()
+})
+
+t.test('rows that lack later keys, or gain new ones at the end, are one table', (t) => {
+  const rows = [{ a: 1 }, { a: 2, b: 'x' }, { b: 'y' }, { a: 3, b: undefined, c: [true] }]
+  const msg = encode(rows, { tables: true })
+  t.equal(rootTag(msg), TAG_TABLE)
+  t.equal(sameValue(decode<BFastTable>(msg).toArray(), decode(encode(rows))), undefined)
+  t.end()
+})
+
+t.test('toJSON of cells is called with the member key, and what it leaves out stays out', (t) => {
+  const keys: string[] = []
+  const cell = { toJSON: (k: string) => (keys.push(k), k === 'skip' ? undefined : { k }) }
+  const rows = [{ keep: cell, skip: cell, list: [cell] }]
+  const table = decode<BFastTable>(encode(rows, { tables: true }))
+  t.same(table.toArray(), [{ keep: { k: 'keep' }, list: [{ k: '' }] }])
+  t.same(keys.sort(), ['', 'keep', 'skip'])
+  t.end()
+})
+
+t.test('errors are v1\'s: INT_RANGE, CIRCULAR, DEPTH, KEY_TOO_LONG', (t) => {
+  const cyclic: Array<Record<string, unknown>> = [{ a: 1 }]
+  cyclic[0].self = cyclic
+  const cases: Array<[string, unknown, string]> = [
+    ['bigint outside int64', [{ n: 1n << 64n }], 'INT_RANGE'],
+    ['a bigint outside int64 among others', [{ n: 1n }, { n: -(1n << 63n) - 1n }], 'INT_RANGE'],
+    ['a cycle through a cell', cyclic, 'CIRCULAR'],
+    ['a key over 255 bytes', [{ ['k'.repeat(256)]: 1 }], 'KEY_TOO_LONG']
+  ]
+  for (const [name, value, code] of cases) {
+    t.throws(() => encode(value, { tables: true }), { code }, name)
+    t.throws(() => encode(value), { code }, `${name} (v1)`)
+  }
+  const deep = [{ l: [[[[1]]]] }]
+  for (let maxDepth = 1; maxDepth <= 7; maxDepth++) {
+    let v1: string
+    let tabled: string
+    try {
+      v1 = JSON.stringify(decode(encode(deep, { maxDepth })))
+    } catch (err) {
+      v1 = (err as BFastError).code
+    }
+    try {
+      tabled = JSON.stringify(decode(encode(deep, { maxDepth, tables: true })))
+    } catch (err) {
+      tabled = (err as BFastError).code
+    }
+    t.equal(tabled, v1, `maxDepth ${maxDepth}`)
+  }
+  t.end()
+})
+
+t.test('a getter that changes its type between the passes gives a v1 list, never altered data', (t) => {
+  let calls = 0
+  const row = {}
+  Object.defineProperty(row, 'a', { enumerable: true, get: () => (++calls > 1 ? 'now a string' : 1) })
+  const msg = encode([row, { a: 2 }], { tables: true })
+  t.equal(rootTag(msg), TAG_LIST)
+  t.same(decode(msg), [{ a: 'now a string' }, { a: 2 }])
+  t.end()
+})
