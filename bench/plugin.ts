@@ -5,7 +5,10 @@
  * the same route answered to a JSON client and a B-FAST client, and by a plugin-less server,
  * through inject and over a real socket.
  *
- * Usage: node --expose-gc dist/bench/plugin.js [--rounds=N] [--only=large,small]
+ * Then the 10,000-user route with a response schema (issue 12): the compiled B-FAST writer alone
+ * against JSON.stringify and fast-json-stringify, and the B-FAST reply against the JSON reply.
+ *
+ * Usage: node --expose-gc dist/bench/plugin.js [--rounds=N] [--only=large,small,schema]
  * (also run by `npm run bench`, section "plugin").
  */
 import { fork } from 'node:child_process'
@@ -19,6 +22,8 @@ import { DEFAULT_PARALLEL_THRESHOLD, MEDIA_TYPE, decode, encode } from '../src/i
 import { USERS_COUNT, users } from './datasets.js'
 import { HARNESS_DEFAULTS, compare, describeMethod, median, type Options } from './harness.js'
 import { bytes, ms, ratio, renderTable, timing, type Table } from './report.js'
+import fastJsonStringify from 'fast-json-stringify'
+import { compileSchemaWriter } from '../plugin/schema-writer.js'
 
 const ACCEPT_JSON = 'application/json'
 const ACCEPT_BFAST = `${MEDIA_TYPE}, application/json;q=0.9`
@@ -85,6 +90,8 @@ const SOCKET = {
 } as const
 /** Child-process protocol of the socket measurement (`--serve` runs the server side). */
 const SERVE_FLAG = '--serve'
+/** Child-process flag: serve the schema routes (benchPluginSchema) instead of the small ones. */
+const SERVE_SCHEMA_FLAG = '--serve-schema'
 const MSG_CPU = 'cpu'
 const MSG_EXIT = 'exit'
 
@@ -175,8 +182,8 @@ interface SocketRun {
 }
 
 /** The server side of the socket measurement: listens, reports its port, answers CPU queries. */
-async function serve(baseline: string | undefined): Promise<void> {
-  const app = await smallServer(baseline)
+async function serve(baseline: string | undefined, schema: boolean): Promise<void> {
+  const app = schema ? await schemaServer() : await smallServer(baseline)
   await app.listen({ port: 0, host: LOOPBACK })
   const address = app.server.address()
   if (address === null || typeof address === 'string') throw new Error('no TCP address')
@@ -196,9 +203,10 @@ async function serve(baseline: string | undefined): Promise<void> {
  * the load generator's CPU is not counted), autocannon with SOCKET.connections connections;
  * candidates alternate within each of SOCKET.rounds rounds, and ratios are per-round pairs.
  */
-async function socketSmall(n: number, candidates: readonly SmallCandidate[], baseline: string | undefined): Promise<Map<string, SocketRun[]>> {
+async function socketSmall(n: number, candidates: readonly SmallCandidate[], baseline: string | undefined, schema = false): Promise<Map<string, SocketRun[]>> {
   dropReplyBodies()
-  const child = fork(new URL(import.meta.url), [SERVE_FLAG, ...(baseline === undefined ? [] : [`--baseline=${baseline}`])], { stdio: 'inherit' })
+  const flags = [SERVE_FLAG, ...(schema ? [SERVE_SCHEMA_FLAG] : []), ...(baseline === undefined ? [] : [`--baseline=${baseline}`])]
+  const child = fork(new URL(import.meta.url), flags, { stdio: 'inherit' })
   const next = (): Promise<Record<string, number>> => new Promise((resolve) => child.once('message', (m) => resolve(m as Record<string, number>)))
   const { port } = await next()
   const cpu = async (): Promise<number> => {
@@ -313,7 +321,137 @@ export async function benchPluginSmall(options: Options, settings: { socket?: bo
 }
 
 export async function benchPlugin(options: Options): Promise<Table[]> {
-  return [...(await benchPluginLarge(options)), ...(await benchPluginSmall(options))]
+  return [...(await benchPluginLarge(options)), ...(await benchPluginSmall(options)), ...(await benchPluginSchema(options))]
+}
+
+/** The response schema of the 10,000-user route (issue 12): every field of the SPEC 7 users. */
+export const USERS_SCHEMA = {
+  type: 'array',
+  items: {
+    type: 'object',
+    required: ['id', 'name'],
+    properties: {
+      id: { type: 'integer' },
+      name: { type: 'string' },
+      email: { type: 'string' },
+      active: { type: 'boolean' },
+      scores: { type: 'array', items: { type: 'number' } },
+    },
+  },
+} as const
+/**
+ * The same schema with a keyword fast-json-stringify ignores (`if` without `then`/`else`) and
+ * the writer compiler does not handle: the same JSON, and the B-FAST round trip (serialize,
+ * JSON.parse, project, encode) the compiled writer replaces.
+ */
+const USERS_SCHEMA_ROUND_TRIP = { ...USERS_SCHEMA, if: { type: 'array' } }
+const SCHEMA_JSON = 'JSON client (fast-json-stringify)'
+const SCHEMA_BFAST = 'B-FAST client, compiled writer'
+const SCHEMA_ROUND_TRIP = 'B-FAST client, JSON round trip (before issue 12)'
+const SCHEMA_PREFIX = '/schema'
+
+/** The schema routes, with the plugin (network 'fast': the writer's cost, not LZ4's). */
+async function schemaServer(): Promise<FastifyInstance> {
+  const app = Fastify()
+  const body = users(USERS_COUNT)
+  await app.register(
+    async (scope) => {
+      await scope.register(bfast, { compression: { network: 'fast' } })
+      scope.get('/users', { schema: { response: { 200: USERS_SCHEMA } } }, async () => body)
+      scope.get('/users-round-trip', { schema: { response: { 200: USERS_SCHEMA_ROUND_TRIP } } }, async () => body)
+    },
+    { prefix: SCHEMA_PREFIX },
+  )
+  return app
+}
+
+/**
+ * Issue 12 targets on the 10,000-user schema route: the compiled writer alone against
+ * Buffer.from(JSON.stringify(x)), fast-json-stringify and the generic encoder; the B-FAST
+ * reply against the JSON reply through inject; and, unless `socket` is false, server CPU per
+ * reply and requests/s over a real socket.
+ */
+export async function benchPluginSchema(options: Options, settings: { socket?: boolean } = {}): Promise<Table[]> {
+  const body = users(USERS_COUNT)
+  const compiled = compileSchemaWriter(USERS_SCHEMA, {}, 128)
+  if (!('writer' in compiled)) throw new Error(`the users schema did not compile (${compiled.fallback})`)
+  const writer = compiled.writer
+  const fjs = fastJsonStringify(USERS_SCHEMA) as (v: unknown) => string
+  const notes: string[] = []
+  if (!isDeepStrictEqual(decode(writer(body)), JSON.parse(fjs(body)))) notes.push('ANOMALY: the compiled writer\'s message differs from the JSON reply')
+  if (Buffer.compare(writer(body), Buffer.from(encode(body))) !== 0) notes.push('ANOMALY: the compiled writer\'s bytes differ from encode()')
+  const alone = await compare(
+    [
+      { name: 'Buffer.from(JSON.stringify(x))', fn: () => Buffer.from(JSON.stringify(body)) },
+      { name: 'fast-json-stringify (string)', fn: () => fjs(body) },
+      { name: 'encode(x) (generic codec)', fn: () => encode(body) },
+      { name: 'compiled B-FAST writer', fn: () => writer(body) },
+    ],
+    options,
+  )
+  const writerRows = alone.stats.map((st) => [st.name, timing(st), ratio(alone.ratio(st.name, 'Buffer.from(JSON.stringify(x))')), ratio(alone.ratio(st.name, 'fast-json-stringify (string)'))])
+
+  const app = await schemaServer()
+  await app.ready()
+  const candidates: SmallCandidate[] = [
+    { name: SCHEMA_JSON, url: () => `${SCHEMA_PREFIX}/users`, accept: ACCEPT_JSON },
+    { name: SCHEMA_BFAST, url: () => `${SCHEMA_PREFIX}/users`, accept: ACCEPT_BFAST },
+    { name: SCHEMA_ROUND_TRIP, url: () => `${SCHEMA_PREFIX}/users-round-trip`, accept: ACCEPT_BFAST },
+  ]
+  let injectRows: string[][]
+  try {
+    for (const c of candidates) {
+      const res = await app.inject({ method: 'GET', url: c.url(0), headers: { accept: c.accept } })
+      const type = String(res.headers['content-type'])
+      if (c.accept === ACCEPT_BFAST ? type !== MEDIA_TYPE : !type.startsWith(ACCEPT_JSON)) notes.push(`ANOMALY: ${c.name}: Content-Type ${type}`)
+    }
+    const c = await compare(
+      candidates.map((k) => ({ name: k.name, fn: () => app.inject({ method: 'GET', url: k.url(0), headers: { accept: k.accept } }) })),
+      { ...options, rounds: options.rounds ?? HARNESS_DEFAULTS.rounds * PLUGIN_ROUNDS_FACTOR, minSampleMs: options.minSampleMs ?? PLUGIN_MIN_SAMPLE_MS },
+    )
+    const socket = settings.socket === false ? undefined : await socketSmall(0, candidates, undefined, true)
+    injectRows = c.stats.map((st) => {
+      const row = [st.name, timing(st), ratio(c.ratio(st.name, SCHEMA_JSON))]
+      if (socket !== undefined) {
+        const mine = socket.get(st.name)!
+        const base = socket.get(SCHEMA_JSON)!
+        row.push(
+          bytes(Math.round(median(mine.map((r) => r.requestsPerSecond)))),
+          ratio(pairedRatio(mine.map((r) => r.requestsPerSecond), base.map((r) => r.requestsPerSecond))),
+          ms(median(mine.map((r) => r.cpuPerReplyUs)) / 1000),
+          ratio(pairedRatio(mine.map((r) => r.cpuPerReplyUs), base.map((r) => r.cpuPerReplyUs))),
+        )
+      }
+      return row
+    })
+    const tables: Table[] = [
+      {
+        title: `Compiled B-FAST writer alone: ${USERS_COUNT.toLocaleString('en-US')} users with a response schema (median ms, p25-p75)`,
+        headers: ['serializer', 'median ms', 'vs Buffer.from(JSON.stringify)', 'vs fast-json-stringify'],
+        rows: writerRows,
+        notes: ['Issue 12 targets: the compiled writer <= 0.35x Buffer.from(JSON.stringify(x)) and <= 0.50x fast-json-stringify; ratios are medians of per-round pairs.', ...notes],
+      },
+      {
+        title: `Schema route: GET of ${USERS_COUNT.toLocaleString('en-US')} users with a response schema`,
+        headers: [
+          'request',
+          'inject median ms (p25-p75)',
+          `inject vs ${SCHEMA_JSON}`,
+          ...(socket === undefined ? [] : ['socket req/s', 'req/s vs JSON', 'server CPU ms/reply', 'CPU/reply vs JSON']),
+        ],
+        rows: injectRows,
+        notes: [
+          "Issue 12 targets: B-FAST <= 0.50x the JSON reply's inject time, <= 0.60x its server CPU per reply, >= 1.50x its requests/s. Plugin with network 'fast' (no LZ4).",
+          ...(socket === undefined
+            ? []
+            : [`socket: the server in a child process, autocannon ${SOCKET.connections} connections over loopback, ${SOCKET.rounds} rounds of ${SOCKET.seconds} s per row, rows alternating; ratios are medians of per-round pairs.`]),
+        ],
+      },
+    ]
+    return tables
+  } finally {
+    await app.close()
+  }
 }
 
 async function benchPluginLarge(options: Options): Promise<Table[]> {
@@ -384,7 +522,7 @@ async function benchPluginLarge(options: Options): Promise<Table[]> {
   }
 }
 
-const SECTIONS = ['large', 'small'] as const
+const SECTIONS = ['large', 'small', 'schema'] as const
 type Section = (typeof SECTIONS)[number]
 const USAGE =
   `usage: node --expose-gc dist/bench/plugin.js [--rounds=N] [--warmup=N] [--only=${SECTIONS.join(',')}] [--inject-only] [--baseline=path/to/plugin/index.js]\n` +
@@ -408,7 +546,7 @@ async function main(): Promise<void> {
     else if (key === '--warmup') options.warmupRounds = Number.parseInt(value, 10)
     else if (key === '--inject-only') socket = false
     else if (key === '--baseline') baseline = value
-    else if (key === SERVE_FLAG) continue
+    else if (key === SERVE_FLAG || key === SERVE_SCHEMA_FLAG) continue
     else if (key === '--only') {
       const names = value.split(',')
       const unknown = names.filter((name) => !(SECTIONS as readonly string[]).includes(name))
@@ -417,13 +555,14 @@ async function main(): Promise<void> {
     } else throw new Error(`unknown argument ${arg}; ${USAGE}`)
   }
   if (serving) {
-    await serve(baseline)
+    await serve(baseline, args.includes(SERVE_SCHEMA_FLAG))
     return
   }
   console.log(describeMethod(options).join('\n'))
   const tables = [
     ...(sections.has('large') ? await benchPluginLarge(options) : []),
     ...(sections.has('small') ? await benchPluginSmall(options, { socket, baseline }) : []),
+    ...(sections.has('schema') ? await benchPluginSchema(options, { socket }) : []),
   ]
   for (const table of tables) console.log(`\n${renderTable(table)}`)
 }

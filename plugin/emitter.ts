@@ -30,6 +30,8 @@ const INT64_MIN = -(2n ** 63n)
 const INT64_MAX = 2n ** 63n - 1n
 /** The low byte of a u32 key index; SPEC 2 "object terminator trap". */
 const LOW_BYTE = 0xff
+/** Up to this many UTF-16 units, a string is first tried as ASCII by a JS loop (see str()). */
+const SHORT_ASCII = 64
 /** Bytes of a tag plus a u32 length or count (SPEC 2). */
 const TAG_AND_U32 = 5
 
@@ -124,7 +126,34 @@ export class Emitter {
     this.pos += 8
   }
 
+  /**
+   * A string (SPEC 2 tag 0x50). Short ASCII text, most of a reply's strings, is copied by a JS
+   * loop with the u32 length stored byte by byte: cheaper than the native UTF-8 writer's call
+   * and its well-formedness scan; anything else goes through writeUtf8.
+   */
   str(s: string): void {
+    const n = s.length
+    if (n <= SHORT_ASCII) {
+      if (this.pos + TAG_AND_U32 + n > this.safeEnd) this.grow(TAG_AND_U32 + n)
+      const buf = this.buf
+      const start = this.pos
+      let p = start + TAG_AND_U32
+      let i = 0
+      for (; i < n; i++) {
+        const c = s.charCodeAt(i)
+        if (c >= 0x80) break
+        buf[p++] = c
+      }
+      if (i === n) {
+        buf[start] = TAG_STRING
+        buf[start + 1] = n
+        buf[start + 2] = 0
+        buf[start + 3] = 0
+        buf[start + 4] = 0
+        this.pos = p
+        return
+      }
+    }
     this.text(TAG_STRING, s)
   }
 
@@ -165,8 +194,14 @@ export class Emitter {
     let slot = this.slotOf[id]!
     if (slot < 0) slot = this.intern(id)
     if (this.pos > this.safeEnd) this.grow(SLACK_BYTES)
-    this.view.setUint32(this.pos, slot, true)
-    this.pos += 4
+    // A u32 LE whose high half is 0: SPEC 3 allows at most 65,535 slots.
+    const buf = this.buf
+    const p = this.pos
+    buf[p] = slot & LOW_BYTE
+    buf[p + 1] = slot >>> 8
+    buf[p + 2] = 0
+    buf[p + 3] = 0
+    this.pos = p + 4
   }
 
   /** SPEC 3: the key's first use in this message takes the next slot; SPEC 2: never a 0x7F slot. */

@@ -209,14 +209,15 @@ function single(ctx: Ctx, schema: Schema, doc: Schema, type: unknown, v: string,
       return 'e.nul()'
     case 'boolean':
       return `e.bool(${v} ? true : false)`
+    // The common case of each type is tested inline, the coercions are calls.
     case 'integer':
-      return `w.int(e, ${v})`
+      return `if (typeof ${v} === 'number' && (${v} | 0) === ${v}) e.num(${v} | 0); else w.int(e, ${v})`
     case 'number':
-      return `w.num(e, ${v})`
+      return `if (typeof ${v} === 'number' && ${v} - ${v} === 0) e.num(${v} === 0 ? 0 : ${v}); else w.num(e, ${v})`
     case 'string': {
       const format = schema.format
       if (typeof format === 'string' && UNMIRRORED_FORMATS.has(format)) throw new Unsupported(`format: ${format}`)
-      return format === 'date-time' ? `w.dateTime(e, ${v})` : `w.str(e, ${v})`
+      return format === 'date-time' ? `w.dateTime(e, ${v})` : `if (typeof ${v} === 'string') e.str(${v}); else w.str(e, ${v})`
     }
     case 'object':
       return object(ctx, schema, doc, v, depth + 1)

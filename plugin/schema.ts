@@ -58,6 +58,25 @@ function symbolValue(target: object, description: string): unknown {
   return undefined
 }
 
+/**
+ * symbolValue for a property a Fastify instance may inherit: an encapsulated child instance is
+ * created with Object.create(parent), so the root's options and a parent's schema controller
+ * are found on its prototype chain.
+ */
+function inheritedSymbolValue(target: object, description: string): unknown {
+  const cached = foundSymbols.get(description)
+  if (cached !== undefined && cached in target) return (target as Record<symbol, unknown>)[cached]
+  for (let o: object | null = target; o !== null; o = Object.getPrototypeOf(o) as object | null) {
+    for (const sym of Object.getOwnPropertySymbols(o)) {
+      if (sym.description === description) {
+        foundSymbols.set(description, sym)
+        return (target as Record<symbol, unknown>)[sym]
+      }
+    }
+  }
+  return undefined
+}
+
 type SchemaLookup = (this: FastifyReply, status: string | number, contentType?: string) => unknown
 
 /** HTTP status codes are three digits: the class is the first one (RFC 9110 section 15). */
@@ -212,9 +231,9 @@ export function responseSchemaSource(reply: FastifyReply, status: number): Schem
   if (typeof context.serializerCompiler === 'function') return { fallback: 'serializerCompiler' }
   const server = context.server as (object & { getSchemas?: () => Record<string, unknown> }) | undefined
   if (server === undefined || typeof server.getSchemas !== 'function') return { fallback: 'route context' }
-  const controller = symbolValue(server, SYMBOL_SCHEMA_CONTROLLER) as { isCustomSerializerCompiler?: unknown } | undefined
+  const controller = inheritedSymbolValue(server, SYMBOL_SCHEMA_CONTROLLER) as { isCustomSerializerCompiler?: unknown } | undefined
   if (controller === undefined || controller.isCustomSerializerCompiler !== false) return { fallback: 'serializerCompiler' }
-  const options = symbolValue(server, SYMBOL_SERVER_OPTIONS) as { serializerOpts?: unknown } | undefined
+  const options = inheritedSymbolValue(server, SYMBOL_SERVER_OPTIONS) as { serializerOpts?: unknown } | undefined
   if (options === undefined) return { fallback: 'route context' }
   const opts = options.serializerOpts
   if (opts !== undefined && opts !== null && (typeof opts !== 'object' || Object.keys(opts).length > 0)) return { fallback: 'serializerOpts' }

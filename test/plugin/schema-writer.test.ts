@@ -321,6 +321,11 @@ t.test('each form Fastify accepts compiles or falls back as documented, logged o
   app.get('/content', { schema: { response: { 200: { content: { 'application/json': { schema: user } } } } } }, async () => secret())
   app.get('/ref', { schema: { response: { 200: { $ref: 'user#' } } } }, async () => secret())
   app.get('/any-of', { schema: { response: { 200: { anyOf: [user] } } } }, async () => secret())
+  // Regression: in an encapsulated context the server options and the schema controller are
+  // inherited (Object.create of the parent), and were not found: the writer never compiled there.
+  app.register(async (child) => {
+    child.get('/exact', { schema: { response: { 200: user } } }, async () => secret())
+  }, { prefix: '/child' })
   app.register(async (child) => {
     child.setSerializerCompiler(() => (data) => JSON.stringify({ custom: (data as { id: number }).id }))
     child.get('/custom-compiler', { schema: { response: { 200: user } } }, async () => secret())
@@ -328,7 +333,7 @@ t.test('each form Fastify accepts compiles or falls back as documented, logged o
   const base = await listen(app)
   t.teardown(() => app.close())
   const expected = { id: 1, name: 'Ada' }
-  for (const url of ['/exact', '/class', '/default', '/content', '/ref', '/any-of']) {
+  for (const url of ['/exact', '/class', '/default', '/content', '/ref', '/any-of', '/child/exact']) {
     for (let round = 0; round < 2; round++) {
       const res = await viaSocket(base, { url, headers: ASK_BFAST })
       t.equal(res.headers['content-type'], BFAST, `${url}: B-FAST`)
