@@ -116,6 +116,19 @@ t.test('what the package ships', async (t) => {
   t.same(unresolved, [], 'every source every map names ships')
 })
 
+t.test('the bfast command runs from the installed package (frontend: no lz4-napi)', async (t) => {
+  const manifest = JSON.parse(readFileSync(path.join(frontend.packageDir, 'package.json'), 'utf8')) as { bin: Record<string, string> }
+  const cli = path.join(frontend.packageDir, manifest.bin.bfast!)
+  t.match(readFileSync(cli, 'utf8'), /^#!\/usr\/bin\/env node\n/, 'the bin starts with a node shebang')
+  const encoded = spawnSync(process.execPath, [cli, 'encode'], { cwd: frontend.dir, input: '{"a":[1,2.5]}' })
+  t.equal(encoded.status, 0, encoded.stderr.toString())
+  const inspected = spawnSync(process.execPath, [cli, 'inspect', '-'], { cwd: frontend.dir, input: encoded.stdout, encoding: 'utf8' })
+  t.equal(inspected.stdout, '{"a":[1,2.5]}\n', 'encode | inspect - prints the same JSON')
+  const lz4 = spawnSync(process.execPath, [cli, 'encode', '--lz4'], { cwd: frontend.dir, input: '{}', encoding: 'utf8' })
+  t.equal(lz4.status, 1, '--lz4 without lz4-napi fails')
+  t.equal(lz4.stderr, 'bfast: LZ4 compression needs the optional peer dependency lz4-napi: npm install lz4-napi (LZ4_NOT_INSTALLED at byte 0)\n')
+})
+
 t.test('every README link resolves from the published package or the repository', async (t) => {
   const manifest = JSON.parse(readFileSync(path.join(full.packageDir, 'package.json'), 'utf8')) as { homepage: string }
   const repository = `${manifest.homepage.replace(/#.*$/, '')}/`
