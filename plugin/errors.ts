@@ -12,6 +12,8 @@ export const PLUGIN_ERROR_CODES = {
   FST_BFAST_BAD_BODY: 'FST_BFAST_BAD_BODY',
   /** A request body whose (decompressed) message exceeds maxBodySize (413). */
   FST_BFAST_BODY_TOO_LARGE: 'FST_BFAST_BODY_TOO_LARGE',
+  /** A request body whose decoding would build more than decode.maxHeapPerByte allows (413; codec OVER_BUDGET). */
+  FST_BFAST_BODY_OVER_BUDGET: 'FST_BFAST_BODY_OVER_BUDGET',
   /** Compression is possible under the options but lz4-napi (optional peer) is not installed (registration). */
   FST_BFAST_LZ4_NOT_INSTALLED: 'FST_BFAST_LZ4_NOT_INSTALLED'
 } as const

@@ -43,6 +43,22 @@ export const ERROR_CODES = {
   BAD_TABLE: 'BAD_TABLE',
   /** A bad option value passed to encode/decode. */
   BAD_OPTION: 'BAD_OPTION',
+  /**
+   * Decoding would build more than the work budget allows: more estimated heap than
+   * `maxHeapPerByte` per message byte read (SPEC 6). The message may be well formed.
+   */
+  OVER_BUDGET: 'OVER_BUDGET',
+  /**
+   * An object with a `__proto__` key, or a `constructor` key whose value is an object with a
+   * `prototype` key, read with `onProtoPoisoning` / `onConstructorPoisoning: 'error'` (SPEC 5).
+   */
+  FORBIDDEN_PROPERTY: 'FORBIDDEN_PROPERTY',
+  /** A string whose UTF-16 length would pass the engine's maximum string length (MAX_STRING_UNITS). */
+  STRING_TOO_LONG: 'STRING_TOO_LONG',
+  /** A length or count beyond the u32 range the format can carry (SPEC 2), when encoding. */
+  LENGTH_RANGE: 'LENGTH_RANGE',
+  /** An ArrayBuffer, or a view of one, that was detached (transferred): its bytes are gone. */
+  DETACHED: 'DETACHED',
   /** Compression was asked for but the optional peer dependency lz4-napi is not installed. */
   LZ4_NOT_INSTALLED: 'LZ4_NOT_INSTALLED'
 } as const
