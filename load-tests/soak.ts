@@ -2,7 +2,9 @@
  * `npm run soak`: the example server under mixed traffic for a bounded time (issue 6 "Server
  * under fault and load"): JSON, B-FAST, B-FAST + LZ4 (block and chunked), gzip, B-FAST and
  * JSON request bodies, and alongside them a stream of bad bodies (garbage, truncated,
- * decompression bomb, oversized, too deep, wrong Content-Type, invalid JSON).
+ * decompression bomb, oversized, too deep, wrong Content-Type, invalid JSON, and issue 10's
+ * amplification bodies (4 KiB of LZ4 expanding to 1 MiB of empty containers) and prototype-
+ * poisoning bodies, B-FAST and JSON).
  *
  * Reports requests, failures (good traffic must see only 2xx; bad traffic only 4xx, never a
  * 5xx or a dropped connection) and the server's memory after a full GC, before and after.
@@ -53,6 +55,14 @@ const ABORTED_STREAM_MESSAGE = 'premature close'
 const BOMB_PLAIN_BYTES = 50_000_000
 /** Nesting past the server's default maxDepth (128). */
 const TOO_DEEP = 1_000
+/** Issue 10 finding 3: a message of bodyLimit bytes of empty containers, LZ4-packed to ~4 KiB. */
+const AMPLIFIED_BYTES = EXAMPLE_DEFAULTS.bodyLimit
+
+function amplification(kind: 'objects' | 'float64 arrays'): Uint8Array {
+  const each = kind === 'objects' ? 2 : 5
+  const n = Math.floor((AMPLIFIED_BYTES - 11) / each)
+  return compress(encode(Array.from({ length: n }, () => (kind === 'objects' ? {} : new Float64Array(0)))))
+}
 
 type Req = autocannon.Request
 
@@ -95,6 +105,11 @@ function badTraffic(): Record<string, Req> {
     [`nesting ${TOO_DEEP} deep`]: bodyRequest(encode({ name: 'x', email: 'y@z', scores: deep }, { maxDepth: TOO_DEEP + 10 }), BFAST),
     'schema-invalid B-FAST': bodyRequest(encode({ name: 42, email: ['not', 'a', 'string'] }), BFAST),
     'malformed JSON': bodyRequest('{"name": "unterminated', JSON_TYPE, JSON_TYPE),
+    'amplification: 4 KiB LZ4 -> 1 MiB of empty objects': bodyRequest(amplification('objects'), BFAST),
+    'amplification: 4 KiB LZ4 -> 1 MiB of empty float64 arrays': bodyRequest(amplification('float64 arrays'), BFAST),
+    '__proto__ key (B-FAST)': bodyRequest(encode(JSON.parse('{"name":"x","email":"y@z","__proto__":{"isAdmin":true}}')), BFAST),
+    'constructor.prototype key (B-FAST)': bodyRequest(encode(JSON.parse('{"name":"x","email":"y@z","constructor":{"prototype":{"isAdmin":true}}}')), BFAST),
+    '__proto__ key (JSON)': bodyRequest('{"name":"x","email":"y@z","__proto__":{"isAdmin":true}}', JSON_TYPE, JSON_TYPE),
     'unsupported Content-Type': bodyRequest('name=Ada', 'application/x-www-form-urlencoded', JSON_TYPE)
   }
 }

@@ -13,7 +13,19 @@
  * is not a compressed message at all: the codec says TOO_LARGE because it checks the claim
  * before anything else, but the client sent something malformed (typically JSON under the
  * wrong Content-Type), so it gets a 400 that says so.
+ *
+ * A third limit is the codec's work budget (`decode.maxHeapPerByte`, SPEC 6): a well-formed
+ * message that would build more heap per byte than the worst JSON body (empty containers,
+ * typically packed 255x by LZ4) is refused as it is read, with 413 FST_BFAST_BODY_OVER_BUDGET:
+ * like a body over a size limit, it is refused for what it would cost, not for its form, and
+ * the remedy is the same (a smaller body, or a larger limit).
+ *
+ * `__proto__` and `constructor.prototype` keys get the app's `onProtoPoisoning` /
+ * `onConstructorPoisoning` (Fastify's defaults: 'error'), exactly as JSON bodies: with 'error'
+ * the same 400 a JSON body gets. Routes with `config.bfast: false` get plain Fastify's 415 for
+ * a B-FAST body, and it is never decoded.
  */
+import { errorCodes } from 'fastify'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { BFastError, decode, isCompressed, MEDIA_TYPE } from '../src/index.js'
 import type { DecodeOptions } from '../src/index.js'
@@ -22,7 +34,10 @@ import { FastifyBfastError, HTTP_STATUS, PLUGIN_ERROR_CODES } from './errors.js'
 import type { ResolvedOptions } from './options.js'
 
 /** Codec error codes that mean "too large" rather than "malformed". */
-const TOO_LARGE_CODES: ReadonlySet<string> = new Set(['TOO_LARGE'])
+const TOO_LARGE_CODES: ReadonlySet<string> = new Set(['TOO_LARGE', 'STRING_TOO_LONG'])
+
+/** Fastify's default onProtoPoisoning / onConstructorPoisoning (fastify/lib/config-validator.js). */
+const FASTIFY_POISONING_DEFAULT = 'error'
 
 /** First bytes of JSON text (RFC 8259 section 2: whitespace, then an object or an array). */
 const JSON_OPENERS: ReadonlySet<number> = new Set([0x7b, 0x5b]) // { [
@@ -30,6 +45,10 @@ const JSON_WHITESPACE: ReadonlySet<number> = new Set([0x20, 0x09, 0x0a, 0x0d])
 
 function tooLarge(message: string, cause?: unknown): FastifyBfastError {
   return new FastifyBfastError(PLUGIN_ERROR_CODES.FST_BFAST_BODY_TOO_LARGE, HTTP_STATUS.contentTooLarge, message, { cause })
+}
+
+function overBudget(message: string, cause: unknown): FastifyBfastError {
+  return new FastifyBfastError(PLUGIN_ERROR_CODES.FST_BFAST_BODY_OVER_BUDGET, HTTP_STATUS.contentTooLarge, message, { cause })
 }
 
 function malformed(message: string, cause: unknown): FastifyBfastError {
@@ -65,6 +84,9 @@ export function parseBody(body: Buffer, options: DecodeOptions & { maxDecompress
     return decode(body, options)
   } catch (err) {
     if (err instanceof BFastError) {
+      if (err.code === 'OVER_BUDGET') {
+        throw overBudget(`B-FAST request body over the decode work budget: ${err.message} (raise decode.maxHeapPerByte to accept it)`, err)
+      }
       if (TOO_LARGE_CODES.has(err.code)) {
         const claimed = impossibleClaim(body)
         if (claimed !== undefined) {
@@ -85,8 +107,19 @@ export function parseBody(body: Buffer, options: DecodeOptions & { maxDecompress
 
 /** Registers the parser on `app` (the root instance: the plugin is fastify-plugin wrapped). */
 export function registerBodyParser(app: FastifyInstance, options: ResolvedOptions): void {
-  const decodeOptions = { ...options.decode, maxDecompressedSize: options.maxBodySize }
-  app.addContentTypeParser(MEDIA_TYPE, { parseAs: 'buffer' }, (_request: FastifyRequest, body: Buffer, done) => {
+  const decodeOptions: DecodeOptions & { maxDecompressedSize: number } = {
+    ...options.decode,
+    maxDecompressedSize: options.maxBodySize,
+    // The app's settings, as Fastify's JSON parser takes them (both default to 'error').
+    onProtoPoisoning: app.initialConfig.onProtoPoisoning ?? FASTIFY_POISONING_DEFAULT,
+    onConstructorPoisoning: app.initialConfig.onConstructorPoisoning ?? FASTIFY_POISONING_DEFAULT
+  }
+  app.addContentTypeParser(MEDIA_TYPE, { parseAs: 'buffer' }, (request: FastifyRequest, body: Buffer, done) => {
+    if ((request.routeOptions.config as { bfast?: unknown } | undefined)?.bfast === false) {
+      // An opted-out route is plain Fastify: no parser for this type (fastify/lib/content-type-parser.js).
+      done(new errorCodes.FST_ERR_CTP_INVALID_MEDIA_TYPE(), undefined)
+      return
+    }
     let value: unknown
     try {
       value = parseBody(body, decodeOptions)

@@ -11,7 +11,9 @@ export const PLUGIN_ERROR_CODES = {
   /** A request body that is not a valid B-FAST message (400). */
   FST_BFAST_BAD_BODY: 'FST_BFAST_BAD_BODY',
   /** A request body whose (decompressed) message exceeds maxBodySize (413). */
-  FST_BFAST_BODY_TOO_LARGE: 'FST_BFAST_BODY_TOO_LARGE'
+  FST_BFAST_BODY_TOO_LARGE: 'FST_BFAST_BODY_TOO_LARGE',
+  /** A request body whose decoding would build more than decode.maxHeapPerByte allows (413; codec OVER_BUDGET). */
+  FST_BFAST_BODY_OVER_BUDGET: 'FST_BFAST_BODY_OVER_BUDGET'
 } as const
 
 export type PluginErrorCode = keyof typeof PLUGIN_ERROR_CODES

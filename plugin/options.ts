@@ -26,8 +26,11 @@ export interface CompressionOptions {
   chunkSize?: number
 }
 
-/** Codec options applied to request bodies; the size bound is `maxBodySize`. */
-export type BodyDecodeOptions = Omit<DecodeOptions, 'maxDecompressedSize'>
+/**
+ * Codec options applied to request bodies; the size bound is `maxBodySize`, and `__proto__` /
+ * `constructor` keys follow Fastify's own `onProtoPoisoning` / `onConstructorPoisoning`.
+ */
+export type BodyDecodeOptions = Omit<DecodeOptions, 'maxDecompressedSize' | 'onProtoPoisoning' | 'onConstructorPoisoning'>
 
 /**
  * Options of `app.register(bfast, options)`.
@@ -107,7 +110,9 @@ const DECODE_ENUMS: Readonly<Record<string, readonly string[]>> = {
   decimal: ['number', 'string'],
   float64Array: ['typed', 'array']
 }
-const DECODE_KEYS: ReadonlySet<string> = new Set([...Object.keys(DECODE_ENUMS), 'copyBinary', 'maxDepth'])
+const DECODE_KEYS: ReadonlySet<string> = new Set([...Object.keys(DECODE_ENUMS), 'copyBinary', 'maxDepth', 'maxHeapPerByte'])
+/** Decode options that come from Fastify's own server options, for JSON and B-FAST bodies alike. */
+const FASTIFY_DECODE_KEYS: ReadonlySet<string> = new Set(['onProtoPoisoning', 'onConstructorPoisoning'])
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v)
@@ -171,6 +176,9 @@ function decodeOptions(raw: unknown): BodyDecodeOptions {
   if (raw === undefined) return {}
   const value = checkObject('decode', raw)
   if ('maxDecompressedSize' in value) throw badOption('decode.maxDecompressedSize', 'is set with the maxBodySize option', value.maxDecompressedSize)
+  for (const key of FASTIFY_DECODE_KEYS) {
+    if (key in value) throw badOption(`decode.${key}`, `is set with Fastify's own ${key} server option (it applies to JSON and B-FAST bodies alike)`, value[key])
+  }
   checkKeys('decode', value, DECODE_KEYS)
   for (const [key, allowed] of Object.entries(DECODE_ENUMS)) {
     const v = value[key]
@@ -180,6 +188,10 @@ function decodeOptions(raw: unknown): BodyDecodeOptions {
   }
   if (value.copyBinary !== undefined && typeof value.copyBinary !== 'boolean') throw badOption('decode.copyBinary', 'must be a boolean', value.copyBinary)
   if (value.maxDepth !== undefined) integerIn('decode.maxDepth', value.maxDepth, 1, Number.MAX_SAFE_INTEGER)
+  const mh = value.maxHeapPerByte
+  if (mh !== undefined && (typeof mh !== 'number' || !(mh > 0))) {
+    throw badOption('decode.maxHeapPerByte', 'must be a number above 0 (Infinity switches the work budget off)', mh)
+  }
   return { ...value } as BodyDecodeOptions
 }
 

@@ -42,7 +42,23 @@ export const ERROR_CODES = {
   /** A table value (SPEC 8) whose directory, offsets, lengths or cells are inconsistent. */
   BAD_TABLE: 'BAD_TABLE',
   /** A bad option value passed to encode/decode. */
-  BAD_OPTION: 'BAD_OPTION'
+  BAD_OPTION: 'BAD_OPTION',
+  /**
+   * Decoding would build more than the work budget allows: more estimated heap than
+   * `maxHeapPerByte` per message byte read (SPEC 6). The message may be well formed.
+   */
+  OVER_BUDGET: 'OVER_BUDGET',
+  /**
+   * An object with a `__proto__` key, or a `constructor` key whose value is an object with a
+   * `prototype` key, read with `onProtoPoisoning` / `onConstructorPoisoning: 'error'` (SPEC 5).
+   */
+  FORBIDDEN_PROPERTY: 'FORBIDDEN_PROPERTY',
+  /** A string whose UTF-16 length would pass the engine's maximum string length (MAX_STRING_UNITS). */
+  STRING_TOO_LONG: 'STRING_TOO_LONG',
+  /** A length or count beyond the u32 range the format can carry (SPEC 2), when encoding. */
+  LENGTH_RANGE: 'LENGTH_RANGE',
+  /** An ArrayBuffer, or a view of one, that was detached (transferred): its bytes are gone. */
+  DETACHED: 'DETACHED'
 } as const
 
 export type BFastErrorCode = keyof typeof ERROR_CODES

@@ -45,3 +45,34 @@ export const SHAPE_MAX_COMPILES = 32
 export const SHAPE_CACHE_MAX = 512
 /** Shapes with more members than this are read generically (generated code size stays small). */
 export const SHAPE_MAX_MEMBERS = 64
+
+/**
+ * The decode work budget (SPEC 6): decoding may build at most this many estimated heap bytes
+ * per message byte read so far (plus DECODE_BUDGET_SLACK), else OVER_BUDGET. JSON.parse builds
+ * up to ~21 heap bytes per byte of JSON text (`[{},{},...]`, measured on V8); real B-FAST data
+ * builds about 3 (users, twitter, citm fixtures). Below 21, no message costs more memory or
+ * time per decoded byte than the worst JSON body of that size.
+ */
+export const DEFAULT_MAX_HEAP_PER_BYTE = 16
+/** Heap every message may build before the per-byte budget applies (small messages never fail). */
+export const DECODE_BUDGET_SLACK = 256 * 1024
+/**
+ * Estimated V8 heap cost of what the reader builds per container (measured on Node 20-26,
+ * 64-bit, pointer compression off): an object with its in-object slots; an array header; a
+ * typed array (Float64Array or Uint8Array, view object plus, for copies, its ArrayBuffer).
+ * What is not charged costs at most ~4 heap bytes per message byte (array slots are charged
+ * per element: HEAP_COST_SLOT).
+ */
+export const HEAP_COST_OBJECT = 56
+export const HEAP_COST_LIST = 32
+export const HEAP_COST_SLOT = 8
+export const HEAP_COST_TYPED_ARRAY = 176
+
+/**
+ * V8's maximum string length in UTF-16 units on 64-bit hosts ((1 << 29) - 24), the smallest of
+ * the major engines (SpiderMonkey 2^30 - 2, JavaScriptCore 2^31 - 1): a longer string is
+ * STRING_TOO_LONG on every engine, found before anything is allocated.
+ */
+export const MAX_STRING_UNITS = 2 ** 29 - 24
+/** SPEC 2: lengths and counts are u32. */
+export const U32_MAX = 0xffffffff

@@ -12,6 +12,17 @@ export interface EncodeOptions {
   tables?: boolean
 }
 
+/**
+ * What decode does with an object holding a `__proto__` key (onProtoPoisoning) or a
+ * `constructor` key whose value is an object with a `prototype` key (onConstructorPoisoning),
+ * with secure-json-parse's meanings, as Fastify's JSON body parser: `'error'` throws
+ * FORBIDDEN_PROPERTY, `'remove'` deletes the key, `'ignore'` keeps it as an own property.
+ */
+export type PoisoningAction = 'error' | 'remove' | 'ignore'
+
+/** Allowed values of PoisoningAction, first the codec default (SPEC 5: as JSON.parse). */
+export const POISONING_ACTIONS: readonly PoisoningAction[] = ['ignore', 'error', 'remove']
+
 export interface DecodeOptions {
   /**
    * How int64 (tag 0x38) values are returned: `'auto'` (default) gives a number when it is a
@@ -34,4 +45,15 @@ export interface DecodeOptions {
    * also never more than 255x the compressed size (SPEC 6).
    */
   maxDecompressedSize?: number
+  /**
+   * The work budget (SPEC 6): the most estimated heap, in bytes, decode may build per byte of
+   * the plain message read so far (after a fixed 256 KiB allowance); beyond it decode throws
+   * OVER_BUDGET. Default 16: real data uses about 3, and JSON.parse up to 21 on its worst
+   * input. `Infinity` switches the check off.
+   */
+  maxHeapPerByte?: number
+  /** `__proto__` keys: `'ignore'` (default, an own property as JSON.parse makes), `'error'` or `'remove'`. */
+  onProtoPoisoning?: PoisoningAction
+  /** `constructor` keys holding an object with a `prototype` key: `'ignore'` (default), `'error'` or `'remove'`. */
+  onConstructorPoisoning?: PoisoningAction
 }

@@ -13,21 +13,28 @@
  */
 import { BFastError, isStackOverflow } from './errors.js'
 import type { DecodeOptions } from './options.js'
+import { POISONING_ACTIONS } from './options.js'
 import {
   FLAG_BIG_ENDIAN, HEADER_SIZE, MAGIC_0, MAGIC_1, OBJECT_END, OFFSET_FLAGS, OFFSET_TABLE_COUNT, OFFSET_VERSION,
   SMALL_INT_MASK, TAG_BYTES, TAG_DATE, TAG_DATETIME, TAG_DECIMAL, TAG_F64_ARRAY, TAG_FALSE, TAG_FLOAT64,
   TAG_INT64, TAG_LIST, TAG_NULL, TAG_OBJECT, TAG_SMALL_INT, TAG_SMALL_INT_LAST, TAG_STRING, TAG_TIME, TAG_TRUE,
   TAG_TABLE, TAG_UUID, TABLE_HEADER_SIZE, TABLE_OFFSET_LENGTH, VERSION
 } from './tags.js'
-import { DEFAULT_MAX_DEPTH, SHAPE_MAX_COMPILES, SHAPE_MIN_HITS } from './limits.js'
+import {
+  DECODE_BUDGET_SLACK, DEFAULT_MAX_DEPTH, DEFAULT_MAX_HEAP_PER_BYTE, HEAP_COST_LIST, HEAP_COST_OBJECT, HEAP_COST_SLOT,
+  HEAP_COST_TYPED_ARRAY, MAX_STRING_UNITS, SHAPE_MAX_COMPILES, SHAPE_MIN_HITS
+} from './limits.js'
 import { readUtf8 } from './utf8.js'
 import { shapeReader } from './shapes.js'
 import type { ShapeReader } from './shapes.js'
 import { checkSizeOption, decompress } from './frame.js'
+import { isDetached } from './detached.js'
 import { openTable } from './table-reader.js'
 
 const TWO_32 = 4294967296
 const F64_BYTES = 8
+/** Piece size for texts over MAX_STRING_UNITS bytes (see readHugeText). */
+const HUGE_TEXT_PIECE = 64 * 1024 * 1024
 /** SPEC 2: a UUID is sent as 32 hex digits; it is returned hyphenated 8-4-4-4-12. */
 const UUID_HEX = /^[0-9a-fA-F]{32}$/
 /** An ISO datetime with a zone designator; without one it is "naive" and read as UTC. */
@@ -48,6 +55,14 @@ interface Shape {
 const INT64_AUTO = 0
 const INT64_NUMBER = 1
 const INT64_BIGINT = 2
+/** Indices into POISONING_ACTIONS. */
+const ACTION_IGNORE = 0
+const ACTION_ERROR = 1
+
+const hasOwn = Object.prototype.hasOwnProperty
+const PROTO_KEY = '__proto__'
+const CONSTRUCTOR_KEY = 'constructor'
+const PROTOTYPE_KEY = 'prototype'
 
 // ---- the message being read ------------------------------------------------------------------
 let src: Uint8Array = EMPTY
@@ -59,6 +74,10 @@ let depth = 0
 /** Shapes learnt in this message, by the key index objects start with (./shapes.ts). */
 let shapes: (Shape | undefined)[] = []
 let compiles = 0
+/** Estimated heap built so far (SPEC 6 work budget; see charge()). */
+let work = 0
+/** The table holds a key the poisoning options act on: objects are checked (see guard()). */
+let guarded = false
 // ---- options of the current call -------------------------------------------------------------
 let maxDepth = DEFAULT_MAX_DEPTH
 let int64Mode = INT64_AUTO
@@ -66,6 +85,9 @@ let datesAsString = false
 let decimalAsString = false
 let f64AsArray = false
 let copyBinary = false
+let maxHeapPerByte = DEFAULT_MAX_HEAP_PER_BYTE
+let protoAction = ACTION_IGNORE
+let constructorAction = ACTION_IGNORE
 /** The call's options as given, for tables' lazily read cells (SPEC 8.5). */
 let callOptions: DecodeOptions | undefined
 
@@ -80,6 +102,27 @@ function readLength(unit: number, what: string): number {
   pos += 4
   if (n > (end - pos) / unit) truncated(pos - 4, `${what} (declares ${n}, ${end - pos} bytes remain)`)
   return n
+}
+
+/**
+ * SPEC 6 work budget, checked per container (never per byte, so the hot loops stay as they
+ * are): the estimated heap built so far may not pass maxHeapPerByte per message byte read so
+ * far, plus DECODE_BUDGET_SLACK. Checking against the bytes read so far, not the whole
+ * message, stops a message of empty containers after its first few KiB instead of after it
+ * has cost its whole budget.
+ */
+function charge(cost: number, at: number): void {
+  work += cost
+  if (work > maxHeapPerByte * pos + DECODE_BUDGET_SLACK) overBudget(at)
+}
+
+function overBudget(at: number): never {
+  throw new BFastError(
+    'OVER_BUDGET',
+    at,
+    `Decoding would build more than maxHeapPerByte (${maxHeapPerByte}) estimated heap bytes per message byte ` +
+      `(${work} bytes by byte ${pos}): too many containers for the message size`
+  )
 }
 
 function readValue(): unknown {
@@ -126,6 +169,11 @@ function readValue(): unknown {
       const at = pos - 1
       const table = openTable(src, view, at, end, keys, depth, callOptions, int64Mode)
       pos = at + TABLE_HEADER_SIZE + view.getUint32(at + TABLE_OFFSET_LENGTH, true)
+      // SPEC 6 work budget: rows are built on demand, after decode returns; charge them as if
+      // read now (one object and one slot each) so a table can never make more per byte than
+      // the same rows as v1 objects.
+      charge(table.length * (HEAP_COST_OBJECT + HEAP_COST_SLOT), at)
+      if (guarded) guardTable(table.columnNames, at)
       return table
     }
     default:
@@ -141,7 +189,11 @@ function readList(): unknown[] {
   // refused before the array is allocated.
   const n = readLength(1, 'a list')
   if (++depth > maxDepth) deep(at)
+  charge(HEAP_COST_LIST, at)
   const a = pos < end && isNumberTag(src[pos]) ? readNumbers(n) : readValues(n)
+  // The slots are charged once the elements are read (each took at least one byte), so a
+  // long list is never refused for bytes it has not been given credit for yet.
+  if (n !== 0) charge(n * HEAP_COST_SLOT, at)
   depth--
   return a
 }
@@ -185,6 +237,7 @@ function readNumbers(n: number): unknown[] {
 function readObject(): Record<string, unknown> {
   const at = pos - 1
   if (++depth > maxDepth) deep(at)
+  charge(HEAP_COST_OBJECT, at)
   if (pos >= end) truncated(pos, 'an object (no 0x7F terminator)')
   let o: Record<string, unknown>
   // SPEC 2: a 0x7F byte where a key index starts ends the object (as upstream reads it).
@@ -204,8 +257,42 @@ function readObject(): Record<string, unknown> {
       if (seen !== null) learn(first, seen, shape)
     }
   }
+  // Checked on the finished object, whichever path built it (generic loop or shape reader).
+  if (guarded) guard(o, at)
   depth--
   return o
+}
+
+/**
+ * onProtoPoisoning / onConstructorPoisoning, with secure-json-parse's rules (SPEC 5): an own
+ * `__proto__` key; a `constructor` key whose value is a non-null object with an own
+ * `prototype` key. Only runs for messages whose string table holds one of those keys.
+ */
+function guard(o: Record<string, unknown>, at: number): void {
+  if (protoAction !== ACTION_IGNORE && hasOwn.call(o, PROTO_KEY)) {
+    if (protoAction === ACTION_ERROR) forbidden(at, PROTO_KEY)
+    delete o[PROTO_KEY]
+  }
+  if (constructorAction !== ACTION_IGNORE && hasOwn.call(o, CONSTRUCTOR_KEY)) {
+    const c = o[CONSTRUCTOR_KEY]
+    if (c !== null && typeof c === 'object' && hasOwn.call(c, PROTOTYPE_KEY)) {
+      if (constructorAction === ACTION_ERROR) forbidden(at, `${CONSTRUCTOR_KEY}.${PROTOTYPE_KEY}`)
+      delete o[CONSTRUCTOR_KEY]
+    }
+  }
+}
+
+/**
+ * A table's rows are built after decode returns, so a forbidden key among its columns cannot
+ * be removed from them: under 'error' and 'remove' alike the table is refused.
+ */
+function guardTable(names: readonly string[], at: number): void {
+  if (protoAction !== ACTION_IGNORE && names.includes(PROTO_KEY)) forbidden(at, `a table column ${PROTO_KEY}`)
+  if (constructorAction !== ACTION_IGNORE && names.includes(CONSTRUCTOR_KEY)) forbidden(at, `a table column ${CONSTRUCTOR_KEY}`)
+}
+
+function forbidden(at: number, what: string): never {
+  throw new BFastError('FORBIDDEN_PROPERTY', at, `Object contains forbidden prototype property (${what})`)
 }
 
 /** SPEC 5: "__proto__" is an own property; assignment would replace the prototype. */
@@ -310,6 +397,7 @@ function readInt64(): number | bigint {
 }
 
 function readBytes(): Uint8Array {
+  charge(HEAP_COST_TYPED_ARRAY, pos - 1)
   const n = readLength(1, 'bytes')
   const start = pos
   pos += n
@@ -319,6 +407,7 @@ function readBytes(): Uint8Array {
 }
 
 function readFloat64Array(): Float64Array | number[] {
+  charge(HEAP_COST_TYPED_ARRAY, pos - 1)
   const n = readLength(F64_BYTES, 'a float64 array')
   const start = pos
   pos += n * F64_BYTES
@@ -338,8 +427,45 @@ function readFloat64Array(): Float64Array | number[] {
 
 function readText(what: string): string {
   const n = readLength(1, what)
-  const s = readUtf8(src, pos, n)
+  // UTF-8 never gives more UTF-16 units than bytes: only longer texts need counting.
+  const s = n > MAX_STRING_UNITS ? readHugeText(pos, n) : readUtf8(src, pos, n)
   pos += n
+  return s
+}
+
+/**
+ * Refuses a text whose string would pass MAX_STRING_UNITS, before the engine is asked to build
+ * it (V8 would throw a plain Error, or Node's fatal TextDecoder an error readUtf8 would take
+ * for bad UTF-8). Units: one per byte that is not a continuation byte, two per 4-byte lead.
+ */
+function checkUnits(start: number, n: number): void {
+  let units = 0
+  for (let i = start, stop = start + n; i < stop; i++) {
+    const b = src[i]
+    if ((b & 0xc0) !== 0x80) units += b >= 0xf0 ? 2 : 1
+  }
+  if (units > MAX_STRING_UNITS) {
+    throw new BFastError('STRING_TOO_LONG', start - 5, `A string of ${units} UTF-16 units; the engine holds at most ${MAX_STRING_UNITS}`)
+  }
+}
+
+/**
+ * A text of more bytes than MAX_STRING_UNITS: STRING_TOO_LONG if its string would not fit
+ * (checkUnits); otherwise decoded in pieces, because Node's decoders refuse more bytes than
+ * the maximum string length even when the string would fit (a fatal TextDecoder throws
+ * ERR_STRING_TOO_LONG, which readUtf8 cannot tell from bad UTF-8).
+ */
+function readHugeText(start: number, n: number): string {
+  checkUnits(start, n)
+  const stop = start + n
+  let s = ''
+  for (let p = start; p < stop; ) {
+    let q = Math.min(stop, p + HUGE_TEXT_PIECE)
+    // Cut before a lead byte so no sequence straddles two pieces (at most 3 continuation bytes).
+    for (let back = 0; back < 3 && q < stop && (src[q] & 0xc0) === 0x80; back++) q--
+    s += readUtf8(src, p, q - p)
+    p = q
+  }
   return s
 }
 
@@ -382,6 +508,9 @@ function readTable(): void {
   keys = table
   shapes = new Array<Shape | undefined>(count)
   compiles = 0
+  guarded =
+    (protoAction !== ACTION_IGNORE && table.includes(PROTO_KEY)) ||
+    (constructorAction !== ACTION_IGNORE && table.includes(CONSTRUCTOR_KEY))
 }
 
 function setOptions(options: DecodeOptions | undefined): void {
@@ -390,7 +519,12 @@ function setOptions(options: DecodeOptions | undefined): void {
     maxDepth = DEFAULT_MAX_DEPTH
     int64Mode = INT64_AUTO
     datesAsString = decimalAsString = f64AsArray = copyBinary = false
+    maxHeapPerByte = DEFAULT_MAX_HEAP_PER_BYTE
+    protoAction = constructorAction = ACTION_IGNORE
     return
+  }
+  if (typeof options !== 'object' || options === null) {
+    throw new BFastError('BAD_OPTION', 0, 'decode() options must be an object or undefined')
   }
   const md = options.maxDepth
   if (md !== undefined && (typeof md !== 'number' || !Number.isInteger(md) || md < 1)) {
@@ -402,6 +536,13 @@ function setOptions(options: DecodeOptions | undefined): void {
   decimalAsString = pick(options.decimal, 'decimal', ['number', 'string']) === 1
   f64AsArray = pick(options.float64Array, 'float64Array', ['typed', 'array']) === 1
   copyBinary = options.copyBinary === true
+  const mh = options.maxHeapPerByte
+  if (mh !== undefined && (typeof mh !== 'number' || !(mh > 0))) {
+    throw new BFastError('BAD_OPTION', 0, 'maxHeapPerByte must be a number above 0 (Infinity switches the budget off)')
+  }
+  maxHeapPerByte = mh ?? DEFAULT_MAX_HEAP_PER_BYTE
+  protoAction = pick(options.onProtoPoisoning, 'onProtoPoisoning', POISONING_ACTIONS)
+  constructorAction = pick(options.onConstructorPoisoning, 'onConstructorPoisoning', POISONING_ACTIONS)
 }
 
 /** Index of an enumerated option's value (the first is the default). */
@@ -426,10 +567,17 @@ export function decode<T = unknown>(bytes: Uint8Array | ArrayBuffer, options?: D
   setOptions(options)
   let input: Uint8Array
   if (bytes instanceof Uint8Array) input = bytes
-  else if (bytes instanceof ArrayBuffer) input = new Uint8Array(bytes)
-  else throw new BFastError('BAD_OPTION', 0, 'decode() takes a Uint8Array or an ArrayBuffer')
+  else if (bytes instanceof ArrayBuffer) {
+    if (bytes.byteLength === 0 && isDetached(bytes)) detached()
+    input = new Uint8Array(bytes)
+  } else throw new BFastError('BAD_OPTION', 0, 'decode() takes a Uint8Array or an ArrayBuffer')
+  if (input.length === 0 && isDetached(input.buffer)) detached()
   const message = decompress(input, { maxDecompressedSize: checkSizeOption(options?.maxDecompressedSize) })
   return readMessage(message) as T
+}
+
+function detached(): never {
+  throw new BFastError('DETACHED', 0, 'decode() was given a detached ArrayBuffer (transferred away): its bytes are gone')
 }
 
 /**
@@ -478,6 +626,8 @@ function readMessage(message: Uint8Array): unknown {
   end = message.length
   pos = 0
   depth = 0
+  work = 0
+  guarded = false
   try {
     if (end < HEADER_SIZE) truncated(end, 'the header')
     if (src[0] !== MAGIC_0 || src[1] !== MAGIC_1) throw new BFastError('BAD_MAGIC', 0, 'Message does not start with "BF"')

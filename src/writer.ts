@@ -16,10 +16,21 @@ import {
   SMALL_INT_WRITE_MAX, TABLE_MAX_SLOTS, TAG_BYTES, TAG_DATETIME, TAG_F64_ARRAY, TAG_FALSE, TAG_FLOAT64, TAG_INT64,
   TAG_LIST, TAG_NULL, TAG_OBJECT, TAG_SMALL_INT, TAG_STRING, TAG_TRUE, VERSION
 } from './tags.js'
-import { DEFAULT_MAX_DEPTH, WRITER_COPY_LOOP_MAX, WRITER_INITIAL_BYTES, WRITER_KEYS_RETAIN_MAX, WRITER_RETAIN_MAX_BYTES, WRITER_SLACK_BYTES } from './limits.js'
+import { DEFAULT_MAX_DEPTH, U32_MAX, WRITER_COPY_LOOP_MAX, WRITER_INITIAL_BYTES, WRITER_KEYS_RETAIN_MAX, WRITER_RETAIN_MAX_BYTES, WRITER_SLACK_BYTES } from './limits.js'
 import { allocBytes, utf8Length, writeUtf8 } from './utf8.js'
 import { isStackOverflow } from './errors.js'
+import { isDetached } from './detached.js'
 import { paddingEntry, writeTable } from './table-writer.js'
+
+/**
+ * encode()'s output allocator: memory the caller owns alone (byteOffset 0, `.buffer` holding
+ * only the message), never a slice of Node's shared Buffer pool, whose other bytes belong to
+ * unrelated allocations (`new Blob([msg.buffer])` would send them). Node: an uninitialised
+ * Buffer on its own ArrayBuffer; elsewhere a Uint8Array.
+ */
+const NodeBufferSlow = (globalThis as { Buffer?: { allocUnsafeSlow(size: number): Uint8Array } }).Buffer
+const allocOwned: (size: number) => Uint8Array =
+  NodeBufferSlow !== undefined ? (size) => NodeBufferSlow.allocUnsafeSlow(size) : (size) => new Uint8Array(size)
 
 const TWO_32 = 4294967296
 const INT64_MIN = -(2n ** 63n)
@@ -240,6 +251,7 @@ export class Writer {
   }
 
   bytes(src: Uint8Array): void {
+    if (src.length > U32_MAX) this.lengthRange('A Uint8Array', src.length)
     this.ensure(5 + src.length)
     this.buf[this.pos] = TAG_BYTES
     this.view.setUint32(this.pos + 1, src.length, true)
@@ -249,6 +261,7 @@ export class Writer {
 
   float64Array(a: Float64Array): void {
     const n = a.length
+    if (n > U32_MAX) this.lengthRange('A Float64Array', n)
     this.ensure(5 + n * 8)
     this.buf[this.pos] = TAG_F64_ARRAY
     this.view.setUint32(this.pos + 1, n, true)
@@ -284,7 +297,10 @@ export class Writer {
     }
     if (v instanceof Date) this.date(v)
     else if (ArrayBuffer.isView(v)) this.view_(v)
-    else if (v instanceof ArrayBuffer) this.bytes(new Uint8Array(v))
+    else if (v instanceof ArrayBuffer) {
+      if (v.byteLength === 0 && isDetached(v)) this.detached()
+      this.bytes(new Uint8Array(v))
+    }
     else if (v instanceof Map) this.map(v)
     else if (v instanceof Set) this.set(v)
     else if (toJSON && typeof (v as WithToJSON).toJSON === 'function') this.jsonResult(v as WithToJSON, key)
@@ -329,13 +345,28 @@ export class Writer {
     this.text(TAG_DATETIME, iso.slice(0, -1) + '+00:00')
   }
 
+  /** SPEC 2: lengths and counts are u32; a longer one would wrap and corrupt the message. */
+  lengthRange(what: string, n: number): never {
+    throw new BFastError('LENGTH_RANGE', this.pos, `${what} of ${n} elements; B-FAST lengths are u32 (at most ${U32_MAX})`)
+  }
+
+  detached(): never {
+    throw new BFastError('DETACHED', this.pos, 'A detached ArrayBuffer (transferred away): its bytes are gone')
+  }
+
   view_(v: ArrayBufferView): void {
+    // A view of a detached buffer reads as empty (a DataView throws): its data is gone, so
+    // refuse rather than send an empty value in its place.
+    const buffer = v.buffer
+    if (buffer.byteLength === 0 && isDetached(buffer)) this.detached()
     if (v instanceof Uint8Array) this.bytes(v)
     else if (v instanceof Float64Array) this.float64Array(v)
     else if (v instanceof DataView) this.bytes(new Uint8Array(v.buffer, v.byteOffset, v.byteLength))
     else {
       // Other typed arrays have no B-FAST tag: write their elements as a list, which keeps
       // every value (JSON would write an index-keyed object).
+      const n = (v as unknown as ArrayLike<number>).length
+      if (n > U32_MAX) this.lengthRange('A typed array', n)
       this.list(Array.from(v as unknown as ArrayLike<number | bigint>))
     }
   }
@@ -371,13 +402,23 @@ export class Writer {
     this.depth--
   }
 
+  /**
+   * The count is written after the elements: an element's toJSON may add to the Set while it
+   * is iterated (iteration then visits the additions too), and a count written first would
+   * then disagree with the elements written, a message decode rejects.
+   */
   set(s: Set<unknown>): void {
     this.enter(s)
     this.ensure(5)
-    this.buf[this.pos] = TAG_LIST
-    this.view.setUint32(this.pos + 1, s.size, true)
+    const at = this.pos
+    this.buf[at] = TAG_LIST
     this.pos += 5
-    for (const v of s) this.value(v)
+    let n = 0
+    for (const v of s) {
+      this.value(v)
+      n++
+    }
+    this.view.setUint32(at + 1, n, true)
     this.depth--
   }
 
@@ -534,9 +575,9 @@ export class Writer {
   }
 
   /** Header, string table and body in one exact-size output. */
-  finish(): Uint8Array {
+  finish(alloc: (size: number) => Uint8Array): Uint8Array {
     if (this.tableWritten) this.alignBody()
-    const out = allocBytes(HEADER_SIZE + this.tpos + this.pos)
+    const out = alloc(HEADER_SIZE + this.tpos + this.pos)
     out[0] = MAGIC_0
     out[1] = MAGIC_1
     out[OFFSET_FLAGS] = 0
@@ -565,10 +606,11 @@ const shared = new Writer()
 
 /**
  * Encodes a value as an uncompressed B-FAST v1 message (SPEC 1). Every call starts a fresh
- * string table (SPEC 3). The result is a new buffer the caller owns.
+ * string table (SPEC 3). The result is a new buffer the caller owns alone: byteOffset 0, and
+ * its `.buffer` holds the message and nothing else.
  *
- * Throws `BFastError` with `KEY_TOO_LONG`, `TOO_MANY_KEYS`, `INT_RANGE`, `CIRCULAR`, `DEPTH`
- * or `LONE_SURROGATE` instead of ever producing a corrupt message.
+ * Throws `BFastError` with `KEY_TOO_LONG`, `TOO_MANY_KEYS`, `INT_RANGE`, `CIRCULAR`, `DEPTH`,
+ * `LONE_SURROGATE`, `LENGTH_RANGE` or `DETACHED` instead of ever producing a corrupt message.
  *
  * @example
  * ```ts
@@ -578,6 +620,20 @@ const shared = new Writer()
  * ```
  */
 export function encode(value: unknown, options?: EncodeOptions): Uint8Array {
+  return encodeWith(value, options, allocOwned)
+}
+
+/**
+ * encode() for callers that only write the bytes out and drop them (the plugin's replies):
+ * the result may be a view into Node's shared Buffer pool, which is cheaper for small
+ * messages (a pooled slice instead of a new ArrayBuffer). Never hand its `.buffer` on.
+ * Not part of the public API.
+ */
+export function encodeForSend(value: unknown, options?: EncodeOptions): Uint8Array {
+  return encodeWith(value, options, allocBytes)
+}
+
+function encodeWith(value: unknown, options: EncodeOptions | undefined, alloc: (size: number) => Uint8Array): Uint8Array {
   const maxDepth = checkDepthOption(options?.maxDepth)
   const tables = options?.tables
   if (tables !== undefined && typeof tables !== 'boolean') throw new BFastError('BAD_OPTION', 0, 'tables must be a boolean')
@@ -587,7 +643,7 @@ export function encode(value: unknown, options?: EncodeOptions): Uint8Array {
   try {
     w.reset(maxDepth, tables === true)
     w.value(value)
-    return w.finish()
+    return w.finish(alloc)
   } catch (err) {
     // SPEC 6: every failure is a BFastError. A maxDepth raised beyond what the call stack
     // holds ends in the engine's stack overflow (RangeError in V8) before the depth check.

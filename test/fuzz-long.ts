@@ -3,6 +3,7 @@
  *
  *   npm run fuzz -- --seconds 300 --runs 1000000 --seed 42
  *   FUZZ_SECONDS=300 FUZZ_RUNS=1000000 FUZZ_SEED=42 npm run fuzz
+ *   npm run fuzz -- --plugin --seconds 300      the plugin over a real socket (issue 10)
  *
  * Bounded by a case count and a time budget (both optional; defaults 60 s and no count
  * limit). Seeded: each round uses seed + round, so a finding reproduces from the printed seed
@@ -14,6 +15,7 @@ import { fuzzTargets, oracle, plainSeeds } from './helpers/fuzz-cases.js'
 import type { Finding } from './helpers/fuzz-cases.js'
 import { tableFuzzTargets, tableOracle, tableSeeds } from './helpers/table-cases.js'
 import { jsonFixture } from './helpers/paths.js'
+import { HEAP_GROWTH_LIMIT_BYTES, runPluginFuzz } from './helpers/plugin-fuzz.js'
 
 const DEFAULT_SECONDS = 60
 /** Cases per fast-check run; a round runs every target once with this many cases. */
@@ -37,8 +39,22 @@ function numberArg(name: string, env: string, fallback: number): number {
 }
 
 const seconds = numberArg('seconds', 'FUZZ_SECONDS', DEFAULT_SECONDS)
+const pluginMode = process.argv.includes('--plugin') || process.env.FUZZ_PLUGIN === '1'
 const maxRuns = numberArg('runs', 'FUZZ_RUNS', Infinity)
 const seed = numberArg('seed', 'FUZZ_SEED', Date.now() % 0x7fffffff)
+
+if (pluginMode) {
+  const seedValue = numberArg('seed', 'FUZZ_SEED', Date.now() % 0x7fffffff)
+  console.log(`fuzz --plugin: seed ${seedValue}, up to ${seconds} s${Number.isFinite(maxRuns) ? `, up to ${maxRuns} requests` : ''}`)
+  const result = await runPluginFuzz(seedValue, Number.isFinite(maxRuns) ? maxRuns : Number.MAX_SAFE_INTEGER, seconds)
+  const growth = result.heapAfter - result.heapBefore
+  console.log(`  ${result.requests} requests; statuses ${[...result.statuses].sort((a, b) => a[0] - b[0]).map(([s, n]) => `${s}: ${n}`).join(', ')}`)
+  console.log(`  server heap after GC ${(result.heapBefore / 2 ** 20).toFixed(1)} -> ${(result.heapAfter / 2 ** 20).toFixed(1)} MiB (growth limit ${HEAP_GROWTH_LIMIT_BYTES / 2 ** 20} MiB)`)
+  console.log(`  ${result.findings.length} finding(s), ${result.errorLines.length} server error line(s)`)
+  for (const f of result.findings.slice(0, 20)) console.log(JSON.stringify(f))
+  for (const l of result.errorLines.slice(0, 5)) console.log(l)
+  process.exit(result.findings.length > 0 || result.errorLines.length > 0 || growth >= HEAP_GROWTH_LIMIT_BYTES ? 1 : 0)
+}
 
 const { vectors } = jsonFixture<{ vectors: Array<{ b64: string }> }>('bfast-v1-upstream.json')
 // The v1 targets, and the structure-aware table targets (SPEC 8) with their own oracle.
