@@ -35,7 +35,10 @@ export const ERROR_CODES = {
   INT_RANGE: 'INT_RANGE',
   /** A value that contains itself. */
   CIRCULAR: 'CIRCULAR',
-  /** A typed text value (datetime, date, UUID) that does not parse as its type. */
+  /**
+   * A typed text value (datetime, date, UUID) that does not parse as its type; or (encode) a
+   * list that user code changed while its table was being written (SPEC 8).
+   */
   BAD_VALUE: 'BAD_VALUE',
   /** A string holding a lone UTF-16 surrogate, which UTF-8 cannot carry (never silently replaced). */
   LONE_SURROGATE: 'LONE_SURROGATE',

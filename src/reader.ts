@@ -594,6 +594,12 @@ export function beginEmbedded(message: Uint8Array, messageView: DataView, table:
   keys = table
   shapes = new Array<Shape | undefined>(table.length)
   compiles = 0
+  // Each cell read gets the budget a decode of the message would have had up to its end, and
+  // the call's poisoning options act on objects inside cells as in decode (SPEC 6).
+  work = 0
+  guarded =
+    (protoAction !== ACTION_IGNORE && table.includes(PROTO_KEY)) ||
+    (constructorAction !== ACTION_IGNORE && table.includes(CONSTRUCTOR_KEY))
 }
 
 export function readEmbedded(start: number, stop: number, level: number): unknown {
