@@ -348,6 +348,8 @@ const USERS_SCHEMA_ROUND_TRIP = { ...USERS_SCHEMA, if: { type: 'array' } }
 const SCHEMA_JSON = 'JSON client (fast-json-stringify)'
 const SCHEMA_BFAST = 'B-FAST client, compiled writer'
 const SCHEMA_ROUND_TRIP = 'B-FAST client, JSON round trip (before issue 12)'
+/** Reference: the same B-FAST message sent as ready bytes, the floor of what a B-FAST reply can cost. */
+const SCHEMA_PREENCODED = 'ref: the same B-FAST bytes, pre-encoded, no plugin'
 const SCHEMA_PREFIX = '/schema'
 
 /** The schema routes, with the plugin (network 'fast': the writer's cost, not LZ4's). */
@@ -359,6 +361,8 @@ async function schemaServer(): Promise<FastifyInstance> {
       await scope.register(bfast, { compression: { network: 'fast' } })
       scope.get('/users', { schema: { response: { 200: USERS_SCHEMA } } }, async () => body)
       scope.get('/users-round-trip', { schema: { response: { 200: USERS_SCHEMA_ROUND_TRIP } } }, async () => body)
+      const preencoded = Buffer.from(encode(body))
+      scope.get('/users-preencoded', { config: { bfast: false } }, async (_request, reply) => reply.type(MEDIA_TYPE).send(preencoded))
     },
     { prefix: SCHEMA_PREFIX },
   )
@@ -397,6 +401,7 @@ export async function benchPluginSchema(options: Options, settings: { socket?: b
     { name: SCHEMA_JSON, url: () => `${SCHEMA_PREFIX}/users`, accept: ACCEPT_JSON },
     { name: SCHEMA_BFAST, url: () => `${SCHEMA_PREFIX}/users`, accept: ACCEPT_BFAST },
     { name: SCHEMA_ROUND_TRIP, url: () => `${SCHEMA_PREFIX}/users-round-trip`, accept: ACCEPT_BFAST },
+    { name: SCHEMA_PREENCODED, url: () => `${SCHEMA_PREFIX}/users-preencoded`, accept: ACCEPT_BFAST },
   ]
   let injectRows: string[][]
   try {
@@ -442,6 +447,8 @@ export async function benchPluginSchema(options: Options, settings: { socket?: b
         rows: injectRows,
         notes: [
           "Issue 12 targets: B-FAST <= 0.50x the JSON reply's inject time, <= 0.60x its server CPU per reply, >= 1.50x its requests/s. Plugin with network 'fast' (no LZ4).",
+          'The pre-encoded reference is the floor for any B-FAST reply of these bytes: through inject, light-my-request copies every reply and decodes it',
+          'to a string, which costs more for binary than for ASCII JSON; the socket columns have no such cost.',
           ...(socket === undefined
             ? []
             : [`socket: the server in a child process, autocannon ${SOCKET.connections} connections over loopback, ${SOCKET.rounds} rounds of ${SOCKET.seconds} s per row, rows alternating; ratios are medians of per-round pairs.`]),

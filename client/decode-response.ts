@@ -69,6 +69,9 @@ export async function decodeResponse<T = unknown>(response: ResponseLike, option
   const format = replyFormatOf(response.status, response.headers.get(HEADER.contentType))
   if (format === 'empty') return undefined as T
   const { maxResponseSize, ...decodeOptions } = options ?? {}
+  if (maxResponseSize !== undefined && !(Number.isInteger(maxResponseSize) && maxResponseSize >= 0)) {
+    throw new TypeError(`decodeResponse options.maxResponseSize must be a whole number of bytes >= 0, got ${String(maxResponseSize)}`)
+  }
   const limit = responseLimit(maxResponseSize, decodeOptions)
   return decodeBody(format, await readBody(response, format, limit), { ...decodeOptions, maxDecompressedSize: limit }) as T
 }

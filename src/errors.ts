@@ -35,7 +35,10 @@ export const ERROR_CODES = {
   INT_RANGE: 'INT_RANGE',
   /** A value that contains itself. */
   CIRCULAR: 'CIRCULAR',
-  /** A typed text value (datetime, date, UUID) that does not parse as its type. */
+  /**
+   * A typed text value (datetime, date, UUID) that does not parse as its type; or (encode) a
+   * list that user code changed while its table was being written (SPEC 8).
+   */
   BAD_VALUE: 'BAD_VALUE',
   /** A string holding a lone UTF-16 surrogate, which UTF-8 cannot carry (never silently replaced). */
   LONE_SURROGATE: 'LONE_SURROGATE',
@@ -58,7 +61,9 @@ export const ERROR_CODES = {
   /** A length or count beyond the u32 range the format can carry (SPEC 2), when encoding. */
   LENGTH_RANGE: 'LENGTH_RANGE',
   /** An ArrayBuffer, or a view of one, that was detached (transferred): its bytes are gone. */
-  DETACHED: 'DETACHED'
+  DETACHED: 'DETACHED',
+  /** Compression was asked for but the optional peer dependency lz4-napi is not installed. */
+  LZ4_NOT_INSTALLED: 'LZ4_NOT_INSTALLED'
 } as const
 
 export type BFastErrorCode = keyof typeof ERROR_CODES

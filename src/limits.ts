@@ -47,6 +47,12 @@ export const SHAPE_CACHE_MAX = 512
 export const SHAPE_MAX_MEMBERS = 64
 
 /**
+ * The table writer (./table-writer.ts) keeps at most this many column arrays for reuse across
+ * tables, each of at most TABLE_POOL_MAX_ROWS slots, so the memory it keeps stays bounded.
+ */
+export const TABLE_POOL_ARRAYS = 64
+export const TABLE_POOL_MAX_ROWS = 1 << 20
+/**
  * The decode work budget (SPEC 6): decoding may build at most this many estimated heap bytes
  * per message byte read so far (plus DECODE_BUDGET_SLACK), else OVER_BUDGET. JSON.parse builds
  * up to ~21 heap bytes per byte of JSON text (`[{},{},...]`, measured on V8); real B-FAST data

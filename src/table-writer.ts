@@ -23,6 +23,7 @@ import {
   TABLE_OFFSET_FLAGS, TABLE_OFFSET_LENGTH, TABLE_OFFSET_ROWS, TAG_TABLE
 } from './tags.js'
 import { writeUtf8 } from './utf8.js'
+import { TABLE_POOL_ARRAYS, TABLE_POOL_MAX_ROWS } from './limits.js'
 
 /** What the table writer uses of the v1 Writer (./writer.ts); kept small on purpose. */
 export interface TableSink {
@@ -47,6 +48,7 @@ const hasOwn = Object.prototype.hasOwnProperty
 const INT64_MIN = -(2n ** 63n)
 const INT64_MAX = 2n ** 63n - 1n
 const TWO_32 = 4294967296
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
 /** Lists nest this many levels below the table value: rows, then list cells (SPEC 8.4). */
 const CELL_LIST_DEPTH = 3
 
@@ -65,6 +67,8 @@ const K_NUMBERS = K_SMALL | K_I32 | K_SAFE | K_FLOAT | K_BIGINT
 
 interface Plan {
   name: string
+  /** Each row's value (read once, as JSON reads it); undefined where the row leaves it out. */
+  values: unknown[]
   kinds: number
   /** Rows holding the key with a value JSON keeps. */
   present: number
@@ -108,26 +112,59 @@ function typeFor(kinds: number, child: boolean): number {
 }
 
 /**
+ * Arrays that hold one column's values between the passes, reused across tables: allocating
+ * them afresh for every table was a tenth of the encode (young-generation GC). Each is
+ * emptied (filled with undefined) before it goes back, so no caller's value stays reachable.
+ */
+const pool: unknown[][] = []
+
+function takeValues(n: number): unknown[] {
+  for (let i = pool.length - 1; i >= 0; i--) {
+    const a = pool[i]
+    if (a.length >= n) {
+      pool[i] = pool[pool.length - 1]
+      pool.pop()
+      return a
+    }
+  }
+  return new Array<unknown>(n).fill(undefined)
+}
+
+function releaseValues(cols: readonly Plan[], n: number): void {
+  for (const col of cols) {
+    col.values.fill(undefined, 0, n)
+    if (pool.length < TABLE_POOL_ARRAYS && col.values.length <= TABLE_POOL_MAX_ROWS) pool.push(col.values)
+  }
+}
+
+/**
  * Pass 1. Returns the column plans, or null when the rows cannot be a table.
  */
 function plan(rows: readonly unknown[], w: TableSink): Plan[] | null {
   const cols: Plan[] = []
+  const planned = learn(rows, w, cols)
+  if (!planned) releaseValues(cols, rows.length)
+  return planned ? cols : null
+}
+
+function learn(rows: readonly unknown[], w: TableSink, cols: Plan[]): boolean {
   const index = new Map<string, number>()
   const n = rows.length
-  if (w.inheritedToJSON) return null
+  if (w.inheritedToJSON) return false
   for (let r = 0; r < n; r++) {
     const row = rows[r]
-    if (typeof row !== 'object' || row === null || Array.isArray(row)) return null
+    if (typeof row !== 'object' || row === null || Array.isArray(row)) return false
     const proto: unknown = Object.getPrototypeOf(row)
-    if (proto !== Object.prototype && proto !== null) return null
+    if (proto !== Object.prototype && proto !== null) return false
     let next = 0
     for (const key in row) {
       if (!hasOwn.call(row, key)) continue
       const v = (row as Record<string, unknown>)[key]
-      const kind = kindOf(v)
+      // Numbers first: the commonest cells, classified without a call.
+      const kind = typeof v === 'number' ? ((v | 0) === v && (v !== 0 || 1 / v > 0) ? (v >= 0 && v <= 7 ? K_SMALL : K_I32) : kindOf(v)) : kindOf(v)
       if (kind === 0) {
         // JSON calls an own toJSON function of the row itself: no table then.
-        if (key === 'toJSON' && typeof v === 'function') return null
+        if (key === 'toJSON' && typeof v === 'function') return false
         // A member JSON leaves out takes no place in the key order either.
         continue
       }
@@ -138,12 +175,13 @@ function plan(rows: readonly unknown[], w: TableSink): Plan[] | null {
         if (found === undefined) {
           c = cols.length
           index.set(key, c)
-          cols.push({ name: key, kinds: 0, present: 0, childKinds: 0, childCount: 0 })
-        } else if (found < next) return null // keys in another order than earlier rows
+          cols.push({ name: key, values: takeValues(n), kinds: 0, present: 0, childKinds: 0, childCount: 0 })
+        } else if (found < next) return false // keys in another order than earlier rows
         else c = found
       }
       next = c + 1
       const col = cols[c]
+      col.values[r] = v
       col.kinds |= kind
       col.present++
       if (kind === K_LIST) {
@@ -160,7 +198,7 @@ function plan(rows: readonly unknown[], w: TableSink): Plan[] | null {
       }
     }
   }
-  return cols.length === 0 ? null : cols
+  return cols.length !== 0
 }
 
 /** Zero bytes up to the next multiple of TABLE_ALIGN from the body start (SPEC 8.3). */
@@ -189,15 +227,14 @@ export function writeTable(w: TableSink, rows: readonly unknown[]): boolean {
   // maxDepth, the v1 list gives the exact DEPTH or CIRCULAR error.
   if (w.depth + CELL_LIST_DEPTH > w.maxDepth) return false
   const cols = plan(rows, w)
-  if (cols === null || cols.length > TABLE_MAX_SLOTS) return false
-  const start = w.pos
-  const depth = w.depth
-  const ok = write(w, rows, cols)
-  if (!ok) {
-    w.pos = start
-    w.depth = depth
+  if (cols === null) return false
+  if (cols.length > TABLE_MAX_SLOTS) {
+    releaseValues(cols, rows.length)
+    return false
   }
-  return ok
+  write(w, rows, cols)
+  releaseValues(cols, rows.length)
+  return true
 }
 
 function write(w: TableSink, rows: readonly unknown[], cols: Plan[]): boolean {
@@ -218,6 +255,8 @@ function write(w: TableSink, rows: readonly unknown[], cols: Plan[]): boolean {
     w.buf.fill(0, w.pos, w.pos + TABLE_DIR_ENTRY_SIZE - 4)
     w.pos += TABLE_DIR_ENTRY_SIZE - 4
   }
+  // Rows stand one level below the table, their cells' containers one more (SPEC 8.4).
+  const rowLevel = w.depth + 1
   for (let i = 0; i < c; i++) {
     align(w)
     const region = w.pos
@@ -232,21 +271,15 @@ function write(w: TableSink, rows: readonly unknown[], cols: Plan[]): boolean {
     }
     const presence = (flags & COL_PRESENCE) !== 0 ? bitmap(w, n) : -1
     const validity = (flags & COL_VALIDITY) !== 0 ? bitmap(w, n) : -1
-    // Every row holds the key (else a missing key must not be looked up the prototype chain).
-    const full = col.present === n
-    const name = col.name
-    let ok: boolean
-    if (type === COL_ANY) ok = anyCells(w, rows, name, full, rowLevel(w))
+    const values = col.values
+    if (type === COL_ANY) anyValues(w, values, n, col.name, rows, rowLevel)
     else if (type === COL_LIST) {
       childType = typeFor(col.childKinds, true)
       if ((col.childKinds & K_NULL) !== 0 && childType !== COL_ANY) childFlags |= COL_VALIDITY
-      ok = listCells(w, rows, name, full, presence, validity, col.childCount, childType, childFlags)
-      if (ok && childType === COL_STRING && lastAscii) childFlags |= COL_ASCII
-    } else {
-      ok = scalarCells(w, rows, name, full, presence, validity, type)
-      if (ok && type === COL_STRING && lastAscii) flags |= COL_ASCII
-    }
-    if (!ok) return false
+      if (listCells(w, values, n, presence, validity, col.childCount, childType, childFlags, rowLevel) && childType === COL_STRING) childFlags |= COL_ASCII
+    } else if (type === COL_STRING) {
+      if (strings(w, values, n, presence, validity)) flags |= COL_ASCII
+    } else fixed(w, type, values, n, presence, validity)
     const entry = dir + i * TABLE_DIR_ENTRY_SIZE
     w.buf[entry + DIR_OFFSET_TYPE] = type
     w.buf[entry + DIR_OFFSET_FLAGS] = flags
@@ -261,214 +294,275 @@ function write(w: TableSink, rows: readonly unknown[], cols: Plan[]): boolean {
   return true
 }
 
-/** The writer's depth where the rows stand (one below the table's list). */
-function rowLevel(w: TableSink): number {
-  return w.depth + 1
-}
-
-/** Whether the last string column written was all ASCII (SPEC 8.2, flag COL_ASCII). */
-let lastAscii = true
-
-/** The value of `name` in a row, or undefined where JSON leaves the member out. */
-function cell(row: Record<string, unknown>, name: string, full: boolean): unknown {
-  if (full) return row[name]
-  return hasOwn.call(row, name) ? row[name] : undefined
-}
-
-function setBit(w: TableSink, at: number, i: number): void {
-  w.buf[at + (i >>> 3)] |= 1 << (i & 7)
+function setBit(buf: Uint8Array, at: number, i: number): void {
+  buf[at + (i >>> 3)] |= 1 << (i & 7)
 }
 
 /**
- * A typed column's values for `n` items (rows, or list elements): bool, int32, int64,
- * float64 or string (SPEC 8.2). `get(i)` gives item i; undefined means absent (rows only).
- * Sets the bitmaps' bits as it goes. Returns false on a value that does not fit the type.
+ * Sets the bitmap bits of item i (values were classified in pass 1, so each fits its
+ * column): present unless JSON leaves it out, valid unless null.
  */
-function typedValues(
-  w: TableSink, n: number, get: (i: number) => unknown, presence: number, validity: number, type: number
-): boolean {
-  if (type === COL_STRING) return strings(w, n, get, presence, validity)
-  const width = type === COL_BOOL ? 1 : type === COL_INT32 ? 4 : 8
+function mark(buf: Uint8Array, v: unknown, i: number, presence: number, validity: number): void {
+  if (v === undefined) return
+  if (presence >= 0) setBit(buf, presence, i)
+  if (v !== null && validity >= 0) setBit(buf, validity, i)
+}
+
+/**
+ * Writes one item of a fixed-size column at p if it is of the column's type; false for
+ * anything else (null and absent items: the caller leaves the slot zero).
+ */
+function put(view: DataView, type: number, p: number, v: unknown): boolean {
+  if (type === COL_FLOAT64) {
+    if (typeof v !== 'number') return false
+    view.setFloat64(p, v, true)
+  } else if (type === COL_INT32) {
+    if (typeof v !== 'number' || (v | 0) !== v || (v === 0 && 1 / v < 0)) return false
+    view.setInt32(p, v, true)
+  } else if (type === COL_BOOL) {
+    if (typeof v !== 'boolean') return false
+    view.setUint8(p, v ? 1 : 0)
+  } else if (typeof v === 'number') {
+    if (!Number.isSafeInteger(v) || v === 0 || (v > 0 && v <= 7)) return false
+    const hi = Math.floor(v / TWO_32)
+    view.setUint32(p, v - hi * TWO_32, true)
+    view.setInt32(p + 4, hi, true)
+  } else if (typeof v === 'bigint') {
+    if (v < INT64_MIN || v > INT64_MAX) throw new BFastError('INT_RANGE', p, `bigint ${v} is outside the int64 range`)
+    view.setBigInt64(p, v, true)
+  } else return false
+  return true
+}
+
+/**
+ * A value that no longer fits the type pass 1 chose for its column: only a list mutated
+ * meanwhile by user code (a toJSON() or getter) can do this. Refused, never altered.
+ */
+function changed(at: number): never {
+  throw new BFastError('BAD_VALUE', at, 'A list changed while its table was being written')
+}
+
+/**
+ * Whether a float64 or int32 column can be stored through a typed array on the scratch
+ * buffer: a little-endian host and an aligned address (the region is aligned from the body
+ * start; the buffer's own offset decides the rest).
+ */
+function fastTyped(buf: Uint8Array, type: number, at: number, n: number): boolean {
+  if (!LITTLE_ENDIAN || n === 0) return false
+  const width = type === COL_FLOAT64 ? 8 : type === COL_INT32 ? 4 : 0
+  return width !== 0 && (buf.byteOffset + at) % width === 0
+}
+
+function widthOf(type: number): number {
+  return type === COL_BOOL ? 1 : type === COL_INT32 ? 4 : 8
+}
+
+/** SPEC 8.2 bool, int32, int64, float64: n fixed-size items; null and absent slots zero. */
+function fixed(w: TableSink, type: number, values: readonly unknown[], n: number, presence: number, validity: number): void {
+  const width = widthOf(type)
   w.ensure(width * n + TABLE_ALIGN)
   const at = w.pos
   const buf = w.buf
   const view = w.view
-  buf.fill(0, at, at + width * n)
   const bits = presence >= 0 || validity >= 0
-  for (let i = 0; i < n; i++) {
-    const v = get(i)
-    const p = at + width * i
-    let fits = true
+  if (!bits && fastTyped(buf, type, at, n)) {
+    // No nulls, no gaps: a typed-array store per value (PERFORMANCE-NOTES "Encoding").
     if (type === COL_FLOAT64) {
-      if (typeof v === 'number') view.setFloat64(p, v, true)
-      else fits = false
-    } else if (type === COL_INT32) {
-      if (typeof v === 'number' && (v | 0) === v && (v !== 0 || 1 / v > 0)) view.setInt32(p, v, true)
-      else fits = false
-    } else if (type === COL_BOOL) {
-      if (v === true) buf[p] = 1
-      else if (v !== false) fits = false
-    } else if (typeof v === 'number' && Number.isSafeInteger(v) && v !== 0 && !(v >= 0 && v <= 7)) {
-      const hi = Math.floor(v / TWO_32)
-      view.setUint32(p, v - hi * TWO_32, true)
-      view.setInt32(p + 4, hi, true)
-    } else if (typeof v === 'bigint') {
-      if (v < INT64_MIN || v > INT64_MAX) throw new BFastError('INT_RANGE', p, `bigint ${v} is outside the int64 range`)
-      view.setBigInt64(p, v, true)
-    } else fits = false
-    if (fits) {
-      if (bits) {
-        if (presence >= 0) setBit(w, presence, i)
-        if (validity >= 0) setBit(w, validity, i)
-      }
-    } else if (!mark(w, v, i, presence, validity)) return false
+      const f = new Float64Array(buf.buffer, buf.byteOffset + at, n)
+      for (let i = 0; i < n; i++) f[i] = values[i] as number
+    } else {
+      const f = new Int32Array(buf.buffer, buf.byteOffset + at, n)
+      for (let i = 0; i < n; i++) f[i] = values[i] as number
+    }
+    w.pos = at + width * n
+    return
+  }
+  for (let i = 0; i < n; i++) {
+    const v = values[i]
+    if (!put(view, type, at + width * i, v)) {
+      if (v !== null && v !== undefined) changed(at + width * i)
+      buf.fill(0, at + width * i, at + width * (i + 1))
+    }
+    if (bits) mark(buf, v, i, presence, validity)
   }
   w.pos = at + width * n
-  return true
 }
 
 /**
- * A missing or null item: records it in the bitmaps (the slot stays zero). False when the
- * item is neither, or the column has no bitmap for it.
+ * SPEC 8.2 strings: (n + 1) u32 byte offsets, then the UTF-8 heap. Returns whether the heap
+ * is all ASCII (flag COL_ASCII).
  */
-function mark(w: TableSink, v: unknown, i: number, presence: number, validity: number): boolean {
-  if (v === null) {
-    if (validity < 0) return false
-    if (presence >= 0) setBit(w, presence, i)
-    return true
+function strings(w: TableSink, values: readonly unknown[], n: number, presence: number, validity: number): boolean {
+  // Room for the offsets and the longest UTF-8 the strings can take, reserved once.
+  let units = 0
+  for (let i = 0; i < n; i++) {
+    const v = values[i]
+    if (typeof v === 'string') units += v.length
   }
-  if (kindOf(v) !== 0 || presence < 0) return false
-  return true
-}
-
-/** SPEC 8.2 strings: (n + 1) u32 byte offsets, then the UTF-8 heap. */
-function strings(w: TableSink, n: number, get: (i: number) => unknown, presence: number, validity: number): boolean {
-  w.ensure(4 * (n + 1) + TABLE_ALIGN)
+  w.ensure(4 * (n + 1) + 2 * TABLE_ALIGN + 3 * units)
   const offsets = w.pos
-  w.view.setUint32(offsets, 0, true)
   w.pos += 4 * (n + 1)
   align(w)
   const heap = w.pos
+  const buf = w.buf
+  const view = w.view
+  view.setUint32(offsets, 0, true)
+  const bits = presence >= 0 || validity >= 0
+  let pos = heap
   let ascii = true
   for (let i = 0; i < n; i++) {
-    const v = get(i)
+    const v = values[i]
     if (typeof v === 'string') {
-      w.ensure(3 * v.length)
-      const k = writeUtf8(w.buf, w.pos, v, w.pos)
+      const k = writeUtf8(buf, pos, v, pos)
       if (k !== v.length) ascii = false
-      w.pos += k
-      if (validity >= 0) setBit(w, validity, i)
-      if (presence >= 0) setBit(w, presence, i)
-    } else if (v === null ? validity < 0 : kindOf(v) !== 0 || presence < 0) return false
-    else if (v === null && presence >= 0) setBit(w, presence, i)
-    w.view.setUint32(offsets + 4 * (i + 1), w.pos - heap, true)
+      pos += k
+    } else if (v !== null && v !== undefined) changed(pos)
+    if (bits) mark(buf, v, i, presence, validity)
+    view.setUint32(offsets + 4 * (i + 1), pos - heap, true)
   }
-  lastAscii = ascii
-  return true
-}
-
-/** Row cells of a typed (non-list) column. */
-function scalarCells(
-  w: TableSink, rows: readonly unknown[], name: string, full: boolean, presence: number, validity: number, type: number
-): boolean {
-  return typedValues(w, rows.length, (i) => cell(rows[i] as Record<string, unknown>, name, full), presence, validity, type)
+  w.pos = pos
+  return ascii
 }
 
 /**
- * SPEC 8.2 any: (n + 1) u32 byte offsets, then each item as a v1 value (SPEC 2). A row item
- * JSON leaves out (also when its toJSON() says so) is an empty slice; list items never are.
+ * SPEC 8.2 any: (n + 1) u32 byte offsets, then each row's value as a v1 value (SPEC 2). What
+ * JSON leaves out of the row (also when a value's toJSON() says so) is an empty slice.
  */
-function anyValues(w: TableSink, n: number, get: (i: number) => unknown, key: (i: number) => string | null, container: (i: number) => object, level: number): boolean {
+function anyValues(w: TableSink, values: readonly unknown[], n: number, name: string, rows: readonly unknown[], level: number): void {
   w.ensure(4 * (n + 1) + TABLE_ALIGN)
   const offsets = w.pos
   w.view.setUint32(offsets, 0, true)
   w.pos += 4 * (n + 1)
   align(w)
   const area = w.pos
+  const saved = w.depth
   for (let i = 0; i < n; i++) {
-    const v = get(i)
-    const name = key(i)
-    if (name !== null && kindOf(v) === 0) {
-      // Left out, as JSON leaves out the member.
-    } else {
-      const mark = w.pos
+    const v = values[i]
+    if (v !== undefined) {
+      const at = w.pos
       w.depth = level
-      w.path[level] = container(i)
-      if (typeof v === 'object' && v !== null) w.jsonKey = name ?? ''
+      w.path[level] = rows[i]
+      if (typeof v === 'object' && v !== null) w.jsonKey = name
       w.value(v)
-      if (name !== null && w.toJSONNull === mark) {
+      if (w.toJSONNull === at) {
         // The value's toJSON(key) gave what JSON leaves out: so does this member.
-        w.pos = mark
+        w.pos = at
         w.toJSONNull = -1
       }
     }
     w.view.setUint32(offsets + 4 * (i + 1), w.pos - area, true)
   }
-  return true
-}
-
-function anyCells(w: TableSink, rows: readonly unknown[], name: string, full: boolean, level: number): boolean {
-  const saved = w.depth
-  const ok = anyValues(
-    w, rows.length,
-    (i) => cell(rows[i] as Record<string, unknown>, name, full),
-    () => name,
-    (i) => rows[i] as object,
-    level
-  )
   w.depth = saved
-  return ok
 }
 
-/** SPEC 8.2 list: (n + 1) u32 element offsets, then the child column of every element. */
+/**
+ * SPEC 8.2 list: (n + 1) u32 element offsets, then the child column of every element (what
+ * JSON leaves out of a list is null there, SPEC 5). Returns whether a string child is all ASCII.
+ */
 function listCells(
-  w: TableSink, rows: readonly unknown[], name: string, full: boolean, presence: number, validity: number,
-  count: number, childType: number, childFlags: number
+  w: TableSink, values: readonly unknown[], n: number, presence: number, validity: number,
+  count: number, childType: number, childFlags: number, rowLevel: number
 ): boolean {
-  const n = rows.length
   w.ensure(4 * (n + 1) + TABLE_ALIGN)
   const offsets = w.pos
   w.view.setUint32(offsets, 0, true)
   w.pos += 4 * (n + 1)
-  // Where every element is, so the child column can be written element by element.
-  const lists: unknown[][] = []
-  const owners: number[] = []
+  const bits = presence >= 0 || validity >= 0
   let total = 0
   for (let i = 0; i < n; i++) {
-    const v = cell(rows[i] as Record<string, unknown>, name, full)
-    if (Array.isArray(v)) {
-      total += v.length
-      lists.push(v)
-      owners.push(i)
-      if (presence >= 0) setBit(w, presence, i)
-      if (validity >= 0) setBit(w, validity, i)
-    } else if (v === null ? validity < 0 : kindOf(v) !== 0 || presence < 0) return false
-    else if (v === null && presence >= 0) setBit(w, presence, i)
+    const v = values[i]
+    if (v !== null && v !== undefined) total += (v as unknown[]).length
+    if (bits) mark(w.buf, v, i, presence, validity)
     w.view.setUint32(offsets + 4 * (i + 1), total, true)
   }
-  if (total !== count) return false
+  // Pass 1 counted the same lists: a list that changed length since (a getter, a toJSON with
+  // side effects) would make the offsets lie, so it is refused rather than written.
+  if (total !== count) changed(w.pos)
   align(w)
-  // Element j of the flattened lists.
-  const flat: unknown[] = new Array<unknown>(total)
-  const parents: object[] = new Array<object>(total)
+  if (childType === COL_ANY) {
+    anyElements(w, values, n, count, rowLevel + 1)
+    return false
+  }
+  const childValidity = (childFlags & COL_VALIDITY) !== 0 ? bitmap(w, count) : -1
+  if (childType === COL_STRING) return strings(w, flatten(values, n, count), count, -1, childValidity)
+  const width = widthOf(childType)
+  w.ensure(width * count + TABLE_ALIGN)
+  const at = w.pos
+  const buf = w.buf
+  const view = w.view
+  if (childType === COL_FLOAT64 && childValidity < 0 && fastTyped(buf, childType, at, count)) {
+    // Lists of numbers (the common case): a typed-array store per element.
+    const f = new Float64Array(buf.buffer, buf.byteOffset + at, count)
+    let k = 0
+    for (let i = 0; i < n; i++) {
+      const list = values[i]
+      if (list === null || list === undefined) continue
+      const a = list as unknown[]
+      for (let j = 0; j < a.length; j++, k++) {
+        const e = a[j]
+        if (typeof e !== 'number') changed(at + 8 * k)
+        f[k] = e
+      }
+    }
+    w.pos = at + width * count
+    return false
+  }
   let k = 0
-  for (let l = 0; l < lists.length; l++) {
-    const list = lists[l]
-    for (let j = 0; j < list.length; j++) {
-      const e = list[j]
-      // SPEC 5: what JSON leaves out of a list is null there.
-      flat[k] = kindOf(e) === 0 ? null : e
-      parents[k++] = list
+  for (let i = 0; i < n; i++) {
+    const list = values[i]
+    if (list === null || list === undefined) continue
+    const a = list as unknown[]
+    for (let j = 0; j < a.length; j++, k++) {
+      const e = a[j]
+      if (put(view, childType, at + width * k, e)) {
+        if (childValidity >= 0) setBit(buf, childValidity, k)
+      } else if (childValidity >= 0 && (e === null || kindOf(e) === 0)) buf.fill(0, at + width * k, at + width * (k + 1))
+      else changed(at + width * k)
     }
   }
-  if (childType === COL_ANY) {
-    const saved = w.depth
-    const ok = anyValues(w, total, (j) => flat[j], () => null, (j) => parents[j], rowLevel(w) + 1)
-    w.depth = saved
-    return ok
+  w.pos = at + width * count
+  return false
+}
+
+/** Every element of every list, in order (what JSON leaves out is null). */
+function flatten(values: readonly unknown[], n: number, count: number): unknown[] {
+  const flat = new Array<unknown>(count)
+  let k = 0
+  for (let i = 0; i < n; i++) {
+    const list = values[i]
+    if (list === null || list === undefined) continue
+    const a = list as unknown[]
+    for (let j = 0; j < a.length; j++) {
+      const e = a[j]
+      flat[k++] = e === undefined || typeof e === 'function' || typeof e === 'symbol' ? null : e
+    }
   }
-  const childValidity = (childFlags & COL_VALIDITY) !== 0 ? bitmap(w, total) : -1
-  return typedValues(w, total, (j) => flat[j], -1, childValidity, childType)
+  return flat
+}
+
+/** A list column's child of v1 values: every element written as the v1 list would write it. */
+function anyElements(w: TableSink, values: readonly unknown[], n: number, count: number, level: number): void {
+  w.ensure(4 * (count + 1) + TABLE_ALIGN)
+  const offsets = w.pos
+  w.view.setUint32(offsets, 0, true)
+  w.pos += 4 * (count + 1)
+  align(w)
+  const area = w.pos
+  const saved = w.depth
+  let k = 0
+  for (let i = 0; i < n; i++) {
+    const list = values[i]
+    if (list === null || list === undefined) continue
+    const a = list as unknown[]
+    for (let j = 0; j < a.length; j++) {
+      w.depth = level
+      w.path[level] = a
+      // As in a v1 list: toJSON() gets '' and what JSON leaves out is null.
+      w.value(a[j])
+      w.view.setUint32(offsets + 4 * (++k), w.pos - area, true)
+    }
+  }
+  w.depth = saved
 }
 
 /**

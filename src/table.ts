@@ -135,6 +135,7 @@ export class BFastTable<T extends object = Record<string, unknown>> implements I
     if (complete) {
       const build = builderFor(names)
       if (build !== null) return build(n, values) as T[]
+      if (!names.includes('__proto__')) return byTemplate(n, names, values) as T[]
     }
     const out = new Array<T>(n)
     for (let i = 0; i < n; i++) {
@@ -156,6 +157,24 @@ export class BFastTable<T extends object = Record<string, unknown>> implements I
   toJSON(): T[] {
     return this.toArray()
   }
+}
+
+/**
+ * Rows without `new Function` (a CSP without 'unsafe-eval'): each row is a spread copy of one
+ * template holding every key (one hidden class, no transitions), then its values are stored
+ * into the existing properties. Not for a `__proto__` key (the store would set the prototype).
+ */
+function byTemplate(n: number, names: readonly string[], values: ReadonlyArray<ArrayLike<unknown>>): Record<string, unknown>[] {
+  const template: Record<string, unknown> = {}
+  for (const name of names) template[name] = null
+  const out = new Array<Record<string, unknown>>(n)
+  const c = names.length
+  for (let i = 0; i < n; i++) {
+    const o = { ...template }
+    for (let k = 0; k < c; k++) o[names[k]] = values[k][i]
+    out[i] = o
+  }
+  return out
 }
 
 function hasAbsent(values: ArrayLike<unknown>): boolean {

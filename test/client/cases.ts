@@ -105,7 +105,7 @@ export const ROUTE = {
   usersCutOff: '/users/cut-off',
   /** 502 with a B-FAST error body that does not decode: `?form=` one of BAD_BODY_FORMS. */
   badErrorBody: '/fail/bad-body',
-  /** A body that never ends, `?type=` one of STREAM_TYPES (`&id=` names its server-side stats). */
+  /** A body that never ends, `?type=` one of STREAM_TYPES (`&id=` names its server-side stats, `&status=` sets the status, default 200). */
   endless: '/endless',
   /** `Content-Encoding: gzip`, GZIP_BOMB_BYTES of zeros in about 1 MB, `?type=` one of STREAM_TYPES. */
   gzipBomb: '/gzip-bomb',

@@ -6,7 +6,7 @@
 import { gunzipSync } from 'node:zlib'
 import t from 'tap'
 import { Agent, fetch as undiciFetch } from 'undici'
-import { BFastError, BFastRequestError, createClient, DEFAULT_MAX_RESPONSE_SIZE, HttpError, type FetchFunction, type FetchInit, type FetchResponse } from '../../client/index.js'
+import { BFastError, BFastRequestError, createClient, decodeResponse, DEFAULT_MAX_RESPONSE_SIZE, HttpError, type FetchFunction, type FetchInit, type FetchResponse } from '../../client/index.js'
 import { difference, people, ROUTE, typedSample, USERS_COUNT } from './cases.js'
 import { scenarios, type ScenarioContext, type TestRoutes } from './scenarios.js'
 import { gzipOfZeros, startServer } from './server.js'
@@ -187,4 +187,5 @@ t.test('bad retry, size and hook options fail loudly', async (t) => {
   t.throws(() => createClient({ baseUrl: server.baseUrl, hooks: { beforeRequest: ['x' as never] } }), TypeError, 'a hook that is not a function')
   const api = createClient({ baseUrl: server.baseUrl })
   await t.rejects(api.get(ROUTE.typed, { maxResponseSize: Number.POSITIVE_INFINITY }), TypeError, 'infinite request maxResponseSize')
+  await t.rejects(decodeResponse(new Response('{}', { headers: { 'content-type': 'application/json' } }), { maxResponseSize: -1 }), TypeError, 'negative decodeResponse maxResponseSize')
 })

@@ -387,6 +387,11 @@ scenarios.push(
         check(err.body === undefined, `${form}: body ${String(err.body)}`)
         check(err.cause instanceof BFastError, `${form}: cause ${nameOf(err.cause)}, not the decode error`)
       }
+      // An error body past maxResponseSize: still the HttpError, the size error as its cause.
+      const limited = createClient<TestRoutes>({ baseUrl: ctx.baseUrl, maxResponseSize: STREAM_LIMIT, ...(ctx.fetch === undefined ? {} : { fetch: ctx.fetch }) })
+      const endless = await rejection(limited.get(`${ROUTE.endless}?type=bfast&status=500` as '/endless'), 'GET endless 500')
+      check(endless instanceof HttpError && endless.status === 500 && endless.body === undefined, `endless 500: ${String(endless)}`)
+      check(endless.cause instanceof BFastError && endless.cause.code === 'TOO_LARGE', `endless 500: cause ${String(endless.cause)}`)
     }
   },
   {

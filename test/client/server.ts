@@ -182,7 +182,7 @@ export async function startServer(setup?: (app: FastifyInstance) => void): Promi
   })
 
   const streams = new Map<string, StreamStats>()
-  app.get<{ Querystring: { type?: keyof typeof STREAM_TYPES; id?: string } }>(ROUTE.endless, { config: { bfast: false } }, async (request, reply) => {
+  app.get<{ Querystring: { type?: keyof typeof STREAM_TYPES; id?: string; status?: string } }>(ROUTE.endless, { config: { bfast: false } }, async (request, reply) => {
     const stats: StreamStats = { produced: 0, closed: false }
     streams.set(request.query.id ?? '', stats)
     const type = request.query.type ?? 'text'
@@ -199,7 +199,7 @@ export async function startServer(setup?: (app: FastifyInstance) => void): Promi
         this.push(chunk)
       }
     })
-    return reply.type(STREAM_TYPES[type]).send(body)
+    return reply.code(Number(request.query.status ?? 200)).type(STREAM_TYPES[type]).send(body)
   })
 
   let bomb: Buffer | undefined

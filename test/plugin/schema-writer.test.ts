@@ -321,6 +321,12 @@ t.test('each form Fastify accepts compiles or falls back as documented, logged o
   app.get('/content', { schema: { response: { 200: { content: { 'application/json': { schema: user } } } } } }, async () => secret())
   app.get('/ref', { schema: { response: { 200: { $ref: 'user#' } } } }, async () => secret())
   app.get('/any-of', { schema: { response: { 200: { anyOf: [user] } } } }, async () => secret())
+  // What TypeBox's Type.Object({ id: Type.Integer(), name: Type.Optional(Type.String()) }) builds:
+  // JSON Schema plus symbol-keyed metadata (the typebox package itself is not a dependency here).
+  const kind = Symbol.for('TypeBox.Kind')
+  const optional = Symbol.for('TypeBox.Optional')
+  const typebox = { [kind]: 'Object', type: 'object', required: ['id'], properties: { id: { [kind]: 'Integer', type: 'integer' }, name: { [kind]: 'String', [optional]: 'Optional', type: 'string' } } }
+  app.get('/typebox', { schema: { response: { 200: typebox } } }, async () => secret())
   // Regression: in an encapsulated context the server options and the schema controller are
   // inherited (Object.create of the parent), and were not found: the writer never compiled there.
   app.register(async (child) => {
@@ -333,7 +339,7 @@ t.test('each form Fastify accepts compiles or falls back as documented, logged o
   const base = await listen(app)
   t.teardown(() => app.close())
   const expected = { id: 1, name: 'Ada' }
-  for (const url of ['/exact', '/class', '/default', '/content', '/ref', '/any-of', '/child/exact']) {
+  for (const url of ['/exact', '/class', '/default', '/content', '/ref', '/any-of', '/child/exact', '/typebox']) {
     for (let round = 0; round < 2; round++) {
       const res = await viaSocket(base, { url, headers: ASK_BFAST })
       t.equal(res.headers['content-type'], BFAST, `${url}: B-FAST`)

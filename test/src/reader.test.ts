@@ -175,3 +175,29 @@ t.test('a root value of each kind, with nothing after it, reads back', (t) => {
   t.equal(codeOf(() => decode(concat(header([]), u32(0)))), 'UNKNOWN_TAG', 'a root starting with a zero byte')
   t.end()
 })
+
+t.test('lists that start with a number (read unboxed) hold any value after it, and fail as any list', (t) => {
+  const values = [1.5, 2, -0, NaN, 2 ** 40, 'text', { a: [3, 'x'] }, [0.5, null], true, 15]
+  t.equal(sameValue(decode(encode(values)), values), undefined, 'mixed after a float64')
+  t.equal(sameValue(decode(encode([7, ...values])), [7, ...values]), undefined, 'mixed after a small int')
+  t.equal(sameValue(decode(encode([2 ** 40, 1.5])), [2 ** 40, 1.5]), undefined, 'an int64 first')
+  t.equal(sameValue(decode(encode([2n ** 60n, 1.5, 3])), [2n ** 60n, 1.5, 3]), undefined, 'a bigint first')
+  t.equal(sameValue(decode(encode([5, 2 ** 40]), { int64: 'bigint' }), [5, 2n ** 40n]), undefined, 'int64 option inside')
+  // Small ints 0x39..0x3F (read, never written) and the int64 tag 0x38 between them.
+  t.equal(sameValue(decode(message([], w.list(4, w.small(15), w.int64(8n), w.small(9), w.f64(0.25)))), [15, 8, 9, 0.25]), undefined)
+  // The same errors and offsets as the generic path: a float64 cut short (at its payload), a
+  // count beyond the bytes left, an unknown tag.
+  const cut = message([], w.list(2, w.f64(1.5), w.f64(2.5)))
+  const short = message([], w.list(3, w.small(1), w.small(2)))
+  const bad = message([], w.list(2, w.small(1), 0xee))
+  for (const [msg, code, offset] of [
+    [cut.subarray(0, cut.length - 1), 'TRUNCATED', cut.length - 8],
+    // A count beyond the bytes left is refused at the count (4 bytes, then the two small ints).
+    [short, 'TRUNCATED', short.length - 6],
+    [bad, 'UNKNOWN_TAG', bad.length - 1],
+  ] as const) {
+    const e = thrownBy(() => decode(msg))
+    t.equal(typeof e === 'string' ? e : `${e.code} at ${e.offset}`, `${code} at ${offset}`)
+  }
+  t.end()
+})

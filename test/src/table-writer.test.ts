@@ -146,12 +146,23 @@ t.test('errors are v1\'s: INT_RANGE, CIRCULAR, DEPTH, KEY_TOO_LONG', (t) => {
   t.end()
 })
 
-t.test('a getter that changes its type between the passes gives a v1 list, never altered data', (t) => {
+t.test('each cell is read once, as JSON.stringify reads it (a getter is called once)', (t) => {
   let calls = 0
   const row = {}
   Object.defineProperty(row, 'a', { enumerable: true, get: () => (++calls > 1 ? 'now a string' : 1) })
   const msg = encode([row, { a: 2 }], { tables: true })
-  t.equal(rootTag(msg), TAG_LIST)
-  t.same(decode(msg), [{ a: 'now a string' }, { a: 2 }])
+  t.equal(rootTag(msg), TAG_TABLE)
+  t.equal(calls, 1)
+  t.same(decode<BFastTable>(msg).toArray(), [{ a: 1 }, { a: 2 }])
+  t.end()
+})
+
+t.test('a list that a toJSON() changes while the table is written is refused, never altered', (t) => {
+  const list = [1, 2]
+  const grow = { toJSON: () => (list.push(3), 'x') }
+  const retype = { toJSON: () => ((list[0] = 0.5 as unknown as number), 'x') }
+  t.throws(() => encode([{ t: grow, l: list }], { tables: true }), { code: 'BAD_VALUE' })
+  list.length = 2
+  t.throws(() => encode([{ t: retype, l: list }], { tables: true }), { code: 'BAD_VALUE' })
   t.end()
 })

@@ -180,3 +180,14 @@ t.test('decode options reach lazily read cells and maxDepth holds as in v1', (t)
   }
   t.end()
 })
+
+t.test('poisoning options reach objects inside cells, as in v1 (SPEC 5, 6)', (t) => {
+  const rows = [{ a: JSON.parse('{"__proto__": {"x": 1}, "k": 1}') as unknown }, { a: 2 }]
+  const bytes = encode(rows, { tables: true })
+  for (const action of ['error', 'remove'] as const) {
+    const v1 = outcome(() => decode(encode(rows), { onProtoPoisoning: action }))
+    const tabled = outcome(() => materialize(decode(bytes, { onProtoPoisoning: action })))
+    t.equal(sameValue(tabled, v1), undefined, action)
+  }
+  t.end()
+})

@@ -1,0 +1,272 @@
+/**
+ * `npm run bench:tables`: B-FAST tables (SPEC 8, issue 14 item 6) against the JSON path, B-FAST
+ * v1, msgpackr and Apache Arrow JS, on SPEC 7 users (10,000 and 100,000 rows).
+ *
+ * Usage: node --expose-gc dist/bench/tables.js [--rounds=N] [--no-codegen-child]
+ * A full run also runs the toArray() comparison again in a child process started with
+ * --disallow-code-generation-from-strings (as under a CSP without 'unsafe-eval': no generated
+ * readers for v1, no generated row builders for tables), and writes the tables to
+ * bench/results/node-<major>/tables.md.
+ *
+ * Apache Arrow is a benchmark-only devDependency, loaded by a computed specifier so that the
+ * build never depends on it; without it the Arrow columns read "n/a".
+ */
+import { spawnSync } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { isDeepStrictEqual } from 'node:util'
+import { Packr } from 'msgpackr'
+import { BFastTable, decode, encode } from '../src/index.js'
+import { compress } from '../src/compress.js'
+import { users } from './datasets.js'
+import { compare, describeMethod, type Options } from './harness.js'
+import { bytes, ratio, renderTable, resultsFile, timing, writeResults, type RatioQuartiles, type Table } from './report.js'
+import { TABLE_TARGETS } from './targets.js'
+
+/** What the benchmark uses of apache-arrow. */
+interface ArrowTable {
+  numRows: number
+  get(i: number): { toJSON(): unknown } | null
+  toArray(): unknown[]
+}
+interface ArrowModule {
+  tableFromJSON(rows: unknown[]): ArrowTable
+  tableToIPC(table: ArrowTable): Uint8Array
+  tableFromIPC(bytes: Uint8Array): ArrowTable
+}
+
+async function loadArrow(): Promise<ArrowModule | null> {
+  const name = 'apache-arrow'
+  try {
+    return (await import(name)) as ArrowModule
+  } catch {
+    return null
+  }
+}
+
+const textDecoder = new TextDecoder()
+/** Rows read by the "open + 50 rows" measurement (the first screen of a grid). */
+const FIRST_ROWS = 50
+const SIZES = [10_000, 100_000] as const
+/** Fewer rounds than the codec bench: Arrow's encode of 100,000 rows takes seconds. */
+const DEFAULT_ROUNDS = 15
+const DEFAULT_WARMUP = 4
+
+/** A ratio with enough digits for targets like 0.002x. */
+function fine(x: number): string {
+  return x < 0.1 ? x.toFixed(5) : x.toFixed(2)
+}
+
+/** "0.00031x [p25-p75] PASS (<= 0.002x)": the median decides. */
+function verdict(q: RatioQuartiles, target: number): string {
+  return `${fine(q.median)}x [${fine(q.p25)}-${fine(q.p75)}] ${q.median <= target ? 'PASS' : 'MISS'} (<= ${target}x)`
+}
+
+interface Args {
+  options: Options
+  child: boolean
+  codegenChild: boolean
+}
+
+function parseArgs(argv: readonly string[]): Args {
+  const options: Options = { rounds: DEFAULT_ROUNDS, warmupRounds: DEFAULT_WARMUP }
+  let child = false
+  let codegenChild = true
+  for (const arg of argv) {
+    const [key, value = ''] = arg.split('=', 2) as [string, string?]
+    if (key === '--rounds') options.rounds = Number.parseInt(value, 10)
+    else if (key === '--warmup') options.warmupRounds = Number.parseInt(value, 10)
+    else if (key === '--child') child = true
+    else if (key === '--no-codegen-child') codegenChild = false
+    else if (key === '--node') continue
+    else throw new Error(`unknown argument ${arg}; see the header of bench/tables.ts`)
+  }
+  return { options, child, codegenChild }
+}
+
+function canCompile(): boolean {
+  try {
+    return new Function('return true')() === true
+  } catch {
+    return false
+  }
+}
+
+function firstRows(table: BFastTable): unknown {
+  let last: unknown
+  for (let i = 0; i < FIRST_ROWS; i++) last = table.get(i)
+  return last
+}
+
+/** toArray() vs v1 decode on users-10k: run in this process (and in the no-codegen child). */
+async function toArraySection(options: Options): Promise<{ row: string[]; ratio: number }> {
+  const rows = users(SIZES[0])
+  const v1 = encode(rows)
+  const tb = encode(rows, { tables: true })
+  const c = await compare(
+    [
+      { name: 'toArray', fn: () => decode<BFastTable>(tb).toArray() },
+      { name: 'v1 decode', fn: () => decode(v1) },
+    ],
+    options,
+  )
+  const q = c.ratioQuartiles('toArray', 'v1 decode')
+  return {
+    row: [canCompile() ? 'new Function allowed' : 'new Function forbidden', timing(c.get('toArray')), timing(c.get('v1 decode')), verdict(q, TABLE_TARGETS.toArrayVsV1)],
+    ratio: q.median,
+  }
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2))
+  if (args.child) {
+    // The no-codegen child: only the toArray comparison, as JSON on stdout.
+    console.log(JSON.stringify(await toArraySection(args.options)))
+    return
+  }
+  const arrow = await loadArrow()
+  const anomalies: string[] = []
+  const speed: Table = {
+    title: 'Tables vs the JSON path, v1, msgpackr and Apache Arrow (median ms per operation, p25-p75)',
+    labelColumns: 2,
+    headers: ['rows', 'op', 'B-FAST table', 'JSON', 'B-FAST v1', 'msgpackr', 'Arrow', 'table / JSON'],
+    rows: [],
+    notes: [
+      'open = `decode(bytes)` (a BFastTable, no row built) / `JSON.parse(textDecoder.decode(bytes))` / v1 `decode` /',
+      '`packr.unpack` / Arrow `tableFromIPC`; open + 50 rows adds `get(i)` (Arrow: `get(i).toJSON()`) for the first 50 rows;',
+      'toArray = `decode(bytes).toArray()` (Arrow: `tableFromIPC(bytes).toArray()`, proxies, not plain objects);',
+      'encode = `encode(rows, { tables: true })` / `Buffer.from(JSON.stringify(rows))` / v1 `encode` / `packr.pack` /',
+      'Arrow `tableToIPC(tableFromJSON(rows))`. Ratio cells: median of per-round ratios [p25-p75] against the target of issue 14.',
+    ],
+  }
+  const sizes: Table = {
+    title: 'Sizes (bytes)',
+    headers: ['rows', 'JSON', 'B-FAST v1', 'table', 'msgpackr', 'Arrow IPC', 'v1 + LZ4', 'table + LZ4', 'table / JSON (<= 0.7x)', 'table+LZ4 / v1+LZ4 (<= 1x)'],
+    rows: [],
+  }
+  const openMs: number[] = []
+  const openRatios: number[] = []
+  for (const n of SIZES) {
+    const rows = users(n)
+    const packr = new Packr({ useRecords: true })
+    const json = Buffer.from(JSON.stringify(rows))
+    const v1 = encode(rows)
+    const tb = encode(rows, { tables: true })
+    const packed = Buffer.from(packr.pack(rows))
+    const ipc = arrow?.tableToIPC(arrow.tableFromJSON(rows)) ?? null
+    const table = decode<BFastTable>(tb)
+    if (!(table instanceof BFastTable) || !isDeepStrictEqual(table.toArray(), JSON.parse(json.toString('utf8')))) {
+      anomalies.push(`users-${n}: the table does not read back as the rows`)
+    }
+    const jsonParse = (): unknown => JSON.parse(textDecoder.decode(json))
+    const na = (): unknown => undefined
+    const open = await compare(
+      [
+        { name: 'table', fn: () => decode(tb) },
+        { name: 'JSON', fn: jsonParse },
+        { name: 'v1', fn: () => decode(v1) },
+        { name: 'msgpackr', fn: () => packr.unpack(packed) },
+        { name: 'Arrow', fn: ipc !== null && arrow !== null ? () => arrow.tableFromIPC(ipc) : na },
+      ],
+      args.options,
+    )
+    const first = await compare(
+      [
+        { name: 'table', fn: () => firstRows(decode<BFastTable>(tb)) },
+        { name: 'JSON', fn: () => (jsonParse() as unknown[])[FIRST_ROWS - 1] },
+        { name: 'v1', fn: () => decode<unknown[]>(v1)[FIRST_ROWS - 1] },
+        { name: 'msgpackr', fn: () => (packr.unpack(packed) as unknown[])[FIRST_ROWS - 1] },
+        {
+          name: 'Arrow',
+          fn: ipc !== null && arrow !== null
+            ? () => {
+                const t = arrow.tableFromIPC(ipc)
+                let last: unknown
+                for (let i = 0; i < FIRST_ROWS; i++) last = t.get(i)?.toJSON()
+                return last
+              }
+            : na,
+        },
+      ],
+      args.options,
+    )
+    const toArray = await compare(
+      [
+        { name: 'table', fn: () => decode<BFastTable>(tb).toArray() },
+        { name: 'JSON', fn: jsonParse },
+        { name: 'v1', fn: () => decode(v1) },
+        { name: 'msgpackr', fn: () => packr.unpack(packed) },
+        { name: 'Arrow', fn: ipc !== null && arrow !== null ? () => arrow.tableFromIPC(ipc).toArray() : na },
+      ],
+      args.options,
+    )
+    const enc = await compare(
+      [
+        { name: 'table', fn: () => encode(rows, { tables: true }) },
+        { name: 'JSON', fn: () => Buffer.from(JSON.stringify(rows)) },
+        { name: 'v1', fn: () => encode(rows) },
+        { name: 'msgpackr', fn: () => packr.pack(rows) },
+        { name: 'Arrow', fn: arrow !== null ? () => arrow.tableToIPC(arrow.tableFromJSON(rows)) : na },
+      ],
+      args.options,
+    )
+    const cell = (c: Awaited<ReturnType<typeof compare>>, name: string): string => (name === 'Arrow' && arrow === null ? 'n/a' : timing(c.get(name)))
+    const line = (op: string, c: Awaited<ReturnType<typeof compare>>, target: number | null): string[] => {
+      const q = c.ratioQuartiles('table', 'JSON')
+      return [`${n}`, op, cell(c, 'table'), cell(c, 'JSON'), cell(c, 'v1'), cell(c, 'msgpackr'), cell(c, 'Arrow'), target === null ? `${fine(q.median)}x [${fine(q.p25)}-${fine(q.p75)}]` : verdict(q, target)]
+    }
+    speed.rows.push(
+      line('open', open, TABLE_TARGETS.openVsJson),
+      line(`open + ${FIRST_ROWS} rows`, first, TABLE_TARGETS.firstRowsVsJson),
+      line('toArray', toArray, null),
+      line('encode', enc, TABLE_TARGETS.encodeVsJson),
+    )
+    openMs.push(open.get('table').medianMs)
+    openRatios.push(open.ratio('table', 'JSON'))
+    const v1Lz4 = compress(v1)
+    const tbLz4 = compress(tb)
+    sizes.rows.push([
+      `${n}`, bytes(json.length), bytes(v1.length), bytes(tb.length), bytes(packed.length), ipc === null ? 'n/a' : bytes(ipc.length),
+      bytes(v1Lz4.length), bytes(tbLz4.length), ratio(tb.length / json.length), ratio(tbLz4.length / v1Lz4.length),
+    ])
+    console.log(`  users-${n}: done`)
+  }
+  const flat = openMs[1]! / openMs[0]!
+  const flatness: Table = {
+    title: 'Open from 10,000 to 100,000 rows',
+    headers: ['open 10k (ms)', 'open 100k (ms)', '100k / 10k', 'target'],
+    rows: [[openMs[0]!.toFixed(4), openMs[1]!.toFixed(4), `${flat.toFixed(2)}x`, `<= ${TABLE_TARGETS.openFlatness}x ${flat <= TABLE_TARGETS.openFlatness ? 'PASS' : 'MISS'}`]],
+    notes: [`open / JSON: ${openRatios.map((r) => r.toFixed(5)).join(' (10k), ')} (100k)`],
+  }
+  const csp: Table = {
+    title: 'toArray() vs v1 decode, users-10k (median ms, p25-p75)',
+    headers: ['process', 'toArray', 'v1 decode', 'toArray / v1'],
+    rows: [(await toArraySection(args.options)).row],
+    notes: ['The forbidden row runs in a child started with --disallow-code-generation-from-strings (v1 has no generated readers there either).'],
+  }
+  if (args.codegenChild) {
+    const script = fileURLToPath(import.meta.url)
+    const child = spawnSync(process.execPath, ['--expose-gc', '--disallow-code-generation-from-strings', script, '--child', ...process.argv.slice(2)], { encoding: 'utf8' })
+    const lastLine = child.stdout.trim().split('\n').pop() ?? ''
+    try {
+      csp.rows.push((JSON.parse(lastLine) as { row: string[] }).row)
+    } catch {
+      anomalies.push(`no-codegen child failed: ${child.stderr.slice(0, 500)}`)
+    }
+  }
+  const tables = [speed, flatness, csp, sizes]
+  const text = tables.map(renderTable).join('\n\n')
+  console.log(`\n${text}\n`)
+  if (arrow === null) console.log('apache-arrow is not installed: `npm install` (it is a devDependency) for the Arrow columns.')
+  for (const a of anomalies) console.log(`ANOMALY: ${a}`)
+  writeResults({
+    file: resultsFile('tables.md'),
+    title: 'B-FAST tables benchmark',
+    command: 'npm run bench:tables',
+    method: describeMethod(args.options),
+    tables,
+    anomalies,
+  })
+  process.exitCode = anomalies.length > 0 ? 1 : 0
+}
+
+await main()
