@@ -21,6 +21,8 @@ const BEGIN = '<!-- bench-lines:begin -->'
 const END = '<!-- bench-lines:end -->'
 /** Shown first, in this order; any other line follows, newest first. */
 const FIRST_LINES = [24, 26]
+/** The README is read on the registry too, where only absolute links reach unshipped files. */
+const REPOSITORY = (JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as { homepage: string }).homepage.replace(/#.*$/, '')
 const CODEC_TABLE = '### B-FAST vs JSON vs msgpackr'
 const NOT_MEASURED = '–'
 
@@ -143,7 +145,7 @@ export function renderSection(lines: readonly (LineResults & { pinned?: string |
   ]
   const files = lines.filter((l) => l.codec.size > 0 || l.load !== undefined).map(
     (l) =>
-      `Node ${l.major}: [\`bench/results/node-${l.major}/\`](bench/results/node-${l.major}/), [\`load-tests/results/node-${l.major}/\`](load-tests/results/node-${l.major}/)`,
+      `Node ${l.major}: [\`bench/results/node-${l.major}/\`](${REPOSITORY}/tree/main/bench/results/node-${l.major}), [\`load-tests/results/node-${l.major}/\`](${REPOSITORY}/tree/main/load-tests/results/node-${l.major})`,
   )
   return [
     BEGIN,

@@ -13,7 +13,9 @@ export const PLUGIN_ERROR_CODES = {
   /** A request body whose (decompressed) message exceeds maxBodySize (413). */
   FST_BFAST_BODY_TOO_LARGE: 'FST_BFAST_BODY_TOO_LARGE',
   /** A request body whose decoding would build more than decode.maxHeapPerByte allows (413; codec OVER_BUDGET). */
-  FST_BFAST_BODY_OVER_BUDGET: 'FST_BFAST_BODY_OVER_BUDGET'
+  FST_BFAST_BODY_OVER_BUDGET: 'FST_BFAST_BODY_OVER_BUDGET',
+  /** Compression is possible under the options but lz4-napi (optional peer) is not installed (registration). */
+  FST_BFAST_LZ4_NOT_INSTALLED: 'FST_BFAST_LZ4_NOT_INSTALLED'
 } as const
 
 export type PluginErrorCode = keyof typeof PLUGIN_ERROR_CODES
@@ -55,6 +57,19 @@ export function badOption(where: string, what: string, got: unknown): FastifyBfa
     PLUGIN_ERROR_CODES.FST_BFAST_BAD_OPTION,
     HTTP_STATUS.internal,
     `fastify-bfast: option ${where} ${what} (got ${describe(got)})`
+  )
+}
+
+/**
+ * Registration-time: `where` (the plugin's options or a route) may compress, but the optional
+ * peer dependency that compresses is not installed. Names what to install and how to avoid it.
+ */
+export function lz4NotInstalled(where: string, lz4Package: string): FastifyBfastError {
+  return new FastifyBfastError(
+    PLUGIN_ERROR_CODES.FST_BFAST_LZ4_NOT_INSTALLED,
+    HTTP_STATUS.internal,
+    `fastify-bfast: ${where} may compress replies (in-format LZ4), which needs the optional peer dependency ${lz4Package}: ` +
+      `npm install ${lz4Package} (or set compression.network to 'fast' without clientHints to never compress)`
   )
 }
 

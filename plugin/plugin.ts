@@ -4,10 +4,13 @@
  */
 import type { FastifyInstance, RouteOptions } from 'fastify'
 import fp from 'fastify-plugin'
+import { LZ4_PACKAGE, compressionAvailable } from '../src/compress.js'
 import { registerBodyParser } from './body-parser.js'
+import { lz4NotInstalled } from './errors.js'
 import { kEncoded, kPending, routeHooks } from './hooks.js'
 import { resolveOptions, resolveRoute } from './options.js'
-import type { BfastPluginOptions, ResolvedOptions } from './options.js'
+import type { BfastPluginOptions, ResolvedCompression, ResolvedOptions } from './options.js'
+import { networkWants } from './policy.js'
 
 /** fastify-plugin metadata: the Fastify major this plugin supports, and its name. */
 export const PLUGIN_META = { fastify: '5.x', name: 'fastify-bfast' } as const
@@ -41,6 +44,14 @@ function appendOnSend(existing: Hook | undefined, hook: Hook extends Array<infer
   return list as unknown as Hook
 }
 
+/**
+ * Whether replies under `compression` can ever be compressed: the network policy wants it, or
+ * client hints may ask for it. Only then is lz4-napi (an optional peer) needed.
+ */
+function mayCompress(compression: ResolvedCompression, clientHints: boolean): boolean {
+  return clientHints || networkWants(compression.network)
+}
+
 function bfastPlugin(app: FastifyInstance, raw: BfastPluginOptions, done: (err?: Error) => void): void {
   let options: ResolvedOptions
   try {
@@ -51,12 +62,19 @@ function bfastPlugin(app: FastifyInstance, raw: BfastPluginOptions, done: (err?:
     done(err as Error)
     return
   }
+  if (mayCompress(options.compression, options.clientHints) && !compressionAvailable()) {
+    done(lz4NotInstalled('the plugin (compression.network and clientHints)', LZ4_PACKAGE))
+    return
+  }
   registerBodyParser(app, options)
   app.decorateReply(kEncoded, null)
   app.decorateReply(kPending, false)
   app.addHook('onRoute', (route) => {
     const compression = resolveRoute(route.config?.bfast, options, `${String(route.method)} ${route.url}`)
     if (compression === null) return
+    if (mayCompress(compression, options.clientHints) && !compressionAvailable()) {
+      throw lz4NotInstalled(`route ${String(route.method)} ${route.url}`, LZ4_PACKAGE)
+    }
     const hooks = routeHooks(options, compression)
     route.preSerialization = [...asList(route.preSerialization), hooks.preSerialization] as RouteOptions['preSerialization']
     route.onSend = appendOnSend(route.onSend, hooks.onSend as never)

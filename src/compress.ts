@@ -2,10 +2,12 @@
  * Server-side LZ4 compression of whole messages (SPEC 4), with lz4-napi.
  *
  * Node only (native module): this is the `fastify-bfast/compress` entry and no module the
- * browser loads imports it. Decompression lives in ./frame.ts (pure TypeScript) because
+ * browser loads imports it. lz4-napi is an optional peer dependency, loaded on first use: a
+ * frontend project that installs the package for its client gets no native module, and a server
+ * that never compresses needs none (issue 13 item 3). Decompression lives in ./frame.ts (pure TypeScript) because
  * lz4-napi's `uncompress` allocates whatever size a prefix claims before reading the data.
  */
-import { compress as lz4Async, compressSync as lz4Sync } from 'lz4-napi'
+import { createRequire } from 'node:module'
 import { BFastError } from './errors.js'
 import { CHUNK_HEADER, MAGIC_U16LE, SIZE_PREFIX } from './tags.js'
 import { DEFAULT_CHUNK_SIZE } from './limits.js'
@@ -13,6 +15,41 @@ import { DEFAULT_CHUNK_SIZE } from './limits.js'
 export interface ChunkedOptions {
   /** Bytes of the plain message per independently compressed chunk. Default 262,144 (SPEC 4). */
   chunkSize?: number
+}
+
+/** The optional peer dependency that compresses (a native module: N-API, prebuilt binaries). */
+export const LZ4_PACKAGE = 'lz4-napi'
+
+type Lz4Napi = typeof import('lz4-napi')
+
+/** Resolved from this file, as a static import would be; loaded once, on first use. */
+const requireFromHere = createRequire(import.meta.url)
+let lz4Napi: Lz4Napi | undefined
+
+function lz4(): Lz4Napi {
+  if (lz4Napi === undefined) {
+    try {
+      lz4Napi = requireFromHere(LZ4_PACKAGE) as Lz4Napi
+    } catch (err) {
+      if ((err as { code?: unknown }).code !== 'MODULE_NOT_FOUND') throw err
+      throw new BFastError('LZ4_NOT_INSTALLED', 0, `LZ4 compression needs the optional peer dependency ${LZ4_PACKAGE}: npm install ${LZ4_PACKAGE}`)
+    }
+  }
+  return lz4Napi
+}
+
+/**
+ * Whether compression can run here (lz4-napi is installed and loads). The plugin asks at
+ * registration, so a server that may compress fails at start-up, not on its first large reply.
+ */
+export function compressionAvailable(): boolean {
+  try {
+    lz4()
+    return true
+  } catch (err) {
+    if (err instanceof BFastError) return false
+    throw err
+  }
 }
 
 /** Low 16 bits of the size prefix, the first two bytes of any compressed form. */
@@ -44,7 +81,7 @@ function asBuffer(bytes: Uint8Array): Buffer {
  */
 export function compress(message: Uint8Array): Uint8Array {
   if (collidesWithMagic(message)) return message
-  return lz4Sync(asBuffer(message))
+  return lz4().compressSync(asBuffer(message))
 }
 
 /**
@@ -66,6 +103,7 @@ export async function compressChunked(message: Uint8Array, options?: ChunkedOpti
   }
   if (collidesWithMagic(message)) return message
   const source = asBuffer(message)
+  const { compress: lz4Async } = lz4()
   const pending: Promise<Buffer>[] = []
   for (let p = 0; p < source.length; p += chunkSize) pending.push(lz4Async(source.subarray(p, p + chunkSize)))
   const chunks = await Promise.all(pending)

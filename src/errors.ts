@@ -61,7 +61,9 @@ export const ERROR_CODES = {
   /** A length or count beyond the u32 range the format can carry (SPEC 2), when encoding. */
   LENGTH_RANGE: 'LENGTH_RANGE',
   /** An ArrayBuffer, or a view of one, that was detached (transferred): its bytes are gone. */
-  DETACHED: 'DETACHED'
+  DETACHED: 'DETACHED',
+  /** Compression was asked for but the optional peer dependency lz4-napi is not installed. */
+  LZ4_NOT_INSTALLED: 'LZ4_NOT_INSTALLED'
 } as const
 
 export type BFastErrorCode = keyof typeof ERROR_CODES
