@@ -176,7 +176,7 @@ function callPage<K extends keyof BenchApi>(page: Page, method: K, ...params: Pa
       const api = (globalThis as unknown as Record<string, Record<string, (...a: unknown[]) => unknown>>)[key]!
       return api[m]!(...p)
     },
-    [BENCH_API_KEY, method, params] as const,
+    [BENCH_API_KEY, method, params] as const
   ) as Promise<Awaited<ReturnType<BenchApi[K]>>>
 }
 
@@ -396,8 +396,8 @@ function describeBrowserMethod(version: string, info: PageInfo, config: BenchCon
     `Candidates of one comparison run interleaved in the page, round-robin, order rotated every round; ${config.warmupRounds} warm-up rounds discarded, then`,
     `${config.rounds} measured rounds; each sample repeats the operation until it lasts >= ${config.minSampleMs} ms; ${info.gcExposed ? 'a full GC (--js-flags=--expose-gc) runs before every sample' : 'no GC between samples'};`,
     `timer: performance.now() ${info.crossOriginIsolated ? '(cross-origin isolated: 5 us resolution)' : '(not isolated: 100 us resolution)'}. The last result of every sample is checked`,
-    `(decoders: deep-equal to JSON.parse of the dataset; B-FAST encode: byte-equal to Node's encode; JSON: equal to Node's text) outside the timed span.`,
-    `Ratios are medians of per-round ratios (paired samples). The machine is shared (2 vCPU, other processes at once): quote the ratios.`,
+    '(decoders: deep-equal to JSON.parse of the dataset; B-FAST encode: byte-equal to Node\'s encode; JSON: equal to Node\'s text) outside the timed span.',
+    'Ratios are medians of per-round ratios (paired samples). The machine is shared (2 vCPU, other processes at once): quote the ratios.',
   ]
 }
 

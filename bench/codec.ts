@@ -4,7 +4,9 @@
  *
  * Usage: npm run bench -- [--node 20|22|24|26] [--rounds=N] [--only=codec,lz4,plugin,client]
  *        [--dataset=users-10k] [--no-prime]   (--node: scripts/node-lines.mjs runs the pinned line)
- * A full run (no --only / --dataset) also writes the tables to bench/results/node-<major>/codec.md.
+ * A full run (no --only / --dataset) also writes the tables to bench/results/node-<major>/codec.md;
+ * `--only=SECTIONS --write` writes a partial run there too, its title naming the sections (a quick
+ * per-line codec table: the README's tables read only the codec section).
  */
 import { isDeepStrictEqual } from 'node:util'
 import { Packr, isNativeAccelerationEnabled } from 'msgpackr'
@@ -53,6 +55,8 @@ interface Args {
   dataset: string | undefined
   full: boolean
   prime: boolean
+  /** --write: a partial run (--only, every dataset, primed) writes its results file too. */
+  write: boolean
 }
 
 function parseArgs(argv: readonly string[]): Args {
@@ -61,6 +65,7 @@ function parseArgs(argv: readonly string[]): Args {
   let dataset: string | undefined
   let full = true
   let prime = true
+  let write = false
   for (const arg of argv) {
     const [key, value = ''] = arg.split('=', 2) as [string, string?]
     if (key === '--rounds') options.rounds = Number.parseInt(value, 10)
@@ -74,12 +79,14 @@ function parseArgs(argv: readonly string[]): Args {
     } else if (key === '--dataset') {
       dataset = value
       full = false
+    } else if (key === '--write') {
+      write = true
     } else if (key === '--no-prime') {
       prime = false
       full = false
     } else throw new Error(`unknown argument ${arg}; see the header of bench/codec.ts`)
   }
-  return { options, sections, dataset, full, prime }
+  return { options, sections, dataset, full, prime, write: write && dataset === undefined && prime }
 }
 
 /** Encode and decode against JSON and msgpackr; sizes. */
@@ -120,7 +127,7 @@ async function codecSection(sets: readonly Dataset[], options: Options, anomalie
         { name: 'JSON', fn: () => Buffer.from(JSON.stringify(value)) },
         { name: 'msgpackr', fn: () => packr.pack(value) },
       ],
-      options,
+      options
     )
     const dec = await compare(
       [
@@ -128,7 +135,7 @@ async function codecSection(sets: readonly Dataset[], options: Options, anomalie
         { name: 'JSON', fn: () => JSON.parse(textDecoder.decode(json)) },
         { name: 'msgpackr', fn: () => packr.unpack(packed) },
       ],
-      options,
+      options
     )
     const encodeJsonTarget = set.name === NON_ASCII_DATASET ? TARGETS.encodeVsJsonTwitter : TARGETS.encodeVsJson
     speed.rows.push(
@@ -149,7 +156,7 @@ async function codecSection(sets: readonly Dataset[], options: Options, anomalie
         timing(dec.get('msgpackr')),
         verdict(dec.ratioQuartiles('B-FAST', 'JSON'), TARGETS.decodeVsJson),
         verdict(dec.ratioQuartiles('B-FAST', 'msgpackr'), TARGETS.decodeVsMsgpackr),
-      ],
+      ]
     )
     sizes.rows.push([
       set.name,
@@ -187,7 +194,7 @@ async function lz4Section(sets: readonly Dataset[], options: Options, anomalies:
         { name: 'decode plain', fn: () => decode(message) },
         { name: 'decode LZ4', fn: () => decode(lz4) },
       ],
-      options,
+      options
     )
     single.rows.push([
       set.name,
@@ -215,7 +222,7 @@ async function lz4Section(sets: readonly Dataset[], options: Options, anomalies:
       { name: 'decode single', fn: () => decode(block) },
       { name: 'decode chunked', fn: () => decode(chunked) },
     ],
-    options,
+    options
   )
   const parallel: Table = {
     title: `LZ4, single block vs chunked (users-${LARGE_USERS_COUNT / 1000}k, ${bytes(big.length)} bytes; median ms, p25-p75)`,
@@ -289,10 +296,13 @@ async function main(): Promise<void> {
     console.log('ANOMALIES:')
     for (const a of anomalies) console.log(`  - ${a}`)
   }
-  if (args.full) {
-    writeResults({ file: RESULTS_FILE, title: 'Benchmarks', command: 'npm run bench', method, tables, anomalies })
+  if (args.full || args.write) {
+    const only = [...args.sections].join(',')
+    const title = args.full ? 'Benchmarks' : `Benchmarks (partial run: sections ${only})`
+    const command = args.full ? 'npm run bench' : `npm run bench -- --only=${only} --write`
+    writeResults({ file: RESULTS_FILE, title, command, method, tables, anomalies })
   } else {
-    console.log(`Partial run (--only/--dataset): ${RESULTS_FILE} left as it was.`)
+    console.log(`Partial run (--only/--dataset, no --write): ${RESULTS_FILE} left as it was.`)
   }
 }
 

@@ -137,7 +137,7 @@ export async function compare(candidates: readonly Candidate[], options: Options
   return summarize(
     candidates.map((c) => c.name),
     samples,
-    iterations,
+    iterations
   )
 }
 
@@ -187,10 +187,10 @@ export function describeMethod(options: Options = {}): string[] {
   const cpus = os.cpus()
   return [
     `Node ${process.version} (V8 ${process.versions.v8}), ${process.platform}/${process.arch}, ${cpus.length} CPU(s): ${cpus[0]?.model.trim() ?? 'unknown'}`,
-    `Candidates of one comparison run interleaved in one process, round-robin, order rotated every round;`,
+    'Candidates of one comparison run interleaved in one process, round-robin, order rotated every round;',
     `${warmupRounds} warm-up rounds discarded, then ${rounds} measured rounds; each sample repeats the operation until it lasts >= ${minSampleMs} ms;`,
     `${GC_EXPOSED ? 'a full GC (--expose-gc) runs before every sample' : 'no GC between samples (run with --expose-gc for that)'}; times are medians per operation, with p25-p75.`,
-    `Ratios are medians of per-round ratios (paired samples). The machine is shared (other processes run at the same time):`,
-    `absolute times drift 10-20% between runs; quote the ratios.`,
+    'Ratios are medians of per-round ratios (paired samples). The machine is shared (other processes run at the same time):',
+    'absolute times drift 10-20% between runs; quote the ratios.',
   ]
 }

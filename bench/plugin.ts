@@ -112,7 +112,7 @@ function smallCandidates(withBaseline: boolean): SmallCandidate[] {
   if (withBaseline) {
     list.push(
       { name: SMALL_BASELINE_JSON, url: (n) => `${PREFIX.baseline}/users-${n}`, accept: ACCEPT_JSON },
-      { name: SMALL_BASELINE_BFAST, url: (n) => `${PREFIX.baseline}/users-${n}`, accept: ACCEPT_BFAST },
+      { name: SMALL_BASELINE_BFAST, url: (n) => `${PREFIX.baseline}/users-${n}`, accept: ACCEPT_BFAST }
     )
   }
   return list
@@ -140,7 +140,7 @@ async function smallServer(baseline: string | undefined): Promise<FastifyInstanc
         })
       }
     },
-    { prefix: PREFIX.none },
+    { prefix: PREFIX.none }
   )
   const plugins: Array<[string, unknown]> = [[PREFIX.plugin, bfast]]
   if (baseline !== undefined) plugins.push([PREFIX.baseline, ((await import(pathToFileURL(baseline).href)) as { default: unknown }).default])
@@ -150,7 +150,7 @@ async function smallServer(baseline: string | undefined): Promise<FastifyInstanc
         await scope.register(plugin as typeof bfast, { compression: { network: 'fast' } })
         addRoutes(scope)
       },
-      { prefix },
+      { prefix }
     )
   }
   return app
@@ -255,7 +255,7 @@ export async function benchPluginSmall(options: Options, settings: { socket?: bo
       const { notes, jsonBytes, bfastBytes } = await checkSmall(app, n, candidates)
       const c = await compare(
         candidates.map((k) => ({ name: k.name, fn: () => app.inject({ method: 'GET', url: k.url(n), headers: { accept: k.accept } }) })),
-        { ...options, rounds: options.rounds ?? HARNESS_DEFAULTS.rounds * PLUGIN_ROUNDS_FACTOR, minSampleMs: options.minSampleMs ?? PLUGIN_MIN_SAMPLE_MS },
+        { ...options, rounds: options.rounds ?? HARNESS_DEFAULTS.rounds * PLUGIN_ROUNDS_FACTOR, minSampleMs: options.minSampleMs ?? PLUGIN_MIN_SAMPLE_MS }
       )
       const socket = settings.socket === false ? undefined : await socketSmall(n, candidates, settings.baseline)
       const rows = c.stats.map((s) => {
@@ -268,7 +268,7 @@ export async function benchPluginSmall(options: Options, settings: { socket?: bo
             bytes(Math.round(median(mine.map((r) => r.requestsPerSecond)))),
             ratio(pairedRatio(mine.map((r) => r.requestsPerSecond), base.map((r) => r.requestsPerSecond))),
             ms(median(mine.map((r) => r.cpuPerReplyUs)) / 1000),
-            ratio(pairedRatio(mine.map((r) => r.cpuPerReplyUs), base.map((r) => r.cpuPerReplyUs))),
+            ratio(pairedRatio(mine.map((r) => r.cpuPerReplyUs), base.map((r) => r.cpuPerReplyUs)))
           )
         }
         return row
@@ -364,7 +364,7 @@ async function schemaServer(): Promise<FastifyInstance> {
       const preencoded = Buffer.from(encode(body))
       scope.get('/users-preencoded', { config: { bfast: false } }, async (_request, reply) => reply.type(MEDIA_TYPE).send(preencoded))
     },
-    { prefix: SCHEMA_PREFIX },
+    { prefix: SCHEMA_PREFIX }
   )
   return app
 }
@@ -391,7 +391,7 @@ export async function benchPluginSchema(options: Options, settings: { socket?: b
       { name: 'encode(x) (generic codec)', fn: () => encode(body) },
       { name: 'compiled B-FAST writer', fn: () => writer(body) },
     ],
-    options,
+    options
   )
   const writerRows = alone.stats.map((st) => [st.name, timing(st), ratio(alone.ratio(st.name, 'Buffer.from(JSON.stringify(x))')), ratio(alone.ratio(st.name, 'fast-json-stringify (string)'))])
 
@@ -412,7 +412,7 @@ export async function benchPluginSchema(options: Options, settings: { socket?: b
     }
     const c = await compare(
       candidates.map((k) => ({ name: k.name, fn: () => app.inject({ method: 'GET', url: k.url(0), headers: { accept: k.accept } }) })),
-      { ...options, rounds: options.rounds ?? HARNESS_DEFAULTS.rounds * PLUGIN_ROUNDS_FACTOR, minSampleMs: options.minSampleMs ?? PLUGIN_MIN_SAMPLE_MS },
+      { ...options, rounds: options.rounds ?? HARNESS_DEFAULTS.rounds * PLUGIN_ROUNDS_FACTOR, minSampleMs: options.minSampleMs ?? PLUGIN_MIN_SAMPLE_MS }
     )
     const socket = settings.socket === false ? undefined : await socketSmall(0, candidates, undefined, true)
     injectRows = c.stats.map((st) => {
@@ -424,7 +424,7 @@ export async function benchPluginSchema(options: Options, settings: { socket?: b
           bytes(Math.round(median(mine.map((r) => r.requestsPerSecond)))),
           ratio(pairedRatio(mine.map((r) => r.requestsPerSecond), base.map((r) => r.requestsPerSecond))),
           ms(median(mine.map((r) => r.cpuPerReplyUs)) / 1000),
-          ratio(pairedRatio(mine.map((r) => r.cpuPerReplyUs), base.map((r) => r.cpuPerReplyUs))),
+          ratio(pairedRatio(mine.map((r) => r.cpuPerReplyUs), base.map((r) => r.cpuPerReplyUs)))
         )
       }
       return row
@@ -504,7 +504,7 @@ async function benchPluginLarge(options: Options): Promise<Table[]> {
         { name: HANDLER_ENCODE, fn: get(plain, '/users-encode', ACCEPT_BFAST) },
         { name: PREENCODED, fn: get(plain, '/users-preencoded', ACCEPT_BFAST) },
       ],
-      { ...options, rounds: options.rounds ?? HARNESS_DEFAULTS.rounds * PLUGIN_ROUNDS_FACTOR, minSampleMs: options.minSampleMs ?? PLUGIN_MIN_SAMPLE_MS },
+      { ...options, rounds: options.rounds ?? HARNESS_DEFAULTS.rounds * PLUGIN_ROUNDS_FACTOR, minSampleMs: options.minSampleMs ?? PLUGIN_MIN_SAMPLE_MS }
     )
     const overhead = c.ratioQuartiles(JSON_WITH_PLUGIN, NO_PLUGIN)
     const withinNoise = overhead.p25 <= 1 && overhead.p75 >= 1

@@ -145,7 +145,7 @@ export function renderSection(lines: readonly (LineResults & { pinned?: string |
   ]
   const files = lines.filter((l) => l.codec.size > 0 || l.load !== undefined).map(
     (l) =>
-      `Node ${l.major}: [\`bench/results/node-${l.major}/\`](${REPOSITORY}/tree/main/bench/results/node-${l.major}), [\`load-tests/results/node-${l.major}/\`](${REPOSITORY}/tree/main/load-tests/results/node-${l.major})`,
+      `Node ${l.major}: [\`bench/results/node-${l.major}/\`](${REPOSITORY}/tree/main/bench/results/node-${l.major}), [\`load-tests/results/node-${l.major}/\`](${REPOSITORY}/tree/main/load-tests/results/node-${l.major})`
   )
   return [
     BEGIN,

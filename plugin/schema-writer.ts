@@ -262,7 +262,7 @@ function object(ctx: Ctx, schema: Schema, doc: Schema, v: string, depth: number)
     code += `const ${x} = ${o}[${JSON.stringify(name)}];\n`
     code += `if (${x} !== undefined) {\ne.key(${id});\n${gen(ctx, sub, doc, x, depth)}\n}`
     if (resolved.default !== undefined) code += ` else {\ne.key(${id});\n${primitiveLiteral(ctx, resolved.default, 'default')}\n}\n`
-    else if (required.includes(name)) code += ` else throw new Error('required');\n`
+    else if (required.includes(name)) code += ' else throw new Error(\'required\');\n'
     else code += '\n'
   }
   code += 'e.end();\n}'

@@ -52,10 +52,10 @@ for (const entry of entries) {
   const target = path.relative(path.dirname(entry.cjs), entry.esm).split(path.sep).join('/')
   const names = Object.keys(await import(pathToFileURL(entry.esm).href))
   const lines = [
-    `'use strict'`,
+    '\'use strict\'',
     `// ${pkg.name}${entry.name.slice(1)} for require(): the ES module itself (Node >= 20.19 / 22.12), see scripts/build-cjs.mjs.`,
     `const esm = require('${target.startsWith('.') ? target : `./${target}`}')`,
-    ...(names.includes('default') ? [`Object.defineProperty(exports, '__esModule', { value: true })`] : []),
+    ...(names.includes('default') ? ['Object.defineProperty(exports, \'__esModule\', { value: true })'] : []),
     ...names.map((name) => `exports.${name} = esm.${name}`),
   ]
   mkdirSync(path.dirname(entry.cjs), { recursive: true })

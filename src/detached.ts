@@ -16,6 +16,7 @@ export function isDetached(buffer: ArrayBufferLike): boolean {
   if (hasDetachedGetter) return (buffer as ArrayBuffer & { detached: boolean }).detached
   try {
     // Constructing a view on a detached buffer throws (ECMA-262 InitializeTypedArrayFromArrayBuffer).
+    // eslint-disable-next-line no-new -- the constructor's throw is the answer
     new Uint8Array(buffer)
     return false
   } catch {

@@ -471,7 +471,7 @@ function readHugeText(start: number, n: number): string {
   checkUnits(start, n)
   const stop = start + n
   let s = ''
-  for (let p = start; p < stop; ) {
+  for (let p = start; p < stop;) {
     let q = Math.min(stop, p + HUGE_TEXT_PIECE)
     // Cut before a lead byte so no sequence straddles two pieces (at most 3 continuation bytes).
     for (let back = 0; back < 3 && q < stop && (src[q] & 0xc0) === 0x80; back++) q--

@@ -149,7 +149,7 @@ export class BFastTable<T extends object = Record<string, unknown>> implements I
     return out
   }
 
-  *[Symbol.iterator](): Iterator<T> {
+  * [Symbol.iterator](): Iterator<T> {
     for (let i = 0; i < this.length; i++) yield this.get(i)
   }
 

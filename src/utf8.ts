@@ -214,17 +214,23 @@ function readShort(src: Uint8Array, p: number, length: number): string {
       break
     }
     case 2: {
-      const a = src[p], b = src[p + 1]
+      const a = src[p]
+      const b = src[p + 1]
       if ((a | b) < 0x80) return f(a, b)
       break
     }
     case 3: {
-      const a = src[p], b = src[p + 1], c = src[p + 2]
+      const a = src[p]
+      const b = src[p + 1]
+      const c = src[p + 2]
       if ((a | b | c) < 0x80) return f(a, b, c)
       break
     }
     case 4: {
-      const a = src[p], b = src[p + 1], c = src[p + 2], d = src[p + 3]
+      const a = src[p]
+      const b = src[p + 1]
+      const c = src[p + 2]
+      const d = src[p + 3]
       if ((a | b | c | d) < 0x80) return f(a, b, c, d)
       break
     }
@@ -273,9 +279,11 @@ function decodeSlow(src: Uint8Array, start: number, end: number): string {
     }
     let cp: number
     let extra: number
-    let lo = 0x80, hi = 0xbf
-    if (a >= 0xc2 && a <= 0xdf) { extra = 1; cp = a & 0x1f }
-    else if (a >= 0xe0 && a <= 0xef) {
+    let lo = 0x80
+    let hi = 0xbf
+    if (a >= 0xc2 && a <= 0xdf) {
+      extra = 1; cp = a & 0x1f
+    } else if (a >= 0xe0 && a <= 0xef) {
       extra = 2; cp = a & 0x0f
       if (a === 0xe0) lo = 0xa0 // overlong
       else if (a === 0xed) hi = 0x9f // surrogates

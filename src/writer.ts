@@ -300,8 +300,7 @@ export class Writer {
     else if (v instanceof ArrayBuffer) {
       if (v.byteLength === 0 && isDetached(v)) this.detached()
       this.bytes(new Uint8Array(v))
-    }
-    else if (v instanceof Map) this.map(v)
+    } else if (v instanceof Map) this.map(v)
     else if (v instanceof Set) this.set(v)
     else if (toJSON && typeof (v as WithToJSON).toJSON === 'function') this.jsonResult(v as WithToJSON, key)
     // Boxed primitives are written as their primitive, as JSON.stringify does (else `{}`).

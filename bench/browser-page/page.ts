@@ -67,7 +67,7 @@ function difference(a: unknown, b: unknown, path = '$'): string | null {
 }
 
 function sameBytes(a: unknown, b: Uint8Array): string | null {
-  if (!(a instanceof Uint8Array)) return `not a Uint8Array`
+  if (!(a instanceof Uint8Array)) return 'not a Uint8Array'
   if (a.length !== b.length) return `${a.length} bytes, expected ${b.length}`
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return `byte ${i} differs`
   return null

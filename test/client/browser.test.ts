@@ -60,7 +60,7 @@ async function runBrowserTest(): Promise<void> {
       reply.type('text/html; charset=utf-8').send(readFileSync(path.join(ROOT, 'test/client/browser/index.html')))
     )
     app.get(BARE_PAGE_PATH, { config: { bfast: false } }, async (_request, reply) =>
-      reply.type('text/html; charset=utf-8').send(`<!doctype html><script type="module">import 'fastify-bfast/client'</script>`)
+      reply.type('text/html; charset=utf-8').send('<!doctype html><script type="module">import \'fastify-bfast/client\'</script>')
     )
     app.get<{ Params: { '*': string } }>('/dist/*', { config: { bfast: false } }, async (request, reply) => {
       const relative = path.normalize(request.params['*'])

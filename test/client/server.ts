@@ -99,7 +99,7 @@ function encodedReply(coding: string, zstdFixture: Buffer): Buffer | undefined {
 /** `bytes` as a stream of pieces with pauses between them, so that they reach the client apart. */
 function trickle(bytes: Uint8Array): Readable {
   return Readable.from(
-    (async function* pieces() {
+    (async function * pieces() {
       for (let p = 0; p < bytes.length; p += TRICKLE_PIECE_BYTES) {
         if (p > 0) await sleep(TRICKLE_GAP_MS)
         yield Buffer.from(bytes.subarray(p, p + TRICKLE_PIECE_BYTES))

@@ -49,12 +49,12 @@ const RESOLUTIONS = [
 function diagnostics(tmpDir: string, project: Project, files: readonly Consumer[], resolution: (typeof RESOLUTIONS)[number], lib: string[], types: string[]): string[] {
   const { options, errors } = ts.convertCompilerOptionsFromJson(
     { ...resolution, target: 'es2022', lib, types, strict: true, noEmit: true, skipLibCheck: false, verbatimModuleSyntax: true },
-    project.dir,
+    project.dir
   )
   if (errors.length > 0) return errors.map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'))
   const program = ts.createProgram(
     files.filter((f) => resolution.moduleResolution === 'nodenext' || f.commonjs !== true).map((f) => path.join(project.dir, f.file)),
-    options,
+    options
   )
   return ts.getPreEmitDiagnostics(program).map((d) => {
     const where = d.file === undefined ? '' : `${path.relative(tmpDir, d.file.fileName)}:${d.file.getLineAndCharacterOfPosition(d.start ?? 0).line + 1}: `

@@ -106,7 +106,12 @@ t.test('rows that lack later keys, or gain new ones at the end, are one table', 
 
 t.test('toJSON of cells is called with the member key, and what it leaves out stays out', (t) => {
   const keys: string[] = []
-  const cell = { toJSON: (k: string) => (keys.push(k), k === 'skip' ? undefined : { k }) }
+  const cell = {
+    toJSON: (k: string) => {
+      keys.push(k)
+      return k === 'skip' ? undefined : { k }
+    }
+  }
   const rows = [{ keep: cell, skip: cell, list: [cell] }]
   const table = decode<BFastTable>(encode(rows, { tables: true }))
   t.same(table.toArray(), [{ keep: { k: 'keep' }, list: [{ k: '' }] }])
@@ -159,8 +164,18 @@ t.test('each cell is read once, as JSON.stringify reads it (a getter is called o
 
 t.test('a list that a toJSON() changes while the table is written is refused, never altered', (t) => {
   const list = [1, 2]
-  const grow = { toJSON: () => (list.push(3), 'x') }
-  const retype = { toJSON: () => ((list[0] = 0.5 as unknown as number), 'x') }
+  const grow = {
+    toJSON: () => {
+      list.push(3)
+      return 'x'
+    }
+  }
+  const retype = {
+    toJSON: () => {
+      list[0] = 0.5 as unknown as number
+      return 'x'
+    }
+  }
   t.throws(() => encode([{ t: grow, l: list }], { tables: true }), { code: 'BAD_VALUE' })
   list.length = 2
   t.throws(() => encode([{ t: retype, l: list }], { tables: true }), { code: 'BAD_VALUE' })

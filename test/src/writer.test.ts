@@ -331,6 +331,7 @@ t.test('regression: a raised maxDepth overflowed the call stack on encode (Range
 })
 
 t.test('regression: boxed primitives were written as {} (JSON writes the primitive)', (t) => {
+  // eslint-disable-next-line no-new-wrappers -- boxed primitives are what this regression is about
   const v = [new Number(5), new String('ab'), new Boolean(false), { n: new Number(-0.5) }]
   t.equal(sameValue(decode(encode(v)), [5, 'ab', false, { n: -0.5 }]), undefined)
   t.equal(sameValue(decode(encode(v)), JSON.parse(JSON.stringify(v))), undefined, 'as JSON.stringify')
