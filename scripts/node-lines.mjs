@@ -10,7 +10,10 @@
  *   node scripts/node-lines.mjs tap [LINE...] [-- TAP ARGS]
  *                                                      the (already built) test suite under each
  *                                                      LINE in turn (default: this node, then every
- *                                                      other line); fails if any fails
+ *                                                      other line); fails if any fails. The type
+ *                                                      tests of the packed package run under the
+ *                                                      first line only (BFAST_SKIP_TYPE_TESTS=1 for
+ *                                                      the others: declarations do not depend on it)
  *   node scripts/node-lines.mjs node [--node LINE] ARG...
  *                                                      LINE's node with ARGs (what `npm run bench`,
  *                                                      `bench:browser` and `load` use): `--node LINE`

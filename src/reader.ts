@@ -76,6 +76,8 @@ let shapes: (Shape | undefined)[] = []
 let compiles = 0
 /** Estimated heap built so far (SPEC 6 work budget; see charge()). */
 let work = 0
+/** charge() recomputes the allowance only once `work` passes this (the last allowance computed). */
+let workLimit = DECODE_BUDGET_SLACK
 /** The table holds a key the poisoning options act on: objects are checked (see guard()). */
 let guarded = false
 // ---- options of the current call -------------------------------------------------------------
@@ -112,8 +114,15 @@ function readLength(unit: number, what: string): number {
  * has cost its whole budget.
  */
 function charge(cost: number, at: number): void {
-  work += cost
-  if (work > maxHeapPerByte * pos + DECODE_BUDGET_SLACK) overBudget(at)
+  // The hot test is one add and one compare against the last allowance; the allowance grows
+  // with pos, so it is recomputed only when passed (a few times per message for real data).
+  if ((work += cost) > workLimit) recheck(at)
+}
+
+function recheck(at: number): void {
+  const allowed = maxHeapPerByte * pos + DECODE_BUDGET_SLACK
+  if (work > allowed) overBudget(at)
+  workLimit = allowed
 }
 
 function overBudget(at: number): never {
@@ -189,11 +198,11 @@ function readList(): unknown[] {
   // refused before the array is allocated.
   const n = readLength(1, 'a list')
   if (++depth > maxDepth) deep(at)
-  charge(HEAP_COST_LIST, at)
   const a = pos < end && isNumberTag(src[pos]) ? readNumbers(n) : readValues(n)
-  // The slots are charged once the elements are read (each took at least one byte), so a
-  // long list is never refused for bytes it has not been given credit for yet.
-  if (n !== 0) charge(n * HEAP_COST_SLOT, at)
+  // Charged once the elements are read (each took at least one byte), so a long list is
+  // never refused for bytes it has not been given credit for yet; its elements (objects,
+  // typed arrays) are charged as they are read, so a flood inside it stops early.
+  charge(HEAP_COST_LIST + n * HEAP_COST_SLOT, at)
   depth--
   return a
 }
@@ -508,9 +517,7 @@ function readTable(): void {
   keys = table
   shapes = new Array<Shape | undefined>(count)
   compiles = 0
-  guarded =
-    (protoAction !== ACTION_IGNORE && table.includes(PROTO_KEY)) ||
-    (constructorAction !== ACTION_IGNORE && table.includes(CONSTRUCTOR_KEY))
+  guarded = needsGuard(table)
 }
 
 function setOptions(options: DecodeOptions | undefined): void {
@@ -594,12 +601,19 @@ export function beginEmbedded(message: Uint8Array, messageView: DataView, table:
   keys = table
   shapes = new Array<Shape | undefined>(table.length)
   compiles = 0
-  // Each cell read gets the budget a decode of the message would have had up to its end, and
-  // the call's poisoning options act on objects inside cells as in decode (SPEC 6).
+  // A lazily read cell starts a fresh budget (not the last decode's); objects in cells get
+  // the same prototype checks as the message's own.
   work = 0
-  guarded =
+  workLimit = DECODE_BUDGET_SLACK
+  guarded = needsGuard(table)
+}
+
+/** True when the string table holds a key the poisoning options act on (see guard()). */
+function needsGuard(table: readonly string[]): boolean {
+  return (
     (protoAction !== ACTION_IGNORE && table.includes(PROTO_KEY)) ||
     (constructorAction !== ACTION_IGNORE && table.includes(CONSTRUCTOR_KEY))
+  )
 }
 
 export function readEmbedded(start: number, stop: number, level: number): unknown {
@@ -633,6 +647,7 @@ function readMessage(message: Uint8Array): unknown {
   pos = 0
   depth = 0
   work = 0
+  workLimit = DECODE_BUDGET_SLACK
   guarded = false
   try {
     if (end < HEADER_SIZE) truncated(end, 'the header')
