@@ -112,7 +112,9 @@ export function registerBodyParser(app: FastifyInstance, options: ResolvedOption
     maxDecompressedSize: options.maxBodySize,
     // The app's settings, as Fastify's JSON parser takes them (both default to 'error').
     onProtoPoisoning: app.initialConfig.onProtoPoisoning ?? FASTIFY_POISONING_DEFAULT,
-    onConstructorPoisoning: app.initialConfig.onConstructorPoisoning ?? FASTIFY_POISONING_DEFAULT
+    onConstructorPoisoning: app.initialConfig.onConstructorPoisoning ?? FASTIFY_POISONING_DEFAULT,
+    // B-FAST v1 only: a handler gets arrays, as from a JSON body, never a lazy BFastTable (SPEC 8).
+    tables: false
   }
   app.addContentTypeParser(MEDIA_TYPE, { parseAs: 'buffer' }, (request: FastifyRequest, body: Buffer, done) => {
     if ((request.routeOptions.config as { bfast?: unknown } | undefined)?.bfast === false) {

@@ -19,7 +19,8 @@
  * synchronously as one block, or asynchronously in parallel chunks on the thread pool.
  */
 import type { FastifyReply, FastifyRequest, onErrorHookHandler, onSendHookHandler, preSerializationHookHandler } from 'fastify'
-import { BFastError, DEFAULT_MAX_DEPTH, encode } from '../src/index.js'
+import { BFastError, DEFAULT_MAX_DEPTH } from '../src/index.js'
+import { encodeForSend } from '../src/writer.js'
 import { compress, compressChunked } from '../src/compress.js'
 import { ACCEPT_CH_VALUE, BFAST_MEDIA_TYPE, FASTIFY_JSON_CONTENT_TYPE, HEADER, STATUS_NO_CONTENT, STATUS_NOT_MODIFIED } from './constants.js'
 import { prefersBfast } from './negotiate.js'
@@ -135,7 +136,9 @@ function serializeNegotiated(reply: FastifyReply, payload: unknown, encodeOption
       }
     }
     if (value === SEND_JSON) return fastifyJson(reply, payload)
-    bytes = asBuffer(encode(value, encodeOptions))
+    // The bytes only go out on the socket, like any Buffer Fastify sends: a pooled slice is
+    // fine here and cheaper for small replies than encode()'s owned copy (issue 10 finding 10).
+    bytes = asBuffer(encodeForSend(value, encodeOptions))
   } catch (err) {
     // The codec refused (a key over 255 bytes, a lone surrogate, a bigint outside int64, a
     // cycle...): JSON can carry most of these, and fails cleanly (500) on the rest. Any other

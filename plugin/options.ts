@@ -28,9 +28,10 @@ export interface CompressionOptions {
 
 /**
  * Codec options applied to request bodies; the size bound is `maxBodySize`, and `__proto__` /
- * `constructor` keys follow Fastify's own `onProtoPoisoning` / `onConstructorPoisoning`.
+ * `constructor` keys follow Fastify's own `onProtoPoisoning` / `onConstructorPoisoning`, and
+ * tables (SPEC 8) are refused: bodies are read as B-FAST v1.
  */
-export type BodyDecodeOptions = Omit<DecodeOptions, 'maxDecompressedSize' | 'onProtoPoisoning' | 'onConstructorPoisoning'>
+export type BodyDecodeOptions = Omit<DecodeOptions, 'maxDecompressedSize' | 'onProtoPoisoning' | 'onConstructorPoisoning' | 'tables'>
 
 /**
  * Options of `app.register(bfast, options)`.

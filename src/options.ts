@@ -56,4 +56,11 @@ export interface DecodeOptions {
   onProtoPoisoning?: PoisoningAction
   /** `constructor` keys holding an object with a `prototype` key: `'ignore'` (default), `'error'` or `'remove'`. */
   onConstructorPoisoning?: PoisoningAction
+  /**
+   * Accept table values (SPEC 8), each returned as a lazy `BFastTable`. Default true. `false`
+   * reads B-FAST v1 only, as upstream readers do: a table is `UNKNOWN_TAG`. The plugin reads
+   * request bodies so: tables are a reply layout a client asks for (`layout=table`), and a
+   * handler written for JSON bodies must get arrays, never a `BFastTable`.
+   */
+  tables?: boolean
 }

@@ -87,6 +87,8 @@ let datesAsString = false
 let decimalAsString = false
 let f64AsArray = false
 let copyBinary = false
+/** SPEC 8 tables accepted (DecodeOptions.tables); false reads v1 only. */
+let tablesAllowed = true
 let maxHeapPerByte = DEFAULT_MAX_HEAP_PER_BYTE
 let protoAction = ACTION_IGNORE
 let constructorAction = ACTION_IGNORE
@@ -176,6 +178,7 @@ function readValue(): unknown {
     case TAG_TABLE: {
       // SPEC 8: opened in O(columns) by ./table-reader.ts, which checks every extent.
       const at = pos - 1
+      if (!tablesAllowed) throw new BFastError('UNKNOWN_TAG', at, 'Unknown tag 0xa0 (a table, SPEC 8, where only B-FAST v1 is read)')
       const table = openTable(src, view, at, end, keys, depth, callOptions, int64Mode)
       pos = at + TABLE_HEADER_SIZE + view.getUint32(at + TABLE_OFFSET_LENGTH, true)
       // SPEC 6 work budget: rows are built on demand, after decode returns; charge them as if
@@ -526,6 +529,7 @@ function setOptions(options: DecodeOptions | undefined): void {
     maxDepth = DEFAULT_MAX_DEPTH
     int64Mode = INT64_AUTO
     datesAsString = decimalAsString = f64AsArray = copyBinary = false
+    tablesAllowed = true
     maxHeapPerByte = DEFAULT_MAX_HEAP_PER_BYTE
     protoAction = constructorAction = ACTION_IGNORE
     return
@@ -543,6 +547,9 @@ function setOptions(options: DecodeOptions | undefined): void {
   decimalAsString = pick(options.decimal, 'decimal', ['number', 'string']) === 1
   f64AsArray = pick(options.float64Array, 'float64Array', ['typed', 'array']) === 1
   copyBinary = options.copyBinary === true
+  const tb = options.tables
+  if (tb !== undefined && typeof tb !== 'boolean') throw new BFastError('BAD_OPTION', 0, 'tables must be a boolean')
+  tablesAllowed = tb !== false
   const mh = options.maxHeapPerByte
   if (mh !== undefined && (typeof mh !== 'number' || !(mh > 0))) {
     throw new BFastError('BAD_OPTION', 0, 'maxHeapPerByte must be a number above 0 (Infinity switches the budget off)')

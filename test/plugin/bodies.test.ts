@@ -200,3 +200,21 @@ t.test('the server keeps serving others while bad bodies arrive', async (t) => {
   for (const pair of await Promise.all(good)) for (const res of pair) if (res.status === 200) ok++
   t.equal(ok, 120, 'every good request succeeded')
 })
+
+t.test('regression: a table in a B-FAST request body reached the handler as a lazy BFastTable instead of an array', async (t) => {
+  const h = await harness({}, echo)
+  t.teardown(() => h.close())
+  const rows = [{ id: 1, name: 'a' }, { id: 2, name: 'b' }]
+  // The same rows as a v1 list are an array for the handler, as from a JSON body ...
+  for (const res of await post(h, '/count', encode(rows))) {
+    t.equal(res.status, 200, `${res.via} v1 list: 200`)
+    t.same(JSON.parse(res.body.toString('utf8')), { count: 2 }, `${res.via} v1 list: an array of 2`)
+  }
+  // ... and a table (SPEC 8, a reply layout only) is refused as B-FAST v1 readers refuse it.
+  for (const res of await post(h, '/count', encode(rows, { tables: true }))) {
+    t.equal(res.status, 400, `${res.via} table: 400`)
+    const err = errorOf(res)
+    t.equal(err.code, 'FST_BFAST_BAD_BODY', `${res.via} table: code`)
+    t.match(err.message, /a table, SPEC 8.*UNKNOWN_TAG/, `${res.via} table: says it is a table`)
+  }
+})

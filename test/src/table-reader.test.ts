@@ -4,7 +4,8 @@
  * code and offset; counts the bytes do not back are refused at open, before any allocation.
  */
 import t from 'tap'
-import { BFastError, BFastTable, decode } from '../../src/index.js'
+import { BFastError, BFastTable, decode, encode } from '../../src/index.js'
+import { TAG_TABLE } from '../../src/tags.js'
 import { concat, u32 } from '../helpers/fuzz-cases.js'
 import {
   COL_ANY, COL_BOOL, COL_FLOAT64, COL_INT32, COL_LIST, COL_PRESENCE, COL_STRING, COL_VALIDITY, bits, f64s, i32s,
@@ -168,5 +169,16 @@ t.test('a table nested in a list: its length is checked against the list\'s end'
   const lying = Uint8Array.from(msg)
   new DataView(lying.buffer).setUint32(root + 5 + 8, table.length - 12 + 1, true)
   t.equal(failure(() => decode(lying)), `TRUNCATED@${root + 5 + 8}`)
+  t.end()
+})
+
+t.test('tables: false reads B-FAST v1 only (the plugin\'s request bodies): a table is UNKNOWN_TAG at its tag', (t) => {
+  const rows = [{ id: 1, name: 'a' }, { id: 2, name: 'b' }]
+  const bytes = encode({ rows }, { tables: true })
+  t.ok(decode<{ rows: unknown }>(bytes).rows instanceof BFastTable, 'by default a table decodes as a BFastTable')
+  const at = bytes.indexOf(TAG_TABLE)
+  t.throws(() => decode(bytes, { tables: false }), { name: 'BFastError', code: 'UNKNOWN_TAG', offset: at })
+  t.same(decode(encode({ rows }), { tables: false }), { rows }, 'v1 lists are read as ever')
+  t.throws(() => decode(bytes, { tables: 'no' as unknown as boolean }), { code: 'BAD_OPTION' })
   t.end()
 })
