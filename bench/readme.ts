@@ -143,9 +143,10 @@ export function renderSection(lines: readonly (LineResults & { pinned?: string |
       ],
     },
   ]
+  // Only the folders a line has results in: a link to a folder that does not exist is a dead link.
+  const link = (folder: string, major: number): string => `[\`${folder}/node-${major}/\`](${REPOSITORY}/tree/main/${folder}/node-${major})`
   const files = lines.filter((l) => l.codec.size > 0 || l.load !== undefined).map(
-    (l) =>
-      `Node ${l.major}: [\`bench/results/node-${l.major}/\`](${REPOSITORY}/tree/main/bench/results/node-${l.major}), [\`load-tests/results/node-${l.major}/\`](${REPOSITORY}/tree/main/load-tests/results/node-${l.major})`
+    (l) => `Node ${l.major}: ${[l.codec.size > 0 ? link('bench/results', l.major) : '', l.load !== undefined ? link('load-tests/results', l.major) : ''].filter((s) => s !== '').join(', ')}`
   )
   return [
     BEGIN,
