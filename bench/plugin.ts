@@ -181,6 +181,16 @@ interface SocketRun {
   cpuPerReplyUs: number
 }
 
+/** A candidate's socket columns beside its baseline's: requests/s, its paired ratio, CPU per reply, its paired ratio. */
+function socketColumns(mine: readonly SocketRun[], base: readonly SocketRun[]): string[] {
+  return [
+    bytes(Math.round(median(mine.map((r) => r.requestsPerSecond)))),
+    ratio(pairedRatio(mine.map((r) => r.requestsPerSecond), base.map((r) => r.requestsPerSecond))),
+    ms(median(mine.map((r) => r.cpuPerReplyUs)) / 1000),
+    ratio(pairedRatio(mine.map((r) => r.cpuPerReplyUs), base.map((r) => r.cpuPerReplyUs)))
+  ]
+}
+
 /** The server side of the socket measurement: listens, reports its port, answers CPU queries. */
 async function serve(baseline: string | undefined, schema: boolean): Promise<void> {
   const app = schema ? await schemaServer() : await smallServer(baseline)
@@ -261,16 +271,7 @@ export async function benchPluginSmall(options: Options, settings: { socket?: bo
       const rows = c.stats.map((s) => {
         const q = c.ratioQuartiles(s.name, SMALL_NO_PLUGIN)
         const row = [s.name, timing(s), `${ratio(q.median)} (${ratio(q.p25)}-${ratio(q.p75)})`]
-        if (socket !== undefined) {
-          const mine = socket.get(s.name)!
-          const base = socket.get(SMALL_NO_PLUGIN)!
-          row.push(
-            bytes(Math.round(median(mine.map((r) => r.requestsPerSecond)))),
-            ratio(pairedRatio(mine.map((r) => r.requestsPerSecond), base.map((r) => r.requestsPerSecond))),
-            ms(median(mine.map((r) => r.cpuPerReplyUs)) / 1000),
-            ratio(pairedRatio(mine.map((r) => r.cpuPerReplyUs), base.map((r) => r.cpuPerReplyUs)))
-          )
-        }
+        if (socket !== undefined) row.push(...socketColumns(socket.get(s.name)!, socket.get(SMALL_NO_PLUGIN)!))
         return row
       })
       if (settings.baseline !== undefined) {
@@ -417,16 +418,7 @@ export async function benchPluginSchema(options: Options, settings: { socket?: b
     const socket = settings.socket === false ? undefined : await socketSmall(0, candidates, undefined, true)
     injectRows = c.stats.map((st) => {
       const row = [st.name, timing(st), ratio(c.ratio(st.name, SCHEMA_JSON))]
-      if (socket !== undefined) {
-        const mine = socket.get(st.name)!
-        const base = socket.get(SCHEMA_JSON)!
-        row.push(
-          bytes(Math.round(median(mine.map((r) => r.requestsPerSecond)))),
-          ratio(pairedRatio(mine.map((r) => r.requestsPerSecond), base.map((r) => r.requestsPerSecond))),
-          ms(median(mine.map((r) => r.cpuPerReplyUs)) / 1000),
-          ratio(pairedRatio(mine.map((r) => r.cpuPerReplyUs), base.map((r) => r.cpuPerReplyUs)))
-        )
-      }
+      if (socket !== undefined) row.push(...socketColumns(socket.get(st.name)!, socket.get(SCHEMA_JSON)!))
       return row
     })
     const tables: Table[] = [

@@ -425,15 +425,25 @@ function strings(w: TableSink, values: readonly unknown[], n: number, presence: 
 }
 
 /**
+ * The (count + 1) u32 byte offsets in front of a column of v1 slices (SPEC 8.2 any), the first
+ * written as 0 and the rest filled in as the slices are written; the slices start aligned.
+ * Returns where the offsets start.
+ */
+function reserveOffsets(w: TableSink, count: number): number {
+  w.ensure(4 * (count + 1) + TABLE_ALIGN)
+  const offsets = w.pos
+  w.view.setUint32(offsets, 0, true)
+  w.pos += 4 * (count + 1)
+  align(w)
+  return offsets
+}
+
+/**
  * SPEC 8.2 any: (n + 1) u32 byte offsets, then each row's value as a v1 value (SPEC 2). What
  * JSON leaves out of the row (also when a value's toJSON() says so) is an empty slice.
  */
 function anyValues(w: TableSink, values: readonly unknown[], n: number, name: string, rows: readonly unknown[], level: number): void {
-  w.ensure(4 * (n + 1) + TABLE_ALIGN)
-  const offsets = w.pos
-  w.view.setUint32(offsets, 0, true)
-  w.pos += 4 * (n + 1)
-  align(w)
+  const offsets = reserveOffsets(w, n)
   const area = w.pos
   const saved = w.depth
   for (let i = 0; i < n; i++) {
@@ -542,11 +552,7 @@ function flatten(values: readonly unknown[], n: number, count: number): unknown[
 
 /** A list column's child of v1 values: every element written as the v1 list would write it. */
 function anyElements(w: TableSink, values: readonly unknown[], n: number, count: number, level: number): void {
-  w.ensure(4 * (count + 1) + TABLE_ALIGN)
-  const offsets = w.pos
-  w.view.setUint32(offsets, 0, true)
-  w.pos += 4 * (count + 1)
-  align(w)
+  const offsets = reserveOffsets(w, count)
   const area = w.pos
   const saved = w.depth
   let k = 0

@@ -38,7 +38,8 @@ const utf16Decoder = new TextDecoder('utf-16le', { ignoreBOM: true })
 
 /**
  * Below this many UTF-16 units a JS loop beats a native call (measured: ~12 ns vs ~44 ns at
- * 8 chars; the cut-off at 32 was best for whole-message encode, PERFORMANCE-NOTES).
+ * 8 chars). PERFORMANCE-NOTES found 32 best for a whole-message encode on Node 20; re-measured
+ * for issue 11, 32 won on neither Node 24 nor 26, so 16 stays.
  */
 const SHORT_ENCODE = 16
 /**
