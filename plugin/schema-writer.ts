@@ -208,7 +208,12 @@ function room(n: number | string): string {
 
 /** Code writing key `id`'s u32 index (SPEC 2), interning it on its first use in the message (SPEC 3). */
 function key(id: number): string {
-  return `{ let s = so[${id}]; if (s < 0) { e.pos = p; s = e.intern(${id}) } dv.setUint32(p, s, true); p += 4; }`
+  return `{ let s = so[${id}]; if (s < 0) { e.pos = p; s = e.intern(${id}) } buf[p] = s; buf[p + 1] = s >> 8; buf[p + 2] = 0; buf[p + 3] = 0; p += 4; }`
+}
+
+/** Code writing a list's tag and u32 count (SPEC 2) held in `n`, byte by byte (see putNum). */
+function listHeader(n: string): string {
+  return `buf[p] = ${TAG_LIST}; buf[p + 1] = ${n}; buf[p + 2] = ${n} >> 8; buf[p + 3] = ${n} >> 16; buf[p + 4] = ${n} >>> 24; p += ${TAG_AND_U32};`
 }
 
 /**
@@ -334,9 +339,9 @@ function array(ctx: Ctx, schema: Schema, doc: Schema, v: string, depth: number, 
   const i = `i${ctx.uid++}`
   const item = `v${ctx.uid++}`
   // SPEC 2: the list tag and its u32 count, within the VALUE_ROOM gen() was entered with.
-  let code = `if (${v} === null) { buf[p] = ${TAG_LIST}; dv.setUint32(p + 1, 0, true); p += ${TAG_AND_U32}; }\n`
+  let code = `if (${v} === null) { ${listHeader('0')} }\n`
   code += `else if (!Array.isArray(${v})) throw new TypeError('not an array');\n`
-  code += `else {\nconst ${n} = ${v}.length;\nbuf[p] = ${TAG_LIST}; dv.setUint32(p + 1, ${n}, true); p += ${TAG_AND_U32};\n`
+  code += `else {\nconst ${n} = ${v}.length;\n${listHeader(n)}\n`
   code += `for (let ${i} = 0; ${i} < ${n}; ${i}++) {\nconst ${item} = ${v}[${i}];\n${room(VALUE_ROOM)}\n${gen(ctx, items, doc, item, depth, 0)}\n}\n`
   code += `${room(rest)}\n}`
   return code
@@ -402,7 +407,7 @@ const coerce = {
 /** The plain functions the generated code writes its common cases with. */
 const helpers = { putNum, putAscii }
 
-type Body = (e: Emitter, input: unknown, w: typeof coerce, d: readonly unknown[], h: typeof helpers) => void
+type Body = (e: Emitter, input: unknown, w: typeof coerce, d: readonly unknown[], h: typeof helpers) => number
 
 /**
  * Compiles the writer for one response schema, or names the keyword that keeps it on the
@@ -420,7 +425,7 @@ export function compileSchemaWriter(schema: unknown, external: Readonly<Record<s
   const ctx: Ctx = { keys: [], keyIds: new Map(), data: [], external, refStack: new Set(), uid: 0, maxDepth }
   let body: string
   try {
-    body = `${PRELUDE}${room(VALUE_ROOM)}\n${gen(ctx, schema, schema, 'input', 0, 0)}\ne.pos = p;`
+    body = `${PRELUDE}${room(VALUE_ROOM)}\n${gen(ctx, schema, schema, 'input', 0, 0)}\nreturn p;`
   } catch (err) {
     if (err instanceof Unsupported) return { fallback: err.keyword }
     throw err
@@ -451,7 +456,9 @@ export function compileSchemaWriter(schema: unknown, external: Readonly<Record<s
     // needs this one (takeEmitter gave it its own Emitter for the same reason).
     e.start(keyBytes, outer ? slotOf : new Int32Array(keyBytes.length))
     try {
-      fn(e, payload, coerce, data, helpers)
+      // The end position is returned, not stored in e.pos: a store after a long first loop has
+      // no type feedback when V8 compiles that loop on stack (OSR), and deoptimized every call.
+      e.pos = fn(e, payload, coerce, data, helpers)
       return e.finish()
     } finally {
       if (outer) busy = false
