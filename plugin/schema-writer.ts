@@ -22,7 +22,9 @@
  * literals (valid JS string literals, U+2028 included, since ES2019), never as identifiers or
  * in comments, and key bytes are passed in as data.
  */
-import { KEY_MAX_BYTES, OBJECT_END, TAG_FALSE, TAG_LIST, TAG_NULL, TAG_OBJECT, TAG_STRING, TAG_TRUE } from '../src/tags.js'
+import {
+  KEY_MAX_BYTES, OBJECT_END, TAG_FALSE, TAG_LIST, TAG_NULL, TAG_OBJECT, TAG_STRING, TAG_TRUE
+} from '../src/tags.js'
 import { Emitter, putAscii, putNum, SHORT_ASCII, TAG_AND_U32, takeEmitter } from './emitter.js'
 
 /** A compiled writer: the B-FAST message for a payload. */
@@ -160,7 +162,9 @@ function dataRef(ctx: Ctx, value: unknown): string {
 function literal(ctx: Ctx, value: unknown, keyword: string, rest: number): string {
   if (value === null) return `buf[p++] = ${TAG_NULL};`
   if (typeof value === 'boolean') return `buf[p++] = ${value ? TAG_TRUE : TAG_FALSE};`
-  if (typeof value === 'number' && Number.isFinite(value)) return `p = putNum(buf, dv, p, ${dataRef(ctx, value === 0 ? 0 : value)});`
+  if (typeof value === 'number' && Number.isFinite(value)) {
+    return `p = putNum(buf, dv, p, ${dataRef(ctx, value === 0 ? 0 : value)});`
+  }
   if (typeof value === 'string') return `${call(`e.str(${dataRef(ctx, value)})`)}\n${room(rest)}`
   throw new Unsupported(keyword)
 }
@@ -193,7 +197,9 @@ const MEMBER_ROOM = 4 + VALUE_ROOM
 /** Reloads the locals after an Emitter method wrote (it may have grown the buffer). */
 const RELOAD = 'p = e.pos; buf = e.buf; dv = e.view; lim = e.safeEnd;'
 /** The generated function's locals (see above). */
-const PRELUDE = 'let buf = e.buf, dv = e.view, p = e.pos, lim = e.safeEnd;\nconst so = e.slotOf, putNum = h.putNum, putAscii = h.putAscii;\n'
+const PRELUDE =
+  'let buf = e.buf, dv = e.view, p = e.pos, lim = e.safeEnd;\n' +
+  'const so = e.slotOf, putNum = h.putNum, putAscii = h.putAscii;\n'
 
 /** Code calling an Emitter method (or a coercion writing through one) from the generated code. */
 function call(code: string): string {
@@ -208,12 +214,12 @@ function room(n: number | string): string {
 
 /** Code writing key `id`'s u32 index (SPEC 2), interning it on its first use in the message (SPEC 3). */
 function key(id: number): string {
-  return `{ let s = so[${id}]; if (s < 0) { e.pos = p; s = e.intern(${id}) } buf[p] = s; buf[p + 1] = s >> 8; buf[p + 2] = 0; buf[p + 3] = 0; p += 4; }`
+  return `{ let s = so[${id}]; if (s < 0) { e.pos = p; s = e.intern(${id}) } dv.setUint32(p, s, true); p += 4; }`
 }
 
-/** Code writing a list's tag and u32 count (SPEC 2) held in `n`, byte by byte (see putNum). */
+/** Code writing a list's tag and u32 count (SPEC 2) held in `n`, . */
 function listHeader(n: string): string {
-  return `buf[p] = ${TAG_LIST}; buf[p + 1] = ${n}; buf[p + 2] = ${n} >> 8; buf[p + 3] = ${n} >> 16; buf[p + 4] = ${n} >>> 24; p += ${TAG_AND_U32};`
+  return `buf[p] = ${TAG_LIST}; dv.setUint32(p + 1, ${n}, true); p += ${TAG_AND_U32};`
 }
 
 /**
@@ -261,16 +267,23 @@ function single(ctx: Ctx, schema: Schema, doc: Schema, type: unknown, v: string,
     // The common case of each type is written inline, the coercions are calls; a coerced
     // number takes at most VALUE_ROOM bytes, so they need no room after.
     case 'integer':
-      return `if (typeof ${v} === 'number' && (${v} | 0) === ${v}) p = putNum(buf, dv, p, ${v} | 0); else { ${call(`w.int(e, ${v})`)} }`
+      return (
+        `if (typeof ${v} === 'number' && (${v} | 0) === ${v}) p = putNum(buf, dv, p, ${v} | 0);\n` +
+        `else { ${call(`w.int(e, ${v})`)} }`
+      )
     case 'number':
-      return `if (typeof ${v} === 'number' && ${v} - ${v} === 0) p = putNum(buf, dv, p, ${v} === 0 ? 0 : ${v}); else { ${call(`w.num(e, ${v})`)} }`
+      return (
+        `if (typeof ${v} === 'number' && ${v} - ${v} === 0) p = putNum(buf, dv, p, ${v} === 0 ? 0 : ${v});\n` +
+        `else { ${call(`w.num(e, ${v})`)} }`
+      )
     case 'string': {
       const format = schema.format
       if (typeof format === 'string' && UNMIRRORED_FORMATS.has(format)) throw new Unsupported(`format: ${format}`)
       if (format === 'date-time') return `${call(`w.dateTime(e, ${v})`)}\n${room(rest)}`
       const q = `q${ctx.uid++}`
       return (
-        `if (typeof ${v} === 'string' && ${v}.length <= ${SHORT_ASCII}) {\n${room(`${TAG_AND_U32 + rest} + ${v}.length`)}\n` +
+        `if (typeof ${v} === 'string' && ${v}.length <= ${SHORT_ASCII}) {\n` +
+        `${room(`${TAG_AND_U32 + rest} + ${v}.length`)}\n` +
         `const ${q} = putAscii(buf, p, ${v});\n` +
         `if (${q} >= 0) p = ${q}; else { ${call(`e.text(${TAG_STRING}, ${v})`)}\n${room(rest)} }\n` +
         `} else { ${call(`w.str(e, ${v})`)}\n${room(rest)} }`
@@ -305,7 +318,8 @@ function object(ctx: Ctx, schema: Schema, doc: Schema, v: string, depth: number,
   const o = `o${ctx.uid++}`
   let code = `const ${o} = (${v} && typeof ${v}.toJSON === 'function') ? ${v}.toJSON() : ${v};\n`
   // Null: two bytes at most, within the VALUE_ROOM gen() was entered with.
-  const whenNull = schema.nullable === true ? `buf[p++] = ${TAG_NULL};` : `buf[p++] = ${TAG_OBJECT}; buf[p++] = ${OBJECT_END};`
+  const whenNull =
+    schema.nullable === true ? `buf[p++] = ${TAG_NULL};` : `buf[p++] = ${TAG_OBJECT}; buf[p++] = ${OBJECT_END};`
   code += `if (${o} === null) { ${whenNull} } else {\n`
   for (const name of required) {
     if (typeof name !== 'string') throw new Unsupported('required')
@@ -322,7 +336,8 @@ function object(ctx: Ctx, schema: Schema, doc: Schema, v: string, depth: number,
     const x = `x${ctx.uid++}`
     code += `const ${x} = ${o}[${JSON.stringify(name)}];\n`
     code += `if (${x} !== undefined) {\n${key(id)}\n${gen(ctx, sub, doc, x, depth, after)}\n}`
-    if (resolved.default !== undefined) code += ` else {\n${key(id)}\n${literal(ctx, resolved.default, 'default', after)}\n}\n`
+    const absent = resolved.default !== undefined ? `{\n${key(id)}\n${literal(ctx, resolved.default, 'default', after)}\n}` : null
+    if (absent !== null) code += ` else ${absent}\n`
     else if (required.includes(name)) code += ' else throw new Error(\'required\');\n'
     else code += '\n'
   })
@@ -342,7 +357,8 @@ function array(ctx: Ctx, schema: Schema, doc: Schema, v: string, depth: number, 
   let code = `if (${v} === null) { ${listHeader('0')} }\n`
   code += `else if (!Array.isArray(${v})) throw new TypeError('not an array');\n`
   code += `else {\nconst ${n} = ${v}.length;\n${listHeader(n)}\n`
-  code += `for (let ${i} = 0; ${i} < ${n}; ${i}++) {\nconst ${item} = ${v}[${i}];\n${room(VALUE_ROOM)}\n${gen(ctx, items, doc, item, depth, 0)}\n}\n`
+  code += `for (let ${i} = 0; ${i} < ${n}; ${i}++) {\nconst ${item} = ${v}[${i}];\n${room(VALUE_ROOM)}\n`
+  code += `${gen(ctx, items, doc, item, depth, 0)}\n}\n`
   code += `${room(rest)}\n}`
   return code
 }

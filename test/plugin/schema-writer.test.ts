@@ -286,8 +286,15 @@ t.test('regression: a message outgrowing the scratch buffer anywhere in an item 
     // Called from a toJSON() inside another writer, the writer takes a fresh Emitter, whose
     // scratch buffer starts at its initial size and grows during this message.
     let nested: Uint8Array | undefined
-    host.writer({ n: 1, toJSON: () => ((nested = writer(payload)), { n: 1 }) })
-    t.equal(Buffer.compare(Buffer.from(nested!), Buffer.from(expected.bytes)), 0, `pad ${pad}: fresh emitter, same bytes`)
+    host.writer({
+      n: 1,
+      toJSON: () => {
+        nested = writer(payload)
+        return { n: 1 }
+      },
+    })
+    const fresh = Buffer.from(nested!)
+    t.equal(Buffer.compare(fresh, Buffer.from(expected.bytes)), 0, `pad ${pad}: fresh emitter, same bytes`)
     t.equal(Buffer.compare(writer(payload), Buffer.from(expected.bytes)), 0, `pad ${pad}: shared emitter, same bytes`)
   }
   t.end()
