@@ -8,10 +8,12 @@ import { HttpError, TimeoutError, withRequest } from './errors.js'
 import { discardBody, readBody } from './read-body.js'
 import { encodeBody } from './request-body.js'
 import { backoff, mayRetry, replyRetryDelay, retryPolicy, sleep } from './retry.js'
+import { compileRoutes, reviveReply, routesOfClient } from './routes.js'
 import { requestSignal } from './signals.js'
 import type { DecodeOptions } from '../src/index.js'
 import type { ReplyFormat } from './decode-response.js'
 import type { RetryPolicy } from './retry.js'
+import type { ClientRoute } from './routes.js'
 import type {
   AbortSignalLike,
   BodyFormat,
@@ -106,6 +108,8 @@ interface PreparedCall {
   /** The whole call's timeout, undefined for none. */
   timeoutMs: number | undefined
   signals: ReadonlyArray<AbortSignalLike | null | undefined>
+  /** The route schema this call's replies were serialized with, when the client has `routes`. */
+  route: ClientRoute | undefined
 }
 
 /** The client's hooks of one kind, then the call's. */
@@ -127,7 +131,8 @@ function prepareCall(
   defaults: ClientDefaults,
   method: string,
   path: string,
-  call: CallOptions
+  call: CallOptions,
+  route: ClientRoute | undefined
 ): PreparedCall {
   const {
     body,
@@ -190,7 +195,8 @@ function prepareCall(
       beforeRetry: joinHooks(clientHooks, hooks, 'beforeRetry')
     },
     timeoutMs: typeof timeoutSetting === 'number' && timeoutSetting > 0 ? timeoutSetting : undefined,
-    signals: [clientSignal, signal]
+    signals: [clientSignal, signal],
+    route
   }
 }
 
@@ -230,11 +236,13 @@ function replyFormat(call: PreparedCall, response: FetchResponse): ReplyFormat {
  */
 async function readReply(call: PreparedCall, request: RequestContext, response: FetchResponse): Promise<unknown> {
   const format = replyFormat(call, response)
+  let decoded: unknown
   try {
-    return decodeBody(format, await readBody(response, format, call.limit), call.decodeWith)
+    decoded = decodeBody(format, await readBody(response, format, call.limit), call.decodeWith)
   } catch (err) {
     throw withRequest(err, call.method, request.url, response)
   }
+  return call.route === undefined ? decoded : reviveReply(call.route, response.status, decoded)
 }
 
 /**
@@ -247,6 +255,7 @@ async function httpError(call: PreparedCall, request: RequestContext, response: 
   let cause: unknown
   try {
     body = decodeBody(format, await readBody(response, format, call.limit), call.decodeWith)
+    if (call.route !== undefined) body = reviveReply(call.route, response.status, body)
   } catch (err) {
     cause = err
   }
@@ -287,8 +296,12 @@ async function httpError(call: PreparedCall, request: RequestContext, response: 
  * ```
  */
 export function createClient<Routes extends RouteMap<Routes> = UntypedRoutes>(options: ClientOptions): Client<Routes> {
-  const { baseUrl, fetch: customFetch, ...defaults } = options
+  const { baseUrl, fetch: customFetch, routes: routeSchemas, ...defaults } = options
   checkOptions('createClient options', defaults)
+  if (routeSchemas !== undefined && (typeof routeSchemas !== 'object' || routeSchemas === null)) {
+    throw new TypeError(`createClient options.routes must be an object of route schemas, got ${String(routeSchemas)}`)
+  }
+  const routes = routeSchemas === undefined ? undefined : compileRoutes(routeSchemas)
   // Looked up per call (not captured once) so that a fetch installed later is used, and called
   // as a plain function: browsers throw "Illegal invocation" for fetch called on another object.
   // FetchInit is the structural subset of RequestInit the client builds (types.ts).
@@ -300,7 +313,7 @@ export function createClient<Routes extends RouteMap<Routes> = UntypedRoutes>(op
    */
   async function send(method: string, path: string, options: CallOptions = {}): Promise<unknown> {
     checkOptions('request options', options)
-    const call = prepareCall(baseUrl, defaults, method, path, options)
+    const call = prepareCall(baseUrl, defaults, method, path, options, routes?.find(method, path))
     const { policy, timeoutMs } = call
     // One signal for every attempt and every wait: the timeout covers the whole call.
     const abort = requestSignal(call.signals, timeoutMs)
@@ -358,6 +371,7 @@ export function createClient<Routes extends RouteMap<Routes> = UntypedRoutes>(op
     delete: (path, opts) => send('DELETE', path, opts) as Promise<never>,
     request: (method, path, opts) => send(method.toUpperCase(), path, opts) as Promise<never>
   }
+  if (routes !== undefined) routesOfClient.set(client, routes)
   // The typed and untyped faces share this one implementation; only their signatures differ.
   return client as Client<Routes>
 }
