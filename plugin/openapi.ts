@@ -21,7 +21,8 @@
  *   looked up by `application/json`, as the plugin's own writer is, ./schema.ts).
  *
  * Only where `application/json` is listed (or implied): a route documented as producing
- * something else is not a JSON route, and its replies are never negotiated. `layout=table`
+ * something else says its replies are not JSON, and the plugin only ever turns JSON replies into
+ * B-FAST. `layout=table`
  * (SPEC 8.0) is not listed: the plugin does not serve it yet.
  *
  * Copy on write: one schema object is often shared by many routes, so nothing the user passed is
