@@ -14,22 +14,15 @@
  */
 import { BFastError } from '../src/index.js'
 import {
-  HEADER_SIZE, MAGIC_0, MAGIC_1, OBJECT_END, OFFSET_FLAGS, OFFSET_TABLE_COUNT, OFFSET_VERSION, SMALL_INT_WRITE_MAX,
-  TABLE_MAX_SLOTS, TAG_DATETIME, TAG_FALSE, TAG_FLOAT64, TAG_INT64, TAG_LIST, TAG_NULL, TAG_OBJECT, TAG_SMALL_INT,
-  TAG_STRING, TAG_TRUE, VERSION
+  HEADER_SIZE, INT64_MAX, INT64_MIN, LOW_BYTE, MAGIC_0, MAGIC_1, OBJECT_END, OFFSET_FLAGS, OFFSET_TABLE_COUNT,
+  OFFSET_VERSION, SMALL_INT_WRITE_MAX, TABLE_MAX_SLOTS, TAG_DATETIME, TAG_FALSE, TAG_FLOAT64, TAG_INT64, TAG_LIST,
+  TAG_NULL, TAG_OBJECT, TAG_SMALL_INT, TAG_STRING, TAG_TRUE, TWO_32, VERSION
 } from '../src/tags.js'
 import { allocBytes, writeUtf8 } from '../src/utf8.js'
+// The same scratch sizes as the codec's Writer (it grows x4 and is dropped back after a message
+// over WRITER_RETAIN_MAX_BYTES; every fixed-size value fits in the slack without its own check).
+import { WRITER_INITIAL_BYTES, WRITER_RETAIN_MAX_BYTES, WRITER_SLACK_BYTES } from '../src/limits.js'
 
-/** Initial scratch size; it grows x4 and is dropped back after a message over RETAIN_MAX_BYTES. */
-const INITIAL_BYTES = 64 * 1024
-const RETAIN_MAX_BYTES = 8 * 1024 * 1024
-/** Room every fixed-size value (tag + 8 bytes, a key index) fits in without its own check. */
-const SLACK_BYTES = 16
-const TWO_32 = 4294967296
-const INT64_MIN = -(2n ** 63n)
-const INT64_MAX = 2n ** 63n - 1n
-/** The low byte of a u32 key index; SPEC 2 "object terminator trap". */
-const LOW_BYTE = 0xff
 /** Up to this many UTF-16 units, a string is first tried as ASCII by a JS loop (see str()). */
 const SHORT_ASCII = 64
 /** Bytes of a tag plus a u32 length or count (SPEC 2). */
@@ -51,10 +44,10 @@ export class Emitter {
   busy = false
 
   constructor() {
-    this.buf = allocBytes(INITIAL_BYTES)
+    this.buf = allocBytes(WRITER_INITIAL_BYTES)
     this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength)
-    this.safeEnd = this.buf.length - SLACK_BYTES
-    this.table = allocBytes(INITIAL_BYTES / 4)
+    this.safeEnd = this.buf.length - WRITER_SLACK_BYTES
+    this.table = allocBytes(WRITER_INITIAL_BYTES / 4)
   }
 
   start(keyBytes: readonly Uint8Array[], slotOf: Int32Array): void {
@@ -67,29 +60,29 @@ export class Emitter {
   }
 
   grow(n: number): void {
-    const needed = this.pos + n + SLACK_BYTES
+    const needed = this.pos + n + WRITER_SLACK_BYTES
     let size = this.buf.length * 4
     while (size < needed) size *= 2
     const next = allocBytes(size)
     next.set(this.buf.subarray(0, this.pos))
     this.buf = next
     this.view = new DataView(next.buffer, next.byteOffset, next.byteLength)
-    this.safeEnd = next.length - SLACK_BYTES
+    this.safeEnd = next.length - WRITER_SLACK_BYTES
   }
 
   nul(): void {
-    if (this.pos > this.safeEnd) this.grow(SLACK_BYTES)
+    if (this.pos > this.safeEnd) this.grow(WRITER_SLACK_BYTES)
     this.buf[this.pos++] = TAG_NULL
   }
 
   bool(v: boolean): void {
-    if (this.pos > this.safeEnd) this.grow(SLACK_BYTES)
+    if (this.pos > this.safeEnd) this.grow(WRITER_SLACK_BYTES)
     this.buf[this.pos++] = v ? TAG_TRUE : TAG_FALSE
   }
 
   /** SPEC 5 numbers, as the codec writes them: small ints, int64 for safe integers, else float64. */
   num(v: number): void {
-    if (this.pos > this.safeEnd) this.grow(SLACK_BYTES)
+    if (this.pos > this.safeEnd) this.grow(WRITER_SLACK_BYTES)
     const buf = this.buf
     let p = this.pos
     if ((v | 0) === v) {
@@ -120,7 +113,7 @@ export class Emitter {
 
   big(v: bigint): void {
     if (v < INT64_MIN || v > INT64_MAX) throw new BFastError('INT_RANGE', this.pos, `bigint ${v} is outside the int64 range`)
-    if (this.pos > this.safeEnd) this.grow(SLACK_BYTES)
+    if (this.pos > this.safeEnd) this.grow(WRITER_SLACK_BYTES)
     this.buf[this.pos++] = TAG_INT64
     this.view.setBigInt64(this.pos, v, true)
     this.pos += 8
@@ -174,26 +167,26 @@ export class Emitter {
   }
 
   list(count: number): void {
-    if (this.pos > this.safeEnd) this.grow(SLACK_BYTES)
+    if (this.pos > this.safeEnd) this.grow(WRITER_SLACK_BYTES)
     this.buf[this.pos] = TAG_LIST
     this.view.setUint32(this.pos + 1, count, true)
     this.pos += TAG_AND_U32
   }
 
   obj(): void {
-    if (this.pos > this.safeEnd) this.grow(SLACK_BYTES)
+    if (this.pos > this.safeEnd) this.grow(WRITER_SLACK_BYTES)
     this.buf[this.pos++] = TAG_OBJECT
   }
 
   end(): void {
-    if (this.pos > this.safeEnd) this.grow(SLACK_BYTES)
+    if (this.pos > this.safeEnd) this.grow(WRITER_SLACK_BYTES)
     this.buf[this.pos++] = OBJECT_END
   }
 
   key(id: number): void {
     let slot = this.slotOf[id]!
     if (slot < 0) slot = this.intern(id)
-    if (this.pos > this.safeEnd) this.grow(SLACK_BYTES)
+    if (this.pos > this.safeEnd) this.grow(WRITER_SLACK_BYTES)
     // A u32 LE whose high half is 0: SPEC 3 allows at most 65,535 slots.
     const buf = this.buf
     const p = this.pos
@@ -246,12 +239,12 @@ export class Emitter {
   /** Drops an oversized scratch buffer after a large message. */
   release(): void {
     this.keyBytes = NO_KEYS
-    if (this.buf.length > RETAIN_MAX_BYTES) {
-      this.buf = allocBytes(INITIAL_BYTES)
+    if (this.buf.length > WRITER_RETAIN_MAX_BYTES) {
+      this.buf = allocBytes(WRITER_INITIAL_BYTES)
       this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength)
-      this.safeEnd = this.buf.length - SLACK_BYTES
+      this.safeEnd = this.buf.length - WRITER_SLACK_BYTES
     }
-    if (this.table.length > RETAIN_MAX_BYTES) this.table = allocBytes(INITIAL_BYTES / 4)
+    if (this.table.length > WRITER_RETAIN_MAX_BYTES) this.table = allocBytes(WRITER_INITIAL_BYTES / 4)
   }
 }
 

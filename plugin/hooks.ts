@@ -21,7 +21,7 @@
 import type { FastifyReply, FastifyRequest, onErrorHookHandler, onSendHookHandler, preSerializationHookHandler } from 'fastify'
 import { BFastError, DEFAULT_MAX_DEPTH } from '../src/index.js'
 import { encodeForSend } from '../src/writer.js'
-import { compress, compressChunked } from '../src/compress.js'
+import { asBuffer, compress, compressChunked } from '../src/compress.js'
 import { ACCEPT_CH_VALUE, BFAST_MEDIA_TYPE, FASTIFY_JSON_CONTENT_TYPE, HEADER, STATUS_NO_CONTENT, STATUS_NOT_MODIFIED } from './constants.js'
 import { prefersBfast } from './negotiate.js'
 import type { ResolvedCompression, ResolvedOptions } from './options.js'
@@ -43,10 +43,6 @@ declare module 'fastify' {
     [kEncoded]: Buffer | null
     [kPending]: boolean
   }
-}
-
-function asBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
 }
 
 /** valueToEncode's answer when the reply must go out as Fastify's JSON. */

@@ -3,6 +3,7 @@
  * registration with a clear `FST_BFAST_BAD_OPTION` error naming the option at fault.
  */
 import { DEFAULT_CHUNK_SIZE, DEFAULT_PARALLEL_THRESHOLD } from '../src/index.js'
+import { U32_MAX } from '../src/limits.js'
 import type { DecodeOptions, EncodeOptions } from '../src/index.js'
 import { badOption } from './errors.js'
 
@@ -97,7 +98,7 @@ export const DEFAULTS = {
 /** lz4 block format: the largest input one block can hold (LZ4_MAX_INPUT_SIZE). */
 export const MAX_CHUNK_SIZE = 0x7e000000
 /** A u32 size prefix bounds every B-FAST message (SPEC 4). */
-export const MAX_MESSAGE_SIZE = 0xffffffff
+export const MAX_MESSAGE_SIZE = U32_MAX
 
 const NETWORK_NAMES: ReadonlySet<string> = new Set(['fast', 'slow', 'auto'])
 const PLUGIN_KEYS: ReadonlySet<string> = new Set(['compression', 'clientHints', 'maxBodySize', 'encode', 'decode'])

@@ -22,6 +22,7 @@
  * literals (valid JS string literals, U+2028 included, since ES2019), never as identifiers or
  * in comments, and key bytes are passed in as data.
  */
+import { KEY_MAX_BYTES } from '../src/tags.js'
 import { Emitter, takeEmitter } from './emitter.js'
 
 /** A compiled writer: the B-FAST message for a payload. */
@@ -36,8 +37,6 @@ export type CompileResult = { writer: SchemaWriter } | { fallback: string }
  */
 export const NOT_MIRRORED: unique symbol = Symbol('fastify-bfast.not-mirrored')
 
-/** SPEC 3: a string-table slot holds at most 255 UTF-8 bytes. */
-const KEY_MAX_BYTES = 255
 /** Keys one compiled writer may name (SPEC 3 allows 65,535 slots; a schema this large is not a reply shape). */
 const MAX_KEYS = 4096
 
@@ -368,7 +367,7 @@ export function compileSchemaWriter(schema: unknown, external: Readonly<Record<s
   for (const key of ctx.keys) {
     if (!wellFormed(key)) return { fallback: 'key with a lone surrogate' }
     const bytes = new TextEncoder().encode(key)
-    if (bytes.length > KEY_MAX_BYTES) return { fallback: 'key over 255 bytes' }
+    if (bytes.length > KEY_MAX_BYTES) return { fallback: `key over ${KEY_MAX_BYTES} bytes` }
     keyBytes.push(bytes)
   }
   let fn: Body

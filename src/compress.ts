@@ -63,7 +63,11 @@ function collidesWithMagic(message: Uint8Array): boolean {
   return (message.length & LOW_16) === MAGIC_U16LE
 }
 
-function asBuffer(bytes: Uint8Array): Buffer {
+/**
+ * `bytes` as a Buffer over the same memory (no copy): lz4-napi and Fastify's reply take Buffers.
+ * Not part of the public API (the plugin's replies use it too).
+ */
+export function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
 }
 

@@ -16,9 +16,9 @@ import type { DecodeOptions } from './options.js'
 import { POISONING_ACTIONS } from './options.js'
 import {
   FLAG_BIG_ENDIAN, HEADER_SIZE, MAGIC_0, MAGIC_1, OBJECT_END, OFFSET_FLAGS, OFFSET_TABLE_COUNT, OFFSET_VERSION,
-  SMALL_INT_MASK, TAG_BYTES, TAG_DATE, TAG_DATETIME, TAG_DECIMAL, TAG_F64_ARRAY, TAG_FALSE, TAG_FLOAT64,
-  TAG_INT64, TAG_LIST, TAG_NULL, TAG_OBJECT, TAG_SMALL_INT, TAG_SMALL_INT_LAST, TAG_STRING, TAG_TIME, TAG_TRUE,
-  TAG_TABLE, TAG_UUID, TABLE_HEADER_SIZE, TABLE_OFFSET_LENGTH, VERSION
+  SMALL_INT_MASK, TABLE_HEADER_SIZE, TABLE_OFFSET_LENGTH, TAG_BYTES, TAG_DATE, TAG_DATETIME, TAG_DECIMAL,
+  TAG_F64_ARRAY, TAG_FALSE, TAG_FLOAT64, TAG_INT64, TAG_LIST, TAG_NULL, TAG_OBJECT, TAG_SMALL_INT,
+  TAG_SMALL_INT_LAST, TAG_STRING, TAG_TABLE, TAG_TIME, TAG_TRUE, TAG_UUID, TWO_32, VERSION
 } from './tags.js'
 import {
   DECODE_BUDGET_SLACK, DEFAULT_MAX_DEPTH, DEFAULT_MAX_HEAP_PER_BYTE, HEAP_COST_LIST, HEAP_COST_OBJECT, HEAP_COST_SLOT,
@@ -30,8 +30,8 @@ import type { ShapeReader } from './shapes.js'
 import { checkSizeOption, decompress } from './frame.js'
 import { isDetached } from './detached.js'
 import { openTable } from './table-reader.js'
+import { LITTLE_ENDIAN } from './platform.js'
 
-const TWO_32 = 4294967296
 const F64_BYTES = 8
 /** Piece size for texts over MAX_STRING_UNITS bytes (see readHugeText). */
 const HUGE_TEXT_PIECE = 64 * 1024 * 1024
@@ -39,7 +39,6 @@ const HUGE_TEXT_PIECE = 64 * 1024 * 1024
 const UUID_HEX = /^[0-9a-fA-F]{32}$/
 /** An ISO datetime with a zone designator; without one it is "naive" and read as UTC. */
 const HAS_ZONE = /(?:[Zz]|[+-]\d\d(?::?\d\d)?)$/
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
 const EMPTY = new Uint8Array(0)
 const EMPTY_VIEW: DataView = new DataView(EMPTY.buffer)
 

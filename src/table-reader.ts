@@ -19,14 +19,12 @@ import {
   COL_ANY, COL_ASCII, COL_BOOL, COL_FLOAT64, COL_INT32, COL_INT64, COL_LIST, COL_PRESENCE, COL_STRING, COL_VALIDITY,
   DIR_OFFSET_CHILD_FLAGS, DIR_OFFSET_CHILD_TYPE, DIR_OFFSET_FLAGS, DIR_OFFSET_REGION, DIR_OFFSET_REGION_LENGTH,
   DIR_OFFSET_TYPE, TABLE_ALIGN, TABLE_DIR_ENTRY_SIZE, TABLE_FLAGS_KNOWN, TABLE_HEADER_SIZE, TABLE_OFFSET_COLUMNS,
-  TABLE_OFFSET_FLAGS, TABLE_OFFSET_LENGTH, TABLE_OFFSET_ROWS
+  TABLE_OFFSET_FLAGS, TABLE_OFFSET_LENGTH, TABLE_OFFSET_ROWS, TWO_32
 } from './tags.js'
 import { DEFAULT_MAX_DEPTH } from './limits.js'
 import { beginEmbedded, endEmbedded, readEmbedded } from './reader.js'
 import { readUtf8 } from './utf8.js'
-
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
-const TWO_32 = 4294967296
+import { LITTLE_ENDIAN } from './platform.js'
 
 /** A cell that is not there (the row lacks the key): distinct from every value. */
 export const ABSENT: unique symbol = Symbol('absent')

@@ -19,11 +19,12 @@ import { BFastError } from './errors.js'
 import {
   COL_ANY, COL_ASCII, COL_BOOL, COL_FLOAT64, COL_INT32, COL_INT64, COL_LIST, COL_PRESENCE, COL_STRING, COL_VALIDITY,
   DIR_OFFSET_CHILD_FLAGS, DIR_OFFSET_CHILD_TYPE, DIR_OFFSET_FLAGS, DIR_OFFSET_REGION, DIR_OFFSET_REGION_LENGTH,
-  DIR_OFFSET_TYPE, TABLE_ALIGN, TABLE_DIR_ENTRY_SIZE, TABLE_HEADER_SIZE, TABLE_MAX_SLOTS, TABLE_OFFSET_COLUMNS,
-  TABLE_OFFSET_FLAGS, TABLE_OFFSET_LENGTH, TABLE_OFFSET_ROWS, TAG_TABLE
+  DIR_OFFSET_TYPE, INT64_MAX, INT64_MIN, TABLE_ALIGN, TABLE_DIR_ENTRY_SIZE, TABLE_HEADER_SIZE, TABLE_MAX_SLOTS,
+  TABLE_OFFSET_COLUMNS, TABLE_OFFSET_FLAGS, TABLE_OFFSET_LENGTH, TABLE_OFFSET_ROWS, TAG_TABLE, TWO_32
 } from './tags.js'
 import { writeUtf8 } from './utf8.js'
 import { TABLE_POOL_ARRAYS, TABLE_POOL_MAX_ROWS } from './limits.js'
+import { LITTLE_ENDIAN } from './platform.js'
 
 /** What the table writer uses of the v1 Writer (./writer.ts); kept small on purpose. */
 export interface TableSink {
@@ -45,10 +46,6 @@ export interface TableSink {
 }
 
 const hasOwn = Object.prototype.hasOwnProperty
-const INT64_MIN = -(2n ** 63n)
-const INT64_MAX = 2n ** 63n - 1n
-const TWO_32 = 4294967296
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
 /** Lists nest this many levels below the table value: rows, then list cells (SPEC 8.4). */
 const CELL_LIST_DEPTH = 3
 

@@ -87,6 +87,19 @@ export const COL_PRESENCE = 0x01
 export const COL_VALIDITY = 0x02
 export const COL_ASCII = 0x04
 
+/**
+ * SPEC 2: int64 is little-endian two's complement, read and written as two u32 halves
+ * (hi * TWO_32 + lo), in this range.
+ */
+export const TWO_32 = 4294967296
+export const INT64_MIN = -(2n ** 63n)
+export const INT64_MAX = 2n ** 63n - 1n
+/**
+ * The low byte of a u32 key index, the table count's low byte: SPEC 2 "object terminator
+ * trap" (a slot whose low byte is OBJECT_END is skipped).
+ */
+export const LOW_BYTE = 0xff
+
 /** SPEC 3: a string-table slot holds at most 255 UTF-8 bytes (u8 length). */
 export const KEY_MAX_BYTES = 0xff
 /** SPEC 3: the table count is a u16. */

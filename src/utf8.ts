@@ -8,6 +8,7 @@
  * long ones go to one native call.
  */
 import { BFastError } from './errors.js'
+import { LITTLE_ENDIAN } from './platform.js'
 
 /** The parts of Node's Buffer used here, found on the global at runtime (never imported). */
 interface NodeBufferMethods {
@@ -24,7 +25,6 @@ const NodeBuffer = (globalThis as { Buffer?: NodeBufferConstructor }).Buffer
 const nodeUtf8Write = NodeBuffer?.prototype.utf8Write
 const nodeLatin1Slice = NodeBuffer?.prototype.latin1Slice
 const nodeUcs2Slice = NodeBuffer?.prototype.ucs2Slice
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
 
 /** Allocates output without zero-filling where Node allows it (every byte is overwritten). */
 export const allocBytes: (size: number) => Uint8Array =

@@ -12,15 +12,17 @@
 import { BFastError } from './errors.js'
 import type { EncodeOptions } from './options.js'
 import {
-  HEADER_SIZE, KEY_MAX_BYTES, MAGIC_0, MAGIC_1, OBJECT_END, OFFSET_FLAGS, OFFSET_TABLE_COUNT, OFFSET_VERSION,
-  SMALL_INT_WRITE_MAX, TABLE_MAX_SLOTS, TAG_BYTES, TAG_DATETIME, TAG_F64_ARRAY, TAG_FALSE, TAG_FLOAT64, TAG_INT64,
-  TAG_LIST, TAG_NULL, TAG_OBJECT, TAG_SMALL_INT, TAG_STRING, TAG_TRUE, VERSION
+  HEADER_SIZE, INT64_MAX, INT64_MIN, KEY_MAX_BYTES, LOW_BYTE, MAGIC_0, MAGIC_1, OBJECT_END, OFFSET_FLAGS,
+  OFFSET_TABLE_COUNT, OFFSET_VERSION, SMALL_INT_WRITE_MAX, TABLE_MAX_SLOTS, TAG_BYTES, TAG_DATETIME, TAG_F64_ARRAY,
+  TAG_FALSE, TAG_FLOAT64, TAG_INT64, TAG_LIST, TAG_NULL, TAG_OBJECT, TAG_SMALL_INT, TAG_STRING, TAG_TRUE, TWO_32,
+  VERSION
 } from './tags.js'
 import { DEFAULT_MAX_DEPTH, U32_MAX, WRITER_COPY_LOOP_MAX, WRITER_INITIAL_BYTES, WRITER_KEYS_RETAIN_MAX, WRITER_RETAIN_MAX_BYTES, WRITER_SLACK_BYTES } from './limits.js'
 import { allocBytes, utf8Length, writeUtf8 } from './utf8.js'
 import { isStackOverflow } from './errors.js'
 import { isDetached } from './detached.js'
 import { paddingEntry, writeTable } from './table-writer.js'
+import { LITTLE_ENDIAN } from './platform.js'
 
 /**
  * encode()'s output allocator: memory the caller owns alone (byteOffset 0, `.buffer` holding
@@ -32,12 +34,6 @@ const NodeBufferSlow = (globalThis as { Buffer?: { allocUnsafeSlow(size: number)
 const allocOwned: (size: number) => Uint8Array =
   NodeBufferSlow !== undefined ? (size) => NodeBufferSlow.allocUnsafeSlow(size) : (size) => new Uint8Array(size)
 
-const TWO_32 = 4294967296
-const INT64_MIN = -(2n ** 63n)
-const INT64_MAX = 2n ** 63n - 1n
-/** The low byte of a u32 key index; SPEC 2 "object terminator trap". */
-const LOW_BYTE = 0xff
-
 const hasOwn = Object.prototype.hasOwnProperty
 
 interface WithToJSON {
@@ -46,8 +42,6 @@ interface WithToJSON {
 
 const TO_JSON = 'toJSON'
 
-/** SPEC 5 writes float64 arrays as little-endian; a big-endian host takes the DataView path. */
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
 /** Key-map epochs step past every index a message can hold (SPEC 3: at most TABLE_MAX_SLOTS). */
 const KEY_EPOCH_STEP = TABLE_MAX_SLOTS + 1
 /** Before epoch + index could leave the safe-integer range, start again from an empty map. */

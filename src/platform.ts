@@ -1,0 +1,10 @@
+/**
+ * Facts about the engine the codec runs on, probed once. Browser-safe.
+ */
+
+/**
+ * The host's byte order is little-endian, the wire's (SPEC 1): a typed-array view of message
+ * bytes (Float64Array, Int32Array, UTF-16 units) then reads them as they are, without a copy
+ * through DataView. A big-endian host takes the DataView path.
+ */
+export const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
