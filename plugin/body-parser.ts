@@ -8,11 +8,11 @@
  * (malformed) or 413 (too large) with an `FST_BFAST_*` code and the codec's message, which
  * says what and at which byte.
  *
- * 413 is kept for bodies that could really expand past maxBodySize. A body that does not start
- * with "BF" and whose first four bytes claim more than LZ4 can expand the body to (255x, SPEC 6)
- * is not a compressed message at all: the codec says TOO_LARGE because it checks the claim
- * before anything else, but the client sent something malformed (typically JSON under the
- * wrong Content-Type), so it gets a 400 that says so.
+ * 413 is kept for bodies that could really expand past maxBodySize. A body whose size prefix
+ * claims more than LZ4 can expand it to (the codec's IMPOSSIBLE_SIZE, SPEC 6) is not a
+ * compressed message at all: the client sent something malformed (typically JSON under the
+ * wrong Content-Type), so it gets a 400 that says so. Every codec code has its answer in one
+ * table, CODEC_TO_HTTP; the plugin never reads the framing itself.
  *
  * A third limit is the codec's work budget (`decode.maxHeapPerByte`, SPEC 6): a well-formed
  * message that would build more heap per byte than the worst JSON body (empty containers,
@@ -27,14 +27,11 @@
  */
 import { errorCodes } from 'fastify'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { BFastError, decode, isCompressed, MEDIA_TYPE } from '../src/index.js'
-import type { DecodeOptions } from '../src/index.js'
-import { LZ4_MAX_RATIO, SIZE_PREFIX } from '../src/tags.js'
+import { BFastError, decode, MEDIA_TYPE } from '../src/index.js'
+import type { BFastErrorCode, DecodeOptions } from '../src/index.js'
 import { FastifyBfastError, HTTP_STATUS, PLUGIN_ERROR_CODES } from './errors.js'
+import type { PluginErrorCode } from './errors.js'
 import type { ResolvedOptions } from './options.js'
-
-/** Codec error codes that mean "too large" rather than "malformed". */
-const TOO_LARGE_CODES: ReadonlySet<string> = new Set(['TOO_LARGE', 'STRING_TOO_LONG'])
 
 /** Fastify's default onProtoPoisoning / onConstructorPoisoning (fastify/lib/config-validator.js). */
 const FASTIFY_POISONING_DEFAULT = 'error'
@@ -43,29 +40,77 @@ const FASTIFY_POISONING_DEFAULT = 'error'
 const JSON_OPENERS: ReadonlySet<number> = new Set([0x7b, 0x5b]) // { [
 const JSON_WHITESPACE: ReadonlySet<number> = new Set([0x20, 0x09, 0x0a, 0x0d])
 
-function tooLarge(message: string, cause?: unknown): FastifyBfastError {
-  return new FastifyBfastError(PLUGIN_ERROR_CODES.FST_BFAST_BODY_TOO_LARGE, HTTP_STATUS.contentTooLarge, message, { cause })
-}
-
-function overBudget(message: string, cause: unknown): FastifyBfastError {
-  return new FastifyBfastError(PLUGIN_ERROR_CODES.FST_BFAST_BODY_OVER_BUDGET, HTTP_STATUS.contentTooLarge, message, { cause })
-}
-
-function malformed(message: string, cause: unknown): FastifyBfastError {
-  return new FastifyBfastError(PLUGIN_ERROR_CODES.FST_BFAST_BAD_BODY, HTTP_STATUS.badRequest, message, { cause })
-}
-
-/** The size a compressed body claims, when no LZ4 data of its length could reach it (SPEC 4, 6). */
-function impossibleClaim(body: Buffer): number | undefined {
-  if (body.length < SIZE_PREFIX || !isCompressed(body)) return undefined
-  const claimed = body.readUInt32LE(0)
-  return claimed > LZ4_MAX_RATIO * body.length ? claimed : undefined
-}
-
 function looksLikeJson(body: Buffer): boolean {
   let i = 0
   while (i < body.length && JSON_WHITESPACE.has(body[i]!)) i++
   return i < body.length && JSON_OPENERS.has(body[i]!)
+}
+
+/** The answer to a request body the codec refused: HTTP status, plugin code, and the message. */
+interface BodyAnswer {
+  readonly status: number
+  readonly code: PluginErrorCode
+  readonly message: (err: BFastError, body: Buffer, maxBodySize: number) => string
+}
+
+/** Malformed: 400 with the codec's message, which says what and at which byte. */
+const MALFORMED: BodyAnswer = {
+  status: HTTP_STATUS.badRequest,
+  code: PLUGIN_ERROR_CODES.FST_BFAST_BAD_BODY,
+  message: (err) => `Invalid B-FAST request body: ${err.message}`
+}
+
+/** Larger than maxBodySize (or than a string can be): 413, refused before it is built. */
+const TOO_LARGE: BodyAnswer = {
+  status: HTTP_STATUS.contentTooLarge,
+  code: PLUGIN_ERROR_CODES.FST_BFAST_BODY_TOO_LARGE,
+  message: (err, _body, maxBodySize) => `B-FAST request body too large: ${err.message} (maxBodySize ${maxBodySize} bytes)`
+}
+
+/**
+ * Each codec code's answer (SPEC 6 codes; RFC 9110 sections 15.5.1 and 15.5.14). Typed over every
+ * BFastErrorCode, so a new codec code does not compile until it is given an answer here. Codes
+ * only encode raises (KEY_TOO_LONG, CIRCULAR, ...) cannot come from decode and share MALFORMED.
+ */
+const CODEC_TO_HTTP: Readonly<Record<BFastErrorCode, BodyAnswer>> = {
+  BAD_MAGIC: MALFORMED,
+  BAD_VERSION: MALFORMED,
+  BAD_FLAGS: MALFORMED,
+  TRUNCATED: MALFORMED,
+  TRAILING: MALFORMED,
+  UNKNOWN_TAG: MALFORMED,
+  BAD_KEY_INDEX: MALFORMED,
+  BAD_UTF8: MALFORMED,
+  DEPTH: MALFORMED,
+  TOO_LARGE,
+  // Not a compressed message at all (SPEC 6): malformed, and most often JSON sent as B-FAST.
+  IMPOSSIBLE_SIZE: {
+    ...MALFORMED,
+    message: (err, body) =>
+      `${MALFORMED.message(err, body, 0)}.` +
+      (looksLikeJson(body) ? ' It looks like JSON: send it as application/json, or encode it as B-FAST.' : '')
+  },
+  BAD_COMPRESSION: MALFORMED,
+  KEY_TOO_LONG: MALFORMED,
+  TOO_MANY_KEYS: MALFORMED,
+  INT_RANGE: MALFORMED,
+  CIRCULAR: MALFORMED,
+  BAD_VALUE: MALFORMED,
+  LONE_SURROGATE: MALFORMED,
+  BAD_TABLE: MALFORMED,
+  // The decode options were checked at registration: a BAD_OPTION here is the server's fault.
+  BAD_OPTION: { ...MALFORMED, status: HTTP_STATUS.internal, code: PLUGIN_ERROR_CODES.FST_BFAST_BAD_OPTION },
+  // Refused for what it would cost, not for its form: the remedy is that of a size limit (413).
+  OVER_BUDGET: {
+    status: HTTP_STATUS.contentTooLarge,
+    code: PLUGIN_ERROR_CODES.FST_BFAST_BODY_OVER_BUDGET,
+    message: (err) => `B-FAST request body over the decode work budget: ${err.message} (raise decode.maxHeapPerByte to accept it)`
+  },
+  FORBIDDEN_PROPERTY: MALFORMED,
+  STRING_TOO_LONG: TOO_LARGE,
+  LENGTH_RANGE: MALFORMED,
+  DETACHED: MALFORMED,
+  LZ4_NOT_INSTALLED: MALFORMED
 }
 
 /**
@@ -77,31 +122,20 @@ function looksLikeJson(body: Buffer): boolean {
  * ```
  */
 export function parseBody(body: Buffer, options: DecodeOptions & { maxDecompressedSize: number }): unknown {
-  if (body.length > options.maxDecompressedSize) {
-    throw tooLarge(`B-FAST request body of ${body.length} bytes exceeds maxBodySize (${options.maxDecompressedSize} bytes)`)
+  const maxBodySize = options.maxDecompressedSize
+  if (body.length > maxBodySize) {
+    throw new FastifyBfastError(
+      PLUGIN_ERROR_CODES.FST_BFAST_BODY_TOO_LARGE,
+      HTTP_STATUS.contentTooLarge,
+      `B-FAST request body of ${body.length} bytes exceeds maxBodySize (${maxBodySize} bytes)`
+    )
   }
   try {
     return decode(body, options)
   } catch (err) {
-    if (err instanceof BFastError) {
-      if (err.code === 'OVER_BUDGET') {
-        throw overBudget(`B-FAST request body over the decode work budget: ${err.message} (raise decode.maxHeapPerByte to accept it)`, err)
-      }
-      if (TOO_LARGE_CODES.has(err.code)) {
-        const claimed = impossibleClaim(body)
-        if (claimed !== undefined) {
-          const hint = looksLikeJson(body) ? ' It looks like JSON: send it as application/json, or encode it as B-FAST.' : ''
-          throw malformed(
-            `Invalid B-FAST request body: it does not start with "BF", and read as compressed its first 4 bytes claim ${claimed} bytes, ` +
-              `more than LZ4 can expand ${body.length} bytes to.${hint}`,
-            err
-          )
-        }
-        throw tooLarge(`B-FAST request body too large: ${err.message} (maxBodySize ${options.maxDecompressedSize} bytes)`, err)
-      }
-      throw malformed(`Invalid B-FAST request body: ${err.message}`, err)
-    }
-    throw err
+    if (!(err instanceof BFastError)) throw err
+    const answer = CODEC_TO_HTTP[err.code]
+    throw new FastifyBfastError(answer.code, answer.status, answer.message(err, body, maxBodySize), { cause: err })
   }
 }
 

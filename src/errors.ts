@@ -23,8 +23,14 @@ export const ERROR_CODES = {
   BAD_UTF8: 'BAD_UTF8',
   /** Nesting deeper than maxDepth (reading or writing). */
   DEPTH: 'DEPTH',
-  /** A declared (decompressed) size beyond the configured limits. */
+  /** A declared (decompressed) size beyond the configured limit (`maxDecompressedSize`, SPEC 6). */
   TOO_LARGE: 'TOO_LARGE',
+  /**
+   * A compressed message whose size prefix claims more than LZ4 can expand its bytes to (255x,
+   * SPEC 6): no LZ4 data could produce it, so these bytes are not a compressed message at all
+   * (typically JSON or text sent as B-FAST). Checked before the limit and before allocating.
+   */
+  IMPOSSIBLE_SIZE: 'IMPOSSIBLE_SIZE',
   /** A compressed message whose framing or LZ4 data is invalid. */
   BAD_COMPRESSION: 'BAD_COMPRESSION',
   /** A key longer than 255 UTF-8 bytes (SPEC 3). */

@@ -57,7 +57,8 @@ export function chunkCount(bytes: Uint8Array, total: number): number {
 /**
  * Returns the plain message held by `bytes`: `bytes` itself when it starts with "BF",
  * otherwise the decompressed single-block or chunked form (SPEC 4). The declared size is
- * checked against `maxDecompressedSize` and LZ4's 255x bound before anything is allocated,
+ * checked against LZ4's 255x bound (IMPOSSIBLE_SIZE) and `maxDecompressedSize` (TOO_LARGE)
+ * before anything is allocated,
  * and the output must be exactly the declared size and start with "BF".
  *
  * @example
@@ -73,9 +74,17 @@ export function decompress(bytes: Uint8Array, options?: DecompressOptions): Uint
     throw new BFastError(n < 2 ? 'TRUNCATED' : 'BAD_COMPRESSION', 0, 'Input neither starts with "BF" nor holds an LZ4 size prefix and block')
   }
   const total = u32(bytes, 0)
-  const bound = Math.min(limit, LZ4_MAX_RATIO * n)
-  if (total > bound) {
-    throw new BFastError('TOO_LARGE', 0, `Declared decompressed size ${total} exceeds the limit of ${bound} bytes`)
+  // SPEC 6: a claim no LZ4 data of this length can reach says the bytes are not compressed
+  // B-FAST at all (IMPOSSIBLE_SIZE); a possible one over the caller's limit is TOO_LARGE.
+  if (total > LZ4_MAX_RATIO * n) {
+    throw new BFastError(
+      'IMPOSSIBLE_SIZE', 0,
+      `Input does not start with "BF", and read as compressed its first 4 bytes claim ${total} bytes, ` +
+        `more than LZ4 can expand ${n} bytes to (${LZ4_MAX_RATIO}x)`
+    )
+  }
+  if (total > limit) {
+    throw new BFastError('TOO_LARGE', 0, `Declared decompressed size ${total} exceeds the limit of ${limit} bytes`)
   }
   if (total < HEADER_SIZE) throw new BFastError('BAD_COMPRESSION', 0, `Declared size ${total} is too small for a message`)
   const out = new Uint8Array(total)

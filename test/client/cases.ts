@@ -97,6 +97,8 @@ export const ROUTE = {
   slow: '/slow',
   /** Bytes labelled application/x-bfast that are not a B-FAST message. */
   corrupt: '/corrupt',
+  /** JSON text labelled application/x-bfast (JSON_AS_BFAST): its first bytes read as an impossible LZ4 size claim. */
+  jsonAsBfast: '/json-as-bfast',
   /** 10,000 users, LZ4 single block, written in TRICKLE_PIECE_BYTES pieces TRICKLE_GAP_MS apart. */
   usersTrickle: '/users/trickle',
   /** The same list, chunked LZ4 form (SPEC 4), trickled the same way. */
@@ -123,6 +125,9 @@ export const ROUTE = {
    */
   flaky: '/flaky/:key'
 } as const
+
+/** What ROUTE.jsonAsBfast sends: '{"na' read as a size prefix claims 1.6 GB, more than 255x 15 bytes. */
+export const JSON_AS_BFAST = '{"name":"Ada"}\n'
 
 /** The bad error bodies of ROUTE.badErrorBody: not a message, LZ4-looking garbage, and that gzip-encoded. */
 export const BAD_BODY_FORMS = ['plain', 'lz4', 'lz4-gzip'] as const

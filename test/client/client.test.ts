@@ -123,6 +123,22 @@ for (const [label, fetchFn] of FETCHES) {
     }
   })
 
+  t.test(`regression (issue 15), ${label}: a reply claiming more than LZ4 can make is IMPOSSIBLE_SIZE, one over maxResponseSize TOO_LARGE`, async (t) => {
+    const api = createClient({ baseUrl: server.baseUrl, fetch: fetchFn })
+    const json = await api.get(ROUTE.jsonAsBfast).then(() => undefined, (e: unknown) => e)
+    t.ok(json instanceof BFastRequestError && json.code === 'IMPOSSIBLE_SIZE' && json.offset === 0, `JSON labelled B-FAST: ${String(json)}`)
+    const direct = await fetchFn(server.baseUrl + ROUTE.jsonAsBfast, { method: 'GET', headers: {} }).then((res) => decodeResponse(res)).then(() => undefined, (e: unknown) => e)
+    t.ok(direct instanceof BFastError && direct.code === 'IMPOSSIBLE_SIZE', `decodeResponse: ${String(direct)}`)
+    // A real LZ4 reply whose bytes fit maxResponseSize but whose plain message does not: the
+    // codec refuses its size prefix before allocating.
+    const url = server.baseUrl + ROUTE.usersCompressed
+    const wire = new Uint8Array(await (await fetchFn(url, { method: 'GET', headers: { accept: 'application/x-bfast' } })).arrayBuffer())
+    t.ok(wire[0] !== 0x42 || wire[1] !== 0x46, 'the reply is compressed')
+    const limit = wire.length
+    const over = await api.get(ROUTE.usersCompressed, { maxResponseSize: limit }).then(() => undefined, (e: unknown) => e)
+    t.ok(over instanceof BFastRequestError && over.code === 'TOO_LARGE' && over.offset === 0, `LZ4 reply of ${limit} bytes: ${String(over)}`)
+  })
+
   t.test(`regression (issue 10 finding 7), ${label}: an endless body is cancelled at maxResponseSize; the server sees the connection close`, async (t) => {
     const limit = 8 * 1024 * 1024
     for (const type of ['bfast', 'json', 'text']) {

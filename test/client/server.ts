@@ -17,6 +17,7 @@ import {
   ENCODED_REPLY,
   GZIP_BOMB_BYTES,
   STREAM_TYPES,
+  JSON_AS_BFAST,
   people,
   ROUTE,
   SERVER_ERROR_MESSAGE,
@@ -153,6 +154,7 @@ export async function startServer(setup?: (app: FastifyInstance) => void): Promi
   app.get(ROUTE.corrupt, { config: { bfast: false } }, async (_request, reply) =>
     reply.type(MEDIA_TYPE).send(Buffer.from(CORRUPT_BFAST))
   )
+  app.get(ROUTE.jsonAsBfast, { config: { bfast: false } }, async (_request, reply) => reply.type(MEDIA_TYPE).send(JSON_AS_BFAST))
   const message = encode(users)
   const single = compress(message)
   const chunked = await compressChunked(message, { chunkSize: 65_536 })

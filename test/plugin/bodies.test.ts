@@ -151,6 +151,34 @@ t.test('oversized bodies and decompression bombs: 413 before any large allocatio
   }
 })
 
+t.test('regression: the parser told an impossible LZ4 size claim from an over-limit one by re-reading the size prefix (issue 15)', async (t) => {
+  // The codec now says which it is (IMPOSSIBLE_SIZE or TOO_LARGE); the plugin maps the code.
+  const bodyLimit = 64 * 1024
+  const h = await harness({}, echo, { bodyLimit })
+  t.teardown(() => h.close())
+  const impossible = lyingPrefix(encode(sample), 0xffffffff)
+  const binary = Buffer.concat([Buffer.from([0x01, 0x02]), impossible])
+  for (const [label, body, hint] of [
+    ['a 4 GiB claim on a small body', impossible, false],
+    ['a claim binary bytes cannot reach', binary, false],
+    ['JSON text', Buffer.from(' {"name":"Ada"}'), true]
+  ] as const) {
+    for (const res of await post(h, '/echo', body)) {
+      const err = errorOf(res)
+      t.equal(res.status, 400, `${res.via} ${label}: 400`)
+      t.equal(err.code, 'FST_BFAST_BAD_BODY', `${res.via} ${label}: FST_BFAST_BAD_BODY`)
+      t.match(err.message, /\(IMPOSSIBLE_SIZE at byte 0\)/, `${res.via} ${label}: names the codec's code`)
+      t.equal(/It looks like JSON/.test(err.message), hint, `${res.via} ${label}: the JSON hint ${hint ? 'given' : 'not given'}`)
+    }
+  }
+  const plausible = Buffer.concat([lyingPrefix(encode(sample), 0), Buffer.alloc(bodyLimit / 2)])
+  plausible.writeUInt32LE(bodyLimit * 8, 0)
+  for (const res of await post(h, '/echo', plausible)) {
+    t.equal(res.status, 413, `${res.via} a reachable claim over maxBodySize: 413`)
+    t.match(errorOf(res), { code: 'FST_BFAST_BODY_TOO_LARGE', message: /\(TOO_LARGE at byte 0\) \(maxBodySize 65536 bytes\)/ })
+  }
+})
+
 t.test('wrong Content-Types', async (t) => {
   const h = await harness({}, echo)
   t.teardown(() => h.close())

@@ -5,7 +5,7 @@
  * A second table holds the values just inside each limit, which must decode.
  */
 import t from 'tap'
-import { BFastError, decode, encode } from '../../src/index.js'
+import { BFastError, Decompressor, decode, decompress, encode } from '../../src/index.js'
 import type { BFastErrorCode, DecodeOptions } from '../../src/index.js'
 import { compress, compressChunked } from '../../src/compress.js'
 import {
@@ -162,12 +162,12 @@ const plain = encode({ hello: 'world', list: [1, 2, 3], text: 'abcdefgh'.repeat(
 const goodBlock = lz4Literals(plain)
 const n = plain.length
 const P = 4 // size prefix
-add({ name: 'size prefix of 4 GiB', bytes: singleBlock(goodBlock, 0xffffffff), code: 'TOO_LARGE', at: 0 })
-add({ name: 'size prefix of 4 GiB - 1 with a tiny block', bytes: singleBlock(lz4Literals(utf8('BF')), 0xfffffffe), code: 'TOO_LARGE', at: 0 })
+add({ name: 'size prefix of 4 GiB', bytes: singleBlock(goodBlock, 0xffffffff), code: 'IMPOSSIBLE_SIZE', at: 0 })
+add({ name: 'size prefix of 4 GiB - 1 with a tiny block', bytes: singleBlock(lz4Literals(utf8('BF')), 0xfffffffe), code: 'IMPOSSIBLE_SIZE', at: 0 })
 add({ name: 'prefix larger than maxDecompressedSize', bytes: singleBlock(goodBlock, n), code: 'TOO_LARGE', at: 0, options: { maxDecompressedSize: n - 1 } })
 {
   const input = singleBlock(goodBlock, 0)
-  add({ name: 'prefix just over 255x the compressed size', bytes: singleBlock(goodBlock, LZ4_MAX_RATIO * input.length + 1), code: 'TOO_LARGE', at: 0 })
+  add({ name: 'prefix just over 255x the compressed size', bytes: singleBlock(goodBlock, LZ4_MAX_RATIO * input.length + 1), code: 'IMPOSSIBLE_SIZE', at: 0 })
   add({ name: 'prefix just inside 255x, but not what the block holds', bytes: singleBlock(goodBlock, LZ4_MAX_RATIO * goodBlock.length), code: 'BAD_COMPRESSION', at: [0, input.length] })
 }
 add({ name: 'prefix larger than the output', bytes: singleBlock(goodBlock, n + 1), code: 'BAD_COMPRESSION', at: [0, P + goodBlock.length] })
@@ -274,6 +274,32 @@ t.test('regression: a raised maxDepth overflowed the call stack on decode (Range
 })
 
 // ---- truncation at every offset ---------------------------------------------------------------------
+t.test('regression: an impossible LZ4 size claim and a size over maxDecompressedSize were both TOO_LARGE (issue 15)', (t) => {
+  const block = singleBlock(goodBlock, n)
+  const most = LZ4_MAX_RATIO * block.length
+  const json = utf8('{"name":"Ada","born":1815}')
+  const claims: Array<[string, Uint8Array, DecodeOptions | undefined, BFastErrorCode]> = [
+    ['a claim past 255x the input, whatever the limit', singleBlock(goodBlock, most + 1), { maxDecompressedSize: 2 ** 32 }, 'IMPOSSIBLE_SIZE'],
+    ['a claim past 255x the input and past the limit: impossible first', singleBlock(goodBlock, most + 1), { maxDecompressedSize: n }, 'IMPOSSIBLE_SIZE'],
+    ['JSON text read as compressed ({"na read as 1.6 GB)', json, undefined, 'IMPOSSIBLE_SIZE'],
+    ['a claim LZ4 could reach, over the limit', block, { maxDecompressedSize: n - 1 }, 'TOO_LARGE'],
+    ['a claim of exactly 255x the input, within the limit: read, and the block disagrees', singleBlock(goodBlock, most), undefined, 'BAD_COMPRESSION']
+  ]
+  for (const [what, bytes, options, code] of claims) {
+    const direct = thrownBy(() => decompress(bytes, options))
+    t.equal(typeof direct === 'string' ? direct : direct.code, code, `decompress: ${what}`)
+    const decoded = thrownBy(() => decode(bytes, options))
+    t.equal(typeof decoded === 'string' ? decoded : decoded.code, code, `decode: ${what}`)
+    const streaming = new Decompressor(options)
+    for (let at = 0; at < bytes.length; at += 7) streaming.push(bytes.subarray(at, at + 7))
+    const streamed = thrownBy(() => streaming.finish())
+    t.equal(typeof streamed === 'string' ? streamed : streamed.code, code, `Decompressor: ${what}`)
+  }
+  const impossible = thrownBy(() => decode(json))
+  t.match(typeof impossible === 'string' ? impossible : impossible.message, /does not start with "BF".* claim \d+ bytes, more than LZ4 can expand 26 bytes to \(255x\)/, 'the message says why')
+  t.end()
+})
+
 t.test('truncation at every offset of several valid messages (plain)', (t) => {
   const msgs = [...seedValues().map((v) => encode(v)), ...seedMessages()]
   for (const m of msgs) {
@@ -307,7 +333,7 @@ t.test('truncation at every offset of several valid messages (compressed)', asyn
     for (let cut = 0; cut < c.length; cut++) {
       const e = thrownBy(() => decode(c.subarray(0, cut)))
       // Below 5 bytes there is no prefix and block; above, the 255x bound decides first.
-      const expected = cut < 5 ? ['TRUNCATED', 'BAD_COMPRESSION'] : total > LZ4_MAX_RATIO * cut ? ['TOO_LARGE'] : ['BAD_COMPRESSION']
+      const expected = cut < 5 ? ['TRUNCATED', 'BAD_COMPRESSION'] : total > LZ4_MAX_RATIO * cut ? ['IMPOSSIBLE_SIZE'] : ['BAD_COMPRESSION']
       if (typeof e === 'string' || !expected.includes(e.code) || e.offset < 0 || e.offset > Math.max(cut, total)) bad.push(`${cut}: ${typeof e === 'string' ? e : `${e.code}@${e.offset}`}`)
     }
     t.same(bad, [], `${kind} (${c.length} bytes): an error at every cut`)
