@@ -1,8 +1,8 @@
 /**
  * Starting a server on a free loopback port and reading where it listens: the one helper the
  * tests, benchmarks and load tests share (issue 15 item 5). It lives in support/, beside
- * test/, bench/ and load-tests/ rather than in any of them, because benchmarks and load tests
- * must not depend on the test tree; nothing here is shipped or loaded by a browser.
+ * test/, bench/ and load-tests/ rather than in any of them, so that benchmarks and load tests
+ * need not reach into the test tree; nothing here is shipped or loaded by a browser.
  */
 import type { AddressInfo, Server } from 'node:net'
 import type { FastifyInstance } from 'fastify'
