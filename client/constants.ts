@@ -1,7 +1,7 @@
 /**
  * The client's constants (media types, header names, defaults), in one table.
  */
-import { DEFAULT_MAX_DECOMPRESSED_SIZE, MEDIA_TYPE } from '../src/index.js'
+import { DEFAULT_MAX_DECOMPRESSED_SIZE, DEFAULT_MAX_DEPTH, MEDIA_TYPE } from '../src/index.js'
 
 /** The B-FAST media type (SPEC, preamble), re-exported for the client's users. */
 export const BFAST_MEDIA_TYPE = MEDIA_TYPE
@@ -85,3 +85,25 @@ export const RETRY_DEFAULTS = {
   backoffLimit: Number.POSITIVE_INFINITY,
   backoffBaseMs: 300
 } as const
+
+/**
+ * Reviving date-time fields (client/revive.ts): nesting deeper than the codec's bound (SPEC 6)
+ * is left as it arrived, so a deep JSON reply under a recursive schema cannot exhaust the stack.
+ */
+export const REVIVE_MAX_DEPTH = DEFAULT_MAX_DEPTH
+
+/**
+ * The most distinct schema combinations one route's reply schema compiles into (client/revive.ts):
+ * a pathological schema (anyOf of anyOf of recursive $refs) is cut off there, not compiled for ever.
+ */
+export const REVIVE_MAX_PLANS = 10_000
+
+/**
+ * RFC 3339 section 5.6 date-time text, the offset optional (a naive time, as SPEC 5 allows for
+ * tag 0xD1, is local time, as `new Date(text)` reads it for B-FAST too). Only text of this shape
+ * at a `format: 'date-time'` position becomes a Date; anything else stays as it arrived.
+ */
+export const DATE_TIME_TEXT = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})?$/
+
+/** The route schema keys of a reply by status (Fastify: the status, then `'2xx'`, then `'default'`). */
+export const DEFAULT_STATUS_KEY = 'default'

@@ -8,6 +8,7 @@ import { checkClientDecodeOptions, ClientOptionError, HttpError, TimeoutError, w
 import { discardBody, readBody } from './read-body.js'
 import { encodeBody } from './request-body.js'
 import { backoff, mayRetry, replyRetryDelay, retryPolicy, sleep } from './retry.js'
+import { compileRoutes, reviveReply, routesOfClient } from './routes.js'
 import { requestSignal } from './signals.js'
 import type {
   BodyFormat,
@@ -128,14 +129,20 @@ type CallOptions = RequestOptions & { body?: unknown }
  * ```
  */
 export function createClient<Routes extends RouteMap<Routes> = UntypedRoutes>(options: ClientOptions): Client<Routes> {
-  const { baseUrl, fetch: customFetch, ...defaults } = options
+  const { baseUrl, fetch: customFetch, routes: routeSchemas, ...defaults } = options
   checkOptions('createClient options', defaults)
+  if (routeSchemas !== undefined && (typeof routeSchemas !== 'object' || routeSchemas === null)) {
+    throw new TypeError(`createClient options.routes must be an object of route schemas, got ${String(routeSchemas)}`)
+  }
+  const routes = routeSchemas === undefined ? undefined : compileRoutes(routeSchemas)
   // Looked up per call (not captured once) so that a fetch installed later is used, and called
   // as a plain function: browsers throw "Illegal invocation" for fetch called on another object.
   // FetchInit is the structural subset of RequestInit the client builds (types.ts).
   const fetchFn: FetchFunction = customFetch ?? ((input, init) => globalThis.fetch(input, init as RequestInit))
 
   async function send(method: string, path: string, call: CallOptions = {}): Promise<unknown> {
+    // The route schema this call's replies were serialized with, when `routes` are given.
+    const route = routes?.find(method, path)
     const {
       body,
       headers: callHeaders,
@@ -257,16 +264,19 @@ export function createClient<Routes extends RouteMap<Routes> = UntypedRoutes>(op
         try {
           // Read under the same signal: a timeout also covers a body that trickles in.
           errorBody = decodeBody(format, await readBody(response, format, limit), decodeWith)
+          if (route !== undefined) errorBody = reviveReply(route, response.status, errorBody)
         } catch (err) {
           cause = err
         }
         throw new HttpError({ method, url: req.url, response, body: errorBody, cause })
       }
+      let decoded: unknown
       try {
-        return decodeBody(format, await readBody(response, format, limit), decodeWith)
+        decoded = decodeBody(format, await readBody(response, format, limit), decodeWith)
       } catch (err) {
         throw withRequest(err, method, req.url, response)
       }
+      return route === undefined ? decoded : reviveReply(route, response.status, decoded)
     }
   }
 
@@ -280,6 +290,7 @@ export function createClient<Routes extends RouteMap<Routes> = UntypedRoutes>(op
     delete: (path, opts) => send('DELETE', path, opts) as Promise<never>,
     request: (method, path, opts) => send(method.toUpperCase(), path, opts) as Promise<never>
   }
+  if (routes !== undefined) routesOfClient.set(client, routes)
   // The typed and untyped faces share this one implementation; only their signatures differ.
   return client as Client<Routes>
 }

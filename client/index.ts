@@ -11,6 +11,19 @@ export {
 } from './errors.js'
 export { BFAST_MEDIA_TYPE, DEFAULT_ACCEPT, DEFAULT_MAX_RESPONSE_SIZE, JSON_MEDIA_TYPE, RETRY_DEFAULTS } from './constants.js'
 export { BFastError, type DecodeOptions } from '../src/index.js'
+export { defineRoutes } from './route-schemas.js'
+export type {
+  RouteHttpError,
+  RouteSchema,
+  RouteSchemas,
+  RoutesFromSchemas,
+  RouteSpecFromSchema,
+  SchemaTypeProvider,
+  SerializedBy,
+  ValidatedBy,
+  WithDates
+} from './route-schemas.js'
+export { isRouteError } from './route-errors.js'
 export type {
   AbortSignalLike,
   AfterResponseHook,
@@ -31,8 +44,10 @@ export type {
   HeaderValues,
   Hooks,
   HttpMethod,
+  OptionsArgs,
   PathTemplate,
   QueryParams,
+  QueryValue,
   RequestArgs,
   RequestContext,
   RequestOptions,
@@ -45,6 +60,7 @@ export type {
   RouteOf,
   RoutePath,
   RoutePattern,
+  RouteOptions,
   RouteSpec,
   TypedClient,
   UntypedClient,

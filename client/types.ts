@@ -23,12 +23,21 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
 /** How request bodies are sent: `'bfast'` (`application/x-bfast`, the default) or `'json'`. */
 export type BodyFormat = (typeof BODY_FORMATS)[keyof typeof BODY_FORMATS]
 
-/** What one route sends and returns. */
+/**
+ * What one route sends and returns. Written by hand, or derived from the server's route schemas
+ * with `RoutesFromSchemas` (client/route-schemas.ts).
+ */
 export interface RouteSpec {
+  /** The path parameters' types by name: `:id` then only matches text of its type (`${number}` for a number). */
+  params?: unknown
+  /** The type of `options.query` (any `QueryParams` when left out). */
+  query?: unknown
   /** The request body's type; leave it out for routes that take none. */
   body?: unknown
   /** The decoded reply body's type (`unknown` when left out). */
   response?: unknown
+  /** Error reply bodies by status (`404`, `'4xx'`, `'default'`), for `isRouteError`. */
+  errors?: unknown
 }
 
 /** A route-map key: a method, one space, then a path starting with `/` (`:name` marks a parameter). */
@@ -45,8 +54,10 @@ export type RouteMap<R> = {
 /** The default "route map" of an untyped client: any path, results typed by generics. */
 export type UntypedRoutes = Record<string, RouteSpec>
 
-/** Query-string parameters; `undefined` and `null` values are left out. */
-export type QueryParams = Record<string, string | number | boolean | bigint | null | undefined>
+/** One query-string value; `undefined` and `null` are left out. */
+export type QueryValue = string | number | boolean | bigint | null | undefined
+/** Query-string parameters; `undefined` and `null` values are left out, a list repeats its key (`?a=1&a=2`). */
+export type QueryParams = Record<string, QueryValue | readonly QueryValue[]>
 
 /**
  * The global type `Name` (its instances, as `typeof X.prototype`) when the consumer's libraries
@@ -266,6 +277,13 @@ export interface RequestOptions extends FetchOptions {
 /** Options of `createClient`. */
 export interface ClientOptions extends Omit<RequestOptions, 'query'> {
   /**
+   * The route schemas the server registers (a `defineRoutes` object, keyed `'METHOD /path'`):
+   * `format: 'date-time'` strings in the replies of these routes (success and error bodies, JSON
+   * and B-FAST alike) become `Date`s, as `RoutesFromSchemas` types them (client/revive.ts), and
+   * `isRouteError` checks a status against the route's. Nothing else is read from them.
+   */
+  routes?: object
+  /**
    * Prefix of every request URL (`https://api.example.com/v1`, or `/api` in a browser); a
    * string or a `URL`. Paths are appended as text, so a path prefix in `baseUrl` is kept.
    */
@@ -281,12 +299,27 @@ export interface ClientOptions extends Omit<RequestOptions, 'query'> {
 
 type Keys<R> = keyof R & string
 
-/** `'/users/:id'` -> `` `/users/${string}` `` (each `:name` segment matches any text). */
-export type PathTemplate<P extends string> = P extends `${infer Head}:${infer Rest}`
-  ? Rest extends `${string}/${infer Tail}`
-    ? `${Head}${string}/${PathTemplate<Tail>}`
-    : `${Head}${string}`
+/**
+ * `'/users/:id'` -> `` `/users/${string}` ``: each `:name` segment matches any text, or text of
+ * its type in `Params` (`${number}` for a number, the literals of a literal union).
+ */
+export type PathTemplate<P extends string, Params = unknown> = P extends `${infer Head}:${infer Rest}`
+  ? Rest extends `${infer Name}/${infer Tail}`
+    ? `${Head}${ParamText<Params, Name>}/${PathTemplate<Tail, Params>}`
+    : `${Head}${ParamText<Params, Rest>}`
   : P
+
+/** The text a path parameter's type allows. */
+type ParamText<Params, Name extends string> = Name extends keyof Params
+  ? Params[Name] extends infer T
+    ? T extends string | number | bigint | boolean
+      ? `${T}`
+      : string
+    : string
+  : string
+
+/** A route's `params` type (`unknown` when it has none). */
+type ParamsOf<S> = S extends { params: infer X } ? X : unknown
 
 /** Route patterns of one method, as written in the map (`'/users/:id'`). */
 export type RoutePattern<R, M extends HttpMethod> = {
@@ -296,7 +329,7 @@ export type RoutePattern<R, M extends HttpMethod> = {
 /** Paths accepted for one method: the patterns with their parameters filled, optionally followed by a query. */
 export type RoutePath<R, M extends HttpMethod> = RoutePattern<R, M> extends infer P extends string
   ? P extends string
-    ? PathTemplate<P> | `${PathTemplate<P>}?${string}`
+    ? PathTemplate<P, ParamsOf<Spec<R, `${M} ${P}`>>> | `${PathTemplate<P, ParamsOf<Spec<R, `${M} ${P}`>>>}?${string}`
     : never
   : never
 
@@ -312,7 +345,11 @@ export type RouteOf<R, M extends HttpMethod, P extends string> = `${M} ${Without
 
 /** Every key of method `M` whose pattern's template matches the path. */
 type MatchingRoutes<R, M extends HttpMethod, P extends string> = {
-  [K in Keys<R>]: K extends `${M} ${infer Pattern}` ? (P extends PathTemplate<Pattern> ? K : never) : never
+  [K in Keys<R>]: K extends `${M} ${infer Pattern}`
+    ? P extends PathTemplate<Pattern, ParamsOf<R[K]>>
+      ? K
+      : never
+    : never
 }[Keys<R>]
 
 /** Segment count of a path (`'/users/1'` -> 3, counting the empty one before the first `/`). */
@@ -331,18 +368,44 @@ export type ResponseOf<S> = S extends { response: infer T } ? T : unknown
 /** The request body type of a route (`undefined` when its spec has no `body`). */
 export type BodyOf<S> = 'body' extends keyof S ? S['body' & keyof S] : undefined
 
+/**
+ * The request options of a route: `query` typed by the route's `query` when it has one (and
+ * required when that has required keys).
+ */
+export type RouteOptions<S> = 'query' extends keyof S
+  ? Omit<RequestOptions, 'query'> & QueryOption<S['query' & keyof S]>
+  : RequestOptions
+
+type QueryOption<Q> = {} extends Q ? { query?: Q } : { query: Q }
+
+/** Whether a route's options must be given (its query has required keys). */
+type NeedsOptions<S> = 'query' extends keyof S ? ({} extends S['query' & keyof S] ? false : true) : false
+
+/** `get(path, options?)`: options are required when the route's query has required keys. */
+export type OptionsArgs<S> = S extends unknown
+  ? NeedsOptions<S> extends true
+    ? [options: RouteOptions<S>]
+    : [options?: RouteOptions<S>]
+  : never
+
 /** `post(path, body, options?)`: the body is optional only when the route's body type allows `undefined`. */
 export type BodyArgs<S> = S extends unknown
   ? undefined extends BodyOf<S>
-    ? [body?: BodyOf<S>, options?: RequestOptions]
-    : [body: BodyOf<S>, options?: RequestOptions]
+    ? NeedsOptions<S> extends true
+      ? [body: BodyOf<S>, options: RouteOptions<S>]
+      : [body?: BodyOf<S>, options?: RouteOptions<S>]
+    : NeedsOptions<S> extends true
+      ? [body: BodyOf<S>, options: RouteOptions<S>]
+      : [body: BodyOf<S>, options?: RouteOptions<S>]
   : never
 
 /** `request(method, path, options)`: `options.body` is required when the route needs a body. */
 export type RequestArgs<S> = S extends unknown
   ? undefined extends BodyOf<S>
-    ? [options?: RequestOptions & { body?: BodyOf<S> }]
-    : [options: RequestOptions & { body: BodyOf<S> }]
+    ? NeedsOptions<S> extends true
+      ? [options: RouteOptions<S> & { body?: BodyOf<S> }]
+      : [options?: RouteOptions<S> & { body?: BodyOf<S> }]
+    : [options: RouteOptions<S> & { body: BodyOf<S> }]
   : never
 
 type Spec<R, K> = K extends keyof R ? R[K] : never
@@ -353,7 +416,10 @@ type Spec<R, K> = K extends keyof R ? R[K] : never
 /** A client typed by a route map: paths, bodies and results are checked and inferred. */
 export interface TypedClient<R> {
   /** `GET path`, resolving to the route's `response`. */
-  get<P extends RoutePath<R, 'GET'>>(path: P, options?: RequestOptions): Promise<ResponseOf<Spec<R, RouteOf<R, 'GET', P>>>>
+  get<P extends RoutePath<R, 'GET'>>(
+    path: P,
+    ...args: OptionsArgs<Spec<R, RouteOf<R, 'GET', P>>>
+  ): Promise<ResponseOf<Spec<R, RouteOf<R, 'GET', P>>>>
   /** `POST path` with `body` encoded per `bodyFormat`. */
   post<P extends RoutePath<R, 'POST'>>(path: P, ...args: BodyArgs<Spec<R, RouteOf<R, 'POST', P>>>): Promise<ResponseOf<Spec<R, RouteOf<R, 'POST', P>>>>
   /** `PUT path` with `body` encoded per `bodyFormat`. */

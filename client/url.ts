@@ -14,7 +14,10 @@ export function joinUrl(baseUrl: string | { readonly href: string }, path: strin
   if (query !== undefined) {
     const params = new URLSearchParams()
     for (const [name, value] of Object.entries(query)) {
-      if (value !== undefined && value !== null) params.append(name, String(value))
+      // A list repeats its key (`?tag=a&tag=b`), as Fastify's querystring parser reads it back into a list.
+      for (const item of Array.isArray(value) ? value : [value]) {
+        if (item !== undefined && item !== null) params.append(name, String(item))
+      }
     }
     const search = params.toString()
     if (search !== '') url += `${url.includes('?') ? '&' : '?'}${search}`
