@@ -10,12 +10,12 @@
  */
 import t from 'tap'
 import Fastify from 'fastify'
-import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema, FastifyServerOptions } from 'fastify'
 import swagger from '@fastify/swagger'
 import bfast from '../../plugin/index.js'
 import { withBfastMediaTypes } from '../../plugin/openapi.js'
 import { decode, encode } from '../../src/index.js'
-import { BFAST, JSON_CT, listen, viaSocket } from './server.js'
+import { BFAST, JSON_CT, listen, LOG_LEVEL, logCollector, viaSocket } from './server.js'
 import type { Reply } from './server.js'
 
 const JSON_TYPE = 'application/json'
@@ -78,8 +78,9 @@ function routes(app: FastifyInstance): void {
 type Order = 'bfast first' | 'swagger first'
 const ORDERS: readonly Order[] = ['bfast first', 'swagger first']
 
-async function build(order: Order | 'no plugin', swaggerOptions: object = { openapi: {} }): Promise<FastifyInstance> {
-  const app = Fastify()
+async function build(order: Order | 'no plugin', swaggerOptions: object = { openapi: {} },
+  serverOptions: FastifyServerOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify(serverOptions)
   if (order === 'bfast first') await app.register(bfast)
   await app.register(swagger, swaggerOptions)
   if (order === 'swagger first') await app.register(bfast)
@@ -233,7 +234,8 @@ const parsed = (reply: Reply): unknown => JSON.parse(reply.body.toString('utf8')
 
 for (const order of ORDERS) {
   t.test(`replies and bodies over a real socket, ${order}`, async (t) => {
-    const app = await build(order)
+    const logs = logCollector()
+    const app = await build(order, undefined, { logger: { level: 'debug', stream: logs.stream } })
     const plain = await build('no plugin')
     t.teardown(async () => {
       await app.close()
@@ -280,5 +282,10 @@ for (const order of ORDERS) {
     }
     const refused = await postBfast('/json-only', { name: 'Ada' })
     t.equal(refused.status, 415, 'opted out: a B-FAST body is not a media type the route takes')
+    // The B-FAST writer still finds each reply schema (a content map's by its application/json
+    // entry): a schema it could not find would be logged as a round-trip fallback.
+    const fallbacks = logs.lines.filter((l) => String(l.msg).includes('not compiled'))
+    t.same(fallbacks, [], 'every reply schema compiled to a writer')
+    t.notOk(logs.lines.some((l) => Number(l.level) >= LOG_LEVEL.warn), 'nothing logged as a warning')
   })
 }
