@@ -4,7 +4,7 @@
  */
 import { BODY_FORMATS, DEFAULT_ACCEPT, DEFAULT_BODY_FORMAT, HEADER, HEAD_METHOD } from './constants.js'
 import { decodeBody, replyFormatOf, responseLimit } from './decode-response.js'
-import { HttpError, TimeoutError, withRequest } from './errors.js'
+import { checkClientDecodeOptions, ClientOptionError, HttpError, TimeoutError, withRequest } from './errors.js'
 import { discardBody, readBody } from './read-body.js'
 import { encodeBody } from './request-body.js'
 import { backoff, mayRetry, replyRetryDelay, retryPolicy, sleep } from './retry.js'
@@ -42,32 +42,46 @@ function isCount(value: unknown): value is number {
 
 /**
  * Checks the options plain-JavaScript callers could get wrong, so that a typo fails loudly
- * instead of silently sending the wrong format, never timing out or never bounding a reply.
+ * (ClientOptionError) instead of silently sending the wrong format, never timing out or never
+ * bounding a reply; `decode` against the codec's option registry, before any request is sent.
  */
-function checkOptions(where: string, options: Pick<RequestOptions, 'timeout' | 'bodyFormat' | 'maxResponseSize' | 'retry' | 'hooks'>): void {
-  const { timeout, bodyFormat, maxResponseSize, retry, hooks } = options as Record<string, unknown>
+function checkOptions(
+  where: string,
+  options: Pick<RequestOptions, 'timeout' | 'bodyFormat' | 'maxResponseSize' | 'retry' | 'hooks' | 'decode'>
+): void {
+  const { timeout, bodyFormat, maxResponseSize, retry, hooks, decode } = options as Record<string, unknown>
   if (timeout !== undefined && timeout !== false && !(typeof timeout === 'number' && Number.isFinite(timeout) && timeout >= 0)) {
-    throw new TypeError(`${where}.timeout must be a number of milliseconds >= 0 or false, got ${String(timeout)}`)
+    const got = String(timeout)
+    throw new ClientOptionError(`${where}.timeout must be a number of milliseconds >= 0 or false, got ${got}`)
   }
   if (bodyFormat !== undefined && !Object.values(BODY_FORMATS).includes(bodyFormat as BodyFormat)) {
-    throw new TypeError(`${where}.bodyFormat must be one of ${Object.values(BODY_FORMATS).join(', ')}, got ${String(bodyFormat)}`)
+    const allowed = Object.values(BODY_FORMATS).join(', ')
+    throw new ClientOptionError(`${where}.bodyFormat must be one of ${allowed}, got ${String(bodyFormat)}`)
   }
   if (maxResponseSize !== undefined && !isCount(maxResponseSize)) {
-    throw new TypeError(`${where}.maxResponseSize must be a whole number of bytes >= 0, got ${String(maxResponseSize)}`)
+    const got = String(maxResponseSize)
+    throw new ClientOptionError(`${where}.maxResponseSize must be a whole number of bytes >= 0, got ${got}`)
   }
   if (retry !== undefined && !isCount(retry)) {
-    if (typeof retry !== 'object' || retry === null) throw new TypeError(`${where}.retry must be a count or an object, got ${String(retry)}`)
+    if (typeof retry !== 'object' || retry === null) {
+      throw new ClientOptionError(`${where}.retry must be a count or an object, got ${String(retry)}`)
+    }
     const { limit, delay } = retry as RetryOptions
-    if (limit !== undefined && !isCount(limit)) throw new TypeError(`${where}.retry.limit must be a whole number >= 0, got ${String(limit)}`)
-    if (delay !== undefined && typeof delay !== 'function') throw new TypeError(`${where}.retry.delay must be a function`)
+    if (limit !== undefined && !isCount(limit)) {
+      throw new ClientOptionError(`${where}.retry.limit must be a whole number >= 0, got ${String(limit)}`)
+    }
+    if (delay !== undefined && typeof delay !== 'function') {
+      throw new ClientOptionError(`${where}.retry.delay must be a function`)
+    }
   }
   if (hooks !== undefined) {
     for (const [name, list] of Object.entries(hooks as Hooks)) {
       if (list !== undefined && !(Array.isArray(list) && list.every((h: unknown) => typeof h === 'function'))) {
-        throw new TypeError(`${where}.hooks.${name} must be an array of functions`)
+        throw new ClientOptionError(`${where}.hooks.${name} must be an array of functions`)
       }
     }
   }
+  checkClientDecodeOptions(decode, `${where}.decode`)
 }
 
 /** `headers` (a record, pairs or a Headers) set into `into` by lowercased name. */
