@@ -4,6 +4,7 @@
  */
 import { decode, type DecodeOptions } from '../src/index.js'
 import { BFAST_MEDIA_TYPE, DEFAULT_MAX_RESPONSE_SIZE, HEADER, JSON_MEDIA_TYPE, JSON_SUFFIX, NO_CONTENT_STATUSES } from './constants.js'
+import { checkClientDecodeOptions, ClientOptionError } from './errors.js'
 import { readBody } from './read-body.js'
 import type { DecodeResponseOptions, ResponseLike } from './types.js'
 
@@ -66,12 +67,14 @@ export function decodeBody(format: ReplyFormat, bytes: Uint8Array, options?: Dec
  * ```
  */
 export async function decodeResponse<T = unknown>(response: ResponseLike, options?: DecodeResponseOptions): Promise<T> {
-  const format = replyFormatOf(response.status, response.headers.get(HEADER.contentType))
-  if (format === 'empty') return undefined as T
   const { maxResponseSize, ...decodeOptions } = options ?? {}
   if (maxResponseSize !== undefined && !(Number.isInteger(maxResponseSize) && maxResponseSize >= 0)) {
-    throw new TypeError(`decodeResponse options.maxResponseSize must be a whole number of bytes >= 0, got ${String(maxResponseSize)}`)
+    const got = String(maxResponseSize)
+    throw new ClientOptionError(`decodeResponse options.maxResponseSize must be a whole number >= 0, got ${got}`)
   }
+  checkClientDecodeOptions(decodeOptions, 'decodeResponse options')
+  const format = replyFormatOf(response.status, response.headers.get(HEADER.contentType))
+  if (format === 'empty') return undefined as T
   const limit = responseLimit(maxResponseSize, decodeOptions)
   return decodeBody(format, await readBody(response, format, limit), { ...decodeOptions, maxDecompressedSize: limit }) as T
 }

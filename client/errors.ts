@@ -1,9 +1,11 @@
 /**
- * Errors the client throws: `HttpError` (a non-2xx reply), `TimeoutError`, and
- * `BFastRequestError` (a codec error, or a reply over `maxResponseSize`, tied to its request);
- * fetch's own errors (network failures) are rethrown unchanged so their `cause` is kept.
+ * Errors the client throws: `HttpError` (a non-2xx reply), `TimeoutError`,
+ * `BFastRequestError` (a codec error, or a reply over `maxResponseSize`, tied to its request),
+ * and `ClientOptionError` (an invalid option, before anything is sent); fetch's own errors
+ * (network failures) are rethrown unchanged so their `cause` is kept.
  */
 import { BFastError } from '../src/index.js'
+import { checkDecodeOptions } from '../src/options.js'
 import { ERROR_MESSAGE_MAX_CHARS } from './constants.js'
 import type { FetchResponse, HeadersLike } from './types.js'
 
@@ -168,4 +170,42 @@ function messageOf(body: unknown): string | undefined {
   const line = text.replace(/\s+/g, ' ').trim()
   if (line === '') return undefined
   return line.length > ERROR_MESSAGE_MAX_CHARS ? `${line.slice(0, ERROR_MESSAGE_MAX_CHARS)}...` : line
+}
+
+/** Stable codes of the client's own errors; never reused with another meaning. */
+export const CLIENT_ERROR_CODES = {
+  /** An invalid option of `createClient`, of a request or of `decodeResponse`; the message names it. */
+  ERR_BFAST_CLIENT_BAD_OPTION: 'ERR_BFAST_CLIENT_BAD_OPTION'
+} as const
+
+export type ClientErrorCode = keyof typeof CLIENT_ERROR_CODES
+
+/**
+ * An invalid option of `createClient`, of a request or of `decodeResponse`, thrown before
+ * anything is sent or read. A `TypeError` (its `name` too, as these errors were plain
+ * TypeErrors before they had a code) with a stable `code`; for a bad `decode` option, found by
+ * the codec's option registry, `cause` is the codec's `BAD_OPTION` error.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   createClient({ baseUrl: '/api', decode: { int64: 'string' as never } })
+ * } catch (err) {
+ *   if (err instanceof ClientOptionError) console.log(err.code) // 'ERR_BFAST_CLIENT_BAD_OPTION'
+ * }
+ * ```
+ */
+export class ClientOptionError extends TypeError {
+  /** Always `'ERR_BFAST_CLIENT_BAD_OPTION'`. */
+  readonly code: ClientErrorCode = CLIENT_ERROR_CODES.ERR_BFAST_CLIENT_BAD_OPTION
+}
+
+/** Checks codec decode options (src/options.ts registry), the codec's BAD_OPTION as a ClientOptionError. */
+export function checkClientDecodeOptions(options: unknown, name: string): void {
+  try {
+    checkDecodeOptions(options, name)
+  } catch (err) {
+    if (err instanceof BFastError && err.code === 'BAD_OPTION') throw new ClientOptionError(err.message, { cause: err })
+    throw err
+  }
 }

@@ -10,6 +10,8 @@ export const BFAST_MEDIA_TYPE = MEDIA_TYPE
 /** The media type B-FAST competes with in negotiation (RFC 8259 section 11). */
 export const JSON_TYPE = 'application'
 export const JSON_SUBTYPE = 'json'
+/** The JSON media type as a whole, as route schemas name it (`produces`, `consumes`, `content` keys). */
+export const JSON_MEDIA_TYPE = `${JSON_TYPE}/${JSON_SUBTYPE}`
 /** Split form of BFAST_MEDIA_TYPE, for matching media ranges (RFC 9110 section 12.5.1). */
 export const BFAST_TYPE = 'application'
 export const BFAST_SUBTYPE = 'x-bfast'

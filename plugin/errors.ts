@@ -3,6 +3,8 @@
  * Fastify's error handler turns request-body failures into a clear 4xx reply
  * (`{ statusCode, code, error, message }`) and registration failures name the bad option.
  */
+import type { BFastError } from '../src/index.js'
+import { describeValue } from '../src/options.js'
 
 /** Stable error codes of the plugin; never reused with another meaning. */
 export const PLUGIN_ERROR_CODES = {
@@ -56,8 +58,17 @@ export function badOption(where: string, what: string, got: unknown): FastifyBfa
   return new FastifyBfastError(
     PLUGIN_ERROR_CODES.FST_BFAST_BAD_OPTION,
     HTTP_STATUS.internal,
-    `fastify-bfast: option ${where} ${what} (got ${describe(got)})`
+    `fastify-bfast: option ${where} ${what} (got ${describeValue(got)})`
   )
+}
+
+/**
+ * A registration-time option error the codec found (its BAD_OPTION, from the option registry
+ * of src/options.ts, which names the option and what it accepts), as the plugin's own.
+ */
+export function codecBadOption(err: BFastError): FastifyBfastError {
+  const message = `fastify-bfast: ${err.message}`
+  return new FastifyBfastError(PLUGIN_ERROR_CODES.FST_BFAST_BAD_OPTION, HTTP_STATUS.internal, message, { cause: err })
 }
 
 /**
@@ -71,15 +82,4 @@ export function lz4NotInstalled(where: string, lz4Package: string): FastifyBfast
     `fastify-bfast: ${where} may compress replies (in-format LZ4), which needs the optional peer dependency ${lz4Package}: ` +
       `npm install ${lz4Package} (or set compression.network to 'fast' without clientHints to never compress)`
   )
-}
-
-function describe(v: unknown): string {
-  if (typeof v === 'string') return JSON.stringify(v)
-  if (typeof v === 'bigint') return `${v}n`
-  if (v === null || typeof v !== 'object') return String(v)
-  try {
-    return JSON.stringify(v) ?? Object.prototype.toString.call(v)
-  } catch {
-    return Object.prototype.toString.call(v)
-  }
 }

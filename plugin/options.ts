@@ -2,10 +2,11 @@
  * Plugin and route options: their types, the defaults table, and validation that fails
  * registration with a clear `FST_BFAST_BAD_OPTION` error naming the option at fault.
  */
-import { DEFAULT_CHUNK_SIZE, DEFAULT_PARALLEL_THRESHOLD } from '../src/index.js'
+import { BFastError, DEFAULT_CHUNK_SIZE, DEFAULT_PARALLEL_THRESHOLD } from '../src/index.js'
 import { U32_MAX } from '../src/limits.js'
-import type { DecodeOptions, EncodeOptions } from '../src/index.js'
-import { badOption } from './errors.js'
+import { checkDecodeOptions, checkEncodeOptions, DECODE_OPTIONS, ENCODE_OPTIONS } from '../src/options.js'
+import type { DecodeOptions, EncodeOptions } from '../src/options.js'
+import { badOption, codecBadOption } from './errors.js'
 
 /**
  * Where the replies travel, which decides whether compressing pays (see ./policy.ts):
@@ -28,11 +29,27 @@ export interface CompressionOptions {
 }
 
 /**
- * Codec options applied to request bodies; the size bound is `maxBodySize`, and `__proto__` /
- * `constructor` keys follow Fastify's own `onProtoPoisoning` / `onConstructorPoisoning`, and
- * tables (SPEC 8) are refused: bodies are read as B-FAST v1.
+ * Decode options the plugin sets itself for request bodies, each with why it is not part of the
+ * `decode` option: the size bound is `maxBodySize`, `__proto__` / `constructor` keys follow
+ * Fastify's own `onProtoPoisoning` / `onConstructorPoisoning`, and tables (SPEC 8) are refused.
  */
-export type BodyDecodeOptions = Omit<DecodeOptions, 'maxDecompressedSize' | 'onProtoPoisoning' | 'onConstructorPoisoning' | 'tables'>
+const FOR_BOTH = '(it applies to JSON and B-FAST bodies alike)'
+const PLUGIN_SET_DECODE = {
+  maxDecompressedSize: 'is set with the maxBodySize option',
+  onProtoPoisoning: `is set with Fastify's own onProtoPoisoning server option ${FOR_BOTH}`,
+  onConstructorPoisoning: `is set with Fastify's own onConstructorPoisoning server option ${FOR_BOTH}`,
+  tables: 'is always false: request bodies are read as B-FAST v1 (tables, SPEC 8, are a reply layout)'
+} as const satisfies Partial<Record<keyof DecodeOptions, string>>
+
+/** Encode options the plugin does not take, with why. */
+const PLUGIN_SET_ENCODE = {
+  tables: 'is not a plugin option: replies are B-FAST v1 (a table, SPEC 8, goes only to a reader asking layout=table)'
+} as const satisfies Partial<Record<keyof EncodeOptions, string>>
+
+/** Codec options applied to request bodies (the codec's decode options but those the plugin sets). */
+export type BodyDecodeOptions = Omit<DecodeOptions, keyof typeof PLUGIN_SET_DECODE>
+/** Codec options applied to replies. */
+export type ReplyEncodeOptions = Omit<EncodeOptions, keyof typeof PLUGIN_SET_ENCODE>
 
 /**
  * Options of `app.register(bfast, options)`.
@@ -52,7 +69,7 @@ export interface BfastPluginOptions {
    */
   maxBodySize?: number
   /** Passed to `encode` for replies. */
-  encode?: EncodeOptions
+  encode?: ReplyEncodeOptions
   /** Passed to `decode` for request bodies. */
   decode?: BodyDecodeOptions
 }
@@ -82,7 +99,7 @@ export interface ResolvedOptions {
   readonly compression: ResolvedCompression
   readonly clientHints: boolean
   readonly maxBodySize: number
-  readonly encode: EncodeOptions
+  readonly encode: ReplyEncodeOptions
   readonly decode: BodyDecodeOptions
 }
 
@@ -104,17 +121,9 @@ const NETWORK_NAMES: ReadonlySet<string> = new Set(['fast', 'slow', 'auto'])
 const PLUGIN_KEYS: ReadonlySet<string> = new Set(['compression', 'clientHints', 'maxBodySize', 'encode', 'decode'])
 const ROUTE_KEYS: ReadonlySet<string> = new Set(['compression'])
 const COMPRESSION_KEYS: ReadonlySet<string> = new Set(['threshold', 'network', 'parallelThreshold', 'chunkSize'])
-const ENCODE_KEYS: ReadonlySet<string> = new Set(['maxDepth'])
-/** Allowed values of the enumerated decode options (SPEC 5 "Reading"). */
-const DECODE_ENUMS: Readonly<Record<string, readonly string[]>> = {
-  int64: ['auto', 'number', 'bigint'],
-  dates: ['date', 'string'],
-  decimal: ['number', 'string'],
-  float64Array: ['typed', 'array']
-}
-const DECODE_KEYS: ReadonlySet<string> = new Set([...Object.keys(DECODE_ENUMS), 'copyBinary', 'maxDepth', 'maxHeapPerByte'])
-/** Decode options that come from Fastify's own server options, for JSON and B-FAST bodies alike. */
-const FASTIFY_DECODE_KEYS: ReadonlySet<string> = new Set(['onProtoPoisoning', 'onConstructorPoisoning'])
+/** The codec's options (the registry in src/options.ts) but those the plugin sets. */
+const ENCODE_KEYS: ReadonlySet<string> = new Set(Object.keys(ENCODE_OPTIONS).filter((k) => !(k in PLUGIN_SET_ENCODE)))
+const DECODE_KEYS: ReadonlySet<string> = new Set(Object.keys(DECODE_OPTIONS).filter((k) => !(k in PLUGIN_SET_DECODE)))
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v)
@@ -165,36 +174,40 @@ export function resolveCompression(where: string, raw: unknown, base: ResolvedCo
   }
 }
 
-function encodeOptions(raw: unknown): EncodeOptions {
+/** Refuses the codec options the plugin sets itself, saying where each is set. */
+function refuseSetByPlugin(
+  where: string, value: Record<string, unknown>, reasons: Readonly<Record<string, string>>
+): void {
+  for (const [key, why] of Object.entries(reasons)) {
+    if (key in value) throw badOption(`${where}.${key}`, why, value[key])
+  }
+}
+
+/** Runs the codec's own check of its options (src/options.ts), its BAD_OPTION as ours. */
+function codecCheck(check: () => void): void {
+  try {
+    check()
+  } catch (err) {
+    throw err instanceof BFastError && err.code === 'BAD_OPTION' ? codecBadOption(err) : err
+  }
+}
+
+function encodeOptions(raw: unknown): ReplyEncodeOptions {
   if (raw === undefined) return {}
   const value = checkObject('encode', raw)
+  refuseSetByPlugin('encode', value, PLUGIN_SET_ENCODE)
   checkKeys('encode', value, ENCODE_KEYS)
-  const out: EncodeOptions = {}
-  if (value.maxDepth !== undefined) out.maxDepth = integerIn('encode.maxDepth', value.maxDepth, 1, Number.MAX_SAFE_INTEGER)
-  return out
+  codecCheck(() => checkEncodeOptions(value, 'encode'))
+  return { ...value }
 }
 
 function decodeOptions(raw: unknown): BodyDecodeOptions {
   if (raw === undefined) return {}
   const value = checkObject('decode', raw)
-  if ('maxDecompressedSize' in value) throw badOption('decode.maxDecompressedSize', 'is set with the maxBodySize option', value.maxDecompressedSize)
-  for (const key of FASTIFY_DECODE_KEYS) {
-    if (key in value) throw badOption(`decode.${key}`, `is set with Fastify's own ${key} server option (it applies to JSON and B-FAST bodies alike)`, value[key])
-  }
+  refuseSetByPlugin('decode', value, PLUGIN_SET_DECODE)
   checkKeys('decode', value, DECODE_KEYS)
-  for (const [key, allowed] of Object.entries(DECODE_ENUMS)) {
-    const v = value[key]
-    if (v !== undefined && (typeof v !== 'string' || !allowed.includes(v))) {
-      throw badOption(`decode.${key}`, `must be one of ${allowed.map((a) => `'${a}'`).join(', ')}`, v)
-    }
-  }
-  if (value.copyBinary !== undefined && typeof value.copyBinary !== 'boolean') throw badOption('decode.copyBinary', 'must be a boolean', value.copyBinary)
-  if (value.maxDepth !== undefined) integerIn('decode.maxDepth', value.maxDepth, 1, Number.MAX_SAFE_INTEGER)
-  const mh = value.maxHeapPerByte
-  if (mh !== undefined && (typeof mh !== 'number' || !(mh > 0))) {
-    throw badOption('decode.maxHeapPerByte', 'must be a number above 0 (Infinity switches the work budget off)', mh)
-  }
-  return { ...value } as BodyDecodeOptions
+  codecCheck(() => checkDecodeOptions(value, 'decode'))
+  return { ...value }
 }
 
 /**

@@ -1,6 +1,7 @@
 /**
  * The plugin function: validates options, registers the body parser, and adds the per-route
- * hooks from `onRoute` to every route declared after it (except those with `config.bfast: false`).
+ * hooks from `onRoute` to every route declared after it (except those with `config.bfast: false`),
+ * whose schema then lists `application/x-bfast` beside `application/json` (./openapi.ts).
  */
 import type { FastifyInstance, RouteOptions } from 'fastify'
 import fp from 'fastify-plugin'
@@ -8,6 +9,7 @@ import { LZ4_PACKAGE, compressionAvailable } from '../src/compress.js'
 import { registerBodyParser } from './body-parser.js'
 import { lz4NotInstalled } from './errors.js'
 import { kEncoded, kPending, routeHooks } from './hooks.js'
+import { withBfastMediaTypes } from './openapi.js'
 import { resolveOptions, resolveRoute } from './options.js'
 import type { BfastPluginOptions, ResolvedCompression, ResolvedOptions } from './options.js'
 import { networkWants } from './policy.js'
@@ -75,6 +77,9 @@ function bfastPlugin(app: FastifyInstance, raw: BfastPluginOptions, done: (err?:
     if (mayCompress(compression, options.clientHints) && !compressionAvailable()) {
       throw lz4NotInstalled(`route ${String(route.method)} ${route.url}`, LZ4_PACKAGE)
     }
+    // Documents B-FAST beside JSON for OpenAPI generators (and validates B-FAST bodies of
+    // content-map body schemas): ./openapi.ts says why here and why this is order-independent.
+    if (route.schema !== undefined) route.schema = withBfastMediaTypes(route.schema)
     const hooks = routeHooks(options, compression)
     route.preSerialization = [...asList(route.preSerialization), hooks.preSerialization] as RouteOptions['preSerialization']
     route.onSend = appendOnSend(route.onSend, hooks.onSend as never)

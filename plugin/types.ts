@@ -8,7 +8,8 @@ export type {
   BfastRouteOptions,
   BodyDecodeOptions,
   CompressionOptions,
-  NetworkPolicy
+  NetworkPolicy,
+  ReplyEncodeOptions
 } from './options.js'
 export type { PluginErrorCode } from './errors.js'
 

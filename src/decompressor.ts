@@ -12,7 +12,7 @@
  * size is within `maxDecompressedSize` and within LZ4's 255x of the bytes received so far
  * (SPEC 6), and the input buffer grows with the bytes actually received.
  */
-import { checkSizeOption, chunkCount, decompress, u32 } from './frame.js'
+import { chunkCount, decompress, sizeLimit, u32 } from './frame.js'
 import type { DecompressOptions } from './frame.js'
 import { decodeAvailable, decodeBlock } from './lz4.js'
 import type { BlockProgress } from './lz4.js'
@@ -56,7 +56,7 @@ export class Decompressor {
   private written = 0
 
   constructor(private readonly options?: DecompressorOptions) {
-    this.limit = checkSizeOption(options?.maxDecompressedSize)
+    this.limit = sizeLimit(options, 'Decompressor')
     const hint = options?.expectedLength
     const initial = typeof hint === 'number' && Number.isInteger(hint) && hint > 0 ? hint : DECOMPRESSOR_INITIAL_MIN_BYTES
     this.input = new Uint8Array(Math.min(initial, DECOMPRESSOR_INITIAL_MAX_BYTES))

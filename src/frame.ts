@@ -5,7 +5,7 @@
 import { BFastError } from './errors.js'
 import { decodeBlock } from './lz4.js'
 import { CHUNK_HEADER, HEADER_SIZE, LZ4_MAX_RATIO, MAGIC_0, MAGIC_1, SIZE_PREFIX } from './tags.js'
-import { DEFAULT_MAX_DECOMPRESSED_SIZE } from './limits.js'
+import { checkDecodeOptions, DEFAULT_MAX_DECOMPRESSED_SIZE } from './options.js'
 
 export interface DecompressOptions {
   /** Largest decompressed message accepted, in bytes (default 64 MiB; SPEC 6). */
@@ -21,12 +21,13 @@ export function u32(b: Uint8Array, p: number): number {
   return (b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0
 }
 
-export function checkSizeOption(value: unknown): number {
-  if (value === undefined) return DEFAULT_MAX_DECOMPRESSED_SIZE
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
-    throw new BFastError('BAD_OPTION', 0, 'maxDecompressedSize must be a non-negative integer')
-  }
-  return value
+/**
+ * The size bound (SPEC 6) of `options`, checked as decode options are (./options.ts); `name`
+ * names the options in a BAD_OPTION message.
+ */
+export function sizeLimit(options: DecompressOptions | undefined, name: string): number {
+  checkDecodeOptions(options, name)
+  return options?.maxDecompressedSize ?? DEFAULT_MAX_DECOMPRESSED_SIZE
 }
 
 /**
@@ -67,7 +68,11 @@ export function chunkCount(bytes: Uint8Array, total: number): number {
  * ```
  */
 export function decompress(bytes: Uint8Array, options?: DecompressOptions): Uint8Array {
-  const limit = checkSizeOption(options?.maxDecompressedSize)
+  return decompressWithin(bytes, sizeLimit(options, 'decompress'))
+}
+
+/** decompress() with its size bound already checked (decode checks it with its other options). */
+export function decompressWithin(bytes: Uint8Array, limit: number): Uint8Array {
   if (!isCompressed(bytes)) return bytes
   const n = bytes.length
   if (n < SIZE_PREFIX + 1) {

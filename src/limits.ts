@@ -1,11 +1,8 @@
 /**
- * Limits and defaults (SPEC sections 4 and 6), in one table.
+ * Limits and defaults (SPEC sections 4 and 6), in one table. The encode and decode options'
+ * defaults (maxDepth, maxDecompressedSize, maxHeapPerByte) live with their rules in ./options.ts.
  */
 
-/** SPEC 6: nesting bound, as upstream. */
-export const DEFAULT_MAX_DEPTH = 128
-/** SPEC 6: decompressed-size bound (and never more than LZ4_MAX_RATIO x the compressed size). */
-export const DEFAULT_MAX_DECOMPRESSED_SIZE = 64 * 1024 * 1024
 /** SPEC 4: upstream cuts messages into 262,144-byte chunks for the chunked form. */
 export const DEFAULT_CHUNK_SIZE = 262_144
 /** SPEC 4: upstream uses the chunked form from 1,000,000 bytes. */
@@ -53,14 +50,9 @@ export const SHAPE_MAX_MEMBERS = 64
 export const TABLE_POOL_ARRAYS = 64
 export const TABLE_POOL_MAX_ROWS = 1 << 20
 /**
- * The decode work budget (SPEC 6): decoding may build at most this many estimated heap bytes
- * per message byte read so far (plus DECODE_BUDGET_SLACK), else OVER_BUDGET. JSON.parse builds
- * up to ~21 heap bytes per byte of JSON text (`[{},{},...]`, measured on V8); real B-FAST data
- * builds about 3 (users, twitter, citm fixtures). Below 21, no message costs more memory or
- * time per decoded byte than the worst JSON body of that size.
+ * Heap every message may build before the per-byte budget (decode option maxHeapPerByte, SPEC 6)
+ * applies (small messages never fail).
  */
-export const DEFAULT_MAX_HEAP_PER_BYTE = 16
-/** Heap every message may build before the per-byte budget applies (small messages never fail). */
 export const DECODE_BUDGET_SLACK = 256 * 1024
 /**
  * Estimated V8 heap cost of what the reader builds per container (measured on Node 20-26,

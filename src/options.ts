@@ -1,6 +1,12 @@
 /**
- * Public option types for encode/decode (SPEC 5 and 6).
+ * The encode and decode options (SPEC 5 and 6): their types, and one registry that holds, for
+ * every option, what it accepts and its default, in the manner of ky's `kyOptionKeys`: typed
+ * over the option interfaces, so an option added to EncodeOptions or DecodeOptions does not
+ * compile until it has an entry here. `checkEncodeOptions` / `checkDecodeOptions` validate
+ * against it; the writer, the reader, the plugin and the client all call them and keep no copy
+ * of the allowed values or defaults. Browser-safe.
  */
+import { BFastError } from './errors.js'
 
 export interface EncodeOptions {
   /** Deepest nesting allowed before `DEPTH` is thrown. Default 128 (SPEC 6). */
@@ -19,9 +25,6 @@ export interface EncodeOptions {
  * FORBIDDEN_PROPERTY, `'remove'` deletes the key, `'ignore'` keeps it as an own property.
  */
 export type PoisoningAction = 'error' | 'remove' | 'ignore'
-
-/** Allowed values of PoisoningAction, first the codec default (SPEC 5: as JSON.parse). */
-export const POISONING_ACTIONS: readonly PoisoningAction[] = ['ignore', 'error', 'remove']
 
 export interface DecodeOptions {
   /**
@@ -52,9 +55,15 @@ export interface DecodeOptions {
    * input. `Infinity` switches the check off.
    */
   maxHeapPerByte?: number
-  /** `__proto__` keys: `'ignore'` (default, an own property as JSON.parse makes), `'error'` or `'remove'`. */
+  /**
+   * `__proto__` keys: `'ignore'` (default, an own property as JSON.parse makes), `'error'` or
+   * `'remove'`.
+   */
   onProtoPoisoning?: PoisoningAction
-  /** `constructor` keys holding an object with a `prototype` key: `'ignore'` (default), `'error'` or `'remove'`. */
+  /**
+   * `constructor` keys holding an object with a `prototype` key: `'ignore'` (default), `'error'`
+   * or `'remove'`.
+   */
   onConstructorPoisoning?: PoisoningAction
   /**
    * Accept table values (SPEC 8), each returned as a lazy `BFastTable`. Default true. `false`
@@ -63,4 +72,192 @@ export interface DecodeOptions {
    * handler written for JSON bodies must get arrays, never a `BFastTable`.
    */
   tables?: boolean
+}
+
+/** An option that takes one of a few names. */
+export interface EnumRule<V extends string = string> {
+  readonly kind: 'enum'
+  readonly values: readonly V[]
+  readonly default: V
+}
+
+/** An option that is true or false. */
+export interface BooleanRule {
+  readonly kind: 'boolean'
+  readonly default: boolean
+}
+
+/** An option that is a whole number from `min` to `max`. */
+export interface IntegerRule {
+  readonly kind: 'integer'
+  readonly min: number
+  readonly max: number
+  readonly default: number
+}
+
+/** An option that is a number above `above`, `Infinity` included (it switches a bound off). */
+export interface PositiveRule {
+  readonly kind: 'above'
+  readonly above: number
+  readonly default: number
+}
+
+/** What an option of type `V` may be described by. */
+export type OptionRule<V> = [V] extends [boolean]
+  ? BooleanRule
+  : [V] extends [string]
+      ? EnumRule<V>
+      : [V] extends [number]
+          ? IntegerRule | PositiveRule
+          : never
+
+/** A registry: every option of `O` (none missing, none extra) with its rule. */
+export type OptionRegistry<O> = { readonly [K in keyof O]-?: OptionRule<NonNullable<O[K]>> }
+
+/** SPEC 6: the nesting bound, as upstream; writing and reading alike. */
+const MAX_DEPTH = { kind: 'integer', min: 1, max: Number.MAX_SAFE_INTEGER, default: 128 } as const
+/** Values of the poisoning options: the default first (SPEC 5: as JSON.parse). */
+const POISONING = { kind: 'enum', values: ['ignore', 'error', 'remove'], default: 'ignore' } as const
+
+/** Every encode option: what it accepts and its default. */
+export const ENCODE_OPTIONS = {
+  maxDepth: MAX_DEPTH,
+  tables: { kind: 'boolean', default: false }
+} as const satisfies OptionRegistry<EncodeOptions>
+
+/** Every decode option: what it accepts and its default. */
+export const DECODE_OPTIONS = {
+  int64: { kind: 'enum', values: ['auto', 'number', 'bigint'], default: 'auto' },
+  dates: { kind: 'enum', values: ['date', 'string'], default: 'date' },
+  decimal: { kind: 'enum', values: ['number', 'string'], default: 'number' },
+  float64Array: { kind: 'enum', values: ['typed', 'array'], default: 'typed' },
+  copyBinary: { kind: 'boolean', default: false },
+  maxDepth: MAX_DEPTH,
+  // SPEC 6: never more than LZ4_MAX_RATIO x the compressed size either (IMPOSSIBLE_SIZE).
+  maxDecompressedSize: { kind: 'integer', min: 0, max: Number.MAX_SAFE_INTEGER, default: 64 * 1024 * 1024 },
+  /**
+   * SPEC 6 work budget: decoding may build at most this many estimated heap bytes per message
+   * byte read so far (plus DECODE_BUDGET_SLACK), else OVER_BUDGET. JSON.parse builds up to ~21
+   * heap bytes per byte of JSON text (`[{},{},...]`, measured on V8); real B-FAST data builds
+   * about 3 (users, twitter, citm fixtures). Below 21, no message costs more memory or time per
+   * decoded byte than the worst JSON body of that size.
+   */
+  maxHeapPerByte: { kind: 'above', above: 0, default: 16 },
+  onProtoPoisoning: POISONING,
+  onConstructorPoisoning: POISONING,
+  tables: { kind: 'boolean', default: true }
+} as const satisfies OptionRegistry<DecodeOptions>
+
+/** True when every value of each enumerated option's type is listed in its rule. */
+type ListsEveryValue<O, R> = false extends {
+  [K in keyof O & keyof R]-?: R[K] extends EnumRule<infer E>
+    ? [Exclude<NonNullable<O[K]>, E>] extends [never] ? true : false
+    : true
+}[keyof O & keyof R]
+  ? false
+  : true
+// Compile-time only: a value added to an option's type (say int64: 'string') fails here
+// ("'true' is not assignable to 'never'") until its rule lists it.
+const ENUMS_COMPLETE: ListsEveryValue<EncodeOptions, typeof ENCODE_OPTIONS> &
+  ListsEveryValue<DecodeOptions, typeof DECODE_OPTIONS> = true
+void ENUMS_COMPLETE
+
+/** SPEC 6: the default nesting bound (encode and decode `maxDepth`). */
+export const DEFAULT_MAX_DEPTH: number = DECODE_OPTIONS.maxDepth.default
+/** SPEC 6: the default decompressed-size bound (`maxDecompressedSize`). */
+export const DEFAULT_MAX_DECOMPRESSED_SIZE: number = DECODE_OPTIONS.maxDecompressedSize.default
+/** SPEC 6: the default work budget (`maxHeapPerByte`). */
+export const DEFAULT_MAX_HEAP_PER_BYTE: number = DECODE_OPTIONS.maxHeapPerByte.default
+/** Allowed values of PoisoningAction, the default first. */
+export const POISONING_ACTIONS: readonly PoisoningAction[] = DECODE_OPTIONS.onProtoPoisoning.values
+
+type AnyRule = EnumRule | BooleanRule | IntegerRule | PositiveRule
+
+/** A value as an error message shows it: strings quoted, bigints with their n, objects as JSON. */
+export function describeValue(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v)
+  if (typeof v === 'bigint') return `${v}n`
+  if (v === null || typeof v !== 'object') return String(v)
+  try {
+    return JSON.stringify(v) ?? Object.prototype.toString.call(v)
+  } catch {
+    return Object.prototype.toString.call(v)
+  }
+}
+
+/** What `rule` accepts, in words ("must be ..."). */
+export function describeRule(rule: AnyRule): string {
+  switch (rule.kind) {
+    case 'enum':
+      return `must be one of ${rule.values.map((v) => `'${v}'`).join(', ')}`
+    case 'boolean':
+      return 'must be a boolean'
+    case 'integer':
+      return `must be an integer from ${rule.min} to ${rule.max}`
+    case 'above':
+      return `must be a number above ${rule.above} (Infinity switches the bound off)`
+  }
+}
+
+function accepts(rule: AnyRule, v: unknown): boolean {
+  switch (rule.kind) {
+    case 'enum':
+      return typeof v === 'string' && (rule.values as readonly string[]).includes(v)
+    case 'boolean':
+      return typeof v === 'boolean'
+    case 'integer':
+      return typeof v === 'number' && Number.isInteger(v) && v >= rule.min && v <= rule.max
+    case 'above':
+      return typeof v === 'number' && v > rule.above
+  }
+}
+
+// The registries as lists, walked by the checks (a loop over a small array, no allocation).
+const ENCODE_RULES: ReadonlyArray<readonly [string, AnyRule]> = Object.entries(ENCODE_OPTIONS)
+const DECODE_RULES: ReadonlyArray<readonly [string, AnyRule]> = Object.entries(DECODE_OPTIONS)
+
+/**
+ * Throws BAD_OPTION for the first option of `options` its rule refuses; `name` is how the
+ * message names the options object (`option decode.int64 must be ...`). Keys the registry
+ * does not know are ignored, as JSON.parse ignores what it does not use.
+ */
+function check(rules: ReadonlyArray<readonly [string, AnyRule]>, options: unknown, name: string): void {
+  if (options === undefined) return
+  if (typeof options !== 'object' || options === null) {
+    const got = describeValue(options)
+    throw new BFastError('BAD_OPTION', 0, `option ${name} must be an object or undefined (got ${got})`)
+  }
+  for (let i = 0; i < rules.length; i++) {
+    const [key, rule] = rules[i]
+    const v = (options as Record<string, unknown>)[key]
+    if (v !== undefined && !accepts(rule, v)) {
+      throw new BFastError('BAD_OPTION', 0, `option ${name}.${key} ${describeRule(rule)} (got ${describeValue(v)})`)
+    }
+  }
+}
+
+/**
+ * Checks encode options against ENCODE_OPTIONS: BFastError BAD_OPTION naming the option and
+ * what it accepts. `undefined` is valid (every default).
+ *
+ * @example
+ * ```ts
+ * checkEncodeOptions({ maxDepth: 0 }) // BAD_OPTION: option encode.maxDepth must be an integer from 1 to ...
+ * ```
+ */
+export function checkEncodeOptions(options: unknown, name = 'encode'): asserts options is EncodeOptions | undefined {
+  check(ENCODE_RULES, options, name)
+}
+
+/**
+ * Checks decode options against DECODE_OPTIONS: BFastError BAD_OPTION naming the option and
+ * what it accepts. `undefined` is valid (every default).
+ *
+ * @example
+ * ```ts
+ * checkDecodeOptions({ int64: 'string' }) // BAD_OPTION: option decode.int64 must be one of 'auto', 'number', 'bigint'
+ * ```
+ */
+export function checkDecodeOptions(options: unknown, name = 'decode'): asserts options is DecodeOptions | undefined {
+  check(DECODE_RULES, options, name)
 }

@@ -12,8 +12,10 @@
  * are their own functions beside a small switch on the tag.
  */
 import { BFastError, isStackOverflow } from './errors.js'
-import type { DecodeOptions } from './options.js'
-import { POISONING_ACTIONS } from './options.js'
+import type { DecodeOptions, PoisoningAction } from './options.js'
+import {
+  checkDecodeOptions, DECODE_OPTIONS, DEFAULT_MAX_DECOMPRESSED_SIZE, DEFAULT_MAX_DEPTH, DEFAULT_MAX_HEAP_PER_BYTE
+} from './options.js'
 import {
   FLAG_BIG_ENDIAN, HEADER_SIZE, MAGIC_0, MAGIC_1, OBJECT_END, OFFSET_FLAGS, OFFSET_TABLE_COUNT, OFFSET_VERSION,
   SMALL_INT_MASK, TABLE_HEADER_SIZE, TABLE_OFFSET_LENGTH, TAG_BYTES, TAG_DATE, TAG_DATETIME, TAG_DECIMAL,
@@ -21,13 +23,13 @@ import {
   TAG_SMALL_INT_LAST, TAG_STRING, TAG_TABLE, TAG_TIME, TAG_TRUE, TAG_UUID, TWO_32, VERSION
 } from './tags.js'
 import {
-  DECODE_BUDGET_SLACK, DEFAULT_MAX_DEPTH, DEFAULT_MAX_HEAP_PER_BYTE, HEAP_COST_LIST, HEAP_COST_OBJECT, HEAP_COST_SLOT,
-  HEAP_COST_TYPED_ARRAY, MAX_STRING_UNITS, SHAPE_MAX_COMPILES, SHAPE_MIN_HITS
+  DECODE_BUDGET_SLACK, HEAP_COST_LIST, HEAP_COST_OBJECT, HEAP_COST_SLOT, HEAP_COST_TYPED_ARRAY, MAX_STRING_UNITS,
+  SHAPE_MAX_COMPILES, SHAPE_MIN_HITS
 } from './limits.js'
 import { readUtf8 } from './utf8.js'
 import { shapeReader } from './shapes.js'
 import type { ShapeReader } from './shapes.js'
-import { checkSizeOption, decompress } from './frame.js'
+import { decompressWithin } from './frame.js'
 import { isDetached } from './detached.js'
 import { openTable } from './table-reader.js'
 import { LITTLE_ENDIAN } from './platform.js'
@@ -41,6 +43,8 @@ const UUID_HEX = /^[0-9a-fA-F]{32}$/
 const HAS_ZONE = /(?:[Zz]|[+-]\d\d(?::?\d\d)?)$/
 const EMPTY = new Uint8Array(0)
 const EMPTY_VIEW: DataView = new DataView(EMPTY.buffer)
+/** decode(bytes) without options: every option takes its registry default. */
+const NO_OPTIONS: DecodeOptions = Object.freeze({})
 
 interface Shape {
   /** Key indices in order; the first is the slot this shape is filed under. */
@@ -54,9 +58,10 @@ interface Shape {
 const INT64_AUTO = 0
 const INT64_NUMBER = 1
 const INT64_BIGINT = 2
-/** Indices into POISONING_ACTIONS. */
+/** The poisoning options' actions, as small integers for the hot checks. */
 const ACTION_IGNORE = 0
 const ACTION_ERROR = 1
+const ACTION_REMOVE = 2
 
 const hasOwn = Object.prototype.hasOwnProperty
 const PROTO_KEY = '__proto__'
@@ -522,48 +527,29 @@ function readTable(): void {
   guarded = needsGuard(table)
 }
 
+/**
+ * The call's options into the module state, checked once per call (checkDecodeOptions, against
+ * the registry in ./options.ts); a missing option takes the registry's default.
+ */
 function setOptions(options: DecodeOptions | undefined): void {
   callOptions = options
-  if (options === undefined) {
-    maxDepth = DEFAULT_MAX_DEPTH
-    int64Mode = INT64_AUTO
-    datesAsString = decimalAsString = f64AsArray = copyBinary = false
-    tablesAllowed = true
-    maxHeapPerByte = DEFAULT_MAX_HEAP_PER_BYTE
-    protoAction = constructorAction = ACTION_IGNORE
-    return
-  }
-  if (typeof options !== 'object' || options === null) {
-    throw new BFastError('BAD_OPTION', 0, 'decode() options must be an object or undefined')
-  }
-  const md = options.maxDepth
-  if (md !== undefined && (typeof md !== 'number' || !Number.isInteger(md) || md < 1)) {
-    throw new BFastError('BAD_OPTION', 0, 'maxDepth must be a positive integer')
-  }
-  maxDepth = md ?? DEFAULT_MAX_DEPTH
-  int64Mode = pick(options.int64, 'int64', ['auto', 'number', 'bigint'])
-  datesAsString = pick(options.dates, 'dates', ['date', 'string']) === 1
-  decimalAsString = pick(options.decimal, 'decimal', ['number', 'string']) === 1
-  f64AsArray = pick(options.float64Array, 'float64Array', ['typed', 'array']) === 1
-  copyBinary = options.copyBinary === true
-  const tb = options.tables
-  if (tb !== undefined && typeof tb !== 'boolean') throw new BFastError('BAD_OPTION', 0, 'tables must be a boolean')
-  tablesAllowed = tb !== false
-  const mh = options.maxHeapPerByte
-  if (mh !== undefined && (typeof mh !== 'number' || !(mh > 0))) {
-    throw new BFastError('BAD_OPTION', 0, 'maxHeapPerByte must be a number above 0 (Infinity switches the budget off)')
-  }
-  maxHeapPerByte = mh ?? DEFAULT_MAX_HEAP_PER_BYTE
-  protoAction = pick(options.onProtoPoisoning, 'onProtoPoisoning', POISONING_ACTIONS)
-  constructorAction = pick(options.onConstructorPoisoning, 'onConstructorPoisoning', POISONING_ACTIONS)
+  checkDecodeOptions(options)
+  if (options === undefined) options = NO_OPTIONS
+  maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH
+  const int64 = options.int64 ?? DECODE_OPTIONS.int64.default
+  int64Mode = int64 === 'number' ? INT64_NUMBER : int64 === 'bigint' ? INT64_BIGINT : INT64_AUTO
+  datesAsString = (options.dates ?? DECODE_OPTIONS.dates.default) === 'string'
+  decimalAsString = (options.decimal ?? DECODE_OPTIONS.decimal.default) === 'string'
+  f64AsArray = (options.float64Array ?? DECODE_OPTIONS.float64Array.default) === 'array'
+  copyBinary = options.copyBinary ?? DECODE_OPTIONS.copyBinary.default
+  tablesAllowed = options.tables ?? DECODE_OPTIONS.tables.default
+  maxHeapPerByte = options.maxHeapPerByte ?? DEFAULT_MAX_HEAP_PER_BYTE
+  protoAction = actionIndex(options.onProtoPoisoning ?? DECODE_OPTIONS.onProtoPoisoning.default)
+  constructorAction = actionIndex(options.onConstructorPoisoning ?? DECODE_OPTIONS.onConstructorPoisoning.default)
 }
 
-/** Index of an enumerated option's value (the first is the default). */
-function pick(value: string | undefined, name: string, allowed: readonly string[]): number {
-  if (value === undefined) return 0
-  const i = allowed.indexOf(value)
-  if (i < 0) throw new BFastError('BAD_OPTION', 0, `${name} must be one of ${allowed.join(', ')}`)
-  return i
+function actionIndex(action: PoisoningAction): number {
+  return action === 'error' ? ACTION_ERROR : action === 'remove' ? ACTION_REMOVE : ACTION_IGNORE
 }
 
 /**
@@ -585,7 +571,7 @@ export function decode<T = unknown>(bytes: Uint8Array | ArrayBuffer, options?: D
     input = new Uint8Array(bytes)
   } else throw new BFastError('BAD_OPTION', 0, 'decode() takes a Uint8Array or an ArrayBuffer')
   if (input.length === 0 && isDetached(input.buffer)) detached()
-  const message = decompress(input, { maxDecompressedSize: checkSizeOption(options?.maxDecompressedSize) })
+  const message = decompressWithin(input, options?.maxDecompressedSize ?? DEFAULT_MAX_DECOMPRESSED_SIZE)
   return readMessage(message) as T
 }
 

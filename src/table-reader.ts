@@ -14,6 +14,7 @@
  */
 import { BFastError } from './errors.js'
 import type { DecodeOptions } from './options.js'
+import { DEFAULT_MAX_DEPTH } from './options.js'
 import { BFastTable } from './table.js'
 import {
   COL_ANY, COL_ASCII, COL_BOOL, COL_FLOAT64, COL_INT32, COL_INT64, COL_LIST, COL_PRESENCE, COL_STRING, COL_VALIDITY,
@@ -21,7 +22,6 @@ import {
   DIR_OFFSET_TYPE, TABLE_ALIGN, TABLE_DIR_ENTRY_SIZE, TABLE_FLAGS_KNOWN, TABLE_HEADER_SIZE, TABLE_OFFSET_COLUMNS,
   TABLE_OFFSET_FLAGS, TABLE_OFFSET_LENGTH, TABLE_OFFSET_ROWS, TWO_32
 } from './tags.js'
-import { DEFAULT_MAX_DEPTH } from './limits.js'
 import { beginEmbedded, endEmbedded, readEmbedded } from './reader.js'
 import { readUtf8 } from './utf8.js'
 import { LITTLE_ENDIAN } from './platform.js'

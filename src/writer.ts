@@ -11,13 +11,17 @@
  */
 import { BFastError } from './errors.js'
 import type { EncodeOptions } from './options.js'
+import { checkEncodeOptions, DEFAULT_MAX_DEPTH, ENCODE_OPTIONS } from './options.js'
 import {
   HEADER_SIZE, INT64_MAX, INT64_MIN, KEY_MAX_BYTES, LOW_BYTE, MAGIC_0, MAGIC_1, OBJECT_END, OFFSET_FLAGS,
   OFFSET_TABLE_COUNT, OFFSET_VERSION, SMALL_INT_WRITE_MAX, TABLE_MAX_SLOTS, TAG_BYTES, TAG_DATETIME, TAG_F64_ARRAY,
   TAG_FALSE, TAG_FLOAT64, TAG_INT64, TAG_LIST, TAG_NULL, TAG_OBJECT, TAG_SMALL_INT, TAG_STRING, TAG_TRUE, TWO_32,
   VERSION
 } from './tags.js'
-import { DEFAULT_MAX_DEPTH, U32_MAX, WRITER_COPY_LOOP_MAX, WRITER_INITIAL_BYTES, WRITER_KEYS_RETAIN_MAX, WRITER_RETAIN_MAX_BYTES, WRITER_SLACK_BYTES } from './limits.js'
+import {
+  U32_MAX, WRITER_COPY_LOOP_MAX, WRITER_INITIAL_BYTES, WRITER_KEYS_RETAIN_MAX, WRITER_RETAIN_MAX_BYTES,
+  WRITER_SLACK_BYTES
+} from './limits.js'
 import { allocBytes, utf8Length, writeUtf8 } from './utf8.js'
 import { isStackOverflow } from './errors.js'
 import { isDetached } from './detached.js'
@@ -62,14 +66,6 @@ class KeyEntry {
   /** The first key of the last object (or list of objects) written as this member's value. */
   child: KeyEntry | null = null
   constructor(readonly key: string) {}
-}
-
-function checkDepthOption(value: unknown): number {
-  if (value === undefined) return DEFAULT_MAX_DEPTH
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new BFastError('BAD_OPTION', 0, 'maxDepth must be a positive integer')
-  }
-  return value
 }
 
 export class Writer {
@@ -269,7 +265,6 @@ export class Writer {
     this.pos = p
   }
 
-  /** Dispatch for objects: the common shapes first, `instanceof` chains last (PERFORMANCE-NOTES). */
   /**
    * Dispatch for objects. A server encodes many shapes, so property loads here see many hidden
    * classes and go megamorphic; the common cases are told apart without any: Array.isArray and
@@ -290,7 +285,7 @@ export class Writer {
       return
     }
     if (v instanceof Date) this.date(v)
-    else if (ArrayBuffer.isView(v)) this.view_(v)
+    else if (ArrayBuffer.isView(v)) this.arrayBufferView(v)
     else if (v instanceof ArrayBuffer) {
       if (v.byteLength === 0 && isDetached(v)) this.detached()
       this.bytes(new Uint8Array(v))
@@ -315,10 +310,11 @@ export class Writer {
       this.buf[this.pos++] = TAG_NULL
       return
     }
-    this.resolved(r)
+    this.toJSONValue(r)
   }
 
-  resolved(r: unknown): void {
+  /** The value a toJSON() returned, written as itself: its own toJSON is not called (SPEC 5). */
+  toJSONValue(r: unknown): void {
     if (typeof r === 'object' && r !== null) {
       if (this.pos > this.safeEnd) this.grow(WRITER_SLACK_BYTES)
       this.objectLike(r, false)
@@ -347,7 +343,8 @@ export class Writer {
     throw new BFastError('DETACHED', this.pos, 'A detached ArrayBuffer (transferred away): its bytes are gone')
   }
 
-  view_(v: ArrayBufferView): void {
+  /** A typed array or DataView: bytes, float64s, or a list of its elements (SPEC 5). */
+  arrayBufferView(v: ArrayBufferView): void {
     // A view of a detached buffer reads as empty (a DataView throws): its data is gone, so
     // refuse rather than send an empty value in its place.
     const buffer = v.buffer
@@ -627,14 +624,15 @@ export function encodeForSend(value: unknown, options?: EncodeOptions): Uint8Arr
 }
 
 function encodeWith(value: unknown, options: EncodeOptions | undefined, alloc: (size: number) => Uint8Array): Uint8Array {
-  const maxDepth = checkDepthOption(options?.maxDepth)
-  const tables = options?.tables
-  if (tables !== undefined && typeof tables !== 'boolean') throw new BFastError('BAD_OPTION', 0, 'tables must be a boolean')
+  // Checked once per call against the registry (./options.ts), which holds the defaults too.
+  checkEncodeOptions(options)
+  const maxDepth = options?.maxDepth ?? DEFAULT_MAX_DEPTH
+  const tables = options?.tables ?? ENCODE_OPTIONS.tables.default
   // A toJSON() that calls encode() re-enters: give it its own Writer.
   const w = shared.busy ? new Writer() : shared
   w.busy = true
   try {
-    w.reset(maxDepth, tables === true)
+    w.reset(maxDepth, tables)
     w.value(value)
     return w.finish(alloc)
   } catch (err) {

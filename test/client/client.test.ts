@@ -6,7 +6,10 @@
 import { gunzipSync } from 'node:zlib'
 import t from 'tap'
 import { Agent, fetch as undiciFetch } from 'undici'
-import { BFastError, BFastRequestError, createClient, decodeResponse, DEFAULT_MAX_RESPONSE_SIZE, HttpError, type FetchFunction, type FetchInit, type FetchResponse } from '../../client/index.js'
+import {
+  BFastError, BFastRequestError, CLIENT_ERROR_CODES, ClientOptionError, createClient, decodeResponse,
+  DEFAULT_MAX_RESPONSE_SIZE, HttpError, type FetchFunction, type FetchInit, type FetchResponse
+} from '../../client/index.js'
 import { difference, people, ROUTE, typedSample, USERS_COUNT } from './cases.js'
 import { scenarios, type ScenarioContext, type TestRoutes } from './scenarios.js'
 import { gzipOfZeros, startServer } from './server.js'
@@ -96,6 +99,52 @@ t.test('bad options from plain JavaScript fail loudly', async (t) => {
   const api = createClient({ baseUrl: server.baseUrl })
   await t.rejects(api.get(ROUTE.typed, { timeout: Number.NaN }), TypeError, 'NaN request timeout')
   await t.rejects(api.post(ROUTE.echo, 1, { bodyFormat: 'yaml' as 'json' }), TypeError, 'unknown request bodyFormat')
+})
+
+t.test('bad options: ClientOptionError, a TypeError with a code; decode options checked by the codec', async (t) => {
+  const isOptionError = (e: unknown, what: RegExp): boolean =>
+    e instanceof ClientOptionError && e instanceof TypeError && what.test(e.message) &&
+    e.code === CLIENT_ERROR_CODES.ERR_BFAST_CLIENT_BAD_OPTION && e.code === 'ERR_BFAST_CLIENT_BAD_OPTION'
+  const thrown = (fn: () => unknown): unknown => {
+    try {
+      fn()
+    } catch (e) {
+      return e
+    }
+    return undefined
+  }
+  const timeoutErr = thrown(() => createClient({ baseUrl: server.baseUrl, timeout: -1 }))
+  t.ok(isOptionError(timeoutErr, /createClient options\.timeout/), 'timeout')
+  const decodeErr = thrown(() => createClient({ baseUrl: server.baseUrl, decode: { int64: 'string' as 'auto' } }))
+  t.ok(
+    isOptionError(decodeErr, /^option createClient options\.decode\.int64 must be one of 'auto', 'number', 'bigint'/),
+    `client decode option: ${String(decodeErr)}`
+  )
+  const cause = (decodeErr as Error).cause
+  t.ok(cause instanceof BFastError && cause.code === 'BAD_OPTION', "its cause is the codec's BAD_OPTION")
+
+  // A request's decode options are checked before anything is sent.
+  let fetched = 0
+  const api = createClient({
+    baseUrl: server.baseUrl,
+    fetch: async (url, init) => {
+      fetched++
+      return await fetch(url, init as RequestInit)
+    }
+  })
+  const rejected = await api.get(ROUTE.typed, { decode: { maxDepth: 0 } }).then(() => undefined, (e: unknown) => e)
+  t.ok(isOptionError(rejected, /^option request options\.decode\.maxDepth must be an integer from 1/), String(rejected))
+  t.equal(fetched, 0, 'nothing was sent')
+  t.same(await api.get(ROUTE.typed, { decode: { maxDepth: 64 } }), typedSample(), 'a good one is used')
+  t.equal(fetched, 1)
+
+  const reply = new Response('{}', { headers: { 'content-type': 'application/json' } })
+  const direct = await decodeResponse(reply, { float64Array: 'list' as 'array' }).then(
+    () => undefined,
+    (e: unknown) => e
+  )
+  t.ok(isOptionError(direct, /^option decodeResponse options\.float64Array must be one of 'typed', 'array'/), 'direct')
+  t.equal(reply.bodyUsed, false, 'the body was not read')
 })
 
 t.test('the gzip bomb route is a real gzip member (its construction, checked small)', async (t) => {

@@ -1,7 +1,8 @@
 /**
  * The README documents every error code, and documents no code that does not exist: each
- * registry (`ERROR_CODES`, `PLUGIN_ERROR_CODES`) has one README table, found by the HTML comment
- * `<!-- error-codes: NAME -->` right above it, whose first column lists the codes in backticks.
+ * registry (`ERROR_CODES`, `PLUGIN_ERROR_CODES`, `CLIENT_ERROR_CODES`) has one README table,
+ * found by the HTML comment `<!-- error-codes: NAME -->` right above it, whose first column lists
+ * the codes in backticks.
  * As fastify's test/internals/errors.test.js does for docs/Reference/Errors.md, this fails when
  * a code is added, renamed or dropped on one side only.
  */
@@ -9,6 +10,7 @@ import { readFileSync } from 'node:fs'
 import t from 'tap'
 import { ERROR_CODES } from '../../src/index.js'
 import { PLUGIN_ERROR_CODES } from '../../plugin/index.js'
+import { CLIENT_ERROR_CODES } from '../../client/index.js'
 import { ROOT } from '../helpers/paths.js'
 
 const README = readFileSync(`${ROOT}README.md`, 'utf8')
@@ -32,7 +34,8 @@ function documentedCodes(name: string): string[] {
 
 for (const [name, registry] of [
   ['codec', ERROR_CODES],
-  ['plugin', PLUGIN_ERROR_CODES]
+  ['plugin', PLUGIN_ERROR_CODES],
+  ['client', CLIENT_ERROR_CODES]
 ] as const) {
   t.test(`README's ${name} error table lists exactly the ${name}'s error codes`, async (t) => {
     const documented = documentedCodes(name)

@@ -6,6 +6,8 @@ import t from 'tap'
 import Fastify from 'fastify'
 import bfast, { bfast as named, FastifyBfastError, PLUGIN_META } from '../../plugin/index.js'
 import type { BfastPluginOptions } from '../../plugin/index.js'
+import { BFastError } from '../../src/index.js'
+import { DECODE_OPTIONS, ENCODE_OPTIONS } from '../../src/options.js'
 
 const BAD: Array<[unknown, RegExp]> = [
   ['nope', /option options must be an object/],
@@ -74,4 +76,38 @@ t.test('valid options register; default and named exports are the same plugin', 
   await app.ready()
   t.equal((await app.inject({ url: '/ok' })).statusCode, 200)
   await app.close()
+})
+
+t.test("codec options: the codec's registry checks them, its BAD_OPTION wrapped as FST_BFAST_BAD_OPTION", async (t) => {
+  // The plugin sets these itself for request bodies / replies: refused, saying where they are set.
+  const setByPlugin: Record<string, RegExp> = {
+    'decode.maxDecompressedSize': /is set with the maxBodySize option/,
+    'decode.onProtoPoisoning': /is set with Fastify's own onProtoPoisoning/,
+    'decode.onConstructorPoisoning': /is set with Fastify's own onConstructorPoisoning/,
+    'decode.tables': /request bodies are read as B-FAST v1/,
+    'encode.tables': /replies are B-FAST v1/
+  }
+  for (const [kind, registry] of [['encode', ENCODE_OPTIONS], ['decode', DECODE_OPTIONS]] as const) {
+    for (const key of Object.keys(registry)) {
+      const where = `${kind}.${key}`
+      const app = Fastify()
+      // null is refused by every rule (not a name, a boolean or a number).
+      const err = await app.register(bfast, { [kind]: { [key]: null } } as BfastPluginOptions).ready().then(
+        () => undefined,
+        (e: unknown) => e
+      )
+      await app.close()
+      t.ok(err instanceof FastifyBfastError && err.code === 'FST_BFAST_BAD_OPTION', `${where}: ${String(err)}`)
+      const message = (err as Error).message
+      const cause = (err as Error).cause
+      if (where in setByPlugin) {
+        t.match(message, setByPlugin[where]!, `${where}: says where it is set`)
+        t.equal(cause, undefined, `${where}: the plugin's own refusal`)
+      } else {
+        const names = new RegExp(`^fastify-bfast: option ${where.replace('.', '\\.')} must be .* \\(got null\\)`)
+        t.match(message, names, `${where}: names it`)
+        t.ok(cause instanceof BFastError && cause.code === 'BAD_OPTION', `${where}: cause is the codec's BAD_OPTION`)
+      }
+    }
+  }
 })
