@@ -221,8 +221,24 @@ export type RoutesFromSchemas<Routes, P extends SchemaTypeProvider> = {
 // ---------------------------------------------------------------------------------------------
 // Error replies
 
-/** `404` and `'404'` are that status; `'4xx'` and `'default'` any. */
-type StatusOf<K> = K extends number ? K : K extends `${infer N extends number}` ? N : number
+/** The statuses a key names exactly (`404`, `'404'`). */
+type ExactStatus<K> = K extends number ? K : K extends `${infer N extends number}` ? N : never
+
+type Digit = '0' | '1' | '2' | '3' | '4' | '5' | '6' | '7' | '8' | '9'
+/** The statuses of a class key (`'4xx'`: 400 to 499), as number literals. */
+type ClassStatuses<C extends string> = `${C}${Digit}${Digit}` extends infer S ? (S extends `${infer N extends number}` ? N : never) : never
+
+/**
+ * The statuses key `K` of `E` stands for, as Fastify picks a reply schema: `404` and `'404'` that
+ * status; `'4xx'` the class minus the statuses `E` names exactly; `'default'` any number.
+ */
+type StatusOf<K, E> = K extends number
+  ? K
+  : K extends `${infer N extends number}`
+    ? N
+    : K extends `${infer C extends string}xx` | `${infer C extends string}XX`
+      ? Exclude<ClassStatuses<C>, ExactStatus<keyof E>>
+      : number
 
 /**
  * An `HttpError` of a route whose spec lists `errors` by status: `status` and `body`
@@ -232,5 +248,5 @@ type StatusOf<K> = K extends number ? K : K extends `${infer N extends number}` 
 export type RouteHttpError<S> = S extends { errors: infer E }
   ? [keyof E] extends [never]
       ? HttpError
-      : { [K in keyof E]: HttpError & { readonly status: StatusOf<K>; readonly body: E[K] } }[keyof E]
+      : { [K in keyof E]: HttpError & { readonly status: StatusOf<K, E>; readonly body: E[K] } }[keyof E]
   : HttpError

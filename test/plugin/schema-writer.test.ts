@@ -24,7 +24,8 @@ import { compileSchemaWriter } from '../../plugin/schema-writer.js'
 import { project } from '../../plugin/schema.js'
 import { BFastError, decode, encode } from '../../src/index.js'
 import { sameValue } from '../helpers/tagged.js'
-import { BFAST, JSON_CT, listen, LOG_LEVEL, logCollector, viaInject, viaSocket } from './server.js'
+import { listen } from '../../support/listen.js'
+import { BFAST, JSON_CT, LOG_LEVEL, logCollector, viaInject, viaSocket } from './server.js'
 
 const SEED = 0x12c0de
 /** A schema naming an array-index property ("0", "12"), as its JSON text shows it. */
@@ -240,7 +241,7 @@ async function schemaApp(schema: Schema, payloads: readonly unknown[]): Promise<
   app.addSchema(EXT_SCHEMA)
   await app.register(bfast, { compression: { network: 'fast' } })
   app.get<{ Querystring: { i: string } }>('/p', { schema: { response: { 200: schema } } }, async (req) => payloads[Number(req.query.i)])
-  const base = await listen(app)
+  const { url: base } = await listen(app)
   return { app, base }
 }
 
@@ -337,7 +338,7 @@ t.test('each form Fastify accepts compiles or falls back as documented, logged o
     child.setSerializerCompiler(() => (data) => JSON.stringify({ custom: (data as { id: number }).id }))
     child.get('/custom-compiler', { schema: { response: { 200: user } } }, async () => secret())
   })
-  const base = await listen(app)
+  const { url: base } = await listen(app)
   t.teardown(() => app.close())
   const expected = { id: 1, name: 'Ada' }
   for (const url of ['/exact', '/class', '/default', '/content', '/ref', '/any-of', '/child/exact', '/typebox']) {

@@ -14,7 +14,7 @@ import {
   describeRule, ENCODE_OPTIONS
 } from '../../src/options.js'
 import type { BooleanRule, EnumRule, IntegerRule, PositiveRule } from '../../src/options.js'
-import { thrownBy } from '../helpers/fuzz-cases.js'
+import { thrownBy } from '../helpers/thrown.js'
 import { ROOT } from '../helpers/paths.js'
 
 type Rule = EnumRule | BooleanRule | IntegerRule | PositiveRule

@@ -7,7 +7,17 @@
  * Nothing here runs: the calls sit in a function that is never called.
  */
 import { fetch as undiciFetch, Agent } from 'undici'
-import { BFastRequestError, createClient, decodeResponse, HttpError, TimeoutError, type FetchResponse, type RequestOptions, type RetryContext } from '../../client/index.js'
+import {
+  BFastRequestError,
+  createClient,
+  decodeResponse,
+  HttpError,
+  isRouteError,
+  TimeoutError,
+  type FetchResponse,
+  type RequestOptions,
+  type RetryContext
+} from '../../client/index.js'
 
 /** Exact type equality (both directions, including `any` and `unknown` told apart). */
 type Equals<A, B> = (<X>() => X extends A ? 1 : 2) extends <X>() => X extends B ? 1 : 2 ? true : false
@@ -141,4 +151,35 @@ export async function typeTests(): Promise<void> {
   createClient({ baseUrl: '/api', hooks: { afterResponse: [() => 42] } })
   const opts: RequestOptions = { query: { page: 2, q: 'x', all: true, none: undefined } }
   expectType<RequestOptions>()(opts)
+}
+
+/** A hand-written route map may give `params`, `query` and `errors` too (issue 13 item 5). */
+type DetailedRoutes = {
+  'GET /items/:id': {
+    params: { id: number }
+    query: { fields?: string; tags?: string[] }
+    response: { id: number }
+    errors: { 404: { reason: string }; '5xx': { message: string } }
+  }
+  'GET /kinds/:kind': { params: { kind: 'a' | 'b' }; response: string }
+}
+
+export async function detailedRouteTests(): Promise<void> {
+  const api = createClient<DetailedRoutes>({ baseUrl: '/api' })
+  expectType<{ id: number }>()(await api.get('/items/1', { query: { tags: ['x', 'y'] } }))
+  expectType<string>()(await api.get('/kinds/b'))
+  // @ts-expect-error: id is a number
+  await api.get('/items/one')
+  // @ts-expect-error: kind is 'a' or 'b'
+  await api.get('/kinds/c')
+  // @ts-expect-error: unknown query key
+  await api.get('/items/1', { query: { field: 'x' } })
+  try {
+    await api.get('/items/1')
+  } catch (err) {
+    if (isRouteError(err, api, 'GET /items/:id')) {
+      if (err.status === 404) expectType<{ reason: string }>()(err.body)
+      else expectType<{ message: string }>()(err.body)
+    }
+  }
 }

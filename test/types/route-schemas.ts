@@ -95,8 +95,10 @@ export async function typeboxChecks(): Promise<void> {
       expectType<string>()(err.body.title)
     }
     if (isRouteError(err, api, 'DELETE /tb/users/:id')) {
-      expectType<number>()(err.status)
-      expectType<Date>()(err.body.at)
+      // '4xx': any status from 400 to 499.
+      if (err.status === 409) expectType<Date>()(err.body.at)
+      // @ts-expect-error: wrong error use: a '4xx' route's error is never a 500
+      if (err.status === 500) void err
     }
     // A route without error schemas: a plain HttpError.
     if (isRouteError(err, api, 'GET /tb/users/me')) expectType<unknown>()(err.body)
