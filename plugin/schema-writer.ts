@@ -462,6 +462,10 @@ export function compileSchemaWriter(schema: unknown, external: Readonly<Record<s
   }
   const data = ctx.data
   const slotOf = new Int32Array(keyBytes.length)
+  // SPEC 3: each key at most once, a padding entry before every 0x7F slot (Emitter.intern).
+  let tableBound = Math.ceil(keyBytes.length / 255) + 1
+  for (const bytes of keyBytes) tableBound += 1 + bytes.length
+  let hint = 0
   let busy = false
   const writer: SchemaWriter = (payload) => {
     const e = takeEmitter()
@@ -470,11 +474,12 @@ export function compileSchemaWriter(schema: unknown, external: Readonly<Record<s
     e.busy = true
     // A writer re-entered from a toJSON() takes its own slot array: the outer message still
     // needs this one (takeEmitter gave it its own Emitter for the same reason).
-    e.start(keyBytes, outer ? slotOf : new Int32Array(keyBytes.length))
+    e.start(keyBytes, outer ? slotOf : new Int32Array(keyBytes.length), tableBound, hint)
     try {
       // The end position is returned, not stored in e.pos: a store after a long first loop has
       // no type feedback when V8 compiles that loop on stack (OSR), and deoptimized every call.
       e.pos = fn(e, payload, coerce, data, helpers)
+      hint = e.bodySize()
       return e.finish()
     } finally {
       if (outer) busy = false

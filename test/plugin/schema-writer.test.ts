@@ -301,6 +301,22 @@ t.test('regression: a message outgrowing the scratch buffer anywhere in an item 
   t.end()
 })
 
+t.test('a reply holds little more memory than its bytes, after a larger reply too', (t) => {
+  const result = compileSchemaWriter(GROWTH_SCHEMA, {}, 128)
+  if (!('writer' in result)) throw new Error(`not compiled (${result.fallback})`)
+  // A message is built in a buffer of its own sized from the last one (Emitter.start): a view of
+  // it is sent, unless that buffer is over twice the message. Node's pool (8 KB) may hold small ones.
+  const bound = (m: Uint8Array) => 2 * m.length + 8192
+  const large = result.writer(growthPayload(3))
+  t.ok(large.buffer.byteLength <= bound(large), `large: ${large.buffer.byteLength} bytes held for ${large.length}`)
+  const small = result.writer(growthPayload(3).slice(0, 2))
+  t.ok(small.buffer.byteLength <= bound(small), `small after large: ${small.buffer.byteLength} bytes held for ${small.length}`)
+  const again = result.writer(growthPayload(3))
+  t.ok(again.buffer.byteLength <= bound(again), `large after small: ${again.buffer.byteLength} bytes held for ${again.length}`)
+  t.equal(Buffer.compare(again, large), 0, 'the same bytes each time')
+  t.end()
+})
+
 /** A schema as assertion text: JSON with every non-ASCII or control unit escaped (U+2028 breaks TAP lines). */
 function printable(schema: unknown): string {
   return JSON.stringify(schema).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
