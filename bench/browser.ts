@@ -23,6 +23,7 @@ import { chromium, type Page } from 'playwright-core'
 import { encode, isCompressed } from '../src/index.js'
 import { compress } from '../src/compress.js'
 import { ROOT } from '../test/helpers/paths.js'
+import { listen, LOOPBACK } from '../support/listen.js'
 import {
   BENCH_API_KEY, DATA_KINDS, DECODE, ENCODE, ROUTES,
   type BenchApi, type BenchConfig, type Op, type PageInfo, type RunResult
@@ -41,7 +42,6 @@ const CHROMIUM_ARGS = [
   '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
   '--disable-component-update', '--disable-sync', '--js-flags=--expose-gc',
 ]
-const HOST = '127.0.0.1'
 const DIST = path.join(ROOT, 'dist')
 /** The only compiled trees the page may load: the codec and the page's own modules. */
 const SERVED_TREES = ['src', path.join('bench', 'browser-page')]
@@ -143,7 +143,7 @@ function fileUnder(base: string, relative: string): string | null {
 /** The static server: the page, the compiled modules it imports, msgpackr, and the data. */
 async function startServer(data: ReadonlyMap<string, Uint8Array>, withMsgpackr: boolean): Promise<{ server: Server; baseUrl: string }> {
   const server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', `http://${HOST}`)
+    const url = new URL(req.url ?? '/', `http://${LOOPBACK}`)
     const send = (status: number, type: string, body: Uint8Array | string): void => {
       res.writeHead(status, { 'content-type': type, ...ISOLATION_HEADERS })
       res.end(body)
@@ -163,10 +163,8 @@ async function startServer(data: ReadonlyMap<string, Uint8Array>, withMsgpackr: 
     if (file === null) return send(404, 'text/plain; charset=utf-8', `not served: ${url.pathname}`)
     send(200, CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream', readFileSync(file))
   })
-  await new Promise<void>((resolve) => server.listen(0, HOST, resolve))
-  const address = server.address()
-  if (address === null || typeof address === 'string') throw new Error('no TCP address')
-  return { server, baseUrl: `http://${HOST}:${address.port}` }
+  const { url } = await listen(server)
+  return { server, baseUrl: url }
 }
 
 /** Calls the page's BenchApi (page.evaluate serialises the arguments and the result). */
@@ -390,7 +388,7 @@ function describeBrowserMethod(version: string, info: PageInfo, config: BenchCon
   const cpus = os.cpus()
   return [
     `Chromium ${version} (headless, ${CHROMIUM_PATH}, driven by playwright-core), ${info.userAgent.match(/\(([^)]*)\)/)?.[1] ?? ''};`,
-    `host: ${os.platform()}/${os.arch()}, ${cpus.length} CPU(s): ${cpus[0]?.model.trim() ?? 'unknown'}; Node ${process.version} serves the page on ${HOST}.`,
+    `host: ${os.platform()}/${os.arch()}, ${cpus.length} CPU(s): ${cpus[0]?.model.trim() ?? 'unknown'}; Node ${process.version} serves the page on ${LOOPBACK}.`,
     `The page runs the BUILT codec (dist/src, pure TypeScript: no Buffer in a browser) and msgpackr's browser build ${mp.ok ? `(${MSGPACKR_BROWSER_ENTRY}, records on)` : `: NOT compared (${mp.reason})`},`,
     `on bytes encoded in Node (codec, lz4-napi single block, msgpackr) and on JSON text. Every codec first encodes and decodes every dataset ${config.primeIterations} times.`,
     `Candidates of one comparison run interleaved in the page, round-robin, order rotated every round; ${config.warmupRounds} warm-up rounds discarded, then`,

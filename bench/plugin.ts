@@ -24,6 +24,7 @@ import { HARNESS_DEFAULTS, compare, describeMethod, median, type Options } from 
 import { bytes, ms, ratio, renderTable, timing, type Table } from './report.js'
 import fastJsonStringify from 'fast-json-stringify'
 import { compileSchemaWriter } from '../plugin/schema-writer.js'
+import { listen, LOOPBACK } from '../support/listen.js'
 
 const ACCEPT_JSON = 'application/json'
 const ACCEPT_BFAST = `${MEDIA_TYPE}, application/json;q=0.9`
@@ -70,7 +71,6 @@ async function servers(body: unknown): Promise<{ plain: FastifyInstance; withPlu
 
 /** Small replies: most API replies, where per-reply costs (not the codec's speed) decide. */
 export const SMALL_USERS_COUNTS = [1, 100] as const
-const LOOPBACK = '127.0.0.1'
 /** Route prefixes of the small-reply server: one Fastify, each variant in its own encapsulated context. */
 const PREFIX = { none: '/none', plugin: '/plugin', baseline: '/baseline' } as const
 const SMALL_NO_PLUGIN = 'JSON client, no plugin'
@@ -194,9 +194,7 @@ function socketColumns(mine: readonly SocketRun[], base: readonly SocketRun[]): 
 /** The server side of the socket measurement: listens, reports its port, answers CPU queries. */
 async function serve(baseline: string | undefined, schema: boolean): Promise<void> {
   const app = schema ? await schemaServer() : await smallServer(baseline)
-  await app.listen({ port: 0, host: LOOPBACK })
-  const address = app.server.address()
-  if (address === null || typeof address === 'string') throw new Error('no TCP address')
+  const { port } = await listen(app)
   process.on('message', (message) => {
     if (message === MSG_CPU) {
       const used = process.cpuUsage()
@@ -205,7 +203,7 @@ async function serve(baseline: string | undefined, schema: boolean): Promise<voi
       void app.close().then(() => process.exit(0))
     }
   })
-  process.send?.({ port: address.port })
+  process.send?.({ port })
 }
 
 /**

@@ -10,17 +10,24 @@ import { encodeBody } from './request-body.js'
 import { backoff, mayRetry, replyRetryDelay, retryPolicy, sleep } from './retry.js'
 import { compileRoutes, reviveReply, routesOfClient } from './routes.js'
 import { requestSignal } from './signals.js'
+import type { DecodeOptions } from '../src/index.js'
+import type { ReplyFormat } from './decode-response.js'
+import type { RetryPolicy } from './retry.js'
+import type { ClientRoute } from './routes.js'
 import type {
+  AbortSignalLike,
   BodyFormat,
   Client,
   ClientOptions,
   FetchFunction,
   FetchInit,
+  FetchOptions,
   FetchResponse,
   HeaderValues,
   Hooks,
   RequestContext,
   RequestOptions,
+  RetryContext,
   RetryOptions,
   RouteMap,
   UntypedClient,
@@ -95,6 +102,180 @@ function setHeaders(into: Record<string, string>, headers: HeaderValues | undefi
 /** Options of one call as the implementation sees them: a body may ride along in `options.body`. */
 type CallOptions = RequestOptions & { body?: unknown }
 
+/** The client's options other than `baseUrl` and `fetch`: the defaults every call refines. */
+type ClientDefaults = Omit<ClientOptions, 'baseUrl' | 'fetch'>
+
+/** Everything one call sends and reads with, from the client's defaults and the call's options. */
+interface PreparedCall {
+  method: string
+  url: string
+  /** Lowercased names: the default Accept, the client's headers, the call's, the body's Content-Type. */
+  headers: Record<string, string>
+  body: FetchInit['body'] | undefined
+  /** The other fetch options, the call's over the client's. */
+  init: FetchOptions
+  /** The byte limit on the reply body (maxResponseSize, else decode.maxDecompressedSize). */
+  limit: number
+  decodeWith: DecodeOptions
+  policy: RetryPolicy
+  hooks: Required<Hooks>
+  /** The whole call's timeout, undefined for none. */
+  timeoutMs: number | undefined
+  signals: ReadonlyArray<AbortSignalLike | null | undefined>
+  /** The route schema this call's replies were serialized with, when the client has `routes`. */
+  route: ClientRoute | undefined
+}
+
+/** The client's hooks of one kind, then the call's. */
+function joinHooks<K extends keyof Hooks>(
+  client: Hooks | undefined,
+  call: Hooks | undefined,
+  kind: K
+): Required<Hooks>[K] {
+  return [...(client?.[kind] ?? []), ...(call?.[kind] ?? [])] as Required<Hooks>[K]
+}
+
+/**
+ * Builds the request of one call: its URL, headers and encoded body, and the reply limit,
+ * decode options, retry policy, hooks and timeout, each the call's over the client's. A body
+ * the codec cannot encode rejects here, naming the request, before anything is sent.
+ */
+function prepareCall(
+  baseUrl: ClientOptions['baseUrl'],
+  defaults: ClientDefaults,
+  method: string,
+  path: string,
+  call: CallOptions,
+  route: ClientRoute | undefined
+): PreparedCall {
+  const {
+    body,
+    headers: callHeaders,
+    query,
+    signal,
+    timeout,
+    bodyFormat,
+    decode: decodeOptions,
+    maxResponseSize,
+    retry,
+    hooks,
+    ...callInit
+  } = call
+  const {
+    headers: clientHeaders,
+    signal: clientSignal,
+    timeout: clientTimeout,
+    bodyFormat: clientBodyFormat,
+    decode: clientDecodeOptions,
+    maxResponseSize: clientMaxResponseSize,
+    retry: clientRetry,
+    hooks: clientHooks,
+    ...clientInit
+  } = defaults
+
+  const url = joinUrl(baseUrl, path, query)
+  const headers: Record<string, string> = { [HEADER.accept]: DEFAULT_ACCEPT }
+  setHeaders(headers, clientHeaders)
+  setHeaders(headers, callHeaders)
+
+  let requestBody: FetchInit['body']
+  if (body !== undefined) {
+    let encoded
+    try {
+      encoded = encodeBody(body, bodyFormat ?? clientBodyFormat ?? DEFAULT_BODY_FORMAT)
+    } catch (err) {
+      throw withRequest(err, method, url)
+    }
+    requestBody = encoded.body
+    if (headers[HEADER.contentType] === undefined) headers[HEADER.contentType] = encoded.contentType
+  }
+
+  // Per-request decode options refine the client's rather than replace them.
+  const decodeMerged = decodeOptions === undefined ? clientDecodeOptions : { ...clientDecodeOptions, ...decodeOptions }
+  const limit = responseLimit(maxResponseSize ?? clientMaxResponseSize, decodeMerged)
+  const timeoutSetting = timeout ?? clientTimeout
+  return {
+    method,
+    url,
+    headers,
+    body: requestBody,
+    init: { ...clientInit, ...callInit },
+    limit,
+    decodeWith: { ...decodeMerged, maxDecompressedSize: limit },
+    policy: retryPolicy(clientRetry, retry),
+    hooks: {
+      beforeRequest: joinHooks(clientHooks, hooks, 'beforeRequest'),
+      afterResponse: joinHooks(clientHooks, hooks, 'afterResponse'),
+      beforeRetry: joinHooks(clientHooks, hooks, 'beforeRetry')
+    },
+    timeoutMs: typeof timeoutSetting === 'number' && timeoutSetting > 0 ? timeoutSetting : undefined,
+    signals: [clientSignal, signal],
+    route
+  }
+}
+
+/** What fetch is called with on one attempt: a fresh copy, so hooks may change it freely. */
+function attemptInit(call: PreparedCall, signal: AbortSignalLike | undefined): FetchInit {
+  const init: FetchInit = { ...call.init, method: call.method, headers: { ...call.headers } }
+  if (call.body !== undefined) init.body = call.body
+  if (signal !== undefined) init.signal = signal
+  return init
+}
+
+/** The reply after the afterResponse hooks, each of which may replace it. */
+async function afterResponse(
+  call: PreparedCall,
+  response: FetchResponse,
+  request: RequestContext
+): Promise<FetchResponse> {
+  for (const hook of call.hooks.afterResponse) {
+    const replaced = await hook(response, request)
+    if (replaced === undefined || replaced === response) continue
+    // The reply a hook replaced is never read: let its connection go.
+    discardBody(response.body)
+    response = replaced
+  }
+  return response
+}
+
+/** How a reply's body is read: a HEAD reply describes the GET body it does not carry (RFC 9110 section 9.3.2). */
+function replyFormat(call: PreparedCall, response: FetchResponse): ReplyFormat {
+  if (call.method === HEAD_METHOD) return 'empty'
+  return replyFormatOf(response.status, response.headers.get(HEADER.contentType))
+}
+
+/**
+ * Reads and decodes a 2xx reply; a codec error (or a body over the limit) says which request
+ * it was. Read under the call's signal: a timeout also covers a body that trickles in.
+ */
+async function readReply(call: PreparedCall, request: RequestContext, response: FetchResponse): Promise<unknown> {
+  const format = replyFormat(call, response)
+  let decoded: unknown
+  try {
+    decoded = decodeBody(format, await readBody(response, format, call.limit), call.decodeWith)
+  } catch (err) {
+    throw withRequest(err, call.method, request.url, response)
+  }
+  return call.route === undefined ? decoded : reviveReply(call.route, response.status, decoded)
+}
+
+/**
+ * The HttpError a non-2xx reply stands for, whatever its body: one that cannot be read or
+ * decoded leaves `body` undefined, `cause` saying why (issue 10).
+ */
+async function httpError(call: PreparedCall, request: RequestContext, response: FetchResponse): Promise<HttpError> {
+  const format = replyFormat(call, response)
+  let body: unknown
+  let cause: unknown
+  try {
+    body = decodeBody(format, await readBody(response, format, call.limit), call.decodeWith)
+    if (call.route !== undefined) body = reviveReply(call.route, response.status, body)
+  } catch (err) {
+    cause = err
+  }
+  return new HttpError({ method: call.method, url: request.url, response, body, cause })
+}
+
 /**
  * Creates a client for one API.
  *
@@ -140,73 +321,21 @@ export function createClient<Routes extends RouteMap<Routes> = UntypedRoutes>(op
   // FetchInit is the structural subset of RequestInit the client builds (types.ts).
   const fetchFn: FetchFunction = customFetch ?? ((input, init) => globalThis.fetch(input, init as RequestInit))
 
-  async function send(method: string, path: string, call: CallOptions = {}): Promise<unknown> {
-    // The route schema this call's replies were serialized with, when `routes` are given.
-    const route = routes?.find(method, path)
-    const {
-      body,
-      headers: callHeaders,
-      query,
-      signal,
-      timeout,
-      bodyFormat,
-      decode: decodeOptions,
-      maxResponseSize,
-      retry,
-      hooks,
-      ...callInit
-    } = call
-    checkOptions('request options', call)
-    const {
-      headers: clientHeaders,
-      signal: clientSignal,
-      timeout: clientTimeout,
-      bodyFormat: clientBodyFormat,
-      decode: clientDecodeOptions,
-      maxResponseSize: clientMaxResponseSize,
-      retry: clientRetry,
-      hooks: clientHooks,
-      ...clientInit
-    } = defaults
-
-    const url = joinUrl(baseUrl, path, query)
-    const headers: Record<string, string> = { [HEADER.accept]: DEFAULT_ACCEPT }
-    setHeaders(headers, clientHeaders)
-    setHeaders(headers, callHeaders)
-
-    let requestBody: FetchInit['body']
-    if (body !== undefined) {
-      let encoded
-      try {
-        encoded = encodeBody(body, bodyFormat ?? clientBodyFormat ?? DEFAULT_BODY_FORMAT)
-      } catch (err) {
-        throw withRequest(err, method, url)
-      }
-      requestBody = encoded.body
-      if (headers[HEADER.contentType] === undefined) headers[HEADER.contentType] = encoded.contentType
-    }
-
-    // Per-request decode options refine the client's rather than replace them.
-    const decodeMerged = decodeOptions === undefined ? clientDecodeOptions : { ...clientDecodeOptions, ...decodeOptions }
-    const limit = responseLimit(maxResponseSize ?? clientMaxResponseSize, decodeMerged)
-    const decodeWith = { ...decodeMerged, maxDecompressedSize: limit }
-    const policy = retryPolicy(clientRetry, retry)
-    const beforeRequest = [...(clientHooks?.beforeRequest ?? []), ...(hooks?.beforeRequest ?? [])]
-    const afterResponse = [...(clientHooks?.afterResponse ?? []), ...(hooks?.afterResponse ?? [])]
-    const beforeRetry = [...(clientHooks?.beforeRetry ?? []), ...(hooks?.beforeRetry ?? [])]
-
-    const timeoutSetting = timeout ?? clientTimeout
-    const timeoutMs = typeof timeoutSetting === 'number' && timeoutSetting > 0 ? timeoutSetting : undefined
+  /**
+   * One call: build the request, then attempt it (beforeRequest hooks, fetch, afterResponse
+   * hooks) until it succeeds or may not be retried, then read the reply or make its HttpError.
+   */
+  async function send(method: string, path: string, options: CallOptions = {}): Promise<unknown> {
+    checkOptions('request options', options)
+    const call = prepareCall(baseUrl, defaults, method, path, options, routes?.find(method, path))
+    const { policy, timeoutMs } = call
     // One signal for every attempt and every wait: the timeout covers the whole call.
-    const abort = requestSignal([clientSignal, signal], timeoutMs)
+    const abort = requestSignal(call.signals, timeoutMs)
     let request: RequestContext | undefined
     try {
       for (let attempt = 1; ; attempt++) {
-        const init: FetchInit = { ...clientInit, ...callInit, method, headers: { ...headers } }
-        if (requestBody !== undefined) init.body = requestBody
-        if (abort.signal !== undefined) init.signal = abort.signal
-        request = { method, url, init, attempt }
-        for (const hook of beforeRequest) await hook(request)
+        request = { method, url: call.url, init: attemptInit(call, abort.signal), attempt }
+        for (const hook of call.hooks.beforeRequest) await hook(request)
 
         let response: FetchResponse
         try {
@@ -217,15 +346,10 @@ export function createClient<Routes extends RouteMap<Routes> = UntypedRoutes>(op
           await pause({ ...request, response: undefined, error: err, delay: backoff(policy, attempt) })
           continue
         }
-        for (const hook of afterResponse) {
-          const replaced = await hook(response, request)
-          if (replaced === undefined || replaced === response) continue
-          // The reply a hook replaced is never read: let its connection go.
-          discardBody(response.body)
-          response = replaced
-        }
+        response = await afterResponse(call, response, request)
 
-        if (!response.ok && mayRetry(policy, method, attempt)) {
+        if (response.ok) return await readReply(call, request, response)
+        if (mayRetry(policy, method, attempt)) {
           const delay = replyRetryDelay(policy, response, attempt, Date.now())
           if (delay !== undefined) {
             discardBody(response.body)
@@ -233,11 +357,11 @@ export function createClient<Routes extends RouteMap<Routes> = UntypedRoutes>(op
             continue
           }
         }
-        return await settle(request, response)
+        throw await httpError(call, request, response)
       }
     } catch (err) {
       if (abort.timedOut() && timeoutMs !== undefined && !(err instanceof HttpError)) {
-        throw new TimeoutError(method, request?.url ?? url, timeoutMs, err)
+        throw new TimeoutError(method, request?.url ?? call.url, timeoutMs, err)
       }
       throw err
     } finally {
@@ -245,38 +369,9 @@ export function createClient<Routes extends RouteMap<Routes> = UntypedRoutes>(op
     }
 
     /** Runs the beforeRetry hooks, then waits (an abort or the timeout ends the wait). */
-    async function pause(retryContext: Parameters<NonNullable<Hooks['beforeRetry']>[number]>[0]): Promise<void> {
-      for (const hook of beforeRetry) await hook(retryContext)
+    async function pause(retryContext: RetryContext): Promise<void> {
+      for (const hook of call.hooks.beforeRetry) await hook(retryContext)
       await sleep(retryContext.delay, abort.signal)
-    }
-
-    /**
-     * The decoded reply, or the error it stands for: a non-2xx reply is an HttpError whatever
-     * its body (one that cannot be read or decoded leaves `body` undefined, `cause` saying why;
-     * issue 10); a codec error on a 2xx reply says which request it was.
-     */
-    async function settle(req: RequestContext, response: FetchResponse): Promise<unknown> {
-      // A HEAD reply describes the GET body it does not carry (RFC 9110 section 9.3.2).
-      const format = method === HEAD_METHOD ? 'empty' : replyFormatOf(response.status, response.headers.get(HEADER.contentType))
-      if (!response.ok) {
-        let errorBody: unknown
-        let cause: unknown
-        try {
-          // Read under the same signal: a timeout also covers a body that trickles in.
-          errorBody = decodeBody(format, await readBody(response, format, limit), decodeWith)
-          if (route !== undefined) errorBody = reviveReply(route, response.status, errorBody)
-        } catch (err) {
-          cause = err
-        }
-        throw new HttpError({ method, url: req.url, response, body: errorBody, cause })
-      }
-      let decoded: unknown
-      try {
-        decoded = decodeBody(format, await readBody(response, format, limit), decodeWith)
-      } catch (err) {
-        throw withRequest(err, method, req.url, response)
-      }
-      return route === undefined ? decoded : reviveReply(route, response.status, decoded)
     }
   }
 

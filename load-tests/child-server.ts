@@ -6,7 +6,8 @@ import { fork, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { request } from 'undici'
 import type { ExampleServerOptions } from '../examples/server.js'
-import { ADMIN_CPU_PATH, ADMIN_MEMORY_PATH, LOOPBACK, SERVER_OPTIONS_ENV } from './constants.js'
+import { LOOPBACK } from '../support/listen.js'
+import { ADMIN_CPU_PATH, ADMIN_MEMORY_PATH, SERVER_OPTIONS_ENV } from './constants.js'
 
 /** What the child sends once it listens. */
 export interface ServerReady {

@@ -3,9 +3,6 @@
  * Flags of run.ts and soak.ts override some of them (see their --help).
  */
 
-/** Only loopback: the load tests never leave the machine. */
-export const LOOPBACK = '127.0.0.1'
-
 /** Environment variable carrying the server process's options (JSON). */
 export const SERVER_OPTIONS_ENV = 'BFAST_LOAD_SERVER_OPTIONS'
 /** The server process's memory report route (not under the plugin). */

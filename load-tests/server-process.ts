@@ -7,7 +7,8 @@
 import { buildServer } from '../examples/server.js'
 import { users, USERS_MAX } from '../examples/data.js'
 import type { ExampleServerOptions } from '../examples/server.js'
-import { ADMIN_CPU_PATH, ADMIN_MEMORY_PATH, LOOPBACK, LZ4_ANY_SIZE_PATH, SERVER_OPTIONS_ENV } from './constants.js'
+import { listen } from '../support/listen.js'
+import { ADMIN_CPU_PATH, ADMIN_MEMORY_PATH, LZ4_ANY_SIZE_PATH, SERVER_OPTIONS_ENV } from './constants.js'
 import type { ServerCpu, ServerMemory, ServerReady } from './child-server.js'
 
 const raw = process.env[SERVER_OPTIONS_ENV]
@@ -38,10 +39,8 @@ app.get<{ Querystring: { n: number } }>(
 // cost per reply that other work on the machine disturbs far less than requests/s.
 app.get(ADMIN_CPU_PATH, { config: { bfast: false } }, async (): Promise<ServerCpu> => process.cpuUsage())
 
-await app.listen({ port: 0, host: LOOPBACK })
-const address = app.server.address()
-if (address === null || typeof address === 'string') throw new Error('no TCP address')
-const ready: ServerReady = { port: address.port }
+const { port } = await listen(app)
+const ready: ServerReady = { port }
 process.send?.(ready)
 process.on('disconnect', () => {
   void app.close().then(() => process.exit(0))

@@ -17,7 +17,7 @@
  */
 import net from 'node:net'
 import { performance } from 'node:perf_hooks'
-import { LOOPBACK } from './constants.js'
+import { listen, LOOPBACK } from '../support/listen.js'
 import { LinkModel, checkLinkSettings } from './link-model.js'
 import type { LinkSettings } from './link-model.js'
 
@@ -159,11 +159,9 @@ export async function startThrottleProxy(options: ThrottleOptions): Promise<Thro
     client.on('error', teardown).on('close', () => closed(client, toClient))
     upstream.on('error', teardown).on('close', () => closed(upstream, toUpstream))
   })
-  await new Promise<void>((resolve) => server.listen(0, LOOPBACK, resolve))
-  const address = server.address()
-  if (address === null || typeof address === 'string') throw new Error('no TCP address')
+  const { port } = await listen(server)
   return {
-    port: address.port,
+    port,
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy()

@@ -45,11 +45,21 @@ declare module 'fastify' {
   }
 }
 
-/** valueToEncode's answer when the reply must go out as Fastify's JSON. */
+/** encodeReply's answer when the reply must go out as Fastify's JSON. */
 const SEND_JSON: unique symbol = Symbol('fastify-bfast.send-json')
 
 /** Per route: the writer compiled from each response serializer's schema, or null (round trip). */
 type WriterCache = WeakMap<Fn, SchemaWriter | null>
+
+/** The per-route state the encode step needs, built once per route by routeHooks. */
+interface EncodeContext {
+  options: ResolvedOptions['encode']
+  maxDepth: number
+  writers: WriterCache
+}
+
+/** The `done` callback of an async-style preSerialization or onSend hook. */
+type HookDone = (err: Error | null, value?: unknown) => void
 
 /**
  * The writer for the schema Fastify compiled `serializer` from, compiled on first use (once per
@@ -62,7 +72,12 @@ function writerFor(reply: FastifyReply, serializer: Fn, cache: WriterCache, maxD
   const source = responseSchemaSource(reply, reply.statusCode)
   const result = 'fallback' in source ? source : compileSchemaWriter(source.schema, source.external, maxDepth)
   const writer = 'writer' in result ? result.writer : null
-  if (!('writer' in result)) reply.log.debug({ keyword: result.fallback }, 'fastify-bfast: response schema not compiled, B-FAST replies take the JSON round trip')
+  if (!('writer' in result)) {
+    reply.log.debug(
+      { keyword: result.fallback },
+      'fastify-bfast: response schema not compiled, B-FAST replies take the JSON round trip'
+    )
+  }
   cache.set(serializer, writer)
   return writer
 }
@@ -84,6 +99,50 @@ function roundTrip(reply: FastifyReply, payload: object, serialize: Fn, withStat
   return project(payload, shaped)
 }
 
+// ---- Step 1, preSerialization: negotiate, and leave a one-shot serializer on the reply ----
+
+/**
+ * Whether this reply is to be encoded as B-FAST: an object or array payload, an Accept that
+ * prefers B-FAST, and nothing the handler chose instead. A Content-Type or serializer the
+ * handler set (other than Fastify's default JSON) is left alone, and replies without content
+ * need no encoding (RFC 9110 sections 15.3.5, 15.4.5). JSON clients leave after one
+ * regular-expression test (./negotiate.ts).
+ */
+function negotiatesBfast(request: FastifyRequest, reply: FastifyReply, payload: unknown): boolean {
+  if (typeof payload !== 'object' || payload === null || !prefersBfast(request.headers.accept)) return false
+  const status = reply.statusCode
+  return !(
+    status === STATUS_NO_CONTENT ||
+    status === STATUS_NOT_MODIFIED ||
+    reply.getHeader(HEADER.contentType) !== FASTIFY_JSON_CONTENT_TYPE ||
+    hasOwnSerializer(reply)
+  )
+}
+
+/**
+ * Sets the one-shot `reply.serializer()` that encodes the final payload (see the module
+ * comment for why the encoding happens there and not in the hook).
+ */
+function serializeOnce(reply: FastifyReply, context: EncodeContext): void {
+  reply[kPending] = true
+  // The one allocation per B-FAST reply left in the plugin: the closure carries this reply.
+  // A shared function reading it from `this` would save it only while Fastify keeps calling
+  // serializers as reply methods, which it does not promise.
+  reply.serializer(function bfastOneShot(final: unknown): string {
+    // Cleared after one use: see the module comment. Fastify accepts a Buffer here.
+    clearSerializer(reply)
+    return serializeNegotiated(reply, final, context) as string
+  })
+}
+
+/** Takes the one-shot serializer off the reply (after its one use, or when it will never run). */
+function clearSerializer(reply: FastifyReply): void {
+  reply[kPending] = false
+  reply.serializer(null as unknown as (payload: unknown) => string)
+}
+
+// ---- Step 2, the serializer: encode for B-FAST, or send Fastify's JSON ----
+
 /**
  * The body of a negotiated reply, from the payload Fastify passes to the reply serializer:
  * the one left after every preSerialization hook, later plugins' included (issue 10 finding 5:
@@ -91,12 +150,8 @@ function roundTrip(reply: FastifyReply, payload: object, serialize: Fn, withStat
  * plugin's own hook). B-FAST bytes (and the B-FAST Content-Type), or, when the reply can no
  * longer be B-FAST (a later hook changed its Content-Type or status, or made the payload a
  * primitive) or the codec refuses it, exactly the JSON text Fastify would send.
- *
- * Schema routes (issue 12) take the writer compiled from the schema; a schema it cannot mirror
- * and a `setReplySerializer` take the round trip (Fastify's serializer, JSON.parse, project,
- * encode). Routes without either encode the payload directly.
  */
-function serializeNegotiated(reply: FastifyReply, payload: unknown, encodeOptions: ResolvedOptions['encode'], writers: WriterCache, maxDepth: number): string | Buffer {
+function serializeNegotiated(reply: FastifyReply, payload: unknown, context: EncodeContext): string | Buffer {
   const status = reply.statusCode
   if (
     typeof payload !== 'object' ||
@@ -107,164 +162,122 @@ function serializeNegotiated(reply: FastifyReply, payload: unknown, encodeOption
   ) {
     return fastifyJson(reply, payload)
   }
-  let bytes: Buffer
+  let bytes: Buffer | typeof SEND_JSON
   try {
-    const fallback = routeDefaultSerializer(reply)
-    let value: unknown = payload
-    if (fallback !== undefined) value = roundTrip(reply, payload, fallback, true)
-    else {
-      const schema = schemaSerializer(reply, status)
-      if (schema !== undefined) {
-        const writer = writerFor(reply, schema, writers, maxDepth)
-        value = SEND_JSON
-        if (writer !== null) {
-          try {
-            bytes = writer(payload)
-            return sent(reply, bytes)
-          } catch (err) {
-            // A value the writer cannot predict takes the round trip; anything else it threw,
-            // the JSON serializer throws too (or, a BFastError, the codec refuses): both are
-            // left to the JSON path below.
-            if (err !== NOT_MIRRORED) throw err
-          }
-        }
-        value = roundTrip(reply, payload, schema, false)
-      }
-    }
-    if (value === SEND_JSON) return fastifyJson(reply, payload)
-    // The bytes only go out on the socket, like any Buffer Fastify sends: a pooled slice is
-    // fine here and cheaper for small replies than encode()'s owned copy (issue 10 finding 10).
-    bytes = asBuffer(encodeForSend(value, encodeOptions))
+    bytes = encodeReply(reply, payload, context)
   } catch (err) {
     // The codec refused (a key over 255 bytes, a lone surrogate, a bigint outside int64, a
     // cycle...): JSON can carry most of these, and fails cleanly (500) on the rest. Any other
     // error (a throwing toJSON, a value the schema rejects) recurs on the JSON path, where
     // Fastify reports it.
-    if (err instanceof BFastError) reply.log.warn({ err }, 'fastify-bfast: reply not representable in B-FAST, sending JSON')
+    if (err instanceof BFastError) {
+      reply.log.warn({ err }, 'fastify-bfast: reply not representable in B-FAST, sending JSON')
+    }
     return fastifyJson(reply, payload)
   }
-  return sent(reply, bytes)
-}
-
-function sent(reply: FastifyReply, bytes: Buffer): Buffer {
+  if (bytes === SEND_JSON) return fastifyJson(reply, payload)
   reply[kEncoded] = bytes
   reply.type(BFAST_MEDIA_TYPE)
   return bytes
 }
 
-export interface RouteHooks {
-  preSerialization: preSerializationHookHandler
-  onSend: onSendHookHandler
-  onError: onErrorHookHandler
+/**
+ * The B-FAST bytes of this reply's body, or SEND_JSON. Schema routes (issue 12) take the writer
+ * compiled from the schema; a schema it cannot mirror and a `setReplySerializer` take the round
+ * trip (Fastify's serializer, JSON.parse, project, encode). Routes without either encode the
+ * payload directly. Throws what the codec or the route's serializer throws.
+ */
+function encodeReply(reply: FastifyReply, payload: object, context: EncodeContext): Buffer | typeof SEND_JSON {
+  const fallback = routeDefaultSerializer(reply)
+  if (fallback !== undefined) return encodeValue(roundTrip(reply, payload, fallback, true), context)
+  const schema = schemaSerializer(reply, reply.statusCode)
+  if (schema === undefined) return encodeValue(payload, context)
+  const writer = writerFor(reply, schema, context.writers, context.maxDepth)
+  if (writer !== null) {
+    try {
+      return writer(payload)
+    } catch (err) {
+      // A value the writer cannot predict takes the round trip; anything else it threw, the
+      // JSON serializer throws too (or, a BFastError, the codec refuses): the caller sends JSON.
+      if (err !== NOT_MIRRORED) throw err
+    }
+  }
+  return encodeValue(roundTrip(reply, payload, schema, false), context)
 }
 
 /**
- * The two hooks of one governed route.
- *
- * @example
- * ```ts
- * const hooks = routeHooks(resolvedOptions, resolvedOptions.compression)
- * ```
+ * `value` encoded, or SEND_JSON passed through. The bytes only go out on the socket, like any
+ * Buffer Fastify sends: a pooled slice is fine here and cheaper for small replies than
+ * encode()'s owned copy (issue 10 finding 10).
  */
-export function routeHooks(options: ResolvedOptions, compression: ResolvedCompression): RouteHooks {
-  const encodeOptions = options.encode
-  const maxDepth = encodeOptions.maxDepth ?? DEFAULT_MAX_DEPTH
-  const writers: WriterCache = new WeakMap()
-  const clientHints = options.clientHints
+function encodeValue(value: unknown, context: EncodeContext): Buffer | typeof SEND_JSON {
+  return value === SEND_JSON ? SEND_JSON : asBuffer(encodeForSend(value, context.options))
+}
+
+// ---- Step 3, onSend: set Vary, then compress what was encoded ----
+
+/**
+ * The Vary (and Accept-CH) setter of one route, on every reply of the route, both
+ * representations: the usual reply (no Vary set by the handler or an earlier hook) takes the
+ * value joined once per route and allocates nothing.
+ */
+function varySetter(compression: ResolvedCompression, clientHints: boolean): (reply: FastifyReply) => void {
   const vary = routeVary(compression, clientHints)
-  // The Vary value of a reply that had none, joined once per route rather than once per reply.
   const varyAlone = mergeVary(undefined, vary)
-
-  function preSerialization(request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: Error | null, value?: unknown) => void): void {
-    if (typeof payload !== 'object' || payload === null || !prefersBfast(request.headers.accept)) {
-      done(null, payload)
-      return
-    }
-    const status = reply.statusCode
-    // A Content-Type or serializer the handler chose (other than Fastify's default JSON) is
-    // left alone, and replies without content need no encoding (RFC 9110 sections 15.3.5, 15.4.5).
-    if (
-      status === STATUS_NO_CONTENT ||
-      status === STATUS_NOT_MODIFIED ||
-      reply.getHeader(HEADER.contentType) !== FASTIFY_JSON_CONTENT_TYPE ||
-      hasOwnSerializer(reply)
-    ) {
-      done(null, payload)
-      return
-    }
-    reply[kPending] = true
-    // The one allocation per B-FAST reply left in the plugin: the closure carries this reply.
-    // A shared function reading it from `this` would save it only while Fastify keeps calling
-    // serializers as reply methods, which it does not promise.
-    reply.serializer(function bfastOneShot(final: unknown): string {
-      // Cleared after one use: see the module comment. Fastify accepts a Buffer here.
-      reply.serializer(null as unknown as (payload: unknown) => string)
-      reply[kPending] = false
-      return serializeNegotiated(reply, final, encodeOptions, writers, maxDepth) as string
-    })
-    done(null, payload)
-  }
-
-  // A later preSerialization hook failed before Fastify called the serializer set above: clear
-  // it, or the error handler's string reply would go through it.
-  function onError(_request: FastifyRequest, reply: FastifyReply, _error: Error, done: () => void): void {
-    if (reply[kPending]) {
-      reply[kPending] = false
-      reply.serializer(null as unknown as (payload: unknown) => string)
-    }
-    done()
-  }
-
-  // Runs on every reply of the route, JSON ones included: the usual reply (no Vary set by the
-  // handler or an earlier hook) takes the precomputed value and allocates nothing.
-  function finish(reply: FastifyReply): void {
+  return function setVary(reply: FastifyReply): void {
     const existing = reply.getHeader(HEADER.vary)
     reply.header(HEADER.vary, existing === undefined ? varyAlone : mergeVary(existing, vary))
     if (clientHints) reply.header(HEADER.acceptCh, ACCEPT_CH_VALUE)
   }
+}
 
-  function onSend(request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: Error | null, value?: unknown) => void): void {
-    const encoded = reply[kEncoded]
-    if (encoded === null || payload !== encoded || reply.getHeader(HEADER.contentType) !== BFAST_MEDIA_TYPE) {
-      if (encoded !== null) reply[kEncoded] = null
-      finish(reply)
-      done(null, payload)
-      return
-    }
-    reply[kEncoded] = null
-    const decision: CompressionDecision = decideCompression(encoded.length, compression, clientHints ? request.headers : undefined)
-    finish(reply)
-    // A client that already left gets nothing: skip the work.
-    if (decision.form === 'none' || reply.raw.destroyed) {
+/**
+ * The bytes serializeNegotiated encoded for this reply if they still go out as they are, else
+ * null: an error after preSerialization, or a later onSend hook, replaces the payload or the
+ * Content-Type. Clears the reply's slot either way.
+ */
+function encodedStillSent(reply: FastifyReply, payload: unknown): Buffer | null {
+  const encoded = reply[kEncoded]
+  if (encoded === null) return null
+  reply[kEncoded] = null
+  return payload === encoded && reply.getHeader(HEADER.contentType) === BFAST_MEDIA_TYPE ? encoded : null
+}
+
+/**
+ * Compresses `encoded` in the form the route's policy chose (SPEC 4): synchronously as one
+ * block, or in parallel chunks on the thread pool, and hands `done` the smaller of the two.
+ */
+function compressEncoded(
+  reply: FastifyReply,
+  encoded: Buffer,
+  decision: CompressionDecision,
+  chunkSize: number,
+  done: HookDone
+): void {
+  // A client that already left gets nothing: skip the work.
+  if (decision.form === 'none' || reply.raw.destroyed) {
+    done(null, encoded)
+    return
+  }
+  if (decision.form === 'block') {
+    let compressed: Uint8Array
+    try {
+      compressed = compress(encoded)
+    } catch (err) {
+      compressionFailed(reply, err)
       done(null, encoded)
       return
     }
-    if (decision.form === 'block') {
-      let compressed: Uint8Array
-      try {
-        compressed = compress(encoded)
-      } catch (err) {
-        compressionFailed(reply, err)
-        done(null, encoded)
-        return
-      }
-      done(null, smaller(encoded, compressed))
-      return
+    done(null, smaller(encoded, compressed))
+    return
+  }
+  compressChunked(encoded, { chunkSize }).then(
+    (compressed) => done(null, smaller(encoded, compressed)),
+    (err: unknown) => {
+      compressionFailed(reply, err)
+      done(null, encoded)
     }
-    compressChunked(encoded, { chunkSize: compression.chunkSize }).then(
-      (compressed) => done(null, smaller(encoded, compressed)),
-      (err: unknown) => {
-        compressionFailed(reply, err)
-        done(null, encoded)
-      }
-    )
-  }
-
-  return {
-    preSerialization: preSerialization as preSerializationHookHandler,
-    onSend: onSend as onSendHookHandler,
-    onError: onError as onErrorHookHandler
-  }
+  )
 }
 
 /** Never corrupt bytes: the plain message is always a valid reply, so it goes out instead. */
@@ -275,4 +288,60 @@ function compressionFailed(reply: FastifyReply, err: unknown): void {
 /** The compressed form when it is smaller (incompressible data is sent plain), as a Buffer. */
 function smaller(plain: Buffer, compressed: Uint8Array): Buffer {
   return compressed.length < plain.length ? asBuffer(compressed) : plain
+}
+
+// ---- The wiring ----
+
+export interface RouteHooks {
+  preSerialization: preSerializationHookHandler
+  onSend: onSendHookHandler
+  onError: onErrorHookHandler
+}
+
+/**
+ * The hooks of one governed route, wiring the steps above; the per-route state (encode
+ * options, compiled writers, Vary value) is built here once, never per reply.
+ *
+ * @example
+ * ```ts
+ * const hooks = routeHooks(resolvedOptions, resolvedOptions.compression)
+ * ```
+ */
+export function routeHooks(options: ResolvedOptions, compression: ResolvedCompression): RouteHooks {
+  const context: EncodeContext = {
+    options: options.encode,
+    maxDepth: options.encode.maxDepth ?? DEFAULT_MAX_DEPTH,
+    writers: new WeakMap()
+  }
+  const clientHints = options.clientHints
+  const setVary = varySetter(compression, clientHints)
+
+  function preSerialization(request: FastifyRequest, reply: FastifyReply, payload: unknown, done: HookDone): void {
+    if (negotiatesBfast(request, reply, payload)) serializeOnce(reply, context)
+    done(null, payload)
+  }
+
+  // A later preSerialization hook failed before Fastify called the serializer set above: clear
+  // it, or the error handler's string reply would go through it.
+  function onError(_request: FastifyRequest, reply: FastifyReply, _error: Error, done: () => void): void {
+    if (reply[kPending]) clearSerializer(reply)
+    done()
+  }
+
+  function onSend(request: FastifyRequest, reply: FastifyReply, payload: unknown, done: HookDone): void {
+    const encoded = encodedStillSent(reply, payload)
+    setVary(reply)
+    if (encoded === null) {
+      done(null, payload)
+      return
+    }
+    const decision = decideCompression(encoded.length, compression, clientHints ? request.headers : undefined)
+    compressEncoded(reply, encoded, decision, compression.chunkSize, done)
+  }
+
+  return {
+    preSerialization: preSerialization as preSerializationHookHandler,
+    onSend: onSend as onSendHookHandler,
+    onError: onError as onErrorHookHandler
+  }
 }

@@ -265,7 +265,6 @@ export class Writer {
     this.pos = p
   }
 
-  /** Dispatch for objects: the common shapes first, `instanceof` chains last (PERFORMANCE-NOTES). */
   /**
    * Dispatch for objects. A server encodes many shapes, so property loads here see many hidden
    * classes and go megamorphic; the common cases are told apart without any: Array.isArray and
@@ -286,7 +285,7 @@ export class Writer {
       return
     }
     if (v instanceof Date) this.date(v)
-    else if (ArrayBuffer.isView(v)) this.view_(v)
+    else if (ArrayBuffer.isView(v)) this.arrayBufferView(v)
     else if (v instanceof ArrayBuffer) {
       if (v.byteLength === 0 && isDetached(v)) this.detached()
       this.bytes(new Uint8Array(v))
@@ -311,10 +310,11 @@ export class Writer {
       this.buf[this.pos++] = TAG_NULL
       return
     }
-    this.resolved(r)
+    this.toJSONValue(r)
   }
 
-  resolved(r: unknown): void {
+  /** The value a toJSON() returned, written as itself: its own toJSON is not called (SPEC 5). */
+  toJSONValue(r: unknown): void {
     if (typeof r === 'object' && r !== null) {
       if (this.pos > this.safeEnd) this.grow(WRITER_SLACK_BYTES)
       this.objectLike(r, false)
@@ -343,7 +343,8 @@ export class Writer {
     throw new BFastError('DETACHED', this.pos, 'A detached ArrayBuffer (transferred away): its bytes are gone')
   }
 
-  view_(v: ArrayBufferView): void {
+  /** A typed array or DataView: bytes, float64s, or a list of its elements (SPEC 5). */
+  arrayBufferView(v: ArrayBufferView): void {
     // A view of a detached buffer reads as empty (a DataView throws): its data is gone, so
     // refuse rather than send an empty value in its place.
     const buffer = v.buffer

@@ -12,6 +12,7 @@ import t from 'tap'
 import bfast from '../../plugin/index.js'
 import { createClient, HttpError, isRouteError, type RoutesFromSchemas } from '../../client/index.js'
 import { jsonSchemaRoutes, typeboxRoutes } from '../helpers/route-schemas.js'
+import { listen } from '../../support/listen.js'
 
 const BORN = new Date('1815-12-10T08:00:00.000Z')
 const SEEN = new Date('1852-11-27T12:30:00.250Z')
@@ -75,11 +76,8 @@ js.get('/js/kinds/:kind', { schema: jsonSchemaRoutes['GET /js/kinds/:kind'] }, a
   since: BORN.toISOString()
 }))
 
-await app.listen({ host: '127.0.0.1', port: 0 })
 t.teardown(() => app.close())
-const address = app.server.address()
-if (address === null || typeof address === 'string') throw new Error('not listening on TCP')
-const baseUrl = `http://127.0.0.1:${address.port}`
+const { url: baseUrl } = await listen(app)
 
 /** A reply over each format: B-FAST (the client's default Accept) and JSON. */
 const FORMATS = [

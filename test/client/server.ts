@@ -10,6 +10,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import bfast from '../../plugin/index.js'
 import { encode, MEDIA_TYPE } from '../../src/index.js'
 import { compress, compressChunked } from '../../src/compress.js'
+import { listen } from '../../support/listen.js'
 import { FIXTURES } from '../helpers/paths.js'
 import {
   BAD_BODY_STATUS,
@@ -245,12 +246,10 @@ export async function startServer(setup?: (app: FastifyInstance) => void): Promi
   app.server.on('connection', () => {
     connections++
   })
-  await app.listen({ host: '127.0.0.1', port: 0 })
-  const address = app.server.address()
-  if (address === null || typeof address === 'string') throw new Error('the server is not listening on TCP')
+  const { url } = await listen(app)
   return {
     app,
-    baseUrl: `http://127.0.0.1:${address.port}`,
+    baseUrl: url,
     connections: () => connections,
     streams,
     close: () => app.close()

@@ -15,9 +15,9 @@ import t from 'tap'
 import { request } from 'undici'
 import { decode, isCompressed } from '../../src/index.js'
 import { buildServer, ROOT } from '../../examples/server.js'
+import { listen, LOOPBACK } from '../../support/listen.js'
 
 const NGINX_CANDIDATES = ['/usr/sbin/nginx', '/usr/bin/nginx']
-const LOOPBACK = '127.0.0.1'
 const JSON_ACCEPT = 'application/json'
 const BFAST_ACCEPT = 'application/x-bfast'
 const CACHE_STATUS = 'x-cache-status'
@@ -53,10 +53,9 @@ if (nginxBinary === undefined) {
 
 async function freePort(): Promise<number> {
   const server = net.createServer()
-  await new Promise<void>((resolve) => server.listen(0, LOOPBACK, resolve))
-  const address = server.address() as net.AddressInfo
+  const { port } = await listen(server)
   await new Promise<void>((resolve) => server.close(() => resolve()))
-  return address.port
+  return port
 }
 
 async function waitForPort(port: number, child: ChildProcess, errorLog: string): Promise<void> {
@@ -122,9 +121,8 @@ async function runCacheTest(nginx: string): Promise<void> {
   // 'fast' so that the hints, not the policy, decide compression: Save-Data and a slow ECT
   // turn it on for that request, which the reply's Vary then names.
   const app = await buildServer({ bfast: { clientHints: true, compression: { network: 'fast' } } })
-  await app.listen({ port: 0, host: LOOPBACK })
   t.teardown(() => app.close())
-  const appPort = (app.server.address() as net.AddressInfo).port
+  const { port: appPort } = await listen(app)
 
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bfast-nginx-'))
   const nginxPort = await freePort()

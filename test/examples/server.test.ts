@@ -12,6 +12,7 @@ import { compress } from '../../src/compress.js'
 import { buildServer, DEMO_ROUTES } from '../../examples/server.js'
 import type { Profile, User } from '../../examples/data.js'
 import { tour } from '../../examples/node-client.js'
+import { listen } from '../../support/listen.js'
 
 /** Debian's chromium package installs here; .ci/run installs it with apt when missing. */
 const CHROMIUM_PATH = '/usr/bin/chromium'
@@ -28,11 +29,8 @@ type Routes = {
 }
 
 const app = await buildServer()
-await app.listen({ port: 0, host: '127.0.0.1' })
 t.teardown(() => app.close())
-const address = app.server.address()
-if (address === null || typeof address === 'string') throw new Error('no TCP address')
-const base = `http://127.0.0.1:${address.port}`
+const { url: base } = await listen(app)
 const api = createClient<Routes>({ baseUrl: base, timeout: 30_000 })
 
 t.test('GET /users: the B-FAST reply decodes to what the JSON reply says', async (t) => {

@@ -16,7 +16,8 @@ import { decode, encode } from '../../src/index.js'
 import { compress } from '../../src/compress.js'
 import { startServerProcess } from '../../load-tests/child-server.js'
 import type { ServerProcess } from '../../load-tests/child-server.js'
-import { chunkedFrame, literalChunks, mutate, mutationArb, plainSeeds, valueArb } from './fuzz-cases.js'
+import { mutate, mutationArb, plainSeeds, valueArb } from './fuzz-cases.js'
+import { chunkedFrame, literalChunks } from './messages.js'
 
 /** Heap growth (after a full GC) the server may show over a fuzz run. */
 export const HEAP_GROWTH_LIMIT_BYTES = 64 * 1024 * 1024

@@ -10,8 +10,10 @@ import {
   COL_ANY, COL_BOOL, COL_FLOAT64, COL_INT32, COL_INT64, COL_LIST, COL_PRESENCE, COL_STRING, COL_VALIDITY, HEADER_SIZE,
   TAG_TABLE
 } from '../../src/tags.js'
-import { INTERESTING_U32, concat, mutate, mutationArb, oracle, u16, u32, utf8 } from './fuzz-cases.js'
-import type { Finding, FuzzTarget, Part } from './fuzz-cases.js'
+import { INTERESTING_U32, mutate, mutationArb, oracle } from './fuzz-cases.js'
+import { concat, u16, u32, utf8 } from './messages.js'
+import type { Finding, FuzzTarget } from './fuzz-cases.js'
+import type { Part } from './messages.js'
 import { materialize, sameValue } from './tagged.js'
 
 export { COL_ANY, COL_BOOL, COL_FLOAT64, COL_INT32, COL_INT64, COL_LIST, COL_PRESENCE, COL_STRING, COL_VALIDITY }

@@ -11,9 +11,8 @@ import t from 'tap'
 import type { Test } from 'tap'
 import { startThrottleProxy } from '../../load-tests/throttle-proxy.js'
 import { msPerByte } from '../../load-tests/link-model.js'
+import { listen, LOOPBACK } from '../../support/listen.js'
 import type { LinkSettings } from '../../load-tests/link-model.js'
-
-const LOOPBACK = '127.0.0.1'
 
 interface EchoServer {
   port: number
@@ -29,10 +28,8 @@ async function echoServer(): Promise<EchoServer> {
     socket.on('end', () => ends++)
     socket.pipe(socket)
   })
-  server.listen(0, LOOPBACK)
-  await once(server, 'listening')
-  const address = server.address() as net.AddressInfo
-  return { port: address.port, endsSeen: () => ends, close: () => new Promise((resolve) => server.close(() => resolve())) }
+  const { port } = await listen(server)
+  return { port, endsSeen: () => ends, close: () => new Promise((resolve) => server.close(() => resolve())) }
 }
 
 function pattern(length: number): Buffer {

@@ -44,8 +44,7 @@ function abortingRequest(port: number, path: string, afterBytes: number): Promis
 async function scenario(plugin: boolean): Promise<{ lines: Array<Record<string, unknown>>; served: boolean }> {
   const logs = logCollector()
   const h = await harness(plugin ? { compression: { network: 'slow' } } : null, routes, { logger: { level: 'info', stream: logs.stream } })
-  const address = h.app.server.address()
-  const port = typeof address === 'object' && address !== null ? address.port : 0
+  const port = h.port
   await Promise.all([
     abortingRequest(port, '/slow', 0), // gone before the handler returns
     abortingRequest(port, '/big', 0), // gone during encode/compression

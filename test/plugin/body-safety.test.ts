@@ -10,7 +10,8 @@ import type { FastifyInstance, FastifyServerOptions } from 'fastify'
 import { encode } from '../../src/index.js'
 import { compress } from '../../src/compress.js'
 import bfast from '../../plugin/index.js'
-import { BFAST, harness, listen, viaSocket } from './server.js'
+import { listen } from '../../support/listen.js'
+import { BFAST, harness, viaSocket } from './server.js'
 import type { Harness, Reply } from './server.js'
 
 const MIB = 1 << 20
@@ -139,7 +140,7 @@ t.test('finding 4: a route with config.bfast false answers 415 to a B-FAST body 
   t.teardown(() => h.close())
   const plain = Fastify()
   plain.post('/plain', async (request) => ({ got: typeof request.body }))
-  const plainBase = await listen(plain)
+  const { url: plainBase } = await listen(plain)
   t.teardown(() => plain.close())
   // A good body, and one that decoding would refuse (413): both 415, so neither was decoded.
   for (const [name, body] of [['a good body', encode({ a: 1 })], ['an amplification body', amplifier('objects')]] as const) {

@@ -15,7 +15,8 @@ import swagger from '@fastify/swagger'
 import bfast from '../../plugin/index.js'
 import { withBfastMediaTypes } from '../../plugin/openapi.js'
 import { decode, encode } from '../../src/index.js'
-import { BFAST, JSON_CT, listen, LOG_LEVEL, logCollector, viaSocket } from './server.js'
+import { listen } from '../../support/listen.js'
+import { BFAST, JSON_CT, LOG_LEVEL, logCollector, viaSocket } from './server.js'
 import type { Reply } from './server.js'
 
 const JSON_TYPE = 'application/json'
@@ -241,7 +242,7 @@ for (const order of ORDERS) {
       await app.close()
       await plain.close()
     })
-    const bases = { plugin: await listen(app), plain: await listen(plain) }
+    const bases = { plugin: (await listen(app)).url, plain: (await listen(plain)).url }
     const postBfast = (url: string, value: unknown, headers: Record<string, string> = {}): Promise<Reply> =>
       viaSocket(bases.plugin, {
         method: 'POST', url, headers: { 'content-type': BFAST, ...headers }, body: Buffer.from(encode(value))

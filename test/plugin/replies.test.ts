@@ -12,7 +12,8 @@ import fp from 'fastify-plugin'
 import compressPlugin from '@fastify/compress'
 import bfast from '../../plugin/index.js'
 import { decode, isCompressed } from '../../src/index.js'
-import { BFAST, harness, JSON_CT, listen, LOG_LEVEL, logCollector, viaInject, viaSocket } from './server.js'
+import { listen } from '../../support/listen.js'
+import { BFAST, harness, JSON_CT, LOG_LEVEL, logCollector, viaInject, viaSocket } from './server.js'
 import type { Reply } from './server.js'
 
 const userSchema = {
@@ -487,7 +488,7 @@ t.test('regression (issue 10 finding 8): HEAD announces the GET Content-Length w
     await app.register(bfast, { compression: { network: 'slow' } })
     if (order === 'bfast first') await app.register(compressPlugin, { threshold: 0 })
     app.get('/rows', async () => rows)
-    const base = await listen(app)
+    const { url: base } = await listen(app)
     t.teardown(() => app.close())
     for (const encoding of [undefined, 'gzip']) {
       const headers: Record<string, string> = encoding === undefined ? ASK_BFAST : { ...ASK_BFAST, 'accept-encoding': encoding }

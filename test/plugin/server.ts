@@ -9,6 +9,7 @@ import { request } from 'undici'
 import { Writable } from 'node:stream'
 import bfast from '../../plugin/index.js'
 import type { BfastPluginOptions } from '../../plugin/index.js'
+import { listen } from '../../support/listen.js'
 
 export interface Reply {
   /** 'inject' or 'socket': where the reply came from, for assertion messages. */
@@ -39,14 +40,6 @@ export async function viaInject(app: FastifyInstance, ask: Ask): Promise<Reply> 
   return { via: 'inject', status: res.statusCode, headers: flatHeaders(res.headers), body: res.rawPayload }
 }
 
-/** Base URL of a listening app (listen on 127.0.0.1, port 0). */
-export async function listen(app: FastifyInstance): Promise<string> {
-  await app.listen({ port: 0, host: '127.0.0.1' })
-  const address = app.server.address()
-  if (address === null || typeof address === 'string') throw new Error('no TCP address')
-  return `http://127.0.0.1:${address.port}`
-}
-
 export async function viaSocket(base: string, ask: Ask): Promise<Reply> {
   const res = await request(base + ask.url, { method: ask.method ?? 'GET', headers: ask.headers ?? {}, body: ask.body })
   const body = Buffer.from(await res.body.arrayBuffer())
@@ -57,6 +50,7 @@ export async function viaSocket(base: string, ask: Ask): Promise<Reply> {
 export interface Harness {
   app: FastifyInstance
   base: string
+  port: number
   both(ask: Ask): Promise<[Reply, Reply]>
   close(): Promise<void>
 }
@@ -73,10 +67,11 @@ export async function harness(
   const app = Fastify(serverOptions)
   if (plugin !== null) await app.register(bfast, plugin)
   await routes(app)
-  const base = await listen(app)
+  const { url: base, port } = await listen(app)
   return {
     app,
     base,
+    port,
     both: async (ask) => [await viaInject(app, ask), await viaSocket(base, ask)],
     close: () => app.close()
   }

@@ -11,7 +11,7 @@ import {
   DECODE_BUDGET_SLACK, HEAP_COST_LIST, HEAP_COST_OBJECT, HEAP_COST_SLOT, HEAP_COST_TYPED_ARRAY
 } from '../../src/limits.js'
 import { DEFAULT_MAX_HEAP_PER_BYTE } from '../../src/options.js'
-import { codeOf, thrownBy } from '../helpers/fuzz-cases.js'
+import { codeOf, thrownBy } from '../helpers/thrown.js'
 import { jsonFixture } from '../helpers/paths.js'
 import { users } from '../helpers/tagged.js'
 

@@ -7,7 +7,7 @@ import t from 'tap'
 import { decode, decompress, encode, isCompressed, DEFAULT_CHUNK_SIZE } from '../../src/index.js'
 import { compress, compressChunked } from '../../src/compress.js'
 import { MAGIC_U16LE } from '../../src/tags.js'
-import { codeOf } from '../helpers/fuzz-cases.js'
+import { codeOf } from '../helpers/thrown.js'
 import { sameValue, users } from '../helpers/tagged.js'
 
 /** The chunked structure of SPEC 4, read independently of the codec. */

@@ -9,7 +9,16 @@ import t from 'tap'
 import fc from 'fast-check'
 import { Decompressor, decompress, encode } from '../../src/index.js'
 import { compress, compressChunked } from '../../src/compress.js'
-import { concat, describeOutcome, fuzzTargets, outcome, plainSeeds, sameOutcome, streamed, u32, valueArb } from '../helpers/fuzz-cases.js'
+import {
+  describeOutcome,
+  fuzzTargets,
+  outcome,
+  plainSeeds,
+  sameOutcome,
+  streamed,
+  valueArb
+} from '../helpers/fuzz-cases.js'
+import { concat, u32 } from '../helpers/messages.js'
 import { jsonFixture } from '../helpers/paths.js'
 import { users } from '../helpers/tagged.js'
 import { DECOMPRESSOR_INITIAL_MAX_BYTES } from '../../src/limits.js'

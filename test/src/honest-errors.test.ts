@@ -7,7 +7,8 @@ import t from 'tap'
 import { BFastError, decode, encode } from '../../src/index.js'
 import type { DecodeOptions } from '../../src/index.js'
 import { MAX_STRING_UNITS } from '../../src/limits.js'
-import { codeOf, header } from '../helpers/fuzz-cases.js'
+import { header } from '../helpers/messages.js'
+import { codeOf } from '../helpers/thrown.js'
 import { TAG_STRING } from '../../src/tags.js'
 
 /** Detaches the buffer of `view` (transfers it away), as postMessage would. */

@@ -12,10 +12,22 @@ import {
   FLAG_BIG_ENDIAN, FLAG_COMPRESSED, LZ4_MAX_RATIO, OBJECT_END, TAG_BYTES, TAG_DATE, TAG_DATETIME, TAG_DECIMAL,
   TAG_F64_ARRAY, TAG_FLOAT64, TAG_INT64, TAG_OBJECT, TAG_STRING, TAG_TIME, TAG_UUID
 } from '../../src/tags.js'
+import { seedMessages, seedValues } from '../helpers/fuzz-cases.js'
 import {
-  KNOWN_TAGS, chunkedFrame, concat, header, literalChunks, lz4Block, lz4Literals, message, seedMessages, seedValues,
-  singleBlock, thrownBy, u32, utf8, w
-} from '../helpers/fuzz-cases.js'
+  KNOWN_TAGS,
+  chunkedFrame,
+  concat,
+  header,
+  literalChunks,
+  lz4Block,
+  lz4Literals,
+  message,
+  singleBlock,
+  u32,
+  utf8,
+  w
+} from '../helpers/messages.js'
+import { thrownBy } from '../helpers/thrown.js'
 import { sameValue } from '../helpers/tagged.js'
 import { jsonFixture } from '../helpers/paths.js'
 

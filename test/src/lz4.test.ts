@@ -8,8 +8,8 @@
 import t from 'tap'
 import { compressSync, uncompressSync } from 'lz4-napi'
 import { decode, decompress, encode } from '../../src/index.js'
-import type { Lz4Sequence } from '../helpers/fuzz-cases.js'
-import { concat, lz4Block, singleBlock, utf8 } from '../helpers/fuzz-cases.js'
+import type { Lz4Sequence } from '../helpers/messages.js'
+import { concat, lz4Block, singleBlock, utf8 } from '../helpers/messages.js'
 import { bytesToHex } from '../helpers/tagged.js'
 
 /** The block format's meaning, applied byte by byte: literals, then copy `matchLength` from `offset` back. */

@@ -2,8 +2,10 @@
  * The option registry (src/options.ts, issue 15 item 3): every encode and decode option, a
  * value of each its rule accepts and values it refuses, through the registry's checks and
  * through encode / decode / decompress / Decompressor, which must use them; unknown keys are
- * ignored, as before; and the registry's defaults are what the codec does without options.
+ * ignored, as before; the registry's defaults are what the codec does without options; and the
+ * checks compiled with `new Function` answer as the generic ones used where it is forbidden.
  */
+import { execFileSync } from 'node:child_process'
 import t from 'tap'
 import { BFastError, decode, Decompressor, decompress, encode } from '../../src/index.js'
 import type { DecodeOptions, EncodeOptions } from '../../src/index.js'
@@ -12,7 +14,8 @@ import {
   describeRule, ENCODE_OPTIONS
 } from '../../src/options.js'
 import type { BooleanRule, EnumRule, IntegerRule, PositiveRule } from '../../src/options.js'
-import { thrownBy } from '../helpers/fuzz-cases.js'
+import { thrownBy } from '../helpers/thrown.js'
+import { ROOT } from '../helpers/paths.js'
 
 type Rule = EnumRule | BooleanRule | IntegerRule | PositiveRule
 
@@ -167,5 +170,33 @@ t.test('decompress and Decompressor check maxDecompressedSize with the same rule
   }
   const withLength = { maxDecompressedSize: 0, expectedLength: 10 }
   t.doesNotThrow(() => new Decompressor(withLength), 'expectedLength: not a decode option')
+  t.end()
+})
+
+t.test('where new Function is forbidden (CSP without unsafe-eval) the checks give the same answers', (t) => {
+  // A real Node run with --disallow-code-generation-from-strings: the generic check instead of the compiled one.
+  const options = JSON.stringify(new URL('dist/src/options.js', `file://${ROOT}`).href)
+  const script = `
+import { checkDecodeOptions, checkEncodeOptions } from ${options}
+let compiles = true
+try { new Function('return 1') } catch { compiles = false }
+const answer = (check, options) => {
+  try { check(options); return 'ok' } catch (e) { return e.code + ': ' + e.message }
+}
+const cases = [{}, { int64: 'bigint', maxDepth: 3 }, { int64: 'string' }, { dates: 1 }, { copyBinary: 'yes' },
+  { maxDepth: 0 }, { maxDecompressedSize: -1 }, { maxHeapPerByte: 0 }, { maxHeapPerByte: Infinity }, { tables: null },
+  { onProtoPoisoning: 'remove', onConstructorPoisoning: 'drop' }, { unknown: 1 }, null]
+const answers = cases.map((c) => [answer(checkDecodeOptions, c), answer(checkEncodeOptions, c)])
+console.log(JSON.stringify({ compiles, answers }))
+`
+  const run = (flags: string[]): { compiles: boolean; answers: string[][] } =>
+    JSON.parse(execFileSync(process.execPath, [...flags, '--input-type=module', '-e', script], { encoding: 'utf8' }))
+  const csp = run(['--disallow-code-generation-from-strings'])
+  const normal = run([])
+  t.equal(csp.compiles, false, 'the flag forbids new Function')
+  t.equal(normal.compiles, true)
+  t.same(csp.answers, normal.answers, 'the same answers, refusals and messages')
+  const refused = normal.answers.filter(([decoded]) => decoded!.startsWith('BAD_OPTION'))
+  t.equal(refused.length, 9, 'nine refusals (the check can fail)')
   t.end()
 })

@@ -9,7 +9,7 @@ import sjson from 'secure-json-parse'
 import { BFastError, decode, encode } from '../../src/index.js'
 import type { DecodeOptions } from '../../src/index.js'
 import { SHAPE_MIN_HITS } from '../../src/limits.js'
-import { thrownBy } from '../helpers/fuzz-cases.js'
+import { thrownBy } from '../helpers/thrown.js'
 
 const ACTIONS = ['error', 'remove', 'ignore'] as const
 

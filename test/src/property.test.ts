@@ -10,7 +10,9 @@ import fc from 'fast-check'
 import { decode, encode } from '../../src/index.js'
 import { compress } from '../../src/compress.js'
 import { OBJECT_END, TAG_INT64, TAG_SMALL_INT_LAST } from '../../src/tags.js'
-import { codeOf, valueArb as value, walk } from '../helpers/fuzz-cases.js'
+import { valueArb as value } from '../helpers/fuzz-cases.js'
+import { walk } from '../helpers/messages.js'
+import { codeOf } from '../helpers/thrown.js'
 import { afterRoundTrip, bytesToHex, sameValue } from '../helpers/tagged.js'
 
 /** In a `u` regex a paired surrogate is one code point, so this matches only lone ones. */

@@ -6,7 +6,8 @@
 import t from 'tap'
 import { decode, encode } from '../../src/index.js'
 import { FLAG_COMPRESSED, TAG_DATE, TAG_DATETIME, TAG_DECIMAL, TAG_TIME, TAG_UUID } from '../../src/tags.js'
-import { codeOf, concat, header, message, thrownBy, u32, w } from '../helpers/fuzz-cases.js'
+import { concat, header, message, u32, w } from '../helpers/messages.js'
+import { codeOf, thrownBy } from '../helpers/thrown.js'
 import { sameValue } from '../helpers/tagged.js'
 
 t.test('small ints 0x39..0x3F read as 9..15 (readers accept, SPEC 2)', (t) => {

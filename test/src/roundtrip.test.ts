@@ -5,7 +5,8 @@
  */
 import t, { type Test } from 'tap'
 import { decode, encode } from '../../src/index.js'
-import { codeOf, message, w, walk } from '../helpers/fuzz-cases.js'
+import { message, w, walk } from '../helpers/messages.js'
+import { codeOf } from '../helpers/thrown.js'
 import { fixture } from '../helpers/paths.js'
 import { afterRoundTrip, sameValue } from '../helpers/tagged.js'
 

@@ -6,7 +6,7 @@
 import t from 'tap'
 import { BFastError, BFastTable, decode, encode } from '../../src/index.js'
 import { TAG_TABLE } from '../../src/tags.js'
-import { concat, u32 } from '../helpers/fuzz-cases.js'
+import { concat, u32 } from '../helpers/messages.js'
 import {
   COL_ANY, COL_BOOL, COL_FLOAT64, COL_INT32, COL_LIST, COL_PRESENCE, COL_STRING, COL_VALIDITY, bits, f64s, i32s,
   stringParts, tableMessage, u32s

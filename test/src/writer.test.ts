@@ -6,7 +6,8 @@
 import t from 'tap'
 import { BFastError, decode, encode } from '../../src/index.js'
 import { OBJECT_END, TAG_BYTES, TAG_DATETIME, TAG_F64_ARRAY, TAG_FLOAT64, TAG_INT64, TAG_LIST, TAG_NULL, TAG_OBJECT, TAG_SMALL_INT, TAG_STRING } from '../../src/tags.js'
-import { codeOf, thrownBy, walk } from '../helpers/fuzz-cases.js'
+import { walk } from '../helpers/messages.js'
+import { codeOf, thrownBy } from '../helpers/thrown.js'
 import { afterRoundTrip, bytesToHex, sameValue } from '../helpers/tagged.js'
 
 const KEY_INDEX_TRAP_MASK = 0xff
