@@ -22,8 +22,10 @@
  * literals (valid JS string literals, U+2028 included, since ES2019), never as identifiers or
  * in comments, and key bytes are passed in as data.
  */
-import { KEY_MAX_BYTES } from '../src/tags.js'
-import { Emitter, takeEmitter } from './emitter.js'
+import {
+  KEY_MAX_BYTES, OBJECT_END, TAG_FALSE, TAG_LIST, TAG_NULL, TAG_OBJECT, TAG_STRING, TAG_TRUE
+} from '../src/tags.js'
+import { Emitter, putAscii, putNum, SHORT_ASCII, TAG_AND_U32, takeEmitter } from './emitter.js'
 
 /** A compiled writer: the B-FAST message for a payload. */
 export type SchemaWriter = (payload: unknown) => Buffer
@@ -153,12 +155,17 @@ function dataRef(ctx: Ctx, value: unknown): string {
   return `d[${ctx.data.length - 1}]`
 }
 
-function primitiveLiteral(ctx: Ctx, value: unknown, keyword: string): string {
-  // What JSON.parse(JSON.stringify(value)) gives, written as the codec writes it.
-  if (value === null) return 'e.nul()'
-  if (typeof value === 'boolean') return `e.bool(${value})`
-  if (typeof value === 'number' && Number.isFinite(value)) return `e.num(${dataRef(ctx, value === 0 ? 0 : value)})`
-  if (typeof value === 'string') return `e.str(${dataRef(ctx, value)})`
+/**
+ * Code writing a constant (a `const` or a `default`): what JSON.parse(JSON.stringify(value))
+ * gives, written as the codec writes it. `rest`: see gen().
+ */
+function literal(ctx: Ctx, value: unknown, keyword: string, rest: number): string {
+  if (value === null) return `buf[p++] = ${TAG_NULL};`
+  if (typeof value === 'boolean') return `buf[p++] = ${value ? TAG_TRUE : TAG_FALSE};`
+  if (typeof value === 'number' && Number.isFinite(value)) {
+    return `p = putNum(buf, dv, p, ${dataRef(ctx, value === 0 ? 0 : value)});`
+  }
+  if (typeof value === 'string') return `${call(`e.str(${dataRef(ctx, value)})`)}\n${room(rest)}`
   throw new Unsupported(keyword)
 }
 
@@ -169,8 +176,57 @@ function checkKeywords(schema: Schema): void {
   }
 }
 
-/** Code writing the value held in the variable `v` under `schema`. */
-function gen(ctx: Ctx, input: Schema | boolean, inputDoc: Schema, v: string, depth: number): string {
+/*
+ * The generated code keeps the emitter's state in locals (`buf`, `dv` its DataView, `p` the
+ * write position, `lim` = e.safeEnd) so that V8 holds them in registers across a whole object
+ * instead of loading and storing Emitter fields per value, and writes the common case of each
+ * value itself (putNum, putAscii: plain functions V8 inlines). The Emitter's methods are called
+ * on the slow paths only, with `p` stored before and every local reloaded after (call()).
+ *
+ * Bounds: one check per object, not per value. gen() is entered with VALUE_ROOM + rest bytes
+ * of room (p + VALUE_ROOM + rest <= lim) and leaves rest bytes of room, where rest is what the
+ * enclosing object still writes without another check (its remaining members' keys and fixed
+ * parts, and its end byte). Values of a bounded size (at most VALUE_ROOM bytes) need no check;
+ * strings, objects and arrays make room for themselves plus rest.
+ */
+
+/** Bytes of a value's fixed part at most: a tag and 8 bytes, or a list's tag and u32 count (SPEC 2). */
+const VALUE_ROOM = 9
+/** A member's u32 key index (SPEC 2) and its value's fixed part. */
+const MEMBER_ROOM = 4 + VALUE_ROOM
+/** Reloads the locals after an Emitter method wrote (it may have grown the buffer). */
+const RELOAD = 'p = e.pos; buf = e.buf; dv = e.view; lim = e.safeEnd;'
+/** The generated function's locals (see above). */
+const PRELUDE =
+  'let buf = e.buf, dv = e.view, p = e.pos, lim = e.safeEnd;\n' +
+  'const so = e.slotOf, putNum = h.putNum, putAscii = h.putAscii;\n'
+
+/** Code calling an Emitter method (or a coercion writing through one) from the generated code. */
+function call(code: string): string {
+  return `e.pos = p; ${code}; ${RELOAD}`
+}
+
+/** Code making room for `n` (a number or an expression) more bytes; none is p <= lim, always true. */
+function room(n: number | string): string {
+  if (n === 0) return ''
+  return `if (p + ${n} > lim) { e.pos = p; e.grow(${n}); buf = e.buf; dv = e.view; lim = e.safeEnd; }`
+}
+
+/** Code writing key `id`'s u32 index (SPEC 2), interning it on its first use in the message (SPEC 3). */
+function key(id: number): string {
+  return `{ let s = so[${id}]; if (s < 0) { e.pos = p; s = e.intern(${id}) } dv.setUint32(p, s, true); p += 4; }`
+}
+
+/** Code writing a list's tag and u32 count (SPEC 2) held in `n`, . */
+function listHeader(n: string): string {
+  return `buf[p] = ${TAG_LIST}; dv.setUint32(p + 1, ${n}, true); p += ${TAG_AND_U32};`
+}
+
+/**
+ * Code writing the value held in the variable `v` under `schema`; `rest`: the room the caller
+ * needs left after it (see above).
+ */
+function gen(ctx: Ctx, input: Schema | boolean, inputDoc: Schema, v: string, depth: number, rest: number): string {
   if (typeof input === 'boolean' || !isRecord(input)) throw new Unsupported('boolean schema')
   const [schema, doc] = deref(ctx, input, inputDoc)
   if (ctx.refStack.has(schema)) throw new Unsupported('recursive $ref')
@@ -191,37 +247,52 @@ function gen(ctx: Ctx, input: Schema | boolean, inputDoc: Schema, v: string, dep
   if (schema.const !== undefined) {
     // fast-json-stringify writes the constant whatever the value (buildConstSerializer).
     if (Array.isArray(type)) throw new Unsupported('type array')
-    code = primitiveLiteral(ctx, schema.const, 'const')
+    code = literal(ctx, schema.const, 'const', rest)
   } else if (Array.isArray(type)) {
     throw new Unsupported('type array')
   } else {
     ctx.refStack.add(schema)
-    code = single(ctx, schema, doc, type, v, depth)
+    code = single(ctx, schema, doc, type, v, depth, rest)
     ctx.refStack.delete(schema)
   }
-  return nullable ? `if (${v} === null) e.nul(); else {\n${code}\n}` : code
+  return nullable ? `if (${v} === null) buf[p++] = ${TAG_NULL}; else {\n${code}\n}` : code
 }
 
-function single(ctx: Ctx, schema: Schema, doc: Schema, type: unknown, v: string, depth: number): string {
+function single(ctx: Ctx, schema: Schema, doc: Schema, type: unknown, v: string, depth: number, rest: number): string {
   switch (type) {
     case 'null':
-      return 'e.nul()'
+      return `buf[p++] = ${TAG_NULL};`
     case 'boolean':
-      return `e.bool(${v} ? true : false)`
-    // The common case of each type is tested inline, the coercions are calls.
+      return `buf[p++] = ${v} ? ${TAG_TRUE} : ${TAG_FALSE};`
+    // The common case of each type is written inline, the coercions are calls; a coerced
+    // number takes at most VALUE_ROOM bytes, so they need no room after.
     case 'integer':
-      return `if (typeof ${v} === 'number' && (${v} | 0) === ${v}) e.num(${v} | 0); else w.int(e, ${v})`
+      return (
+        `if (typeof ${v} === 'number' && (${v} | 0) === ${v}) p = putNum(buf, dv, p, ${v} | 0);\n` +
+        `else { ${call(`w.int(e, ${v})`)} }`
+      )
     case 'number':
-      return `if (typeof ${v} === 'number' && ${v} - ${v} === 0) e.num(${v} === 0 ? 0 : ${v}); else w.num(e, ${v})`
+      return (
+        `if (typeof ${v} === 'number' && ${v} - ${v} === 0) p = putNum(buf, dv, p, ${v} === 0 ? 0 : ${v});\n` +
+        `else { ${call(`w.num(e, ${v})`)} }`
+      )
     case 'string': {
       const format = schema.format
       if (typeof format === 'string' && UNMIRRORED_FORMATS.has(format)) throw new Unsupported(`format: ${format}`)
-      return format === 'date-time' ? `w.dateTime(e, ${v})` : `if (typeof ${v} === 'string') e.str(${v}); else w.str(e, ${v})`
+      if (format === 'date-time') return `${call(`w.dateTime(e, ${v})`)}\n${room(rest)}`
+      const q = `q${ctx.uid++}`
+      return (
+        `if (typeof ${v} === 'string' && ${v}.length <= ${SHORT_ASCII}) {\n` +
+        `${room(`${TAG_AND_U32 + rest} + ${v}.length`)}\n` +
+        `const ${q} = putAscii(buf, p, ${v});\n` +
+        `if (${q} >= 0) p = ${q}; else { ${call(`e.text(${TAG_STRING}, ${v})`)}\n${room(rest)} }\n` +
+        `} else { ${call(`w.str(e, ${v})`)}\n${room(rest)} }`
+      )
     }
     case 'object':
-      return object(ctx, schema, doc, v, depth + 1)
+      return object(ctx, schema, doc, v, depth + 1, rest)
     case 'array':
-      return array(ctx, schema, doc, v, depth + 1)
+      return array(ctx, schema, doc, v, depth + 1, rest)
     case undefined:
       throw new Unsupported('untyped schema')
     default:
@@ -229,7 +300,7 @@ function single(ctx: Ctx, schema: Schema, doc: Schema, type: unknown, v: string,
   }
 }
 
-function object(ctx: Ctx, schema: Schema, doc: Schema, v: string, depth: number): string {
+function object(ctx: Ctx, schema: Schema, doc: Schema, v: string, depth: number, rest: number): string {
   if (depth > ctx.maxDepth) throw new Unsupported('maxDepth')
   if (schema.patternProperties !== undefined) throw new Unsupported('patternProperties')
   if (schema.additionalProperties !== undefined && schema.additionalProperties !== false) throw new Unsupported('additionalProperties')
@@ -246,29 +317,35 @@ function object(ctx: Ctx, schema: Schema, doc: Schema, v: string, depth: number)
   })
   const o = `o${ctx.uid++}`
   let code = `const ${o} = (${v} && typeof ${v}.toJSON === 'function') ? ${v}.toJSON() : ${v};\n`
-  code += `if (${o} === null) { ${schema.nullable === true ? 'e.nul()' : 'e.obj(); e.end()'} } else {\n`
+  // Null: two bytes at most, within the VALUE_ROOM gen() was entered with.
+  const whenNull =
+    schema.nullable === true ? `buf[p++] = ${TAG_NULL};` : `buf[p++] = ${TAG_OBJECT}; buf[p++] = ${OBJECT_END};`
+  code += `if (${o} === null) { ${whenNull} } else {\n`
   for (const name of required) {
     if (typeof name !== 'string') throw new Unsupported('required')
     if (!names.includes(name)) code += `if (${o}[${JSON.stringify(name)}] === undefined) throw new Error('required');\n`
   }
-  code += 'e.obj();\n'
-  for (const name of names) {
+  // The tag, every member's key and fixed part, the end byte, and the caller's rest.
+  code += `${room(1 + MEMBER_ROOM * names.length + 1 + rest)}\nbuf[p++] = ${TAG_OBJECT};\n`
+  names.forEach((name, i) => {
     const id = keyId(ctx, name)
     const sub = properties[name]
     if (!isRecord(sub)) throw new Unsupported(typeof sub === 'boolean' ? 'boolean schema' : 'properties')
     const [resolved] = deref(ctx, sub, doc)
+    const after = MEMBER_ROOM * (names.length - 1 - i) + 1 + rest
     const x = `x${ctx.uid++}`
     code += `const ${x} = ${o}[${JSON.stringify(name)}];\n`
-    code += `if (${x} !== undefined) {\ne.key(${id});\n${gen(ctx, sub, doc, x, depth)}\n}`
-    if (resolved.default !== undefined) code += ` else {\ne.key(${id});\n${primitiveLiteral(ctx, resolved.default, 'default')}\n}\n`
+    code += `if (${x} !== undefined) {\n${key(id)}\n${gen(ctx, sub, doc, x, depth, after)}\n}`
+    const absent = resolved.default !== undefined ? `{\n${key(id)}\n${literal(ctx, resolved.default, 'default', after)}\n}` : null
+    if (absent !== null) code += ` else ${absent}\n`
     else if (required.includes(name)) code += ' else throw new Error(\'required\');\n'
     else code += '\n'
-  }
-  code += 'e.end();\n}'
+  })
+  code += `buf[p++] = ${OBJECT_END};\n}`
   return code
 }
 
-function array(ctx: Ctx, schema: Schema, doc: Schema, v: string, depth: number): string {
+function array(ctx: Ctx, schema: Schema, doc: Schema, v: string, depth: number, rest: number): string {
   if (depth > ctx.maxDepth) throw new Unsupported('maxDepth')
   const items = schema.items === undefined ? {} : schema.items
   if (Array.isArray(items)) throw new Unsupported('tuple items')
@@ -276,10 +353,13 @@ function array(ctx: Ctx, schema: Schema, doc: Schema, v: string, depth: number):
   const n = `n${ctx.uid++}`
   const i = `i${ctx.uid++}`
   const item = `v${ctx.uid++}`
-  let code = `if (${v} === null) e.list(0);\n`
+  // SPEC 2: the list tag and its u32 count, within the VALUE_ROOM gen() was entered with.
+  let code = `if (${v} === null) { ${listHeader('0')} }\n`
   code += `else if (!Array.isArray(${v})) throw new TypeError('not an array');\n`
-  code += `else {\nconst ${n} = ${v}.length;\ne.list(${n});\n`
-  code += `for (let ${i} = 0; ${i} < ${n}; ${i}++) {\nconst ${item} = ${v}[${i}];\n${gen(ctx, items, doc, item, depth)}\n}\n}`
+  code += `else {\nconst ${n} = ${v}.length;\n${listHeader(n)}\n`
+  code += `for (let ${i} = 0; ${i} < ${n}; ${i}++) {\nconst ${item} = ${v}[${i}];\n${room(VALUE_ROOM)}\n`
+  code += `${gen(ctx, items, doc, item, depth, 0)}\n}\n`
+  code += `${room(rest)}\n}`
   return code
 }
 
@@ -340,7 +420,10 @@ const coerce = {
   }
 }
 
-type Body = (e: Emitter, input: unknown, w: typeof coerce, d: readonly unknown[]) => void
+/** The plain functions the generated code writes its common cases with. */
+const helpers = { putNum, putAscii }
+
+type Body = (e: Emitter, input: unknown, w: typeof coerce, d: readonly unknown[], h: typeof helpers) => number
 
 /**
  * Compiles the writer for one response schema, or names the keyword that keeps it on the
@@ -358,7 +441,7 @@ export function compileSchemaWriter(schema: unknown, external: Readonly<Record<s
   const ctx: Ctx = { keys: [], keyIds: new Map(), data: [], external, refStack: new Set(), uid: 0, maxDepth }
   let body: string
   try {
-    body = gen(ctx, schema, schema, 'input', 0)
+    body = `${PRELUDE}${room(VALUE_ROOM)}\n${gen(ctx, schema, schema, 'input', 0, 0)}\nreturn p;`
   } catch (err) {
     if (err instanceof Unsupported) return { fallback: err.keyword }
     throw err
@@ -372,7 +455,7 @@ export function compileSchemaWriter(schema: unknown, external: Readonly<Record<s
   }
   let fn: Body
   try {
-    fn = new Function('e', 'input', 'w', 'd', `'use strict';\n${body}`) as Body
+    fn = new Function('e', 'input', 'w', 'd', 'h', `'use strict';\n${body}`) as Body
   } catch {
     // A Content-Security-Policy-like restriction on code generation (or a compiler bug): stay correct.
     return { fallback: 'code generation' }
@@ -389,7 +472,9 @@ export function compileSchemaWriter(schema: unknown, external: Readonly<Record<s
     // needs this one (takeEmitter gave it its own Emitter for the same reason).
     e.start(keyBytes, outer ? slotOf : new Int32Array(keyBytes.length))
     try {
-      fn(e, payload, coerce, data)
+      // The end position is returned, not stored in e.pos: a store after a long first loop has
+      // no type feedback when V8 compiles that loop on stack (OSR), and deoptimized every call.
+      e.pos = fn(e, payload, coerce, data, helpers)
       return e.finish()
     } finally {
       if (outer) busy = false

@@ -226,6 +226,81 @@ t.test('the compiled writer writes exactly the round trip\'s bytes, or throws wh
   t.end()
 })
 
+/** A reply of every value kind the generated code writes itself or hands to the emitter. */
+const GROWTH_SCHEMA: Schema = {
+  type: 'array',
+  items: {
+    type: 'object',
+    required: ['id'],
+    properties: {
+      id: { type: 'integer' },
+      name: { type: 'string' },
+      tag: { type: 'string', default: 'dflt' },
+      score: { type: 'number' },
+      at: { type: 'string', format: 'date-time' },
+      list: { type: 'array', items: { type: 'string' } },
+      ok: { type: 'boolean' },
+      nested: { type: 'object', nullable: true, properties: { s: { type: 'string' } } },
+      // Members of bounded size in a row: written under one bounds check per object.
+      f1: { type: 'number' },
+      f2: { type: 'number' },
+      f3: { type: 'integer' },
+      f4: { type: 'number' },
+      f5: { type: 'number' },
+      f6: { type: 'integer' },
+    },
+  },
+}
+
+/**
+ * About 140 KB of items whose sizes shift with `pad`: the 64 KB scratch buffer fills up at a
+ * different place of an item for each pad. Strings around the 64-unit ASCII fast path, non-ASCII
+ * ones, every number form (small, int32, beyond int32, fractions, -0, coerced), Dates, defaults.
+ */
+function growthPayload(pad: number): unknown[] {
+  const scores = [-0, 1e300, 0.1, 2 ** 40, -7, 5]
+  return Array.from({ length: 600 }, (_, i) => ({
+    id: [i, -i * 100_003, 2 ** 40 + i, i + 0.5][i % 4],
+    name: 'n'.repeat((i * 7 + pad) % 80) + (i % 5 === 0 ? 'é' : '') + (i % 11 === 0 ? '\u{1F600}' : ''),
+    ...(i % 2 === 0 ? { tag: 't'.repeat(i % 70) } : {}),
+    score: scores[i % scores.length],
+    at: i % 3 === 0 ? new Date(i * 1000) : '2026-11-30T00:00:00Z',
+    list: Array.from({ length: i % 4 }, (_, k) => 'l'.repeat((k * 13 + pad) % 66)),
+    ok: i % 2 === 0,
+    nested: i % 3 === 0 ? null : { s: 's'.repeat((i + pad) % 90), extra: 'dropped' },
+    ...Object.fromEntries(['f1', 'f2', 'f3', 'f4', 'f5', 'f6'].map((k, n) => [k, 1e12 + i * 1000 + n + 0.25])),
+  }))
+}
+
+t.test('regression: a message outgrowing the scratch buffer anywhere in an item keeps the round trip\'s bytes', (t) => {
+  const result = compileSchemaWriter(GROWTH_SCHEMA, {}, 128)
+  if (!('writer' in result)) throw new Error(`not compiled (${result.fallback})`)
+  const writer = result.writer
+  const host = compileSchemaWriter({ type: 'object', properties: { n: { type: 'integer' } } }, {}, 128)
+  if (!('writer' in host)) throw new Error(`not compiled (${host.fallback})`)
+  const serialize = fastJsonStringify(GROWTH_SCHEMA) as (v: unknown) => string
+  for (let pad = 0; pad < 24; pad++) {
+    const payload = growthPayload(pad)
+    const expected = roundTrip(serialize, payload)
+    if (!('bytes' in expected)) throw new Error('the round trip failed')
+    t.ok(expected.bytes.length > 64 * 1024, 'larger than the initial scratch buffer')
+    // Called from a toJSON() inside another writer, the writer takes a fresh Emitter, whose
+    // scratch buffer starts at its initial size and grows during this message.
+    let nested: Uint8Array | undefined
+    host.writer({
+      n: 1,
+      toJSON: () => {
+        nested = writer(payload)
+        return { n: 1 }
+      },
+    })
+    const fresh = Buffer.from(nested!)
+    t.equal(Buffer.compare(fresh, Buffer.from(expected.bytes)), 0, `pad ${pad}: fresh emitter, same bytes`)
+    t.equal(Buffer.compare(writer(payload), Buffer.from(expected.bytes)), 0, `pad ${pad}: shared emitter, same bytes`)
+  }
+  t.end()
+})
+
 /** A schema as assertion text: JSON with every non-ASCII or control unit escaped (U+2028 breaks TAP lines). */
 function printable(schema: unknown): string {
   return JSON.stringify(schema).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
