@@ -245,15 +245,69 @@ function replace(target: Record<string, unknown>, key: string, value: unknown): 
   else Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true })
 }
 
+/** Code units of the characters the canonical form's separators and digits are. */
+const CHAR = { zero: 0x30, nine: 0x39, dash: 0x2d, colon: 0x3a, dot: 0x2e, T: 0x54, Z: 0x5a } as const
+/** Length of `Date.prototype.toISOString()` text for years 0 to 9999 (`2024-01-15T10:30:45.123Z`). */
+const ISO_LENGTH = 24
+/** Before year 100, `Date.UTC` reads a year as 1900 + year: such text takes `new Date`'s path. */
+const FAST_MIN_YEAR = 100
+
+/** The number written by the `length` digits at `at`, or -1 if any is not a digit. */
+function digits(text: string, at: number, length: number): number {
+  let n = 0
+  for (let i = at; i < at + length; i++) {
+    const c = text.charCodeAt(i)
+    if (c < CHAR.zero || c > CHAR.nine) return -1
+    n = n * 10 + c - CHAR.zero
+  }
+  return n
+}
+
+/**
+ * The Date that date-time `text` names, as `new Date(text)` reads it, or undefined when `text` is
+ * not RFC 3339 date-time text (`DATE_TIME_TEXT`) or names no valid time. Hot path (written for V8
+ * on purpose): the form `toISOString()` writes, which Fastify's serializer (and so every JSON reply
+ * of a Date) uses, is read by hand from its digits with `Date.UTC`, skipping the pattern and V8's
+ * date parser; a field out of range or any other form (offsets, naive times, other precisions)
+ * takes the pattern and `new Date(text)`, so the result is always the parser's.
+ */
+export function dateOf(text: string): Date | undefined {
+  if (
+    text.length === ISO_LENGTH &&
+    text.charCodeAt(23) === CHAR.Z &&
+    text.charCodeAt(4) === CHAR.dash &&
+    text.charCodeAt(7) === CHAR.dash &&
+    text.charCodeAt(10) === CHAR.T &&
+    text.charCodeAt(13) === CHAR.colon &&
+    text.charCodeAt(16) === CHAR.colon &&
+    text.charCodeAt(19) === CHAR.dot
+  ) {
+    const year = digits(text, 0, 4)
+    const month = digits(text, 5, 2)
+    const day = digits(text, 8, 2)
+    const hour = digits(text, 11, 2)
+    const minute = digits(text, 14, 2)
+    const second = digits(text, 17, 2)
+    const ms = digits(text, 20, 3)
+    // Ranges where Date.UTC and the parser agree (both roll 2024-02-30 over to March 1; the
+    // parser refuses second 60 and reads hour 24 its own way: those take its path).
+    if (year >= FAST_MIN_YEAR && month >= 1 && month <= 12 && day >= 1 && day <= 31 && hour >= 0 && hour <= 23 &&
+      minute >= 0 && minute <= 59 && second >= 0 && second <= 59 && ms >= 0) {
+      return new Date(Date.UTC(year, month - 1, day, hour, minute, second, ms))
+    }
+  }
+  if (!DATE_TIME_TEXT.test(text)) return undefined
+  const date = new Date(text)
+  return Number.isNaN(date.getTime()) ? undefined : date
+}
+
 /**
  * `value` (a freshly decoded reply nobody else holds: changed in place) with the date-time text
  * the plan marks made `Date`s; everything else as it was.
  */
 export function revive(plan: RevivePlan, value: unknown, depth = 0): unknown {
   if (typeof value === 'string') {
-    if (!plan.date || !DATE_TIME_TEXT.test(value)) return value
-    const date = new Date(value)
-    return Number.isNaN(date.getTime()) ? value : date
+    return plan.date ? (dateOf(value) ?? value) : value
   }
   if (typeof value !== 'object' || value === null || depth >= REVIVE_MAX_DEPTH) return value
   if (Array.isArray(value)) {

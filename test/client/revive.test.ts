@@ -6,10 +6,12 @@
  */
 import fc from 'fast-check'
 import t from 'tap'
-import { compileRevivePlan, revive } from '../../client/revive.js'
-import { REVIVE_MAX_DEPTH } from '../../client/constants.js'
+import { compileRevivePlan, dateOf, revive } from '../../client/revive.js'
+import { DATE_TIME_TEXT, REVIVE_MAX_DEPTH } from '../../client/constants.js'
 
 const DATE_TIME = { type: 'string', format: 'date-time' } as const
+/** Fixed, so every run checks the same cases. */
+const SEED = 0xda7e
 
 /** Revives a copy of `value` (the reviver changes what it is given, as a fresh reply is). */
 function revived(schema: unknown, value: unknown): unknown {
@@ -187,7 +189,51 @@ t.test('fuzz: any JSON reply against date-time schemas: no throw, only date-time
         const after = revive(plan, JSON.parse(source))
         return onlyDatesChanged(before, after) && Object.getPrototypeOf({}) === Object.prototype
       }),
-      { numRuns: 2000 }
+      { seed: SEED, numRuns: 2000 }
     )
   }
+})
+
+/** What `dateOf` must give: the parser's Date for RFC 3339 text naming a valid time, else undefined. */
+function parserDate(text: string): number | undefined {
+  if (!DATE_TIME_TEXT.test(text)) return undefined
+  const time = new Date(text).getTime()
+  return Number.isNaN(time) ? undefined : time
+}
+
+t.test('dateOf reads toISOString() text by hand as the parser does, and any other text by the parser', async (t) => {
+  const edges = [
+    '2024-02-30T00:00:00.000Z', // rolled over to March 1 by both
+    '2023-02-29T23:59:59.999Z',
+    '2024-01-15T24:00:00.000Z', // hour 24: the parser's reading
+    '2024-01-15T10:30:60.000Z', // second 60: refused
+    '2024-00-10T10:30:00.000Z',
+    '2024-13-10T10:30:00.000Z',
+    '2024-01-00T10:30:00.000Z',
+    '0099-12-31T23:59:59.999Z', // before year 100: not Date.UTC's 1999
+    '0100-01-01T00:00:00.000Z',
+    '9999-12-31T23:59:59.999Z',
+    '2024-01-15T10:30:4x.000Z',
+    '2024-01-15T10:30:45.12xZ',
+    '2024-01-15t10:30:45.123Z',
+    '2024-01-15T10:30:45.123z',
+    '2024-01-15 10:30:45.123Z',
+    '2024-01-15T10:30:45.123+02:00',
+    '2024-01-15T10:30:45Z',
+    '2024-01-15T10:30:45.123456Z',
+    '2024-01-15T10:30:45',
+    '+275760-09-13T00:00:00.000Z',
+    ''
+  ]
+  for (const text of edges) t.equal(dateOf(text)?.getTime(), parserDate(text), JSON.stringify(text))
+  const range = { noInvalidDate: true, min: new Date(Date.UTC(-1, 0)), max: new Date(Date.UTC(10000, 0)) }
+  const iso = fc.date(range).map((d) => d.toISOString())
+  // Each character of canonical text replaced by a digit or separator, to reach every range check.
+  const mutated = fc
+    .tuple(iso, fc.nat(23), fc.constantFrom(...'0123456789-:.TZ+ '))
+    .map(([text, at, c]) => text.slice(0, at) + c + text.slice(at + 1))
+  fc.assert(
+    fc.property(fc.oneof(iso, mutated, fc.string()), (text) => dateOf(text)?.getTime() === parserDate(text)),
+    { seed: SEED, numRuns: 20_000 }
+  )
 })

@@ -3,27 +3,26 @@
  * right after an `<!-- example: NAME ... -->` comment is written into a fresh project that has the
  * `npm pack` tarball installed (test/helpers/packed.ts, as the package tests do), type-checked
  * against the installed declarations, compiled, and run with node:
- * - `server` listens (on a free port instead of 3000) and `client` fetches from it: its output
- *   must be the year of the Date it prints, which only a B-FAST reply carries as a Date;
+ * - `server` listens (on port 0 instead of 3000, printing the port it got) and `client` fetches
+ *   from it: its output must be the year of the Date it prints, which only a B-FAST reply carries
+ *   as a Date;
  * - `codec` must run to the end.
  * An example that no longer compiles or runs, or a marker that disappears, fails this test.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
-import net from 'node:net'
 import path from 'node:path'
-import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
 import type { Test } from 'tap'
 import ts from 'typescript'
 import { installProject, packTarball, projectsDir } from '../helpers/packed.js'
 import { ROOT } from '../helpers/paths.js'
-import { listen, LOOPBACK } from '../../support/listen.js'
+import { LOOPBACK } from '../../support/listen.js'
 
 const README = readFileSync(`${ROOT}README.md`, 'utf8')
 /** The examples this test runs, by marker name. */
 const EXAMPLES = ['server', 'client', 'codec'] as const
-/** The port the README's server and client examples use, replaced by a free one here. */
+/** The port the README's server and client examples use; the server here takes a free one. */
 const README_PORT = 3000
 const RUN_TIMEOUT_MS = 30_000
 const START_TIMEOUT_MS = 30_000
@@ -40,30 +39,28 @@ function replaceOnce(t: Test, code: string, from: string, to: string, what: stri
   return code.replace(from, to)
 }
 
-/** A free loopback port: listened on, then released for the example server. */
-async function freePort(): Promise<number> {
-  const server = net.createServer()
-  const { port } = await listen(server)
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
-}
-
-/** Resolves once `port` accepts a connection; rejects if `child` exits first or time runs out. */
-async function waitForPort(port: number, child: ChildProcess, stderr: () => string): Promise<void> {
-  const deadline = Date.now() + START_TIMEOUT_MS
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`the server example exited (${child.exitCode}): ${stderr()}`)
-    const connected = await new Promise<boolean>((resolve) => {
-      const socket = net.connect(port, LOOPBACK, () => {
-        socket.destroy()
-        resolve(true)
-      })
-      socket.on('error', () => resolve(false))
+/**
+ * The first line `child` writes on stdout; rejects if it exits first or time runs out (the
+ * timer is cleared either way, and the caller awaits this at once).
+ */
+function firstLine(child: ChildProcess, stderr: () => string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let out = ''
+    const timer = setTimeout(() => {
+      reject(new Error(`the server example printed no port: ${stderr()}`))
+    }, START_TIMEOUT_MS)
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString('utf8')
+      const nl = out.indexOf('\n')
+      if (nl < 0) return
+      clearTimeout(timer)
+      resolve(out.slice(0, nl))
     })
-    if (connected) return
-    if (Date.now() > deadline) throw new Error(`the server example did not listen on ${port}: ${stderr()}`)
-    await sleep(50)
-  }
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`the server example exited (${code}): ${stderr()}`))
+    })
+  })
 }
 
 /** Type errors of `files` (in `dir`) against the installed package, as a user's nodenext project sees them. */
@@ -101,7 +98,6 @@ function writeExample(dir: string, name: string, code: string): string {
 const tmp = projectsDir()
 t.teardown(tmp.remove)
 const project = installProject(tmp.dir, 'readme', packTarball(tmp.dir), ['fastify', 'lz4-napi', '@types/node'])
-const port = await freePort()
 
 const code: Record<string, string> = {}
 for (const name of EXAMPLES) {
@@ -109,8 +105,11 @@ for (const name of EXAMPLES) {
   t.ok(found !== undefined, `README has a \`\`\`ts block marked <!-- example: ${name} -->`)
   code[name] = found ?? ''
 }
-code.server = replaceOnce(t, code.server!, `port: ${README_PORT}`, `port: ${port}, host: '${LOOPBACK}'`, 'server')
-code.client = replaceOnce(t, code.client!, `http://localhost:${README_PORT}`, `http://${LOOPBACK}:${port}`, 'client')
+// Port 0 (the system picks a free one, so parallel tests never collide), printed for the client.
+code.server = replaceOnce(t, code.server!, `port: ${README_PORT}`, `port: 0, host: '${LOOPBACK}'`, 'server') +
+  '\nconsole.log(JSON.stringify(app.server.address()))\n'
+const README_URL = `http://localhost:${README_PORT}`
+t.ok(code.client!.includes(README_URL), `the client example calls ${README_URL}`)
 const files = Object.fromEntries(EXAMPLES.map((name) => [name, writeExample(project.dir, name, code[name]!)]))
 
 t.test('the examples compile against the installed package (strict, nodenext)', async (t) => {
@@ -119,7 +118,7 @@ t.test('the examples compile against the installed package (strict, nodenext)', 
 
 t.test('the server example serves what the client example prints', async (t) => {
   let serverErr = ''
-  const server = spawn(process.execPath, [files.server!], { cwd: project.dir, stdio: ['ignore', 'ignore', 'pipe'] })
+  const server = spawn(process.execPath, [files.server!], { cwd: project.dir, stdio: ['ignore', 'pipe', 'pipe'] })
   server.stderr!.on('data', (chunk: Buffer) => {
     serverErr += chunk.toString('utf8')
   })
@@ -130,8 +129,10 @@ t.test('the server example serves what the client example prints', async (t) => 
       await exited
     }
   })
-  await waitForPort(port, server, () => serverErr)
-  const client = spawnSync(process.execPath, [files.client!], {
+  const { port } = JSON.parse(await firstLine(server, () => serverErr)) as { port: number }
+  const clientCode = code.client!.replace(README_URL, `http://${LOOPBACK}:${port}`)
+  const clientRun = writeExample(project.dir, 'client-run', clientCode)
+  const client = spawnSync(process.execPath, [clientRun], {
     cwd: project.dir,
     encoding: 'utf8',
     timeout: RUN_TIMEOUT_MS
