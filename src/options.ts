@@ -168,8 +168,6 @@ export const DEFAULT_MAX_DEPTH: number = DECODE_OPTIONS.maxDepth.default
 export const DEFAULT_MAX_DECOMPRESSED_SIZE: number = DECODE_OPTIONS.maxDecompressedSize.default
 /** SPEC 6: the default work budget (`maxHeapPerByte`). */
 export const DEFAULT_MAX_HEAP_PER_BYTE: number = DECODE_OPTIONS.maxHeapPerByte.default
-/** Allowed values of PoisoningAction, the default first. */
-export const POISONING_ACTIONS: readonly PoisoningAction[] = DECODE_OPTIONS.onProtoPoisoning.values
 
 type AnyRule = EnumRule | BooleanRule | IntegerRule | PositiveRule
 
