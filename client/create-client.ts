@@ -313,7 +313,7 @@ export function createClient<Routes extends RouteMap<Routes> = UntypedRoutes>(op
   const { baseUrl, fetch: customFetch, routes: routeSchemas, ...defaults } = options
   checkOptions('createClient options', defaults)
   if (routeSchemas !== undefined && (typeof routeSchemas !== 'object' || routeSchemas === null)) {
-    throw new TypeError(`createClient options.routes must be an object of route schemas, got ${String(routeSchemas)}`)
+    throw new ClientOptionError(`createClient options.routes must be an object of route schemas, got ${String(routeSchemas)}`)
   }
   const routes = routeSchemas === undefined ? undefined : compileRoutes(routeSchemas)
   // Looked up per call (not captured once) so that a fetch installed later is used, and called
