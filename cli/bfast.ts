@@ -32,7 +32,9 @@ function inspect(args: readonly string[]): void {
   const pretty = args.includes('--pretty')
   const rest = args.filter((a) => a !== '--pretty')
   const [source] = rest
-  if (rest.length !== 1 || source === undefined || (source.startsWith('-') && source !== '-')) throw new UsageError(USAGE)
+  if (rest.length !== 1 || source === undefined || (source.startsWith('-') && source !== '-')) {
+    throw new UsageError(USAGE)
+  }
   const bytes = readInput(source)
   const message = isCompressed(bytes) ? decompress(bytes) : bytes
   process.stdout.write(`${JSON.stringify(toJsonForm(decode(message)), null, pretty ? 2 : undefined)}\n`)
@@ -41,7 +43,9 @@ function inspect(args: readonly string[]): void {
 async function encodeCommand(args: readonly string[]): Promise<void> {
   const lz4 = args.includes('--lz4')
   if (args.some((a) => a !== '--lz4')) throw new UsageError(USAGE)
-  if (process.stdout.isTTY === true) throw new UsageError('bfast encode writes binary: pipe it into a file or another command')
+  if (process.stdout.isTTY === true) {
+    throw new UsageError('bfast encode writes binary: pipe it into a file or another command')
+  }
   let json: unknown
   try {
     json = JSON.parse(readInput('-').toString('utf8'))

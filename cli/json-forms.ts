@@ -19,7 +19,12 @@ const BIGINT = '$bigint'
 const BYTES = '$bytes'
 const FLOAT64 = '$float64'
 const NUMBER = '$number'
-const NON_FINITE: Readonly<Record<string, number>> = { NaN: Number.NaN, Infinity: Number.POSITIVE_INFINITY, '-Infinity': Number.NEGATIVE_INFINITY, '-0': -0 }
+const NON_FINITE: Readonly<Record<string, number>> = {
+  NaN: Number.NaN,
+  Infinity: Number.POSITIVE_INFINITY,
+  '-Infinity': Number.NEGATIVE_INFINITY,
+  '-0': -0
+}
 
 function numberForm(n: number): unknown {
   if (Number.isFinite(n) && !Object.is(n, -0)) return n
@@ -32,13 +37,20 @@ export function toJsonForm(value: unknown): unknown {
   if (typeof value === 'bigint') return { [BIGINT]: value.toString() }
   if (value === null || typeof value !== 'object') return value
   if (value instanceof Date) return { [DATE]: Number.isNaN(value.getTime()) ? null : value.toISOString() }
-  if (value instanceof Uint8Array) return { [BYTES]: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64') }
+  if (value instanceof Uint8Array) {
+    return { [BYTES]: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64') }
+  }
   if (value instanceof Float64Array) return { [FLOAT64]: Array.from(value, numberForm) }
   if (Array.isArray(value)) return value.map(toJsonForm)
   const out: Record<string, unknown> = {}
   for (const key of Object.keys(value)) {
     // defineProperty, not assignment: a decoded "__proto__" key stays an own property.
-    Object.defineProperty(out, key, { value: toJsonForm((value as Record<string, unknown>)[key]), enumerable: true, writable: true, configurable: true })
+    Object.defineProperty(out, key, {
+      value: toJsonForm((value as Record<string, unknown>)[key]),
+      enumerable: true,
+      writable: true,
+      configurable: true
+    })
   }
   return out
 }
@@ -73,10 +85,14 @@ export function fromJsonForm(value: unknown, where = '$'): unknown {
         return d
       }
       case BIGINT:
-        if (typeof v !== 'string' || !/^-?\d+$/.test(v)) throw new JsonFormError(`${where}.${BIGINT}: not a decimal integer string`)
+        if (typeof v !== 'string' || !/^-?\d+$/.test(v)) {
+          throw new JsonFormError(`${where}.${BIGINT}: not a decimal integer string`)
+        }
         return BigInt(v)
       case BYTES:
-        if (typeof v !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(v)) throw new JsonFormError(`${where}.${BYTES}: not a base64 string`)
+        if (typeof v !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(v)) {
+          throw new JsonFormError(`${where}.${BYTES}: not a base64 string`)
+        }
         return new Uint8Array(Buffer.from(v, 'base64'))
       case FLOAT64:
         if (!Array.isArray(v)) throw new JsonFormError(`${where}.${FLOAT64}: not an array`)
@@ -87,7 +103,12 @@ export function fromJsonForm(value: unknown, where = '$'): unknown {
   }
   const out: Record<string, unknown> = {}
   for (const key of keys) {
-    Object.defineProperty(out, key, { value: fromJsonForm(record[key], `${where}.${key}`), enumerable: true, writable: true, configurable: true })
+    Object.defineProperty(out, key, {
+      value: fromJsonForm(record[key], `${where}.${key}`),
+      enumerable: true,
+      writable: true,
+      configurable: true
+    })
   }
   return out
 }

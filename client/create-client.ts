@@ -50,7 +50,11 @@ function checkOptions(
   options: Pick<RequestOptions, 'timeout' | 'bodyFormat' | 'maxResponseSize' | 'retry' | 'hooks' | 'decode'>
 ): void {
   const { timeout, bodyFormat, maxResponseSize, retry, hooks, decode } = options as Record<string, unknown>
-  if (timeout !== undefined && timeout !== false && !(typeof timeout === 'number' && Number.isFinite(timeout) && timeout >= 0)) {
+  if (
+    timeout !== undefined &&
+    timeout !== false &&
+    !(typeof timeout === 'number' && Number.isFinite(timeout) && timeout >= 0)
+  ) {
     const got = String(timeout)
     throw new ClientOptionError(`${where}.timeout must be a number of milliseconds >= 0 or false, got ${got}`)
   }
@@ -313,7 +317,9 @@ export function createClient<Routes extends RouteMap<Routes> = UntypedRoutes>(op
   const { baseUrl, fetch: customFetch, routes: routeSchemas, ...defaults } = options
   checkOptions('createClient options', defaults)
   if (routeSchemas !== undefined && (typeof routeSchemas !== 'object' || routeSchemas === null)) {
-    throw new ClientOptionError(`createClient options.routes must be an object of route schemas, got ${String(routeSchemas)}`)
+    throw new ClientOptionError(
+      `createClient options.routes must be an object of route schemas, got ${String(routeSchemas)}`
+    )
   }
   const routes = routeSchemas === undefined ? undefined : compileRoutes(routeSchemas)
   // Looked up per call (not captured once) so that a fetch installed later is used, and called

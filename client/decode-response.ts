@@ -3,7 +3,14 @@
  * bytes: what the server labels is what is decoded (a mislabelled reply is an error, not a guess).
  */
 import { decode, type DecodeOptions } from '../src/index.js'
-import { BFAST_MEDIA_TYPE, DEFAULT_MAX_RESPONSE_SIZE, HEADER, JSON_MEDIA_TYPE, JSON_SUFFIX, NO_CONTENT_STATUSES } from './constants.js'
+import {
+  BFAST_MEDIA_TYPE,
+  DEFAULT_MAX_RESPONSE_SIZE,
+  HEADER,
+  JSON_MEDIA_TYPE,
+  JSON_SUFFIX,
+  NO_CONTENT_STATUSES
+} from './constants.js'
 import { checkClientDecodeOptions, ClientOptionError } from './errors.js'
 import { readBody } from './read-body.js'
 import type { DecodeResponseOptions, ResponseLike } from './types.js'
@@ -76,7 +83,10 @@ export async function decodeResponse<T = unknown>(response: ResponseLike, option
   const format = replyFormatOf(response.status, response.headers.get(HEADER.contentType))
   if (format === 'empty') return undefined as T
   const limit = responseLimit(maxResponseSize, decodeOptions)
-  return decodeBody(format, await readBody(response, format, limit), { ...decodeOptions, maxDecompressedSize: limit }) as T
+  return decodeBody(format, await readBody(response, format, limit), {
+    ...decodeOptions,
+    maxDecompressedSize: limit
+  }) as T
 }
 
 /**

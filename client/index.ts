@@ -9,7 +9,13 @@ export {
   BFastRequestError, CLIENT_ERROR_CODES, ClientOptionError, HttpError, TimeoutError, type BFastRequestErrorInit,
   type ClientErrorCode, type HttpErrorInit
 } from './errors.js'
-export { BFAST_MEDIA_TYPE, DEFAULT_ACCEPT, DEFAULT_MAX_RESPONSE_SIZE, JSON_MEDIA_TYPE, RETRY_DEFAULTS } from './constants.js'
+export {
+  BFAST_MEDIA_TYPE,
+  DEFAULT_ACCEPT,
+  DEFAULT_MAX_RESPONSE_SIZE,
+  JSON_MEDIA_TYPE,
+  RETRY_DEFAULTS
+} from './constants.js'
 export { BFastError, type DecodeOptions } from '../src/index.js'
 export { defineRoutes } from './route-schemas.js'
 export type {

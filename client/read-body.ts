@@ -53,7 +53,7 @@ function undecodedZstd(): BFastError {
   return new BFastError(
     'BAD_COMPRESSION',
     0,
-    'The reply is Content-Encoding: zstd and this fetch did not decode it (Node 22\'s built-in fetch does not): do not send Accept-Encoding: zstd from it'
+    "The reply is Content-Encoding: zstd and this fetch did not decode it (Node 22's built-in fetch does not): do not send Accept-Encoding: zstd from it"
   )
 }
 
@@ -108,7 +108,8 @@ export async function readBody(response: ResponseLike, format: ReplyFormat, maxB
   }
 
   // Content-Length only sizes the first buffer (the decompressor caps it): a wrong one costs a copy, nothing more.
-  const sink: Sink = format === 'bfast' ? new Decompressor({ expectedLength: announced, maxDecompressedSize: maxBytes }) : new Pieces()
+  const sink: Sink =
+    format === 'bfast' ? new Decompressor({ expectedLength: announced, maxDecompressedSize: maxBytes }) : new Pieces()
   const reader = body.getReader()
   // The first bytes, kept until there are enough to tell an undecoded zstd frame.
   let head: Uint8Array | undefined = zstd ? new Uint8Array(0) : undefined

@@ -24,8 +24,12 @@ function exponential(attempt: number): number {
 }
 
 /** The policy for a request: its `retry` over the client's (a number is `{ limit }`). */
-export function retryPolicy(client: number | RetryOptions | undefined, request: number | RetryOptions | undefined): RetryPolicy {
-  const asOptions = (r: number | RetryOptions | undefined): RetryOptions => (typeof r === 'number' ? { limit: r } : (r ?? {}))
+export function retryPolicy(
+  client: number | RetryOptions | undefined,
+  request: number | RetryOptions | undefined
+): RetryPolicy {
+  const asOptions = (r: number | RetryOptions | undefined): RetryOptions =>
+    typeof r === 'number' ? { limit: r } : (r ?? {})
   const o: RetryOptions = { ...asOptions(client), ...asOptions(request) }
   return {
     limit: o.limit ?? RETRY_DEFAULTS.limit,
@@ -54,7 +58,12 @@ export function backoff(policy: RetryPolicy, attempt: number): number {
  * Milliseconds to wait before retrying after `response`, or undefined when it must not be
  * retried (a status not in `statusCodes`, or a `Retry-After` beyond `maxRetryAfter`).
  */
-export function replyRetryDelay(policy: RetryPolicy, response: FetchResponse, attempt: number, now: number): number | undefined {
+export function replyRetryDelay(
+  policy: RetryPolicy,
+  response: FetchResponse,
+  attempt: number,
+  now: number
+): number | undefined {
   if (!policy.statusCodes.has(response.status)) return undefined
   if (policy.afterStatusCodes.has(response.status)) {
     const after = retryAfterMs(response.headers.get(HEADER.retryAfter), now)

@@ -226,7 +226,11 @@ type ExactStatus<K> = K extends number ? K : K extends `${infer N extends number
 
 type Digit = '0' | '1' | '2' | '3' | '4' | '5' | '6' | '7' | '8' | '9'
 /** The statuses of a class key (`'4xx'`: 400 to 499), as number literals. */
-type ClassStatuses<C extends string> = `${C}${Digit}${Digit}` extends infer S ? (S extends `${infer N extends number}` ? N : never) : never
+type ClassStatuses<C extends string> = `${C}${Digit}${Digit}` extends infer S
+  ? S extends `${infer N extends number}`
+    ? N
+    : never
+  : never
 
 /**
  * The statuses key `K` of `E` stands for, as Fastify picks a reply schema: `404` and `'404'` that

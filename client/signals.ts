@@ -20,7 +20,10 @@ export interface RequestSignal {
 /** Name of the DOMException a timeout aborts with, as `AbortSignal.timeout` uses (WHATWG DOM 3.1). */
 const TIMEOUT_ERROR_NAME = 'TimeoutError'
 
-export function requestSignal(signals: ReadonlyArray<AbortSignal | null | undefined>, timeoutMs: number | undefined): RequestSignal {
+export function requestSignal(
+  signals: ReadonlyArray<AbortSignal | null | undefined>,
+  timeoutMs: number | undefined
+): RequestSignal {
   const sources = signals.filter((s): s is AbortSignal => s !== null && s !== undefined)
   const hasTimeout = timeoutMs !== undefined && timeoutMs > 0
   if (!hasTimeout && sources.length <= 1) {

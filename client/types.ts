@@ -64,7 +64,8 @@ export type QueryParams = Record<string, QueryValue | readonly QueryValue[]>
  * declare one (the DOM lib, @types/node), else `Fallback`. The client's declarations then
  * compile with `lib: ["es2022"]` alone (issue 13) while naming the real type wherever there is one.
  */
-type GlobalOr<Name extends string, Fallback> = typeof globalThis extends Record<Name, { prototype: infer T }> ? T : Fallback
+type GlobalOr<Name extends string, Fallback> =
+  typeof globalThis extends Record<Name, { prototype: infer T }> ? T : Fallback
 
 /** The part of an `AbortSignal` the client reads; the global `AbortSignal` wherever one is declared. */
 export type AbortSignalLike = GlobalOr<
@@ -81,7 +82,8 @@ export type AbortSignalLike = GlobalOr<
  * Request headers as the client takes them: a record, `[name, value]` pairs, or any object
  * with `forEach(value, name)` (a fetch `Headers`). Structural, so no DOM `HeadersInit` is needed.
  */
-export type HeaderValues = Readonly<Record<string, string>> | ReadonlyArray<readonly [string, string]> | Pick<HeadersLike, 'forEach'>
+export type HeaderValues =
+  Readonly<Record<string, string>> | ReadonlyArray<readonly [string, string]> | Pick<HeadersLike, 'forEach'>
 
 /**
  * The fetch options the client passes through unchanged (WHATWG Fetch, `RequestInit`), typed
@@ -201,7 +203,10 @@ export interface RetryContext extends RequestContext {
 /** Runs before each attempt is sent; may change `request.url` and `request.init`. */
 export type BeforeRequestHook = (request: RequestContext) => void | Promise<void>
 /** Runs on each reply before the client reads it; may return another response to use instead. */
-export type AfterResponseHook = (response: FetchResponse, request: RequestContext) => FetchResponse | void | Promise<FetchResponse | void>
+export type AfterResponseHook = (
+  response: FetchResponse,
+  request: RequestContext
+) => FetchResponse | void | Promise<FetchResponse | void>
 /** Runs before each retry (after the failed attempt, before the wait). */
 export type BeforeRetryHook = (retry: RetryContext) => void | Promise<void>
 
@@ -228,13 +233,22 @@ export interface RetryOptions {
   statusCodes?: readonly number[]
   /** Statuses whose `Retry-After` header (seconds or an HTTP date) sets the wait (default 413, 429, 503). */
   afterStatusCodes?: readonly number[]
-  /** A `Retry-After` longer than this many milliseconds is not waited for: the reply rejects as it is (default Infinity). */
+  /**
+   * A `Retry-After` longer than this many milliseconds is not waited for: the reply rejects as
+   * it is (default Infinity).
+   */
   maxRetryAfter?: number
   /** Upper bound of the computed backoff, in milliseconds (default Infinity). */
   backoffLimit?: number
-  /** Backoff before retry `attempt` (1 for the first retry), in milliseconds (default `0.3 * 2 ** (attempt - 1) * 1000`). */
+  /**
+   * Backoff before retry `attempt` (1 for the first retry), in milliseconds (default
+   * `0.3 * 2 ** (attempt - 1) * 1000`).
+   */
   delay?: (attempt: number) => number
-  /** `true`: wait a random time between 0 and the backoff ("full jitter"), so that clients spread out (default false). */
+  /**
+   * `true`: wait a random time between 0 and the backoff ("full jitter"), so that clients spread
+   * out (default false).
+   */
   jitter?: boolean
 }
 
@@ -353,14 +367,20 @@ type MatchingRoutes<R, M extends HttpMethod, P extends string> = {
 }[Keys<R>]
 
 /** Segment count of a path (`'/users/1'` -> 3, counting the empty one before the first `/`). */
-type Depth<P extends string, N extends unknown[] = []> = P extends `${string}/${infer Rest}` ? Depth<Rest, [...N, 0]> : [...N, 0]['length']
+type Depth<P extends string, N extends unknown[] = []> = P extends `${string}/${infer Rest}`
+  ? Depth<Rest, [...N, 0]>
+  : [...N, 0]['length']
 
 /**
  * `${string}` also matches `/`, so `'/users/1/posts/2'` matches `'/users/:id'` too; of the
  * matching keys, keep those with as many segments as the path (all of them if none has).
  */
 type PreferSameDepth<K extends string, P extends string> = [SameDepth<K, P>] extends [never] ? K : SameDepth<K, P>
-type SameDepth<K extends string, P extends string> = K extends `${string} ${infer Pattern}` ? (Depth<Pattern> extends Depth<P> ? K : never) : never
+type SameDepth<K extends string, P extends string> = K extends `${string} ${infer Pattern}`
+  ? Depth<Pattern> extends Depth<P>
+    ? K
+    : never
+  : never
 
 /** The decoded reply type of a route (`unknown` when its spec has no `response`). */
 export type ResponseOf<S> = S extends { response: infer T } ? T : unknown
@@ -421,15 +441,31 @@ export interface TypedClient<R> {
     ...args: OptionsArgs<Spec<R, RouteOf<R, 'GET', P>>>
   ): Promise<ResponseOf<Spec<R, RouteOf<R, 'GET', P>>>>
   /** `POST path` with `body` encoded per `bodyFormat`. */
-  post<P extends RoutePath<R, 'POST'>>(path: P, ...args: BodyArgs<Spec<R, RouteOf<R, 'POST', P>>>): Promise<ResponseOf<Spec<R, RouteOf<R, 'POST', P>>>>
+  post<P extends RoutePath<R, 'POST'>>(
+    path: P,
+    ...args: BodyArgs<Spec<R, RouteOf<R, 'POST', P>>>
+  ): Promise<ResponseOf<Spec<R, RouteOf<R, 'POST', P>>>>
   /** `PUT path` with `body` encoded per `bodyFormat`. */
-  put<P extends RoutePath<R, 'PUT'>>(path: P, ...args: BodyArgs<Spec<R, RouteOf<R, 'PUT', P>>>): Promise<ResponseOf<Spec<R, RouteOf<R, 'PUT', P>>>>
+  put<P extends RoutePath<R, 'PUT'>>(
+    path: P,
+    ...args: BodyArgs<Spec<R, RouteOf<R, 'PUT', P>>>
+  ): Promise<ResponseOf<Spec<R, RouteOf<R, 'PUT', P>>>>
   /** `PATCH path` with `body` encoded per `bodyFormat`. */
-  patch<P extends RoutePath<R, 'PATCH'>>(path: P, ...args: BodyArgs<Spec<R, RouteOf<R, 'PATCH', P>>>): Promise<ResponseOf<Spec<R, RouteOf<R, 'PATCH', P>>>>
+  patch<P extends RoutePath<R, 'PATCH'>>(
+    path: P,
+    ...args: BodyArgs<Spec<R, RouteOf<R, 'PATCH', P>>>
+  ): Promise<ResponseOf<Spec<R, RouteOf<R, 'PATCH', P>>>>
   /** `DELETE path` (a body, if the route takes one, goes in `options.body`). */
-  delete<P extends RoutePath<R, 'DELETE'>>(path: P, ...args: RequestArgs<Spec<R, RouteOf<R, 'DELETE', P>>>): Promise<ResponseOf<Spec<R, RouteOf<R, 'DELETE', P>>>>
+  delete<P extends RoutePath<R, 'DELETE'>>(
+    path: P,
+    ...args: RequestArgs<Spec<R, RouteOf<R, 'DELETE', P>>>
+  ): Promise<ResponseOf<Spec<R, RouteOf<R, 'DELETE', P>>>>
   /** Any method, with the body (if any) in `options.body`. */
-  request<M extends HttpMethod, P extends RoutePath<R, M>>(method: M, path: P, ...args: RequestArgs<Spec<R, RouteOf<R, M, P>>>): Promise<ResponseOf<Spec<R, RouteOf<R, M, P>>>>
+  request<M extends HttpMethod, P extends RoutePath<R, M>>(
+    method: M,
+    path: P,
+    ...args: RequestArgs<Spec<R, RouteOf<R, M, P>>>
+  ): Promise<ResponseOf<Spec<R, RouteOf<R, M, P>>>>
 }
 
 /** A client without a route map: any path; the result type is the first type argument (default `unknown`). */

@@ -64,7 +64,8 @@ const MALFORMED: BodyAnswer = {
 const TOO_LARGE: BodyAnswer = {
   status: HTTP_STATUS.contentTooLarge,
   code: PLUGIN_ERROR_CODES.FST_BFAST_BODY_TOO_LARGE,
-  message: (err, _body, maxBodySize) => `B-FAST request body too large: ${err.message} (maxBodySize ${maxBodySize} bytes)`
+  message: (err, _body, maxBodySize) =>
+    `B-FAST request body too large: ${err.message} (maxBodySize ${maxBodySize} bytes)`
 }
 
 /**
@@ -104,7 +105,8 @@ const CODEC_TO_HTTP: Readonly<Record<BFastErrorCode, BodyAnswer>> = {
   OVER_BUDGET: {
     status: HTTP_STATUS.contentTooLarge,
     code: PLUGIN_ERROR_CODES.FST_BFAST_BODY_OVER_BUDGET,
-    message: (err) => `B-FAST request body over the decode work budget: ${err.message} (raise decode.maxHeapPerByte to accept it)`
+    message: (err) =>
+      `B-FAST request body over the decode work budget: ${err.message} (raise decode.maxHeapPerByte to accept it)`
   },
   FORBIDDEN_PROPERTY: MALFORMED,
   STRING_TOO_LONG: TOO_LARGE,

@@ -18,16 +18,36 @@
  * B-FAST (an error after preSerialization resets both), compress inside the format (SPEC 4):
  * synchronously as one block, or asynchronously in parallel chunks on the thread pool.
  */
-import type { FastifyReply, FastifyRequest, onErrorHookHandler, onSendHookHandler, preSerializationHookHandler } from 'fastify'
+import type {
+  FastifyReply,
+  FastifyRequest,
+  onErrorHookHandler,
+  onSendHookHandler,
+  preSerializationHookHandler
+} from 'fastify'
 import { BFastError, DEFAULT_MAX_DEPTH } from '../src/index.js'
 import { encodeForSend } from '../src/writer.js'
 import { asBuffer, compress, compressChunked } from '../src/compress.js'
-import { ACCEPT_CH_VALUE, BFAST_MEDIA_TYPE, FASTIFY_JSON_CONTENT_TYPE, HEADER, STATUS_NO_CONTENT, STATUS_NOT_MODIFIED } from './constants.js'
+import {
+  ACCEPT_CH_VALUE,
+  BFAST_MEDIA_TYPE,
+  FASTIFY_JSON_CONTENT_TYPE,
+  HEADER,
+  STATUS_NO_CONTENT,
+  STATUS_NOT_MODIFIED
+} from './constants.js'
 import { prefersBfast } from './negotiate.js'
 import type { ResolvedCompression, ResolvedOptions } from './options.js'
 import { decideCompression, routeVary } from './policy.js'
 import type { CompressionDecision } from './policy.js'
-import { fastifyJson, hasOwnSerializer, project, responseSchemaSource, routeDefaultSerializer, schemaSerializer } from './schema.js'
+import {
+  fastifyJson,
+  hasOwnSerializer,
+  project,
+  responseSchemaSource,
+  routeDefaultSerializer,
+  schemaSerializer
+} from './schema.js'
 import type { Fn } from './schema.js'
 import { compileSchemaWriter, NOT_MIRRORED } from './schema-writer.js'
 import type { SchemaWriter } from './schema-writer.js'

@@ -149,7 +149,8 @@ function readRange(s: Scanner): MediaRange | undefined {
  * @example
  * ```ts
  * parseAccept('application/json;q=0.9, application/x-bfast')
- * // [{ type: 'application', subtype: 'json', params: [], q: 0.9 }, { type: 'application', subtype: 'x-bfast', params: [], q: 1 }]
+ * // [{ type: 'application', subtype: 'json', params: [], q: 0.9 },
+ * //  { type: 'application', subtype: 'x-bfast', params: [], q: 1 }]
  * ```
  */
 export function parseAccept(header: string): MediaRange[] {

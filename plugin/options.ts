@@ -131,7 +131,9 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 
 function checkKeys(where: string, value: Record<string, unknown>, allowed: ReadonlySet<string>): void {
   for (const key of Object.keys(value)) {
-    if (!allowed.has(key)) throw badOption(`${where}.${key}`, `is not a known option (known: ${[...allowed].join(', ')})`, value[key])
+    if (!allowed.has(key)) {
+      throw badOption(`${where}.${key}`, `is not a known option (known: ${[...allowed].join(', ')})`, value[key])
+    }
   }
 }
 
@@ -166,11 +168,19 @@ export function resolveCompression(where: string, raw: unknown, base: ResolvedCo
   const value = checkObject(where, raw)
   checkKeys(where, value, COMPRESSION_KEYS)
   return {
-    threshold: value.threshold === undefined ? base.threshold : integerIn(`${where}.threshold`, value.threshold, 0, MAX_MESSAGE_SIZE),
+    threshold:
+      value.threshold === undefined
+        ? base.threshold
+        : integerIn(`${where}.threshold`, value.threshold, 0, MAX_MESSAGE_SIZE),
     network: value.network === undefined ? base.network : network(`${where}.network`, value.network),
     parallelThreshold:
-      value.parallelThreshold === undefined ? base.parallelThreshold : integerIn(`${where}.parallelThreshold`, value.parallelThreshold, 1, MAX_MESSAGE_SIZE),
-    chunkSize: value.chunkSize === undefined ? base.chunkSize : integerIn(`${where}.chunkSize`, value.chunkSize, 1, MAX_CHUNK_SIZE)
+      value.parallelThreshold === undefined
+        ? base.parallelThreshold
+        : integerIn(`${where}.parallelThreshold`, value.parallelThreshold, 1, MAX_MESSAGE_SIZE),
+    chunkSize:
+      value.chunkSize === undefined
+        ? base.chunkSize
+        : integerIn(`${where}.chunkSize`, value.chunkSize, 1, MAX_CHUNK_SIZE)
   }
 }
 
@@ -228,7 +238,8 @@ export function resolveOptions(raw: unknown, bodyLimit: number): ResolvedOptions
   return {
     compression: resolveCompression('compression', value.compression, base),
     clientHints,
-    maxBodySize: value.maxBodySize === undefined ? bodyLimit : integerIn('maxBodySize', value.maxBodySize, 1, MAX_MESSAGE_SIZE),
+    maxBodySize:
+      value.maxBodySize === undefined ? bodyLimit : integerIn('maxBodySize', value.maxBodySize, 1, MAX_MESSAGE_SIZE),
     encode: encodeOptions(value.encode),
     decode: decodeOptions(value.decode)
   }

@@ -81,7 +81,10 @@ function bfastPlugin(app: FastifyInstance, raw: BfastPluginOptions, done: (err?:
     // content-map body schemas): ./openapi.ts says why here and why this is order-independent.
     if (route.schema !== undefined) route.schema = withBfastMediaTypes(route.schema)
     const hooks = routeHooks(options, compression)
-    route.preSerialization = [...asList(route.preSerialization), hooks.preSerialization] as RouteOptions['preSerialization']
+    route.preSerialization = [
+      ...asList(route.preSerialization),
+      hooks.preSerialization
+    ] as RouteOptions['preSerialization']
     route.onSend = appendOnSend(route.onSend, hooks.onSend as never)
     route.onError = [...asList(route.onError), hooks.onError] as RouteOptions['onError']
   })

@@ -85,7 +85,9 @@ function single(v: string | string[] | undefined): string | undefined {
  */
 export function hintVerdict(headers: HintHeaders): HintVerdict | undefined {
   const saveData = single(headers[HEADER.saveData])
-  if (saveData !== undefined && saveData.trim().toLowerCase() === SAVE_DATA_ON) return { compress: true, field: HEADER.saveData }
+  if (saveData !== undefined && saveData.trim().toLowerCase() === SAVE_DATA_ON) {
+    return { compress: true, field: HEADER.saveData }
+  }
   const ect = single(headers[HEADER.ect])
   if (ect !== undefined && SLOW_ECT_VALUES.has(ect.trim().toLowerCase())) return { compress: true, field: HEADER.ect }
   const downlink = single(headers[HEADER.downlink])
@@ -145,7 +147,11 @@ export function routeVary(route: ResolvedCompression, clientHints: boolean): rea
  * // { form: 'block' }
  * ```
  */
-export function decideCompression(size: number, route: ResolvedCompression, hints: HintHeaders | undefined): CompressionDecision {
+export function decideCompression(
+  size: number,
+  route: ResolvedCompression,
+  hints: HintHeaders | undefined
+): CompressionDecision {
   // Size first: most API replies are below the threshold, and then nothing else is read.
   if (size < route.threshold) return SEND_PLAIN
   let compress = networkWants(route.network)

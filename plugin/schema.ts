@@ -84,13 +84,22 @@ const STATUS_CLASS_DIVISOR = 100
 const STATUS_MIN = 100
 const STATUS_MAX = 999
 /**
- * The status-class keys ("1xx".."9xx", indexed by the first digit), built once: schemaSerializer runs on every B-FAST reply of an unshaped
- * route too (where both lookups miss), and building the key per reply allocated a string.
+ * The status-class keys ("1xx".."9xx", indexed by the first digit), built once:
+ * schemaSerializer runs on every B-FAST reply of an unshaped route too (where both lookups
+ * miss), and building the key per reply allocated a string.
  */
-const STATUS_CLASS_KEYS: readonly string[] = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'].map((d) => `${d}${STATUS_CLASS_SUFFIX}`)
+const STATUS_CLASS_KEYS: readonly string[] = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'].map(
+  (d) => `${d}${STATUS_CLASS_SUFFIX}`
+)
 
 /** One status key's entry, as fastify/lib/schemas.js getSchemaSerializer resolves it. */
-function entrySerializer(reply: FastifyReply, lookup: SchemaLookup, key: string | number, entry: unknown, mediaType: string): Fn | undefined {
+function entrySerializer(
+  reply: FastifyReply,
+  lookup: SchemaLookup,
+  key: string | number,
+  entry: unknown,
+  mediaType: string
+): Fn | undefined {
   if (typeof entry === 'function') return entry as Fn
   const byType = lookup.call(reply, key, mediaType) ?? lookup.call(reply, key, SCHEMA_ANY_MEDIA_TYPE)
   return typeof byType === 'function' ? (byType as Fn) : undefined
@@ -104,18 +113,26 @@ function entrySerializer(reply: FastifyReply, lookup: SchemaLookup, key: string 
  * runs on every B-FAST reply, and on routes without a response schema (the usual case) it only
  * misses.
  */
-export function schemaSerializer(reply: FastifyReply, status: number, mediaType: string = SCHEMA_MEDIA_TYPE): Fn | undefined {
+export function schemaSerializer(
+  reply: FastifyReply,
+  status: number,
+  mediaType: string = SCHEMA_MEDIA_TYPE
+): Fn | undefined {
   const lookup = reply.getSerializationFunction as unknown as SchemaLookup
   const exact = lookup.call(reply, status)
   if (exact !== undefined && exact !== null) return entrySerializer(reply, lookup, status, exact, mediaType)
   const classKey =
-    status >= STATUS_MIN && status <= STATUS_MAX ? STATUS_CLASS_KEYS[Math.floor(status / STATUS_CLASS_DIVISOR)]! : `${String(status)[0]}${STATUS_CLASS_SUFFIX}`
+    status >= STATUS_MIN && status <= STATUS_MAX
+      ? STATUS_CLASS_KEYS[Math.floor(status / STATUS_CLASS_DIVISOR)]!
+      : `${String(status)[0]}${STATUS_CLASS_SUFFIX}`
   const byClass = lookup.call(reply, classKey)
   if (byClass !== undefined && byClass !== null) return entrySerializer(reply, lookup, classKey, byClass, mediaType)
   // Last, `default` (issue 10 finding 1: without it a B-FAST reply carried fields the JSON
   // reply's `default` schema drops).
   const byDefault = lookup.call(reply, DEFAULT_KEY)
-  if (byDefault !== undefined && byDefault !== null) return entrySerializer(reply, lookup, DEFAULT_KEY, byDefault, mediaType)
+  if (byDefault !== undefined && byDefault !== null) {
+    return entrySerializer(reply, lookup, DEFAULT_KEY, byDefault, mediaType)
+  }
   return undefined
 }
 
@@ -176,7 +193,9 @@ function isPlainRecord(v: unknown): v is Record<string, unknown> {
  */
 export function project(original: unknown, shaped: unknown): unknown {
   if (original instanceof Date) {
-    return typeof shaped === 'string' && !Number.isNaN(original.getTime()) && original.toISOString() === shaped ? original : shaped
+    return typeof shaped === 'string' && !Number.isNaN(original.getTime()) && original.toISOString() === shaped
+      ? original
+      : shaped
   }
   if (typeof original === 'bigint') {
     // A schema that coerces to a string keeps the string: only a JSON number is the same value.
@@ -201,7 +220,10 @@ export function project(original: unknown, shaped: unknown): unknown {
   for (const key in shaped) {
     const value = shaped[key]
     // Primitives other than strings and numbers (true, false, null) never come back typed.
-    if ((typeof value === 'string' || typeof value === 'number' || (typeof value === 'object' && value !== null)) && Object.prototype.hasOwnProperty.call(source, key)) {
+    if (
+      (typeof value === 'string' || typeof value === 'number' || (typeof value === 'object' && value !== null)) &&
+      Object.prototype.hasOwnProperty.call(source, key)
+    ) {
       const typed = project(source[key], value)
       if (typed !== value) shaped[key] = typed
     }
@@ -231,12 +253,17 @@ export function responseSchemaSource(reply: FastifyReply, status: number): Schem
   if (typeof context.serializerCompiler === 'function') return { fallback: 'serializerCompiler' }
   const server = context.server as (object & { getSchemas?: () => Record<string, unknown> }) | undefined
   if (server === undefined || typeof server.getSchemas !== 'function') return { fallback: 'route context' }
-  const controller = inheritedSymbolValue(server, SYMBOL_SCHEMA_CONTROLLER) as { isCustomSerializerCompiler?: unknown } | undefined
-  if (controller === undefined || controller.isCustomSerializerCompiler !== false) return { fallback: 'serializerCompiler' }
+  const controller = inheritedSymbolValue(server, SYMBOL_SCHEMA_CONTROLLER) as
+    { isCustomSerializerCompiler?: unknown } | undefined
+  if (controller === undefined || controller.isCustomSerializerCompiler !== false) {
+    return { fallback: 'serializerCompiler' }
+  }
   const options = inheritedSymbolValue(server, SYMBOL_SERVER_OPTIONS) as { serializerOpts?: unknown } | undefined
   if (options === undefined) return { fallback: 'route context' }
   const opts = options.serializerOpts
-  if (opts !== undefined && opts !== null && (typeof opts !== 'object' || Object.keys(opts).length > 0)) return { fallback: 'serializerOpts' }
+  if (opts !== undefined && opts !== null && (typeof opts !== 'object' || Object.keys(opts).length > 0)) {
+    return { fallback: 'serializerOpts' }
+  }
   const response = context.schema?.response
   if (typeof response !== 'object' || response === null) return { fallback: 'route context' }
   // Fastify lowercases the status keys it compiles ("2XX" -> "2xx", fastify/lib/validation.js).
@@ -248,7 +275,9 @@ export function responseSchemaSource(reply: FastifyReply, status: number): Schem
   let schema: unknown = entry
   const content = (entry as { content?: unknown }).content
   if (typeof content === 'object' && content !== null) {
-    const byType = (content as Record<string, { schema?: unknown } | undefined>)[SCHEMA_MEDIA_TYPE] ?? (content as Record<string, { schema?: unknown } | undefined>)[SCHEMA_ANY_MEDIA_TYPE]
+    const byType =
+      (content as Record<string, { schema?: unknown } | undefined>)[SCHEMA_MEDIA_TYPE] ??
+      (content as Record<string, { schema?: unknown } | undefined>)[SCHEMA_ANY_MEDIA_TYPE]
     if (byType === undefined) return { fallback: 'content' }
     schema = byType.schema
   }

@@ -32,7 +32,11 @@ function lz4(): Lz4Napi {
       lz4Napi = requireFromHere(LZ4_PACKAGE) as Lz4Napi
     } catch (err) {
       if ((err as { code?: unknown }).code !== 'MODULE_NOT_FOUND') throw err
-      throw new BFastError('LZ4_NOT_INSTALLED', 0, `LZ4 compression needs the optional peer dependency ${LZ4_PACKAGE}: npm install ${LZ4_PACKAGE}`)
+      throw new BFastError(
+        'LZ4_NOT_INSTALLED',
+        0,
+        `LZ4 compression needs the optional peer dependency ${LZ4_PACKAGE}: npm install ${LZ4_PACKAGE}`
+      )
     }
   }
   return lz4Napi

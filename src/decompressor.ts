@@ -58,7 +58,8 @@ export class Decompressor {
   constructor(private readonly options?: DecompressorOptions) {
     this.limit = sizeLimit(options, 'Decompressor')
     const hint = options?.expectedLength
-    const initial = typeof hint === 'number' && Number.isInteger(hint) && hint > 0 ? hint : DECOMPRESSOR_INITIAL_MIN_BYTES
+    const initial =
+      typeof hint === 'number' && Number.isInteger(hint) && hint > 0 ? hint : DECOMPRESSOR_INITIAL_MIN_BYTES
     this.input = new Uint8Array(Math.min(initial, DECOMPRESSOR_INITIAL_MAX_BYTES))
   }
 

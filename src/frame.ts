@@ -76,7 +76,11 @@ export function decompressWithin(bytes: Uint8Array, limit: number): Uint8Array {
   if (!isCompressed(bytes)) return bytes
   const n = bytes.length
   if (n < SIZE_PREFIX + 1) {
-    throw new BFastError(n < 2 ? 'TRUNCATED' : 'BAD_COMPRESSION', 0, 'Input neither starts with "BF" nor holds an LZ4 size prefix and block')
+    throw new BFastError(
+      n < 2 ? 'TRUNCATED' : 'BAD_COMPRESSION',
+      0,
+      'Input neither starts with "BF" nor holds an LZ4 size prefix and block'
+    )
   }
   const total = u32(bytes, 0)
   // SPEC 6: a claim no LZ4 data of this length can reach says the bytes are not compressed
@@ -91,7 +95,9 @@ export function decompressWithin(bytes: Uint8Array, limit: number): Uint8Array {
   if (total > limit) {
     throw new BFastError('TOO_LARGE', 0, `Declared decompressed size ${total} exceeds the limit of ${limit} bytes`)
   }
-  if (total < HEADER_SIZE) throw new BFastError('BAD_COMPRESSION', 0, `Declared size ${total} is too small for a message`)
+  if (total < HEADER_SIZE) {
+    throw new BFastError('BAD_COMPRESSION', 0, `Declared size ${total} is too small for a message`)
+  }
   const out = new Uint8Array(total)
   const k = chunkCount(bytes, total)
   if (k > 0) {

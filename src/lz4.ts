@@ -31,7 +31,14 @@ export interface BlockProgress {
  * output position reached. The block must end exactly at `end` with a literal-only sequence;
  * the caller decides whether the output must be full.
  */
-export function decodeBlock(src: Uint8Array, start: number, end: number, dst: Uint8Array, dstStart: number, dstEnd: number): number {
+export function decodeBlock(
+  src: Uint8Array,
+  start: number,
+  end: number,
+  dst: Uint8Array,
+  dstStart: number,
+  dstEnd: number
+): number {
   return decodeSequences(src, start, end, end, dst, dstStart, dstStart, dstEnd, null)
 }
 
@@ -43,7 +50,15 @@ export function decodeBlock(src: Uint8Array, start: number, end: number, dst: Ui
  * the block is left for the final call (avail === end), which checks it as `decodeBlock` does.
  * Errors the received bytes already prove are thrown as `decodeBlock` would throw them.
  */
-export function decodeAvailable(src: Uint8Array, progress: BlockProgress, avail: number, end: number, dst: Uint8Array, dstStart: number, dstEnd: number): void {
+export function decodeAvailable(
+  src: Uint8Array,
+  progress: BlockProgress,
+  avail: number,
+  end: number,
+  dst: Uint8Array,
+  dstStart: number,
+  dstEnd: number
+): void {
   progress.dp = decodeSequences(src, progress.sp, avail, end, dst, dstStart, progress.dp, dstEnd, progress)
 }
 

@@ -182,7 +182,9 @@ function readValue(): unknown {
     case TAG_TABLE: {
       // SPEC 8: opened in O(columns) by ./table-reader.ts, which checks every extent.
       const at = pos - 1
-      if (!tablesAllowed) throw new BFastError('UNKNOWN_TAG', at, 'Unknown tag 0xa0 (a table, SPEC 8, where only B-FAST v1 is read)')
+      if (!tablesAllowed) {
+        throw new BFastError('UNKNOWN_TAG', at, 'Unknown tag 0xa0 (a table, SPEC 8, where only B-FAST v1 is read)')
+      }
       const table = openTable(src, view, at, end, keys, depth, callOptions, int64Mode)
       pos = at + TABLE_HEADER_SIZE + view.getUint32(at + TABLE_OFFSET_LENGTH, true)
       // SPEC 6 work budget: rows are built on demand, after decode returns; charge them as if
@@ -304,7 +306,9 @@ function guard(o: Record<string, unknown>, at: number): void {
  */
 function guardTable(names: readonly string[], at: number): void {
   if (protoAction !== ACTION_IGNORE && names.includes(PROTO_KEY)) forbidden(at, `a table column ${PROTO_KEY}`)
-  if (constructorAction !== ACTION_IGNORE && names.includes(CONSTRUCTOR_KEY)) forbidden(at, `a table column ${CONSTRUCTOR_KEY}`)
+  if (constructorAction !== ACTION_IGNORE && names.includes(CONSTRUCTOR_KEY)) {
+    forbidden(at, `a table column ${CONSTRUCTOR_KEY}`)
+  }
 }
 
 function forbidden(at: number, what: string): never {
@@ -313,8 +317,9 @@ function forbidden(at: number, what: string): never {
 
 /** SPEC 5: "__proto__" is an own property; assignment would replace the prototype. */
 function assign(o: Record<string, unknown>, key: string, v: unknown): void {
-  if (key === '__proto__') Object.defineProperty(o, key, { value: v, writable: true, enumerable: true, configurable: true })
-  else o[key] = v
+  if (key === '__proto__') {
+    Object.defineProperty(o, key, { value: v, writable: true, enumerable: true, configurable: true })
+  } else o[key] = v
 }
 
 /** The generic member loop, from a key index or the terminator; records indices in `seen`. */
@@ -419,7 +424,9 @@ function readBytes(): Uint8Array {
   pos += n
   // A view into the input unless asked for a copy (SPEC 5); slice via the Uint8Array
   // prototype so a Node Buffer input is copied too (Buffer#slice is a view).
-  return copyBinary ? Uint8Array.prototype.slice.call(src, start, pos) : new Uint8Array(src.buffer, src.byteOffset + start, n)
+  return copyBinary
+    ? Uint8Array.prototype.slice.call(src, start, pos)
+    : new Uint8Array(src.buffer, src.byteOffset + start, n)
 }
 
 function readFloat64Array(): Float64Array | number[] {
@@ -461,7 +468,11 @@ function checkUnits(start: number, n: number): void {
     if ((b & 0xc0) !== 0x80) units += b >= 0xf0 ? 2 : 1
   }
   if (units > MAX_STRING_UNITS) {
-    throw new BFastError('STRING_TOO_LONG', start - 5, `A string of ${units} UTF-16 units; the engine holds at most ${MAX_STRING_UNITS}`)
+    throw new BFastError(
+      'STRING_TOO_LONG',
+      start - 5,
+      `A string of ${units} UTF-16 units; the engine holds at most ${MAX_STRING_UNITS}`
+    )
   }
 }
 
@@ -496,7 +507,9 @@ function readDate(tag: number): Date | string {
   // A naive datetime (no zone) is read as UTC, so the result never depends on the reader's
   // time zone; a date "YYYY-MM-DD" is UTC midnight by ECMAScript's own rule.
   const d = new Date(tag === TAG_DATETIME && !HAS_ZONE.test(text) ? text + 'Z' : text)
-  if (d.getTime() !== d.getTime()) badValue(at, `Unreadable ${tag === TAG_DATE ? 'date' : 'datetime'} "${text.slice(0, 64)}"`)
+  if (d.getTime() !== d.getTime()) {
+    badValue(at, `Unreadable ${tag === TAG_DATE ? 'date' : 'datetime'} "${text.slice(0, 64)}"`)
+  }
   return d
 }
 
@@ -576,7 +589,11 @@ export function decode<T = unknown>(bytes: Uint8Array | ArrayBuffer, options?: D
 }
 
 function detached(): never {
-  throw new BFastError('DETACHED', 0, 'decode() was given a detached ArrayBuffer (transferred away): its bytes are gone')
+  throw new BFastError(
+    'DETACHED',
+    0,
+    'decode() was given a detached ArrayBuffer (transferred away): its bytes are gone'
+  )
 }
 
 /**
@@ -586,7 +603,12 @@ function detached(): never {
  * drops the references again. decode() never runs user code, so none of this interleaves
  * with a decode in progress.
  */
-export function beginEmbedded(message: Uint8Array, messageView: DataView, table: string[], options: DecodeOptions | undefined): void {
+export function beginEmbedded(
+  message: Uint8Array,
+  messageView: DataView,
+  table: string[],
+  options: DecodeOptions | undefined
+): void {
   setOptions(options)
   src = message
   view = messageView
@@ -643,7 +665,9 @@ function readMessage(message: Uint8Array): unknown {
   guarded = false
   try {
     if (end < HEADER_SIZE) truncated(end, 'the header')
-    if (src[0] !== MAGIC_0 || src[1] !== MAGIC_1) throw new BFastError('BAD_MAGIC', 0, 'Message does not start with "BF"')
+    if (src[0] !== MAGIC_0 || src[1] !== MAGIC_1) {
+      throw new BFastError('BAD_MAGIC', 0, 'Message does not start with "BF"')
+    }
     if ((src[OFFSET_FLAGS] & FLAG_BIG_ENDIAN) !== 0) {
       throw new BFastError('BAD_FLAGS', OFFSET_FLAGS, 'Big-endian flag set; B-FAST v1 is little-endian only')
     }

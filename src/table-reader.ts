@@ -103,7 +103,15 @@ function allowedFlags(type: number, child: boolean): number {
  * Lays out a column's parts inside [at, stop) (SPEC 8.3) and checks that they fill it
  * exactly. `child` columns (list elements) carry no presence bitmap and no list type.
  */
-function layout(s: TableSource, col: Column, at: number, stop: number, childType: number, childFlags: number, entry: number): void {
+function layout(
+  s: TableSource,
+  col: Column,
+  at: number,
+  stop: number,
+  childType: number,
+  childFlags: number,
+  entry: number
+): void {
   const n = col.n
   let p = at
   if ((col.flags & COL_PRESENCE) !== 0) {
@@ -128,11 +136,13 @@ function layout(s: TableSource, col: Column, at: number, stop: number, childType
   const last = s.view.getUint32(p + 4 * n, true)
   if (first !== 0) bad(p, `First offset of a column is ${first}, not 0`)
   p = alignUp(p + 4 * (n + 1))
-  if (p > stop) bad(entry, 'Column region ends inside its offsets\' padding')
+  if (p > stop) bad(entry, "Column region ends inside its offsets' padding")
   col.heap = p
   col.heapLength = stop - p
   if (col.type !== COL_LIST) {
-    if (last !== col.heapLength) bad(col.values + 4 * n, `Last offset ${last} differs from the heap's ${col.heapLength} bytes`)
+    if (last !== col.heapLength) {
+      bad(col.values + 4 * n, `Last offset ${last} differs from the heap's ${col.heapLength} bytes`)
+    }
     return
   }
   // A list's last offset is its child's item count; the child column fills the rest.
@@ -166,7 +176,9 @@ export function openTable(
   const rows = view.getUint32(at + TABLE_OFFSET_ROWS, true)
   const length = view.getUint32(at + TABLE_OFFSET_LENGTH, true)
   const body = at + TABLE_HEADER_SIZE
-  if (length > end - body) truncated(at + TABLE_OFFSET_LENGTH, `a table (declares ${length} bytes, ${end - body} remain)`)
+  if (length > end - body) {
+    truncated(at + TABLE_OFFSET_LENGTH, `a table (declares ${length} bytes, ${end - body} remain)`)
+  }
   if (c === 0) bad(at + TABLE_OFFSET_COLUMNS, 'A table has no columns')
   const stop = body + length
   const dirEnd = body + c * TABLE_DIR_ENTRY_SIZE
@@ -183,7 +195,9 @@ export function openTable(
   for (let i = 0; i < c; i++) {
     const entry = body + i * TABLE_DIR_ENTRY_SIZE
     const key = view.getUint32(entry, true)
-    if (key >= keys.length) throw new BFastError('BAD_KEY_INDEX', entry, `Key index ${key} outside the string table of ${keys.length}`)
+    if (key >= keys.length) {
+      throw new BFastError('BAD_KEY_INDEX', entry, `Key index ${key} outside the string table of ${keys.length}`)
+    }
     if (seen.has(key)) bad(entry, `Column "${keys[key].slice(0, 64)}" appears twice`)
     seen.add(key)
     const type = src[entry + DIR_OFFSET_TYPE]
@@ -191,8 +205,12 @@ export function openTable(
     const childType = src[entry + DIR_OFFSET_CHILD_TYPE]
     const childFlags = src[entry + DIR_OFFSET_CHILD_FLAGS]
     if (type < COL_BOOL || type > COL_ANY) bad(entry + DIR_OFFSET_TYPE, `Unknown column type ${type}`)
-    if ((colFlags & ~allowedFlags(type, false)) !== 0) bad(entry + DIR_OFFSET_FLAGS, `Column flags 0x${colFlags.toString(16)} for type ${type}`)
-    if (type !== COL_LIST && (childType !== 0 || childFlags !== 0)) bad(entry + DIR_OFFSET_CHILD_TYPE, 'Child type on a column that is not a list')
+    if ((colFlags & ~allowedFlags(type, false)) !== 0) {
+      bad(entry + DIR_OFFSET_FLAGS, `Column flags 0x${colFlags.toString(16)} for type ${type}`)
+    }
+    if (type !== COL_LIST && (childType !== 0 || childFlags !== 0)) {
+      bad(entry + DIR_OFFSET_CHILD_TYPE, 'Child type on a column that is not a list')
+    }
     const offset = view.getUint32(entry + DIR_OFFSET_REGION, true)
     const size = view.getUint32(entry + DIR_OFFSET_REGION_LENGTH, true)
     const region = at + offset
@@ -200,8 +218,12 @@ export function openTable(
     if (region < floor || offset > length + TABLE_HEADER_SIZE || size > stop - region) {
       bad(entry + DIR_OFFSET_REGION, `Column region ${offset}+${size} outside the table or overlapping another`)
     }
-    if (region % TABLE_ALIGN !== 0) bad(entry + DIR_OFFSET_REGION, `Column region at message offset ${region} is not ${TABLE_ALIGN}-aligned`)
-    if (type === COL_LIST && rows > 0 && depth + 3 > maxDepth) throw new BFastError('DEPTH', entry, `Nesting deeper than maxDepth (${maxDepth})`)
+    if (region % TABLE_ALIGN !== 0) {
+      bad(entry + DIR_OFFSET_REGION, `Column region at message offset ${region} is not ${TABLE_ALIGN}-aligned`)
+    }
+    if (type === COL_LIST && rows > 0 && depth + 3 > maxDepth) {
+      throw new BFastError('DEPTH', entry, `Nesting deeper than maxDepth (${maxDepth})`)
+    }
     const col = new Column(rows, type, colFlags, depth + 2, false)
     layout(s, col, region, region + size, childType, childFlags, entry)
     columns[i] = col
@@ -221,7 +243,9 @@ function bit(src: Uint8Array, at: number, i: number): boolean {
 function slice(s: TableSource, col: Column, i: number): number {
   const a = s.view.getUint32(col.values + 4 * i, true)
   const b = s.view.getUint32(col.values + 4 * i + 4, true)
-  if (a > b || b > col.heapLength) bad(col.values + 4 * i + 4, `Offset ${b} out of order (after ${a}) or past ${col.heapLength}`)
+  if (a > b || b > col.heapLength) {
+    bad(col.values + 4 * i + 4, `Offset ${b} out of order (after ${a}) or past ${col.heapLength}`)
+  }
   sliceEnd = b
   return a
 }
@@ -354,7 +378,9 @@ function copyTyped<A extends Int32Array | Float64Array | BigInt64Array>(out: A, 
 function build(s: TableSource, col: Column): ArrayLike<unknown> {
   const n = col.n
   const plain = col.presence < 0 && col.validity < 0
-  if (plain && (col.type === COL_INT32 || col.type === COL_FLOAT64) && s.int64 !== INT64_BIGINT) return typedView(s, col) as ArrayLike<unknown>
+  if (plain && (col.type === COL_INT32 || col.type === COL_FLOAT64) && s.int64 !== INT64_BIGINT) {
+    return typedView(s, col) as ArrayLike<unknown>
+  }
   if (plain && col.type === COL_INT64 && s.int64 === INT64_BIGINT) return typedView(s, col) as ArrayLike<unknown>
   const out = new Array<unknown>(n)
   if (col.type === COL_STRING && plain && (col.flags & COL_ASCII) !== 0) return asciiStrings(s, col, out)

@@ -158,7 +158,14 @@ function learn(rows: readonly unknown[], w: TableSink, cols: Plan[]): boolean {
       if (!hasOwn.call(row, key)) continue
       const v = (row as Record<string, unknown>)[key]
       // Numbers first: the commonest cells, classified without a call.
-      const kind = typeof v === 'number' ? ((v | 0) === v && (v !== 0 || 1 / v > 0) ? (v >= 0 && v <= 7 ? K_SMALL : K_I32) : kindOf(v)) : kindOf(v)
+      const kind =
+        typeof v === 'number'
+          ? (v | 0) === v && (v !== 0 || 1 / v > 0)
+              ? v >= 0 && v <= 7
+                ? K_SMALL
+                : K_I32
+              : kindOf(v)
+          : kindOf(v)
       if (kind === 0) {
         // JSON calls an own toJSON function of the row itself: no table then.
         if (key === 'toJSON' && typeof v === 'function') return false
@@ -273,7 +280,12 @@ function write(w: TableSink, rows: readonly unknown[], cols: Plan[]): boolean {
     else if (type === COL_LIST) {
       childType = typeFor(col.childKinds, true)
       if ((col.childKinds & K_NULL) !== 0 && childType !== COL_ANY) childFlags |= COL_VALIDITY
-      if (listCells(w, values, n, presence, validity, col.childCount, childType, childFlags, rowLevel) && childType === COL_STRING) childFlags |= COL_ASCII
+      if (
+        listCells(w, values, n, presence, validity, col.childCount, childType, childFlags, rowLevel) &&
+        childType === COL_STRING
+      ) {
+        childFlags |= COL_ASCII
+      }
     } else if (type === COL_STRING) {
       if (strings(w, values, n, presence, validity)) flags |= COL_ASCII
     } else fixed(w, type, values, n, presence, validity)
@@ -355,7 +367,14 @@ function widthOf(type: number): number {
 }
 
 /** SPEC 8.2 bool, int32, int64, float64: n fixed-size items; null and absent slots zero. */
-function fixed(w: TableSink, type: number, values: readonly unknown[], n: number, presence: number, validity: number): void {
+function fixed(
+  w: TableSink,
+  type: number,
+  values: readonly unknown[],
+  n: number,
+  presence: number,
+  validity: number
+): void {
   const width = widthOf(type)
   w.ensure(width * n + TABLE_ALIGN)
   const at = w.pos
@@ -439,7 +458,14 @@ function reserveOffsets(w: TableSink, count: number): number {
  * SPEC 8.2 any: (n + 1) u32 byte offsets, then each row's value as a v1 value (SPEC 2). What
  * JSON leaves out of the row (also when a value's toJSON() says so) is an empty slice.
  */
-function anyValues(w: TableSink, values: readonly unknown[], n: number, name: string, rows: readonly unknown[], level: number): void {
+function anyValues(
+  w: TableSink,
+  values: readonly unknown[],
+  n: number,
+  name: string,
+  rows: readonly unknown[],
+  level: number
+): void {
   const offsets = reserveOffsets(w, n)
   const area = w.pos
   const saved = w.depth
@@ -523,8 +549,9 @@ function listCells(
       const e = a[j]
       if (put(view, childType, at + width * k, e)) {
         if (childValidity >= 0) setBit(buf, childValidity, k)
-      } else if (childValidity >= 0 && (e === null || kindOf(e) === 0)) buf.fill(0, at + width * k, at + width * (k + 1))
-      else changed(at + width * k)
+      } else if (childValidity >= 0 && (e === null || kindOf(e) === 0)) {
+        buf.fill(0, at + width * k, at + width * (k + 1))
+      } else changed(at + width * k)
     }
   }
   w.pos = at + width * count

@@ -42,8 +42,9 @@ function builderFor(names: readonly string[]): RowBuilder | null {
 
 /** SPEC 5: "__proto__" is an own property; assignment would replace the prototype. */
 function assign(o: Record<string, unknown>, key: string, v: unknown): void {
-  if (key === '__proto__') Object.defineProperty(o, key, { value: v, writable: true, enumerable: true, configurable: true })
-  else o[key] = v
+  if (key === '__proto__') {
+    Object.defineProperty(o, key, { value: v, writable: true, enumerable: true, configurable: true })
+  } else o[key] = v
 }
 
 /**
@@ -83,7 +84,9 @@ export class BFastTable<T extends object = Record<string, unknown>> implements I
 
   /** Row `i` as a new plain object. Throws RangeError for an index outside 0..length-1. */
   get(i: number): T {
-    if (!Number.isInteger(i) || i < 0 || i >= this.length) throw new RangeError(`Row ${i} outside 0..${this.length - 1}`)
+    if (!Number.isInteger(i) || i < 0 || i >= this.length) {
+      throw new RangeError(`Row ${i} outside 0..${this.length - 1}`)
+    }
     const s = this.#source
     const columns = this.#columns
     const names = this.columnNames
@@ -164,7 +167,11 @@ export class BFastTable<T extends object = Record<string, unknown>> implements I
  * template holding every key (one hidden class, no transitions), then its values are stored
  * into the existing properties. Not for a `__proto__` key (the store would set the prototype).
  */
-function byTemplate(n: number, names: readonly string[], values: ReadonlyArray<ArrayLike<unknown>>): Record<string, unknown>[] {
+function byTemplate(
+  n: number,
+  names: readonly string[],
+  values: ReadonlyArray<ArrayLike<unknown>>
+): Record<string, unknown>[] {
   const template: Record<string, unknown> = {}
   for (const name of names) template[name] = null
   const out = new Array<Record<string, unknown>>(n)

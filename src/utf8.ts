@@ -106,7 +106,11 @@ export function writeUtf8(target: Uint8Array, offset: number, text: string, wher
  * V8 to inline into the writer even after long and non-ASCII strings have been seen.
  */
 function writeUtf8Native(target: Uint8Array, offset: number, text: string, where: number): number {
-  if (nodeUtf8Write !== undefined && NodeBuffer !== undefined && target instanceof (NodeBuffer as unknown as typeof Uint8Array)) {
+  if (
+    nodeUtf8Write !== undefined &&
+    NodeBuffer !== undefined &&
+    target instanceof (NodeBuffer as unknown as typeof Uint8Array)
+  ) {
     if (!wellFormed(text)) loneSurrogate(where)
     return nodeUtf8Write.call(target, text, offset, target.length - offset)
   }
@@ -240,6 +244,8 @@ function readShort(src: Uint8Array, p: number, length: number): string {
       const end = p + length
       for (let i = p; i < end; i++) hi |= src[i]
       if (hi < 0x80) {
+        // One unrolled call per length, a line each so that the lengths line up.
+        /* eslint-disable @stylistic/max-len */
         switch (length) {
           case 5: return f(src[p], src[p + 1], src[p + 2], src[p + 3], src[p + 4])
           case 6: return f(src[p], src[p + 1], src[p + 2], src[p + 3], src[p + 4], src[p + 5])
@@ -254,6 +260,7 @@ function readShort(src: Uint8Array, p: number, length: number): string {
           case 15: return f(src[p], src[p + 1], src[p + 2], src[p + 3], src[p + 4], src[p + 5], src[p + 6], src[p + 7], src[p + 8], src[p + 9], src[p + 10], src[p + 11], src[p + 12], src[p + 13], src[p + 14])
           default: return asciiApply(src, p, end)
         }
+        /* eslint-enable @stylistic/max-len */
       }
     }
   }

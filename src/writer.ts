@@ -293,7 +293,8 @@ export class Writer {
     else if (v instanceof Set) this.set(v)
     else if (toJSON && typeof (v as WithToJSON).toJSON === 'function') this.jsonResult(v as WithToJSON, key)
     // Boxed primitives are written as their primitive, as JSON.stringify does (else `{}`).
-    else if (v instanceof Number || v instanceof String || v instanceof Boolean || v instanceof BigInt) this.value(v.valueOf())
+    else if (v instanceof Number || v instanceof String) this.value(v.valueOf())
+    else if (v instanceof Boolean || v instanceof BigInt) this.value(v.valueOf())
     else this.object(v as Record<string, unknown>, null)
   }
 
@@ -336,7 +337,11 @@ export class Writer {
 
   /** SPEC 2: lengths and counts are u32; a longer one would wrap and corrupt the message. */
   lengthRange(what: string, n: number): never {
-    throw new BFastError('LENGTH_RANGE', this.pos, `${what} of ${n} elements; B-FAST lengths are u32 (at most ${U32_MAX})`)
+    throw new BFastError(
+      'LENGTH_RANGE',
+      this.pos,
+      `${what} of ${n} elements; B-FAST lengths are u32 (at most ${U32_MAX})`
+    )
   }
 
   detached(): never {
@@ -623,7 +628,11 @@ export function encodeForSend(value: unknown, options?: EncodeOptions): Uint8Arr
   return encodeWith(value, options, allocBytes)
 }
 
-function encodeWith(value: unknown, options: EncodeOptions | undefined, alloc: (size: number) => Uint8Array): Uint8Array {
+function encodeWith(
+  value: unknown,
+  options: EncodeOptions | undefined,
+  alloc: (size: number) => Uint8Array
+): Uint8Array {
   // Checked once per call against the registry (./options.ts), which holds the defaults too.
   checkEncodeOptions(options)
   const maxDepth = options?.maxDepth ?? DEFAULT_MAX_DEPTH
@@ -638,7 +647,9 @@ function encodeWith(value: unknown, options: EncodeOptions | undefined, alloc: (
   } catch (err) {
     // SPEC 6: every failure is a BFastError. A maxDepth raised beyond what the call stack
     // holds ends in the engine's stack overflow (RangeError in V8) before the depth check.
-    if (isStackOverflow(err) && w.depth > DEFAULT_MAX_DEPTH) throw w.tooDeep(`Nesting of ${w.depth} levels exceeds the call stack`)
+    if (isStackOverflow(err) && w.depth > DEFAULT_MAX_DEPTH) {
+      throw w.tooDeep(`Nesting of ${w.depth} levels exceeds the call stack`)
+    }
     throw err
   } finally {
     w.busy = false
