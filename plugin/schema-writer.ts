@@ -378,7 +378,10 @@ const coerce = {
       e.num(n === 0 ? 0 : n)
     }
   },
-  /** asNumber: Number(x); NaN throws, the infinities are null; a bigint JSON wrote as a number stays a bigint (`project`). */
+  /**
+   * asNumber: Number(x); NaN throws, the infinities are null; a bigint JSON wrote as a number
+   * stays a bigint (`project`).
+   */
   num(e: Emitter, x: unknown): void {
     if (typeof x === 'number') {
       if (x !== x) throw new Error('not a number')
@@ -436,7 +439,11 @@ type Body = (e: Emitter, input: unknown, w: typeof coerce, d: readonly unknown[]
  * if ('writer' in r) r.writer({ id: 1, secret: 'x' }) // the message for { id: 1 }
  * ```
  */
-export function compileSchemaWriter(schema: unknown, external: Readonly<Record<string, unknown>>, maxDepth: number): CompileResult {
+export function compileSchemaWriter(
+  schema: unknown,
+  external: Readonly<Record<string, unknown>>,
+  maxDepth: number
+): CompileResult {
   if (!isRecord(schema)) return { fallback: typeof schema === 'boolean' ? 'boolean schema' : 'schema' }
   const ctx: Ctx = { keys: [], keyIds: new Map(), data: [], external, refStack: new Set(), uid: 0, maxDepth }
   let body: string
