@@ -430,6 +430,9 @@ export type RequestArgs<S> = S extends unknown
 
 type Spec<R, K> = K extends keyof R ? R[K] : never
 
+/** The spec of the route a `method path` call resolves to. */
+type Call<R, M extends HttpMethod, P extends string> = Spec<R, RouteOf<R, M, P>>
+
 // ---------------------------------------------------------------------------------------------
 // Clients
 
@@ -438,34 +441,34 @@ export interface TypedClient<R> {
   /** `GET path`, resolving to the route's `response`. */
   get<P extends RoutePath<R, 'GET'>>(
     path: P,
-    ...args: OptionsArgs<Spec<R, RouteOf<R, 'GET', P>>>
-  ): Promise<ResponseOf<Spec<R, RouteOf<R, 'GET', P>>>>
+    ...args: OptionsArgs<Call<R, 'GET', P>>
+  ): Promise<ResponseOf<Call<R, 'GET', P>>>
   /** `POST path` with `body` encoded per `bodyFormat`. */
   post<P extends RoutePath<R, 'POST'>>(
     path: P,
-    ...args: BodyArgs<Spec<R, RouteOf<R, 'POST', P>>>
-  ): Promise<ResponseOf<Spec<R, RouteOf<R, 'POST', P>>>>
+    ...args: BodyArgs<Call<R, 'POST', P>>
+  ): Promise<ResponseOf<Call<R, 'POST', P>>>
   /** `PUT path` with `body` encoded per `bodyFormat`. */
   put<P extends RoutePath<R, 'PUT'>>(
     path: P,
-    ...args: BodyArgs<Spec<R, RouteOf<R, 'PUT', P>>>
-  ): Promise<ResponseOf<Spec<R, RouteOf<R, 'PUT', P>>>>
+    ...args: BodyArgs<Call<R, 'PUT', P>>
+  ): Promise<ResponseOf<Call<R, 'PUT', P>>>
   /** `PATCH path` with `body` encoded per `bodyFormat`. */
   patch<P extends RoutePath<R, 'PATCH'>>(
     path: P,
-    ...args: BodyArgs<Spec<R, RouteOf<R, 'PATCH', P>>>
-  ): Promise<ResponseOf<Spec<R, RouteOf<R, 'PATCH', P>>>>
+    ...args: BodyArgs<Call<R, 'PATCH', P>>
+  ): Promise<ResponseOf<Call<R, 'PATCH', P>>>
   /** `DELETE path` (a body, if the route takes one, goes in `options.body`). */
   delete<P extends RoutePath<R, 'DELETE'>>(
     path: P,
-    ...args: RequestArgs<Spec<R, RouteOf<R, 'DELETE', P>>>
-  ): Promise<ResponseOf<Spec<R, RouteOf<R, 'DELETE', P>>>>
+    ...args: RequestArgs<Call<R, 'DELETE', P>>
+  ): Promise<ResponseOf<Call<R, 'DELETE', P>>>
   /** Any method, with the body (if any) in `options.body`. */
   request<M extends HttpMethod, P extends RoutePath<R, M>>(
     method: M,
     path: P,
-    ...args: RequestArgs<Spec<R, RouteOf<R, M, P>>>
-  ): Promise<ResponseOf<Spec<R, RouteOf<R, M, P>>>>
+    ...args: RequestArgs<Call<R, M, P>>
+  ): Promise<ResponseOf<Call<R, M, P>>>
 }
 
 /** A client without a route map: any path; the result type is the first type argument (default `unknown`). */

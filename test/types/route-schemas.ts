@@ -13,11 +13,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify from 'fastify'
 import { createClient, HttpError, isRouteError, type RoutesFromSchemas, type WithDates } from '../../client/index.js'
 import { jsonSchemaRoutes, typeboxRoutes } from '../helpers/route-schemas.js'
-
-type Equals<A, B> = (<X>() => X extends A ? 1 : 2) extends <X>() => X extends B ? 1 : 2 ? true : false
-function expectType<T>(): <V>(value: V & (Equals<V, T> extends true ? unknown : never)) => void {
-  return () => {}
-}
+import { expectType } from './expect-type.js'
 
 /** What both route sets' user replies are in the client: date-time fields are Dates, `format: 'date'` text. */
 interface ClientUser {

@@ -11,14 +11,7 @@ import Fastify from 'fastify'
 import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import bfast from '../../plugin/index.js'
-
-/** Exact type equality (both directions, including `any` and `unknown` told apart). */
-type Equals<A, B> = (<X>() => X extends A ? 1 : 2) extends <X>() => X extends B ? 1 : 2 ? true : false
-
-/** `expectType<T>()(value)` compiles only when `value`'s type is exactly `T`. */
-function expectType<T>(): <V>(value: V & (Equals<V, T> extends true ? unknown : never)) => void {
-  return () => {}
-}
+import { expectType } from './expect-type.js'
 
 interface NewUser {
   name: string
