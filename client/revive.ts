@@ -33,6 +33,20 @@ function isSchema(value: unknown): value is Schema {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
+/**
+ * Adds each subschema of `record` (a `properties` or `patternProperties` value) to the list
+ * under its name in `into`: every schema of a set contributes to the same plan.
+ */
+function collectByName(into: Map<string, Schema[]>, record: unknown): void {
+  if (!isSchema(record)) return
+  for (const [name, sub] of Object.entries(record)) {
+    if (!isSchema(sub)) continue
+    const list = into.get(name)
+    if (list === undefined) into.set(name, [sub])
+    else list.push(sub)
+  }
+}
+
 /** Whether a schema is a string of `format: 'date-time'` (no `type`, `'string'`, or a list holding it). */
 function isDateTime(schema: Schema): boolean {
   if (schema.format !== 'date-time') return false
@@ -132,22 +146,8 @@ class PlanCompiler {
     for (const schema of set) {
       if (isDateTime(schema)) plan.date = true
       if (isSchema(schema.items)) items.push(schema.items)
-      if (isSchema(schema.properties)) {
-        for (const [name, sub] of Object.entries(schema.properties)) {
-          if (!isSchema(sub)) continue
-          const list = props.get(name)
-          if (list === undefined) props.set(name, [sub])
-          else list.push(sub)
-        }
-      }
-      if (isSchema(schema.patternProperties)) {
-        for (const [pattern, sub] of Object.entries(schema.patternProperties)) {
-          if (!isSchema(sub)) continue
-          const list = patterns.get(pattern)
-          if (list === undefined) patterns.set(pattern, [sub])
-          else list.push(sub)
-        }
-      }
+      collectByName(props, schema.properties)
+      collectByName(patterns, schema.patternProperties)
       if (isSchema(schema.additionalProperties)) rest.push(schema.additionalProperties)
     }
     if (items.length > 0) plan.items = this.compile(items)

@@ -143,6 +143,15 @@ function readRange(s: Scanner): MediaRange | undefined {
 }
 
 /**
+ * The media type of a Content-Type (or content-map key) value: parameters dropped, trimmed,
+ * lowercased (RFC 9110 section 8.3.1: type and subtype are case-insensitive).
+ */
+export function mediaTypeEssence(value: string): string {
+  const semi = value.indexOf(';')
+  return (semi === -1 ? value : value.slice(0, semi)).trim().toLowerCase()
+}
+
+/**
  * Parses an Accept header into its media ranges, in header order. Malformed elements are
  * skipped, empty elements ignored (RFC 9110 section 5.6.1).
  *

@@ -30,6 +30,7 @@
  */
 import type { FastifySchema } from 'fastify'
 import { BFAST_MEDIA_TYPE, JSON_MEDIA_TYPE } from './constants.js'
+import { mediaTypeEssence } from './negotiate.js'
 
 type Json = Record<string, unknown>
 
@@ -42,9 +43,7 @@ function isPlainObject(value: unknown): value is Json {
 
 /** The media type `name` names, lowercased, parameters dropped (RFC 9110 section 8.3.1); '' for a non-string. */
 function mediaTypeOf(name: unknown): string {
-  if (typeof name !== 'string') return ''
-  const semi = name.indexOf(';')
-  return (semi === -1 ? name : name.slice(0, semi)).trim().toLowerCase()
+  return typeof name === 'string' ? mediaTypeEssence(name) : ''
 }
 
 function isJsonMediaType(name: unknown): boolean {

@@ -20,6 +20,7 @@
  */
 import type { FastifyReply } from 'fastify'
 import { FASTIFY_JSON_CONTENT_TYPE } from './constants.js'
+import { mediaTypeEssence } from './negotiate.js'
 
 /**
  * Fastify keeps a reply's own serializer and the route's default one under internal symbols
@@ -159,8 +160,7 @@ export function routeDefaultSerializer(reply: FastifyReply): Fn | undefined {
 function mediaTypeOf(contentType: unknown): string {
   if (contentType === FASTIFY_JSON_CONTENT_TYPE) return SCHEMA_MEDIA_TYPE
   if (typeof contentType !== 'string') return SCHEMA_MEDIA_TYPE
-  const semi = contentType.indexOf(';')
-  return (semi === -1 ? contentType : contentType.slice(0, semi)).trim().toLowerCase()
+  return mediaTypeEssence(contentType)
 }
 
 /**
