@@ -12,14 +12,26 @@ import { BFastTable, decode, encode } from ${JSON.stringify(new URL('dist/src/in
 let compiles = true
 try { new Function('return 1') } catch { compiles = false }
 const rows = Array.from({ length: 50 }, (_, i) => ({ id: i, name: 'User ' + i, at: new Date(i * 1e9), tags: ['a', String(i)], score: i / 3 }))
+// Wider than the store sites written out one per column (src/table.ts byStores), and narrower.
+const wide = Array.from({ length: 30 }, (_, i) => Object.fromEntries(Array.from({ length: 11 }, (_, k) => ['k' + k, k % 2 === 0 ? i * k : 'v' + i + '.' + k])))
+const narrow = Array.from({ length: 30 }, (_, i) => ({ x: i }))
 const table = decode(encode(rows, { tables: true }))
-const out = { compiles, isTable: table instanceof BFastTable, json: JSON.stringify(table.toArray()), rows: JSON.stringify(rows) }
+const tables = [table, decode(encode(wide, { tables: true })), decode(encode(narrow, { tables: true }))]
+const out = {
+  compiles,
+  isTable: tables.every((t) => t instanceof BFastTable),
+  json: JSON.stringify(tables.map((t) => t.toArray())),
+  rows: JSON.stringify([rows, wide, narrow]),
+  plain: tables.every((t) => t.toArray().every((r) => Object.getPrototypeOf(r) === Object.prototype))
+}
 console.log(JSON.stringify(out))
 `
 
-function run(flags: string[]): { compiles: boolean; isTable: boolean; json: string; rows: string } {
+interface Run { compiles: boolean; isTable: boolean; json: string; rows: string; plain: boolean }
+
+function run(flags: string[]): Run {
   const out = execFileSync(process.execPath, [...flags, '--input-type=module', '-e', script], { encoding: 'utf8' })
-  return JSON.parse(out) as { compiles: boolean; isTable: boolean; json: string; rows: string }
+  return JSON.parse(out) as Run
 }
 
 t.test('toArray() with and without new Function', (t) => {
@@ -30,5 +42,6 @@ t.test('toArray() with and without new Function', (t) => {
   t.ok(csp.isTable && normal.isTable)
   t.equal(csp.json, csp.rows, 'rows built without new Function are the rows sent')
   t.equal(normal.json, normal.rows)
+  t.ok(csp.plain && normal.plain, 'every row is a plain object (prototype Object.prototype)')
   t.end()
 })
