@@ -81,15 +81,16 @@ function bfastPlugin(app: FastifyInstance, raw: BfastPluginOptions, done: (err?:
   app.decorateReply(kPending, false)
   const decodeRequest = requestDecoding(options.maxBodySize)
   app.addHook('onRoute', (route) => {
-    const compression = resolveRoute(route.config?.bfast, options, `${String(route.method)} ${route.url}`)
-    if (compression === null) return
+    const settings = resolveRoute(route.config?.bfast, options, `${String(route.method)} ${route.url}`)
+    if (settings === null) return
+    const compression = settings.compression
     if (mayCompress(compression, options.clientHints) && !compressionAvailable()) {
       throw lz4NotInstalled(`route ${String(route.method)} ${route.url}`, LZ4_PACKAGE)
     }
     // Documents B-FAST beside JSON for OpenAPI generators (and validates B-FAST bodies of
     // content-map body schemas): ./openapi.ts says why here and why this is order-independent.
-    if (route.schema !== undefined) route.schema = withBfastMediaTypes(route.schema)
-    const hooks = routeHooks(options, compression)
+    if (route.schema !== undefined) route.schema = withBfastMediaTypes(route.schema, settings.tables)
+    const hooks = routeHooks(options, settings)
     route.preSerialization = [
       ...asList(route.preSerialization),
       hooks.preSerialization
