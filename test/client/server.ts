@@ -20,6 +20,7 @@ import {
   GZIP_BOMB_BYTES,
   STREAM_TYPES,
   JSON_AS_BFAST,
+  TABLE_ERROR_BODY,
   people,
   ROUTE,
   SERVER_ERROR_MESSAGE,
@@ -101,6 +102,9 @@ export async function startServer(setup?: (app: FastifyInstance) => void): Promi
   const users = people(USERS_COUNT)
   app.get(ROUTE.usersCompressed, { config: { bfast: { compression: { network: 'slow' } } } }, async () => users)
   app.get(ROUTE.usersPlain, { config: { bfast: { compression: { network: 'fast' } } } }, async () => users)
+  app.get(ROUTE.usersTable, { config: { bfast: { tables: true, compression: { network: 'slow' } } } }, async () => users)
+  app.get(ROUTE.usersTablePlain, { config: { bfast: { tables: true, compression: { network: 'fast' } } } }, async () => users)
+  app.get(ROUTE.tableError, { config: { bfast: { tables: true } } }, async (_request, reply) => reply.code(422).send(TABLE_ERROR_BODY))
   app.get<{ Params: { id: string } }>(ROUTE.user, async (request, reply) => {
     const user = users[Number(request.params.id)]
     return user ?? reply.code(404).send({ error: 'Not Found', id: request.params.id })
