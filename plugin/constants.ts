@@ -37,6 +37,8 @@ export const FASTIFY_JSON_PARAMS: ReadonlyMap<string, string> = new Map([['chars
 export const HEADER = {
   accept: 'accept',
   contentType: 'content-type',
+  contentEncoding: 'content-encoding',
+  acceptEncoding: 'accept-encoding',
   vary: 'vary',
   acceptCh: 'accept-ch',
   saveData: 'save-data',
