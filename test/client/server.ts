@@ -119,7 +119,10 @@ export async function startServer(setup?: (app: FastifyInstance) => void): Promi
   await app.register(bfast)
 
   const users = people(USERS_COUNT)
-  app.get(ROUTE.usersCompressed, { config: { bfast: { compression: { network: 'slow' } } } }, async () => users)
+  // In-format LZ4 only: fetch sends Accept-Encoding, and the policy would otherwise choose an
+  // HTTP coding that fetch decodes before the client sees the bytes.
+  const lz4Only = { compression: { network: 'slow', encodings: ['lz4'] } } as const
+  app.get(ROUTE.usersCompressed, { config: { bfast: lz4Only } }, async () => users)
   app.get(ROUTE.usersPlain, { config: { bfast: { compression: { network: 'fast' } } } }, async () => users)
   app.get<{ Params: { id: string } }>(ROUTE.user, async (request, reply) => {
     const user = users[Number(request.params.id)]
