@@ -2,10 +2,19 @@
  * The plugin's wire constants (media types, header names, client-hint values), in one table.
  * Option defaults live in ./options.ts and the compression cost model in ./policy.ts.
  */
-import { MEDIA_TYPE } from '../src/index.js'
+import { MEDIA_TYPE, MEDIA_TYPE_TABLE } from '../src/index.js'
+import { TABLE_LAYOUT_PARAMETER, TABLE_LAYOUT_VALUE } from '../src/tags.js'
 
 /** The B-FAST media type; replies carry it bare (binary, so no charset parameter). */
 export const BFAST_MEDIA_TYPE = MEDIA_TYPE
+/**
+ * SPEC 8.0: the label of a reply that may hold tables, sent only to a client that asked for it
+ * (`Accept: application/x-bfast;layout=table`) on a route with the `tables` option.
+ */
+export const BFAST_TABLE_MEDIA_TYPE = MEDIA_TYPE_TABLE
+/** The parameter of BFAST_TABLE_MEDIA_TYPE, as negotiation matches it (RFC 9110 section 12.5.1). */
+export const TABLE_LAYOUT_PARAM = TABLE_LAYOUT_PARAMETER
+export const TABLE_LAYOUT_PARAMS: ReadonlyMap<string, string> = new Map([[TABLE_LAYOUT_PARAMETER, TABLE_LAYOUT_VALUE]])
 
 /** The media type B-FAST competes with in negotiation (RFC 8259 section 11). */
 export const JSON_TYPE = 'application'
@@ -64,3 +73,5 @@ export const SAVE_DATA_ON = 'on'
 /** Status codes whose replies carry no content (RFC 9110 sections 15.3.5 and 15.4.5). */
 export const STATUS_NO_CONTENT = 204
 export const STATUS_NOT_MODIFIED = 304
+/** The first error status (RFC 9110 section 15.5): error replies of the table layout hold no table. */
+export const STATUS_FIRST_ERROR = 400

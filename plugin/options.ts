@@ -60,9 +60,9 @@ const PLUGIN_SET_DECODE = {
   tables: 'is always false: request bodies are read as B-FAST v1 (tables, SPEC 8, are a reply layout)'
 } as const satisfies Partial<Record<keyof DecodeOptions, string>>
 
-/** Encode options the plugin does not take, with why. */
+/** Encode options the plugin sets itself, with where. */
 const PLUGIN_SET_ENCODE = {
-  tables: 'is not a plugin option: replies are B-FAST v1 (a table, SPEC 8, goes only to a reader asking layout=table)'
+  tables: 'is set with the plugin (or route) option tables: a table (SPEC 8) goes only to a client asking layout=table'
 } as const satisfies Partial<Record<keyof EncodeOptions, string>>
 
 /** Codec options applied to request bodies (the codec's decode options but those the plugin sets). */
@@ -87,6 +87,12 @@ export interface BfastPluginOptions {
    * `bodyLimit`, so a compressed body never expands past what a plain body may be.
    */
   maxBodySize?: number
+  /**
+   * Send arrays of records as tables (SPEC 8) to clients that ask for them with
+   * `Accept: application/x-bfast;layout=table`; every other client gets what it gets without
+   * this option. Default false; a route's `config.bfast.tables` overrides it.
+   */
+  tables?: boolean
   /** Passed to `encode` for replies. */
   encode?: ReplyEncodeOptions
   /** Passed to `decode` for request bodies. */
@@ -103,6 +109,14 @@ export interface BfastPluginOptions {
  */
 export interface BfastRouteOptions {
   compression?: CompressionOptions
+  /** This route's `tables` (default: the plugin's). */
+  tables?: boolean
+}
+
+/** A governed route's settings after defaults and its overrides are applied. */
+export interface ResolvedRoute {
+  readonly compression: ResolvedCompression
+  readonly tables: boolean
 }
 
 /** Compression options after defaults and route overrides are applied. */
@@ -119,6 +133,7 @@ export interface ResolvedCompression {
 export interface ResolvedOptions {
   readonly compression: ResolvedCompression
   readonly clientHints: boolean
+  readonly tables: boolean
   readonly maxBodySize: number
   readonly encode: ReplyEncodeOptions
   readonly decode: BodyDecodeOptions
@@ -132,8 +147,13 @@ export const DEFAULTS = {
   chunkSize: DEFAULT_CHUNK_SIZE,
   encodings: MODEL_CODINGS,
   levels: DEFAULT_LEVELS,
-  clientHints: false
-} as const satisfies Omit<ResolvedCompression, 'network'> & { network: NetworkPolicy; clientHints: boolean }
+  clientHints: false,
+  tables: false
+} as const satisfies Omit<ResolvedCompression, 'network'> & {
+  network: NetworkPolicy
+  clientHints: boolean
+  tables: boolean
+}
 
 /** lz4 block format: the largest input one block can hold (LZ4_MAX_INPUT_SIZE). */
 export const MAX_CHUNK_SIZE = 0x7e000000
@@ -141,8 +161,8 @@ export const MAX_CHUNK_SIZE = 0x7e000000
 export const MAX_MESSAGE_SIZE = U32_MAX
 
 const NETWORK_NAMES: ReadonlySet<string> = new Set(['fast', 'slow', 'auto'])
-const PLUGIN_KEYS: ReadonlySet<string> = new Set(['compression', 'clientHints', 'maxBodySize', 'encode', 'decode'])
-const ROUTE_KEYS: ReadonlySet<string> = new Set(['compression'])
+const PLUGIN_KEYS: ReadonlySet<string> = new Set(['compression', 'clientHints', 'tables', 'maxBodySize', 'encode', 'decode'])
+const ROUTE_KEYS: ReadonlySet<string> = new Set(['compression', 'tables'])
 const COMPRESSION_KEYS: ReadonlySet<string> = new Set([
   'threshold', 'network', 'parallelThreshold', 'chunkSize', 'encodings', 'levels'
 ])
@@ -171,6 +191,12 @@ function integerIn(where: string, value: unknown, min: number, max: number): num
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     throw badOption(where, `must be an integer from ${min} to ${max}`, value)
   }
+  return value
+}
+
+function boolean(where: string, value: unknown, base: boolean): boolean {
+  if (value === undefined) return base
+  if (typeof value !== 'boolean') throw badOption(where, 'must be a boolean', value)
   return value
 }
 
@@ -290,11 +316,10 @@ export function resolveOptions(raw: unknown, bodyLimit: number): ResolvedOptions
     encodings: DEFAULTS.encodings,
     levels: DEFAULTS.levels
   }
-  const clientHints = value.clientHints ?? DEFAULTS.clientHints
-  if (typeof clientHints !== 'boolean') throw badOption('clientHints', 'must be a boolean', clientHints)
   return {
     compression: resolveCompression('compression', value.compression, base),
-    clientHints,
+    clientHints: boolean('clientHints', value.clientHints, DEFAULTS.clientHints),
+    tables: boolean('tables', value.tables, DEFAULTS.tables),
     maxBodySize:
       value.maxBodySize === undefined ? bodyLimit : integerIn('maxBodySize', value.maxBodySize, 1, MAX_MESSAGE_SIZE),
     encode: encodeOptions(value.encode),
@@ -303,15 +328,18 @@ export function resolveOptions(raw: unknown, bodyLimit: number): ResolvedOptions
 }
 
 /**
- * Validates a route's `config.bfast` and returns its compression settings, or `null` for a
- * route that opted out (`false`).
+ * Validates a route's `config.bfast` and returns its settings, or `null` for a route that
+ * opted out (`false`).
  */
-export function resolveRoute(raw: unknown, plugin: ResolvedOptions, routeName: string): ResolvedCompression | null {
+export function resolveRoute(raw: unknown, plugin: ResolvedOptions, routeName: string): ResolvedRoute | null {
   if (raw === false) return null
-  if (raw === undefined) return plugin.compression
+  if (raw === undefined) return plugin
   const where = `config.bfast of route ${routeName}`
   if (!isRecord(raw)) throw badOption(where, 'must be false or an object', raw)
   const value = raw
   checkKeys(where, value, ROUTE_KEYS)
-  return resolveCompression(`${where}.compression`, value.compression, plugin.compression)
+  return {
+    compression: resolveCompression(`${where}.compression`, value.compression, plugin.compression),
+    tables: boolean(`${where}.tables`, value.tables, plugin.tables)
+  }
 }

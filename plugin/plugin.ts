@@ -72,16 +72,16 @@ function bfastPlugin(app: FastifyInstance, raw: BfastPluginOptions, done: (err?:
   app.decorateReply(kEncoded, null)
   app.decorateReply(kPending, false)
   app.addHook('onRoute', (route) => {
-    const compression = resolveRoute(route.config?.bfast, options, `${String(route.method)} ${route.url}`)
-    if (compression === null) return
-    const policy = new RoutePolicy(compression, options.clientHints)
+    const settings = resolveRoute(route.config?.bfast, options, `${String(route.method)} ${route.url}`)
+    if (settings === null) return
+    const policy = new RoutePolicy(settings.compression, options.clientHints)
     if (policy.mayUseLz4 && !compressionAvailable()) {
       throw lz4NotInstalled(`route ${String(route.method)} ${route.url}`, LZ4_PACKAGE)
     }
     // Documents B-FAST beside JSON for OpenAPI generators (and validates B-FAST bodies of
     // content-map body schemas): ./openapi.ts says why here and why this is order-independent.
-    if (route.schema !== undefined) route.schema = withBfastMediaTypes(route.schema)
-    const hooks = routeHooks(options, policy, compression.chunkSize)
+    if (route.schema !== undefined) route.schema = withBfastMediaTypes(route.schema, settings.tables)
+    const hooks = routeHooks(options, settings, policy)
     route.preSerialization = [
       ...asList(route.preSerialization),
       hooks.preSerialization

@@ -35,6 +35,7 @@ const BAD: Array<[unknown, RegExp]> = [
   [{ encode: { depth: 3 } }, /encode\.depth is not a known option/],
   [{ decode: { int64: 'string' } }, /decode\.int64 must be one of 'auto', 'number', 'bigint'/],
   [{ decode: { copyBinary: 1 } }, /decode\.copyBinary must be a boolean/],
+  [{ tables: 'yes' }, /option tables must be a boolean/],
   [{ decode: { maxDecompressedSize: 10 } }, /decode\.maxDecompressedSize is set with the maxBodySize option/]
 ]
 
@@ -56,7 +57,8 @@ t.test('invalid route options fail route registration, naming the route', async 
   for (const [config, message] of [
     [{ bfast: true }, /config\.bfast of route GET \/r must be false or an object/],
     [{ bfast: { compression: { network: 'warp' } } }, /config\.bfast of route GET \/r\.compression\.network/],
-    [{ bfast: { compress: {} } }, /config\.bfast of route GET \/r\.compress is not a known option/]
+    [{ bfast: { compress: {} } }, /config\.bfast of route GET \/r\.compress is not a known option/],
+    [{ bfast: { tables: 1 } }, /config\.bfast of route GET \/r\.tables must be a boolean/]
   ] as const) {
     const app = Fastify()
     await app.register(bfast)
@@ -81,11 +83,12 @@ t.test('valid options register; default and named exports are the same plugin', 
       levels: { zstd: [1, 3], br: [5, 9] }
     },
     clientHints: true,
+    tables: true,
     maxBodySize: 10_000_000,
     encode: { maxDepth: 64 },
     decode: { int64: 'bigint', dates: 'string', decimal: 'string', float64Array: 'array', copyBinary: true, maxDepth: 64 }
   })
-  app.get('/ok', { config: { bfast: { compression: { network: 'fast' } } } }, async () => ({ ok: true }))
+  app.get('/ok', { config: { bfast: { compression: { network: 'fast' }, tables: false } } }, async () => ({ ok: true }))
   app.get('/gzip', { config: { bfast: { compression: { encodings: ['gzip'], levels: { gzip: [1] } } } } }, async () => ({ ok: true }))
   await app.ready()
   t.equal((await app.inject({ url: '/ok' })).statusCode, 200)
@@ -99,7 +102,7 @@ t.test("codec options: the codec's registry checks them, its BAD_OPTION wrapped 
     'decode.onProtoPoisoning': /is set with Fastify's own onProtoPoisoning/,
     'decode.onConstructorPoisoning': /is set with Fastify's own onConstructorPoisoning/,
     'decode.tables': /request bodies are read as B-FAST v1/,
-    'encode.tables': /replies are B-FAST v1/
+    'encode.tables': /is set with the plugin \(or route\) option tables/
   }
   for (const [kind, registry] of [['encode', ENCODE_OPTIONS], ['decode', DECODE_OPTIONS]] as const) {
     for (const key of Object.keys(registry)) {
