@@ -79,6 +79,12 @@ export const ROUTE = {
   usersPlain: '/users/plain',
   /** One user by id (path parameter). */
   user: '/users/:id',
+  /** 10,000 users on a route with `tables` (SPEC 8), compressed (`network: 'slow'`). */
+  usersTable: '/users/table',
+  /** The same, never compressed (`network: 'fast'`). */
+  usersTablePlain: '/users/table-plain',
+  /** 422 on a route with `tables`, its body a list of records (TABLE_ERROR_BODY). */
+  tableError: '/fail/table',
   /** `typedSample()`. */
   typed: '/typed',
   /** 10,000 users on a route opted out of B-FAST (`config: { bfast: false }`): JSON. */
@@ -125,6 +131,9 @@ export const ROUTE = {
    */
   flaky: '/flaky/:key'
 } as const
+
+/** ROUTE.tableError's body: a list of records, which an error reply never sends as a table. */
+export const TABLE_ERROR_BODY = { errors: [{ field: 'name', why: 'empty' }, { field: 'email', why: 'taken' }] }
 
 /** What ROUTE.jsonAsBfast sends: '{"na' read as a size prefix claims 1.6 GB, more than 255x 15 bytes. */
 export const JSON_AS_BFAST = '{"name":"Ada"}\n'

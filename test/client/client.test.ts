@@ -147,6 +147,35 @@ t.test('bad options: ClientOptionError, a TypeError with a code; decode options 
   t.equal(reply.bodyUsed, false, 'the body was not read')
 })
 
+t.test('the tables option: true or false, checked before anything is sent; decode.tables: false conflicts', async (t) => {
+  const thrown = (fn: () => unknown): unknown => {
+    try {
+      fn()
+    } catch (e) {
+      return e
+    }
+    return undefined
+  }
+  const bad = thrown(() => createClient({ baseUrl: server.baseUrl, tables: 'yes' as unknown as boolean }))
+  t.ok(bad instanceof ClientOptionError && /createClient options\.tables must be one of false, true, got yes/.test(bad.message), String(bad))
+  let fetched = 0
+  const api = createClient({
+    baseUrl: server.baseUrl,
+    fetch: async (url, init) => {
+      fetched++
+      return await fetch(url, init as RequestInit)
+    }
+  })
+  const perRequest = await api.get(ROUTE.usersTable, { tables: 1 as unknown as boolean }).then(() => undefined, (e: unknown) => e)
+  t.ok(perRequest instanceof ClientOptionError && /request options\.tables must be one of false, true/.test(perRequest.message), String(perRequest))
+  const conflict = await api.get(ROUTE.usersTable, { tables: true, decode: { tables: false } }).then(() => undefined, (e: unknown) => e)
+  t.ok(conflict instanceof ClientOptionError && /tables: true asks GET .*\/users\/table for tables, which decode\.tables: false refuses/.test(conflict.message), String(conflict))
+  t.equal(fetched, 0, 'nothing was sent')
+  // A user's own Accept still wins over the one tables chooses.
+  const own = await api.post(ROUTE.echo, null, { tables: true, headers: { accept: 'application/x-bfast' } })
+  t.equal((own as { accept: string }).accept, 'application/x-bfast', 'the Accept header given')
+})
+
 t.test('the gzip bomb route is a real gzip member (its construction, checked small)', async (t) => {
   const small = gzipOfZeros(3)
   const plain = gunzipSync(small)

@@ -8,6 +8,8 @@ import {
   createClient,
   decodeResponse,
   BFastRequestError,
+  BFastTable,
+  TABLE_ACCEPT,
   HttpError,
   TimeoutError,
   BFastError,
@@ -22,6 +24,7 @@ import {
   BAD_REQUEST_BODY,
   ENCODED_REPLY,
   STREAM_TYPES,
+  TABLE_ERROR_BODY,
   type FlakyReply,
   difference,
   people,
@@ -58,6 +61,9 @@ export interface ScenarioResult {
 export type TestRoutes = {
   'GET /users/compressed': { response: Person[] }
   'GET /users/plain': { response: Person[] }
+  'GET /users/table': { response: Person[] }
+  'GET /users/table-plain': { response: Person[] }
+  'GET /fail/table': { response: never }
   'GET /users/:id': { response: Person }
   'GET /typed': { response: Record<string, unknown> }
   'GET /json-only': { response: unknown }
@@ -140,6 +146,60 @@ async function wireBytes(ctx: ScenarioContext, path: string): Promise<{ bytes: U
 }
 
 export const scenarios: Scenario[] = [
+  {
+    name: 'tables: true (issue 14): 10,000 users as a BFastTable, compressed and plain, equal to the v1 reply',
+    async run(ctx) {
+      const expected = people(USERS_COUNT)
+      const grid = createClient<TestRoutes>({ baseUrl: ctx.baseUrl, tables: true, ...(ctx.fetch === undefined ? {} : { fetch: ctx.fetch }) })
+      const echo = await grid.post(ROUTE.echo, null)
+      same(echo.accept, TABLE_ACCEPT, 'the Accept header sent')
+      for (const route of [ROUTE.usersTable, ROUTE.usersTablePlain]) {
+        const table = await grid.get(route)
+        check(table instanceof BFastTable, `${route}: not a BFastTable (${nameOf(table)})`)
+        check(table.length === USERS_COUNT, `${route}: length ${table.length}`)
+        same(table.get(4321), expected[4321], `${route}: row 4321`)
+        check(table.get(4321).createdAt instanceof Date, `${route}: Dates stay typed`)
+        same(table.columnNames, Object.keys(expected[0]!), `${route}: columns`)
+        check(table.column('id') instanceof Int32Array || table.column('id') instanceof Float64Array, `${route}: numeric column`)
+        same(table.toArray(), expected, `${route}: toArray()`)
+        check(JSON.stringify(table) === JSON.stringify(expected), `${route}: JSON.stringify(table)`)
+      }
+      const wire = await fetch(ctx.baseUrl + ROUTE.usersTable, { headers: { accept: TABLE_ACCEPT } })
+      same(wire.headers.get('content-type'), 'application/x-bfast;layout=table', 'the table reply is labelled')
+      check(isCompressed(new Uint8Array(await wire.arrayBuffer())), 'the table reply is compressed (network: slow)')
+    }
+  },
+  {
+    name: 'tables: per request over the client; a client that did not ask, or a route without tables, gets arrays',
+    async run(ctx) {
+      const expected = people(USERS_COUNT)
+      const grid = createClient<TestRoutes>({ baseUrl: ctx.baseUrl, tables: true, ...(ctx.fetch === undefined ? {} : { fetch: ctx.fetch }) })
+      const off = await grid.get(ROUTE.usersTable, { tables: false })
+      check(Array.isArray(off), `tables: false on the request: ${nameOf(off)}`)
+      same(off, expected, 'tables: false on the request')
+      const v1Route = await grid.get(ROUTE.usersPlain)
+      check(Array.isArray(v1Route), `a route without tables: ${nameOf(v1Route)}`)
+      same(v1Route, expected, 'a route without tables')
+      const plain = await client(ctx).get(ROUTE.usersTable)
+      check(Array.isArray(plain), `a client without tables: ${nameOf(plain)}`)
+      same(plain, expected, 'a client without tables')
+      const asked = await client(ctx).get(ROUTE.usersTablePlain, { tables: true })
+      check(asked instanceof BFastTable && asked.length === USERS_COUNT, `tables: true on the request: ${nameOf(asked)}`)
+      same(asked.toArray(), expected, 'tables: true on the request')
+      const json = await grid.get(ROUTE.jsonOnly)
+      check(Array.isArray(json) && json.length === USERS_COUNT, 'a JSON route: the JSON array')
+    }
+  },
+  {
+    name: 'tables: an error reply holds plain values (HttpError.body), never a table',
+    async run(ctx) {
+      const grid = createClient<TestRoutes>({ baseUrl: ctx.baseUrl, tables: true, ...(ctx.fetch === undefined ? {} : { fetch: ctx.fetch }) })
+      const err = await rejection(grid.get(ROUTE.tableError), 'the 422')
+      check(err instanceof HttpError && err.status === 422, `rejected with ${nameOf(err)} ${String(err)}`)
+      same(err.headers.get('content-type'), 'application/x-bfast;layout=table', 'labelled as negotiated')
+      same(err.body, TABLE_ERROR_BODY, 'the error body, plain')
+    }
+  },
   {
     name: '10,000 users, compressed on the wire (route policy network: slow)',
     async run(ctx) {

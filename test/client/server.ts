@@ -19,6 +19,7 @@ import {
   GZIP_BOMB_BYTES,
   STREAM_TYPES,
   JSON_AS_BFAST,
+  TABLE_ERROR_BODY,
   people,
   ROUTE,
   SERVER_ERROR_MESSAGE,
@@ -124,6 +125,9 @@ export async function startServer(setup?: (app: FastifyInstance) => void): Promi
   const lz4Only = { compression: { network: 'slow', encodings: ['lz4'] } } as const
   app.get(ROUTE.usersCompressed, { config: { bfast: lz4Only } }, async () => users)
   app.get(ROUTE.usersPlain, { config: { bfast: { compression: { network: 'fast' } } } }, async () => users)
+  app.get(ROUTE.usersTable, { config: { bfast: { tables: true, compression: { network: 'slow' } } } }, async () => users)
+  app.get(ROUTE.usersTablePlain, { config: { bfast: { tables: true, compression: { network: 'fast' } } } }, async () => users)
+  app.get(ROUTE.tableError, { config: { bfast: { tables: true } } }, async (_request, reply) => reply.code(422).send(TABLE_ERROR_BODY))
   app.get<{ Params: { id: string } }>(ROUTE.user, async (request, reply) => {
     const user = users[Number(request.params.id)]
     return user ?? reply.code(404).send({ error: 'Not Found', id: request.params.id })
