@@ -21,6 +21,7 @@
  * quiet machine.
  */
 import { writeFileSync } from 'node:fs'
+import os from 'node:os'
 import { decompress, encode } from '../src/index.js'
 import { asBuffer, compress } from '../src/compress.js'
 import { CONSIDERED_LEVELS, MEASURED, type CodingFigures, type MeasuredCoding } from '../plugin/coding-model.js'
@@ -176,6 +177,7 @@ async function main(): Promise<void> {
     return
   }
   const options = parseRounds(process.argv.slice(2))
+  const loadBefore = os.loadavg()[0]!
   const list = codings()
   const rows: Row[] = []
   for (const input of inputs()) {
@@ -208,6 +210,8 @@ async function main(): Promise<void> {
     command: `npm run bench:codings -- --node ${NODE_MAJOR}`,
     method: [
       ...describeMethod(options),
+      `Load average (1 min) ${loadBefore.toFixed(1)} when the run started, ${os.loadavg()[0]!.toFixed(1)} when it ended, on`,
+      `${os.cpus().length} CPUs: figures measured under load are lower than on a quiet machine, which makes the model compress less.`,
       'Compress: lz4-napi block (LZ4) or node:zlib (zstd, br, gzip) of the B-FAST message; decompress: the',
       "client's pure-TypeScript LZ4 decoder (src/frame.ts) or node:zlib. MB/s of plain bytes (1 MB = 10^6 bytes)."
     ],
