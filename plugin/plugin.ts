@@ -1,7 +1,8 @@
 /**
  * The plugin function: validates options, registers the body parser, and adds the per-route
  * hooks from `onRoute` to every route declared after it (except those with `config.bfast: false`),
- * whose schema then lists `application/x-bfast` beside `application/json` (./openapi.ts).
+ * whose schema then lists `application/x-bfast` beside `application/json` (./openapi.ts); routes
+ * that may receive a body also get the request-body decoding of ./request-coding.ts.
  */
 import type { FastifyInstance, RouteOptions } from 'fastify'
 import fp from 'fastify-plugin'
@@ -13,12 +14,19 @@ import { withBfastMediaTypes } from './openapi.js'
 import { resolveOptions, resolveRoute } from './options.js'
 import type { BfastPluginOptions, ResolvedOptions } from './options.js'
 import { RoutePolicy } from './policy.js'
+import { requestDecoding } from './request-coding.js'
 
 /** fastify-plugin metadata: the Fastify major this plugin supports, and its name. */
 export const PLUGIN_META = { fastify: '5.x', name: 'fastify-bfast' } as const
 
 /** Fastify's documented default bodyLimit (1 MiB), used if initialConfig lacks it. */
 const DEFAULT_BODY_LIMIT = 1_048_576
+
+/**
+ * Methods whose requests Fastify never reads a body of (fastify.js kSupportedHTTPMethods.bodyless):
+ * their routes need no request-decoding hook.
+ */
+const BODYLESS_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'TRACE'])
 
 /** Fastify's auto-created HEAD routes end their onSend chain with this handler (fastify/lib/head-route.js). */
 const HEAD_ROUTE_ON_SEND = 'headRouteOnSendHandler'
@@ -71,6 +79,7 @@ function bfastPlugin(app: FastifyInstance, raw: BfastPluginOptions, done: (err?:
   registerBodyParser(app, options)
   app.decorateReply(kEncoded, null)
   app.decorateReply(kPending, false)
+  const decodeRequest = requestDecoding(options.maxBodySize)
   app.addHook('onRoute', (route) => {
     const settings = resolveRoute(route.config?.bfast, options, `${String(route.method)} ${route.url}`)
     if (settings === null) return
@@ -88,6 +97,10 @@ function bfastPlugin(app: FastifyInstance, raw: BfastPluginOptions, done: (err?:
     ] as RouteOptions['preSerialization']
     route.onSend = appendOnSend(route.onSend, hooks.onSend as never)
     route.onError = [...asList(route.onError), hooks.onError] as RouteOptions['onError']
+    // Last of the route's preParsing hooks, so that a body another hook decoded is seen as such.
+    if (asList(route.method).some((method) => !BODYLESS_METHODS.has(method))) {
+      route.preParsing = [...asList(route.preParsing), decodeRequest] as RouteOptions['preParsing']
+    }
   })
   done()
 }

@@ -12,7 +12,8 @@ import {
 } from '../../client/index.js'
 import { difference, people, ROUTE, typedSample, USERS_COUNT } from './cases.js'
 import { scenarios, type ScenarioContext, type TestRoutes } from './scenarios.js'
-import { gzipOfZeros, startServer } from './server.js'
+import { gzipOfZeros } from '../helpers/bombs.js'
+import { startServer } from './server.js'
 
 const server = await startServer()
 t.teardown(() => server.close())

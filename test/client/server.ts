@@ -11,6 +11,7 @@ import bfast from '../../plugin/index.js'
 import { encode, MEDIA_TYPE } from '../../src/index.js'
 import { compress, compressChunked } from '../../src/compress.js'
 import { listen } from '../../support/listen.js'
+import { gzipOfZeros } from '../helpers/bombs.js'
 import { FIXTURES } from '../helpers/paths.js'
 import {
   BAD_BODY_STATUS,
@@ -57,27 +58,6 @@ const BAD_LZ4 = Uint8Array.from([100, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff])
 
 /** Piece size of the endless replies. */
 const ENDLESS_PIECE_BYTES = 64 * 1024
-
-/**
- * A gzip member (RFC 1952) of `mib` MiB of zeros, built without compressing them all: one MiB
- * deflated and ended with a full flush (RFC 1951 blocks, none final, byte-aligned, no reference
- * before its start) can follow itself any number of times; an empty final block and the
- * trailer (CRC-32 and length of the zeros) close the member. GZIP_BOMB_BYTES of zeros this way
- * take about 1 MB.
- */
-export function gzipOfZeros(mib: number): Buffer {
-  const zeros = Buffer.alloc(1024 * 1024)
-  const segment = zlib.deflateRawSync(zeros, { level: 9, finishFlush: zlib.constants.Z_FULL_FLUSH })
-  let crc = 0
-  for (let i = 0; i < mib; i++) crc = zlib.crc32(zeros, crc)
-  const header = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff])
-  // BFINAL=1, fixed Huffman, end-of-block: the final empty block.
-  const finalBlock = Buffer.from([0x03, 0x00])
-  const trailer = Buffer.alloc(8)
-  trailer.writeUInt32LE(crc >>> 0, 0)
-  trailer.writeUInt32LE((mib * zeros.length) % 2 ** 32, 4)
-  return Buffer.concat([header, ...Array.from({ length: mib }, () => segment), finalBlock, trailer])
-}
 
 /**
  * ENCODED_REPLY in one content coding (RFC 9110 section 8.4.1), or undefined for a coding the
