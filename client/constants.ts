@@ -51,6 +51,7 @@ export const HEADER = {
   contentType: 'content-type',
   contentLength: 'content-length',
   contentEncoding: 'content-encoding',
+  acceptEncoding: 'accept-encoding',
   retryAfter: 'retry-after'
 } as const
 
@@ -92,6 +93,19 @@ export const ZSTD_MAGIC: readonly number[] = [0x28, 0xb5, 0x2f, 0xfd]
 
 /** The content coding whose undecoded frames the client recognises (RFC 8878 section 7.2). */
 export const ZSTD_CODING = 'zstd'
+
+/**
+ * What Node's built-in fetch (undici) decodes, so what the client may ask for through it
+ * (client/accept-encoding.ts): br, gzip and deflate on every supported line, zstd too from undici
+ * 7.11 (its first fetch to decode zstd, nodejs/undici#4238) where zlib has zstd. Measured: Node 20
+ * (undici 6.24) and 22 (6.29) hand a zstd reply over raw; 24 (7.30) and 26 (8.12) decode it. Left
+ * alone, undici asks only for `gzip, deflate` over http.
+ */
+export const NODE_FETCH_CODINGS = {
+  withoutZstd: 'br, gzip, deflate',
+  withZstd: `${ZSTD_CODING}, br, gzip, deflate`,
+  zstdSinceUndici: [7, 11]
+} as const
 
 /**
  * The retry policy's defaults (ky's): the idempotent methods (RFC 9110 section 9.2.2), the

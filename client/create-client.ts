@@ -2,6 +2,7 @@
  * `createClient`: a small fetch wrapper that asks for B-FAST, sends B-FAST (or JSON) bodies,
  * decodes replies by Content-Type and turns non-2xx replies into `HttpError`s.
  */
+import { builtinFetchAcceptEncoding } from './accept-encoding.js'
 import { BODY_FORMATS, DEFAULT_BODY_FORMAT, DEFAULT_TABLES, HEADER, HEAD_METHOD, TABLE_MODES } from './constants.js'
 import { decodeBody, replyFormatOf, responseLimit } from './decode-response.js'
 import { checkClientDecodeOptions, ClientOptionError, HttpError, TimeoutError, withRequest } from './errors.js'
@@ -159,7 +160,8 @@ function prepareCall(
   method: string,
   path: string,
   call: CallOptions,
-  route: ClientRoute | undefined
+  route: ClientRoute | undefined,
+  acceptEncoding: string | undefined
 ): PreparedCall {
   const {
     body,
@@ -192,6 +194,7 @@ function prepareCall(
   // Checked by checkOptions: a mode of TABLE_MODES.
   const mode = tableMode(tables ?? clientTables ?? DEFAULT_TABLES)!
   const headers: Record<string, string> = { [HEADER.accept]: mode.accept }
+  if (acceptEncoding !== undefined) headers[HEADER.acceptEncoding] = acceptEncoding
   setHeaders(headers, clientHeaders)
   setHeaders(headers, callHeaders)
 
@@ -301,7 +304,8 @@ async function httpError(call: PreparedCall, request: RequestContext, response: 
  *
  * Every request sends `Accept: application/x-bfast, application/json;q=0.9` (with `tables: true`,
  * the table layout first: see `TABLE_ACCEPT`, and arrays of records come back as `BFastTable`s
- * where the reply holds tables, typed by `Tabled`); replies are decoded by their Content-Type
+ * where the reply holds tables, typed by `Tabled`) and, through Node's built-in fetch, an
+ * `Accept-Encoding` naming every coding that fetch decodes; replies are decoded by their Content-Type
  * (B-FAST plain or compressed, JSON, otherwise text). Bodies are sent as B-FAST unless
  * `bodyFormat: 'json'`. A non-2xx reply rejects with an `HttpError` holding the decoded error
  * body (whatever that body is), a `timeout` with a `TimeoutError`, an abort with the signal's
@@ -359,6 +363,8 @@ export function createClient<Routes extends RouteMap<Routes> = UntypedRoutes>(
   // as a plain function: browsers throw "Illegal invocation" for fetch called on another object.
   // FetchInit is the structural subset of RequestInit the client builds (types.ts).
   const fetchFn: FetchFunction = customFetch ?? ((input, init) => globalThis.fetch(input, init as RequestInit))
+  // Through Node's own fetch, every coding it decodes (./accept-encoding.ts); a fetch given is left to its own.
+  const acceptEncoding = customFetch === undefined ? builtinFetchAcceptEncoding() : undefined
 
   /**
    * One call: build the request, then attempt it (beforeRequest hooks, fetch, afterResponse
@@ -366,7 +372,7 @@ export function createClient<Routes extends RouteMap<Routes> = UntypedRoutes>(
    */
   async function send(method: string, path: string, options: CallOptions = {}): Promise<unknown> {
     checkOptions('request options', options)
-    const call = prepareCall(baseUrl, defaults, method, path, options, routes?.find(method, path))
+    const call = prepareCall(baseUrl, defaults, method, path, options, routes?.find(method, path), acceptEncoding)
     const { policy, timeoutMs } = call
     // One signal for every attempt and every wait: the timeout covers the whole call.
     const abort = requestSignal(call.signals, timeoutMs)

@@ -22,6 +22,7 @@ import {
   BAD_BODY_FORMS,
   BAD_BODY_STATUS,
   BAD_REQUEST_BODY,
+  BOMB_CODINGS,
   ENCODED_REPLY,
   STREAM_TYPES,
   TABLE_ERROR_BODY,
@@ -79,7 +80,7 @@ export type TestRoutes = {
   'GET /users/cut-off': { response: Person[] }
   'GET /fail/bad-body': { response: never }
   'GET /endless': { response: unknown }
-  'GET /gzip-bomb': { response: unknown }
+  'GET /bomb': { response: unknown }
   'GET /flaky/:key': { response: FlakyReply }
   'GET /zstd': { response: unknown }
   'GET /encoded': { response: unknown }
@@ -97,7 +98,7 @@ const QUICK_DELAY_MS = 10
 /** A maxResponseSize far below the 10,000-user replies (about 700 KB plain, 200 KB in LZ4, 1 MB of JSON). */
 const SMALL_LIMIT = 300_000
 
-/** The maxResponseSize the endless and gzip-bomb cases use (the default, 64 MiB, is checked in Node). */
+/** The maxResponseSize the endless and bomb cases use (the default, 64 MiB, is checked in Node). */
 const STREAM_LIMIT = 4 * 1024 * 1024
 
 /**
@@ -128,6 +129,14 @@ async function rejection(promise: Promise<unknown>, what: string): Promise<unkno
     return err
   }
   throw new Error(`${what}: resolved instead of rejecting`)
+}
+
+/** The codings an Accept-Encoding value names (RFC 9110 section 12.5.3), identity left out. */
+function codingsOf(acceptEncoding: string | null): string[] {
+  return (acceptEncoding ?? '')
+    .split(',')
+    .map((c) => c.trim().split(';')[0]!.toLowerCase())
+    .filter((c) => c !== '' && c !== 'identity')
 }
 
 function nameOf(err: unknown): string {
@@ -480,9 +489,24 @@ scenarios.push(
     async run(ctx) {
       const limited = createClient<TestRoutes>({ baseUrl: ctx.baseUrl, maxResponseSize: STREAM_LIMIT, ...(ctx.fetch === undefined ? {} : { fetch: ctx.fetch }) })
       for (const type of Object.keys(STREAM_TYPES)) {
-        for (const route of [ROUTE.endless, ROUTE.gzipBomb] as const) {
+        for (const route of [ROUTE.endless, ROUTE.bomb] as const) {
           const path = `${route}?type=${type}` as const
           checkTooLarge(await rejection(limited.get(path as '/endless'), `GET ${path}`), ctx.baseUrl + path, STREAM_LIMIT, path)
+        }
+      }
+    }
+  },
+  {
+    name: 'a reply of 1 GiB in each coding the request advertised (gzip, br, zstd) rejects with TOO_LARGE at maxResponseSize (issue 16 item 4)',
+    async run(ctx) {
+      const limited = createClient<TestRoutes>({ baseUrl: ctx.baseUrl, maxResponseSize: STREAM_LIMIT, ...(ctx.fetch === undefined ? {} : { fetch: ctx.fetch }) })
+      const advertised = codingsOf((await limited.post(ROUTE.echo, null)).acceptEncoding)
+      const bombs = BOMB_CODINGS.filter((coding) => advertised.includes(coding))
+      check(bombs.includes('gzip'), `gzip not advertised (${advertised.join(', ')})`)
+      for (const coding of bombs) {
+        for (const type of Object.keys(STREAM_TYPES)) {
+          const path = `${ROUTE.bomb}?coding=${coding}&type=${type}`
+          checkTooLarge(await rejection(limited.get(path as '/bomb'), `GET ${path}`), ctx.baseUrl + path, STREAM_LIMIT, path)
         }
       }
     }
@@ -492,10 +516,7 @@ scenarios.push(
     async run(ctx) {
       const api = client(ctx)
       const echo = await api.post(ROUTE.echo, null)
-      const advertised = (echo.acceptEncoding ?? '')
-        .split(',')
-        .map((c) => c.trim().split(';')[0]!.toLowerCase())
-        .filter((c) => c !== '' && c !== 'identity')
+      const advertised = codingsOf(echo.acceptEncoding)
       check(advertised.length > 0, `no Accept-Encoding reached the server (${String(echo.acceptEncoding)})`)
       for (const coding of advertised) {
         same(await api.get(`${ROUTE.encoded}?coding=${coding}` as '/encoded'), ENCODED_REPLY, `${coding} (advertised: ${echo.acceptEncoding})`)

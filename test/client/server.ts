@@ -11,13 +11,14 @@ import bfast from '../../plugin/index.js'
 import { encode, MEDIA_TYPE } from '../../src/index.js'
 import { compress, compressChunked } from '../../src/compress.js'
 import { listen } from '../../support/listen.js'
-import { gzipOfZeros } from '../helpers/bombs.js'
+import { brotliOfZeros, gzipOfZeros } from '../helpers/bombs.js'
 import { FIXTURES } from '../helpers/paths.js'
 import {
   BAD_BODY_STATUS,
   BAD_REQUEST_BODY,
   ENCODED_REPLY,
-  GZIP_BOMB_BYTES,
+  BOMB_BYTES,
+  BOMB_CODINGS,
   STREAM_TYPES,
   JSON_AS_BFAST,
   TABLE_ERROR_BODY,
@@ -32,6 +33,8 @@ import {
   USERS_COUNT,
   type Echo
 } from './cases.js'
+
+type BombCoding = (typeof BOMB_CODINGS)[number]
 
 export interface TestServer {
   app: FastifyInstance
@@ -192,10 +195,20 @@ export async function startServer(setup?: (app: FastifyInstance) => void): Promi
     return reply.code(Number(request.query.status ?? 200)).type(STREAM_TYPES[type]).send(body)
   })
 
-  let bomb: Buffer | undefined
-  app.get<{ Querystring: { type?: keyof typeof STREAM_TYPES } }>(ROUTE.gzipBomb, { config: { bfast: false } }, async (request, reply) => {
-    bomb ??= gzipOfZeros(GZIP_BOMB_BYTES / (1024 * 1024))
-    return reply.type(STREAM_TYPES[request.query.type ?? 'json']).header('content-encoding', 'gzip').send(bomb)
+  // Built on first use; zstd from a fixture frame of 1 MiB of zeros (Node 20's zlib has no zstd encoder).
+  const bombs = new Map<BombCoding, Promise<Buffer>>()
+  const mib = BOMB_BYTES / (1024 * 1024)
+  const makeBomb: Record<BombCoding, () => Promise<Buffer>> = {
+    gzip: async () => gzipOfZeros(mib),
+    br: async () => brotliOfZeros(mib),
+    zstd: async () => Buffer.concat(Array.from({ length: mib }, () => readFileSync(`${FIXTURES}client/zeros-1mib.zst`)))
+  }
+  app.get<{ Querystring: { type?: keyof typeof STREAM_TYPES; coding?: BombCoding } }>(ROUTE.bomb, { config: { bfast: false } }, async (request, reply) => {
+    const coding = request.query.coding ?? 'gzip'
+    if (!BOMB_CODINGS.includes(coding)) return reply.code(400).type('text/plain').send(`no ${coding} bomb`)
+    if (!bombs.has(coding)) bombs.set(coding, makeBomb[coding]())
+    const bomb = await bombs.get(coding)!
+    return reply.type(STREAM_TYPES[request.query.type ?? 'json']).header('content-encoding', coding).send(bomb)
   })
 
   const zstdReply = readFileSync(`${FIXTURES}client/reply.json.zst`)
