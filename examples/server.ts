@@ -146,7 +146,9 @@ export async function buildServer(options: ExampleServerOptions = {}): Promise<F
   )
   app.get<{ Querystring: UsersQuery }>(
     DEMO_ROUTES.lz4,
-    { schema: { querystring: usersQuery }, config: { bfast: { compression: { network: 'slow' } } } },
+    // In-format LZ4 only, whatever Accept-Encoding the page's fetch sends (the other codings
+    // are HTTP Content-Encodings the browser decodes before the page sees the bytes).
+    { schema: { querystring: usersQuery }, config: { bfast: { compression: { network: 'slow', encodings: ['lz4'] } } } },
     async (request) => users(request.query.n)
   )
 

@@ -36,9 +36,10 @@ export const FASTIFY_JSON_PARAMS: ReadonlyMap<string, string> = new Map([['chars
 /** Header names (lowercase: field names are case-insensitive, RFC 9110 section 5.1). */
 export const HEADER = {
   accept: 'accept',
+  acceptEncoding: 'accept-encoding',
   contentType: 'content-type',
   contentEncoding: 'content-encoding',
-  acceptEncoding: 'accept-encoding',
+  etag: 'etag',
   vary: 'vary',
   acceptCh: 'accept-ch',
   saveData: 'save-data',
@@ -49,6 +50,12 @@ export const HEADER = {
 /** Field names as written into Vary (RFC 9110 section 12.5.5), in their registered spelling. */
 export const VARY_NAME = {
   accept: 'Accept',
+  /**
+   * Lowercase, unlike the others: @fastify/compress adds `accept-encoding` to Vary unless the
+   * value already contains that exact (case-sensitive) text, so any other spelling would be
+   * listed twice on the JSON replies it compresses.
+   */
+  acceptEncoding: 'accept-encoding',
   saveData: 'Save-Data',
   ect: 'ECT'
 } as const
@@ -62,9 +69,6 @@ export const ACCEPT_CH_VALUE = 'ECT, Downlink, RTT'
 
 /** Save-Data: the one value that asks for reduced data use (WICG Save-Data, section 2). */
 export const SAVE_DATA_ON = 'on'
-
-/** ECT values (WICG Network Information API) on which the policy always compresses. */
-export const SLOW_ECT_VALUES: ReadonlySet<string> = new Set(['slow-2g', '2g', '3g'])
 
 /** Status codes whose replies carry no content (RFC 9110 sections 15.3.5 and 15.4.5). */
 export const STATUS_NO_CONTENT = 204

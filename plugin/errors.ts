@@ -85,6 +85,6 @@ export function lz4NotInstalled(where: string, lz4Package: string): FastifyBfast
     PLUGIN_ERROR_CODES.FST_BFAST_LZ4_NOT_INSTALLED,
     HTTP_STATUS.internal,
     `fastify-bfast: ${where} may compress replies (in-format LZ4), which needs the optional peer dependency ${lz4Package}: ` +
-      `npm install ${lz4Package} (or set compression.network to 'fast' without clientHints to never compress)`
+      `npm install ${lz4Package} (or leave 'lz4' out of compression.encodings, or set compression.network to 'fast' without clientHints to never compress)`
   )
 }

@@ -14,9 +14,12 @@
  * reply also runs for later string payloads (the error handler's).
  *
  * onSend: Vary (and Accept-CH) on every reply of the route, both representations; then, only
- * if the payload is still the exact Buffer encoded above and the final Content-Type is still
- * B-FAST (an error after preSerialization resets both), compress inside the format (SPEC 4):
- * synchronously as one block, or asynchronously in parallel chunks on the thread pool.
+ * if the payload is still the exact Buffer encoded above, the final Content-Type is still
+ * B-FAST (an error after preSerialization resets both) and no Content-Encoding is set yet,
+ * compress as the policy chose (./policy.ts): inside the format (SPEC 4), synchronously as one
+ * block or asynchronously in parallel chunks on the thread pool, or as an HTTP
+ * Content-Encoding (zstd, br, gzip) asynchronously on the thread pool (./content-coding.ts).
+ * JSON replies are never encoded here: that is @fastify/compress's business.
  */
 import type {
   FastifyReply,
@@ -38,10 +41,10 @@ import {
   STATUS_NO_CONTENT,
   STATUS_NOT_MODIFIED
 } from './constants.js'
+import { encodeContent } from './content-coding.js'
 import { negotiate, NEGOTIATED } from './negotiate.js'
-import type { ResolvedCompression, ResolvedOptions, ResolvedRoute } from './options.js'
-import { decideCompression, routeVary } from './policy.js'
-import type { CompressionDecision } from './policy.js'
+import type { ResolvedOptions, ResolvedRoute } from './options.js'
+import type { CompressionDecision, RoutePolicy } from './policy.js'
 import {
   fastifyJson,
   hasOwnSerializer,
@@ -66,6 +69,11 @@ declare module 'fastify' {
     [kPending]: boolean
   }
 }
+
+/** The content coding "no coding" (RFC 9110 section 8.4.1), which a Content-Encoding may name. */
+const IDENTITY = 'identity'
+/** The prefix of a weak entity tag (RFC 9110 section 8.8.3). */
+const WEAK_PREFIX = 'W/'
 
 /** encodeReply's answer when the reply must go out as Fastify's JSON. */
 const SEND_JSON: unique symbol = Symbol('fastify-bfast.send-json')
@@ -279,8 +287,7 @@ function encodeValue(value: unknown, options: EncodeContext['options']): Buffer 
  * representations: the usual reply (no Vary set by the handler or an earlier hook) takes the
  * value joined once per route and allocates nothing.
  */
-function varySetter(compression: ResolvedCompression, clientHints: boolean): (reply: FastifyReply) => void {
-  const vary = routeVary(compression, clientHints)
+function varySetter(vary: readonly string[], clientHints: boolean): (reply: FastifyReply) => void {
   const varyAlone = mergeVary(undefined, vary)
   return function setVary(reply: FastifyReply): void {
     const existing = reply.getHeader(HEADER.vary)
@@ -304,8 +311,18 @@ function encodedStillSent(reply: FastifyReply, payload: unknown): Buffer | null 
 }
 
 /**
- * Compresses `encoded` in the form the route's policy chose (SPEC 4): synchronously as one
- * block, or in parallel chunks on the thread pool, and hands `done` the smaller of the two.
+ * Whether the reply already carries a content coding (the handler's, or an earlier hook's): then
+ * the body is someone else's to encode, and encoding it again would send it twice encoded.
+ */
+function alreadyEncoded(reply: FastifyReply): boolean {
+  const coding = reply.getHeader(HEADER.contentEncoding)
+  return coding !== undefined && String(coding).trim().toLowerCase() !== IDENTITY
+}
+
+/**
+ * Compresses `encoded` in the form the route's policy chose: inside the format (SPEC 4),
+ * synchronously as one block or in parallel chunks on the thread pool, or with an HTTP
+ * Content-Encoding on the thread pool; and hands `done` the smaller of the two.
  */
 function compressEncoded(
   reply: FastifyReply,
@@ -319,6 +336,23 @@ function compressEncoded(
     done(null, encoded)
     return
   }
+  if (decision.form === 'content') {
+    encodeContent(decision.coding!, decision.level, encoded, (err, coded) => {
+      if (err !== null) {
+        compressionFailed(reply, err)
+        done(null, encoded)
+        return
+      }
+      if (coded.length >= encoded.length) {
+        done(null, encoded)
+        return
+      }
+      reply.header(HEADER.contentEncoding, decision.coding)
+      weakenEtag(reply)
+      done(null, coded)
+    })
+    return
+  }
   if (decision.form === 'block') {
     let compressed: Uint8Array
     try {
@@ -328,16 +362,28 @@ function compressEncoded(
       done(null, encoded)
       return
     }
-    done(null, smaller(encoded, compressed))
+    done(null, smaller(reply, encoded, compressed))
     return
   }
   compressChunked(encoded, { chunkSize }).then(
-    (compressed) => done(null, smaller(encoded, compressed)),
+    (compressed) => done(null, smaller(reply, encoded, compressed)),
     (err: unknown) => {
       compressionFailed(reply, err)
       done(null, encoded)
     }
   )
+}
+
+/**
+ * A strong ETag names one sequence of bytes (RFC 9110 section 8.8.1), and the plugin now sends
+ * other bytes for it, which differ by coding: weakened (W/), as nginx's gzip filter does, so a
+ * cache or a Range request never pairs the tag with the wrong bytes. @fastify/compress leaves
+ * ETags alone; an ETag computed by a hook that runs after this one (e.g. @fastify/etag
+ * registered after the plugin) hashes the bytes sent and stays strong.
+ */
+function weakenEtag(reply: FastifyReply): void {
+  const etag = reply.getHeader(HEADER.etag)
+  if (typeof etag === 'string' && !etag.startsWith(WEAK_PREFIX)) reply.header(HEADER.etag, WEAK_PREFIX + etag)
 }
 
 /** Never corrupt bytes: the plain message is always a valid reply, so it goes out instead. */
@@ -346,8 +392,10 @@ function compressionFailed(reply: FastifyReply, err: unknown): void {
 }
 
 /** The compressed form when it is smaller (incompressible data is sent plain), as a Buffer. */
-function smaller(plain: Buffer, compressed: Uint8Array): Buffer {
-  return compressed.length < plain.length ? asBuffer(compressed) : plain
+function smaller(reply: FastifyReply, plain: Buffer, compressed: Uint8Array): Buffer {
+  if (compressed.length >= plain.length) return plain
+  weakenEtag(reply)
+  return asBuffer(compressed)
 }
 
 // ---- The wiring ----
@@ -364,11 +412,11 @@ export interface RouteHooks {
  *
  * @example
  * ```ts
- * const hooks = routeHooks(resolvedOptions, resolveRoute(route.config?.bfast, resolvedOptions, name))
+ * const hooks = routeHooks(resolvedOptions, settings, new RoutePolicy(settings.compression, false))
  * ```
  */
-export function routeHooks(options: ResolvedOptions, route: ResolvedRoute): RouteHooks {
-  const compression = route.compression
+export function routeHooks(options: ResolvedOptions, route: ResolvedRoute, policy: RoutePolicy): RouteHooks {
+  const chunkSize = route.compression.chunkSize
   const context: EncodeContext = {
     options: options.encode,
     tableOptions: { ...options.encode, tables: true },
@@ -381,7 +429,7 @@ export function routeHooks(options: ResolvedOptions, route: ResolvedRoute): Rout
     ? { ...context, tables: true, mediaType: BFAST_TABLE_MEDIA_TYPE }
     : null
   const clientHints = options.clientHints
-  const setVary = varySetter(compression, clientHints)
+  const setVary = varySetter(policy.vary, clientHints)
 
   function preSerialization(request: FastifyRequest, reply: FastifyReply, payload: unknown, done: HookDone): void {
     const chosen = negotiated(request, reply, payload, context, tableContext)
@@ -399,12 +447,11 @@ export function routeHooks(options: ResolvedOptions, route: ResolvedRoute): Rout
   function onSend(request: FastifyRequest, reply: FastifyReply, payload: unknown, done: HookDone): void {
     const encoded = encodedStillSent(reply, payload)
     setVary(reply)
-    if (encoded === null) {
+    if (encoded === null || alreadyEncoded(reply)) {
       done(null, payload)
       return
     }
-    const decision = decideCompression(encoded.length, compression, clientHints ? request.headers : undefined)
-    compressEncoded(reply, encoded, decision, compression.chunkSize, done)
+    compressEncoded(reply, encoded, policy.decide(encoded.length, request.headers), chunkSize, done)
   }
 
   return {

@@ -104,9 +104,12 @@ export async function startServer(setup?: (app: FastifyInstance) => void): Promi
   await app.register(bfast)
 
   const users = people(USERS_COUNT)
-  app.get(ROUTE.usersCompressed, { config: { bfast: { compression: { network: 'slow' } } } }, async () => users)
+  // In-format LZ4 only: fetch sends Accept-Encoding, and the policy would otherwise choose an
+  // HTTP coding that fetch decodes before the client sees the bytes.
+  const lz4Only = { compression: { network: 'slow', encodings: ['lz4'] } } as const
+  app.get(ROUTE.usersCompressed, { config: { bfast: lz4Only } }, async () => users)
   app.get(ROUTE.usersPlain, { config: { bfast: { compression: { network: 'fast' } } } }, async () => users)
-  app.get(ROUTE.usersTable, { config: { bfast: { tables: true, compression: { network: 'slow' } } } }, async () => users)
+  app.get(ROUTE.usersTable, { config: { bfast: { ...lz4Only, tables: true } } }, async () => users)
   app.get(ROUTE.usersTablePlain, { config: { bfast: { tables: true, compression: { network: 'fast' } } } }, async () => users)
   app.get(ROUTE.nestedTable, { config: { bfast: { tables: true } } }, async () => nestedRecords())
   app.get(ROUTE.tableError, { config: { bfast: { tables: true } } }, async (_request, reply) => reply.code(422).send(TABLE_ERROR_BODY))

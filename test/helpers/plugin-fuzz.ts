@@ -108,14 +108,16 @@ export function requestArb(): fc.Arbitrary<FuzzRequest> {
   const accept = fc.oneof(
     fc.constantFrom(
       undefined, BFAST, 'application/json', '*/*', `${BFAST}, application/json;q=0.9`, `${BFAST};q=0`, 'application/*',
-      `${BFAST};q=0.5, application/json;q=0.5`, 'text/html', `${BFAST};q=abc`, ',,,', `${BFAST}; layout=table`
+      `${BFAST};q=0.5, application/json;q=0.5`, 'text/html', `${BFAST};q=abc`, ',,,', `${BFAST}; layout=table`,
+      `${BFAST};layout=table, ${BFAST};q=0.95, application/json;q=0.9`, `${BFAST};layout="table";q=0.5, ${BFAST}`
     ),
     fc.string({ maxLength: 60 })
   )
   const acceptEncoding = fc.constantFrom(undefined, 'gzip', 'br', 'deflate', 'identity', '*', 'gzip;q=0, br')
   const get = fc.record({
     method: fc.constantFrom('GET' as const, 'HEAD' as const),
-    path: fc.constantFrom('/users?n=3', '/users?n=300', '/users?n=-1', '/users?n=abc', '/profile', '/accounts/12', '/accounts/x', '/', '/nope')
+    path: fc.constantFrom('/users?n=3', '/users?n=300', '/users?n=-1', '/users?n=abc', '/profile', '/accounts/12', '/accounts/x', '/', '/nope',
+      '/demo/users-grid?n=40', '/demo/users-grid?n=0')
   })
   return fc
     .record({
@@ -169,10 +171,12 @@ async function check(origin: string, r: FuzzRequest, statuses: Map<number, numbe
   const type = String(res.headers['content-type'] ?? '')
   const coding = String(res.headers['content-encoding'] ?? '')
   if (res.statusCode < 300 && r.method !== 'HEAD' && type.startsWith(BFAST) && coding === '') {
+    // SPEC 8.0: only a client that asked for layout=table may receive a table.
+    const asked = /layout/i.test(r.headers.accept ?? '')
     try {
-      decode(payload)
+      decode(payload, { tables: asked })
     } catch (err) {
-      return `a ${res.statusCode} B-FAST reply that does not decode: ${(err as Error).message}`
+      return `a ${res.statusCode} B-FAST reply that does not decode${asked ? '' : ' as v1 (a table unasked?)'}: ${(err as Error).message}`
     }
   }
   return undefined

@@ -23,6 +23,12 @@ const BAD: Array<[unknown, RegExp]> = [
   [{ compression: { parallelThreshold: 0 } }, /compression\.parallelThreshold must be an integer from 1/],
   [{ compression: { chunkSize: 0 } }, /compression\.chunkSize must be an integer from 1/],
   [{ compression: { chunkSize: 2 ** 31 } }, /compression\.chunkSize/],
+  [{ compression: { encodings: 'zstd' } }, /compression\.encodings must be an array of 'zstd', 'br', 'gzip', 'lz4'/],
+  [{ compression: { encodings: ['deflate'] } }, /compression\.encodings must be an array of/],
+  [{ compression: { levels: { zstd: [2] } } }, /compression\.levels\.zstd must be a non-empty array of the levels the cost model measured \(1, 3, 6, 9\)/],
+  [{ compression: { levels: { br: [] } } }, /compression\.levels\.br must be a non-empty array/],
+  [{ compression: { levels: { deflate: [1] } } }, /compression\.levels\.deflate is not a known option/],
+  [{ compression: { levels: [1] } }, /compression\.levels must be an object/],
   [{ clientHints: 'yes' }, /clientHints must be a boolean/],
   [{ maxBodySize: 0 }, /maxBodySize must be an integer from 1/],
   [{ encode: { maxDepth: 0 } }, /encode\.maxDepth/],
@@ -68,7 +74,14 @@ t.test('valid options register; default and named exports are the same plugin', 
   t.match(meta, { name: 'fastify-bfast', fastify: '5.x' }, 'fastify-plugin metadata')
   const app = Fastify()
   await app.register(bfast, {
-    compression: { threshold: 0, network: { mbps: 50 }, parallelThreshold: 2_000_000, chunkSize: 65_536 },
+    compression: {
+      threshold: 0,
+      network: { mbps: 50 },
+      parallelThreshold: 2_000_000,
+      chunkSize: 65_536,
+      encodings: ['zstd', 'br', 'lz4'],
+      levels: { zstd: [1, 3], br: [5, 9] }
+    },
     clientHints: true,
     tables: true,
     maxBodySize: 10_000_000,
@@ -76,6 +89,7 @@ t.test('valid options register; default and named exports are the same plugin', 
     decode: { int64: 'bigint', dates: 'string', decimal: 'string', float64Array: 'array', copyBinary: true, maxDepth: 64 }
   })
   app.get('/ok', { config: { bfast: { compression: { network: 'fast' }, tables: false } } }, async () => ({ ok: true }))
+  app.get('/gzip', { config: { bfast: { compression: { encodings: ['gzip'], levels: { gzip: [1] } } } } }, async () => ({ ok: true }))
   await app.ready()
   t.equal((await app.inject({ url: '/ok' })).statusCode, 200)
   await app.close()
