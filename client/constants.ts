@@ -1,7 +1,7 @@
 /**
  * The client's constants (media types, header names, defaults), in one table.
  */
-import { DEFAULT_MAX_DECOMPRESSED_SIZE, DEFAULT_MAX_DEPTH, MEDIA_TYPE } from '../src/index.js'
+import { DEFAULT_MAX_DECOMPRESSED_SIZE, DEFAULT_MAX_DEPTH, MEDIA_TYPE, MEDIA_TYPE_TABLE } from '../src/index.js'
 
 /** The B-FAST media type (SPEC, preamble), re-exported for the client's users. */
 export const BFAST_MEDIA_TYPE = MEDIA_TYPE
@@ -22,12 +22,36 @@ export const JSON_SUFFIX = '+json'
  */
 export const DEFAULT_ACCEPT = `${MEDIA_TYPE}, ${JSON_MEDIA_TYPE};q=0.9`
 
+/**
+ * The `Accept` header of `tables: true` (SPEC 8.0): the table layout preferred, then B-FAST v1,
+ * then JSON. A range naming `layout=table` matches only the table layout (RFC 9110 section
+ * 12.5.1), so v1 is listed too: a route without tables, or a server that does not know them,
+ * still answers B-FAST.
+ */
+export const TABLE_ACCEPT = `${MEDIA_TYPE_TABLE}, ${MEDIA_TYPE};q=0.95, ${JSON_MEDIA_TYPE};q=0.9`
+
+/**
+ * The values of the `tables` option (issue 14 item 5), by their text, each with what the client
+ * asks for. `false`: B-FAST v1 (a reply holding a table would still decode, as the codec does).
+ * `true`: the table layout; replies are returned as decoded, a `BFastTable` for each table.
+ * A further mode (issue 16 item 5: ask for tables as a transport form and hand back plain
+ * arrays) is one more entry here and its step where create-client.ts reads the reply.
+ */
+export const TABLE_MODES = {
+  false: { accept: DEFAULT_ACCEPT, lazyTables: false },
+  true: { accept: TABLE_ACCEPT, lazyTables: true }
+} as const satisfies Record<string, { accept: string; lazyTables: boolean }>
+
+/** The `tables` option's default. */
+export const DEFAULT_TABLES = false
+
 /** Header names the client reads or writes (lowercase: header names are case-insensitive, RFC 9110 section 5.1). */
 export const HEADER = {
   accept: 'accept',
   contentType: 'content-type',
   contentLength: 'content-length',
   contentEncoding: 'content-encoding',
+  acceptEncoding: 'accept-encoding',
   retryAfter: 'retry-after'
 } as const
 
@@ -69,6 +93,19 @@ export const ZSTD_MAGIC: readonly number[] = [0x28, 0xb5, 0x2f, 0xfd]
 
 /** The content coding whose undecoded frames the client recognises (RFC 8878 section 7.2). */
 export const ZSTD_CODING = 'zstd'
+
+/**
+ * What Node's built-in fetch (undici) decodes, so what the client may ask for through it
+ * (client/accept-encoding.ts): br, gzip and deflate on every supported line, zstd too from undici
+ * 7.11 (its first fetch to decode zstd, nodejs/undici#4238) where zlib has zstd. Measured: Node 20
+ * (undici 6.24) and 22 (6.29) hand a zstd reply over raw; 24 (7.30) and 26 (8.12) decode it. Left
+ * alone, undici asks only for `gzip, deflate` over http.
+ */
+export const NODE_FETCH_CODINGS = {
+  withoutZstd: 'br, gzip, deflate',
+  withZstd: `${ZSTD_CODING}, br, gzip, deflate`,
+  zstdSinceUndici: [7, 11]
+} as const
 
 /**
  * The retry policy's defaults (ky's): the idempotent methods (RFC 9110 section 9.2.2), the

@@ -2,7 +2,8 @@
  * `createClient`: a small fetch wrapper that asks for B-FAST, sends B-FAST (or JSON) bodies,
  * decodes replies by Content-Type and turns non-2xx replies into `HttpError`s.
  */
-import { BODY_FORMATS, DEFAULT_ACCEPT, DEFAULT_BODY_FORMAT, HEADER, HEAD_METHOD } from './constants.js'
+import { builtinFetchAcceptEncoding } from './accept-encoding.js'
+import { BODY_FORMATS, DEFAULT_BODY_FORMAT, DEFAULT_TABLES, HEADER, HEAD_METHOD, TABLE_MODES } from './constants.js'
 import { decodeBody, replyFormatOf, responseLimit } from './decode-response.js'
 import { checkClientDecodeOptions, ClientOptionError, HttpError, TimeoutError, withRequest } from './errors.js'
 import { discardBody, readBody } from './read-body.js'
@@ -40,6 +41,11 @@ function isCount(value: unknown): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value >= 0
 }
 
+/** The `tables` mode a value names (TABLE_MODES), or undefined for a value that is none. */
+function tableMode(value: unknown): (typeof TABLE_MODES)[keyof typeof TABLE_MODES] | undefined {
+  return typeof value === 'boolean' ? TABLE_MODES[`${value}`] : undefined
+}
+
 /**
  * Checks the options plain-JavaScript callers could get wrong, so that a typo fails loudly
  * (ClientOptionError) instead of silently sending the wrong format, never timing out or never
@@ -47,9 +53,9 @@ function isCount(value: unknown): value is number {
  */
 function checkOptions(
   where: string,
-  options: Pick<RequestOptions, 'timeout' | 'bodyFormat' | 'maxResponseSize' | 'retry' | 'hooks' | 'decode'>
+  options: Pick<RequestOptions, 'timeout' | 'bodyFormat' | 'maxResponseSize' | 'retry' | 'hooks' | 'decode' | 'tables'>
 ): void {
-  const { timeout, bodyFormat, maxResponseSize, retry, hooks, decode } = options as Record<string, unknown>
+  const { timeout, bodyFormat, maxResponseSize, retry, hooks, decode, tables } = options as Record<string, unknown>
   if (
     timeout !== undefined &&
     timeout !== false &&
@@ -84,6 +90,10 @@ function checkOptions(
         throw new ClientOptionError(`${where}.hooks.${name} must be an array of functions`)
       }
     }
+  }
+  if (tables !== undefined && tableMode(tables) === undefined) {
+    const allowed = Object.keys(TABLE_MODES).join(', ')
+    throw new ClientOptionError(`${where}.tables must be one of ${allowed}, got ${String(tables)}`)
   }
   checkClientDecodeOptions(decode, `${where}.decode`)
 }
@@ -150,7 +160,8 @@ function prepareCall(
   method: string,
   path: string,
   call: CallOptions,
-  route: ClientRoute | undefined
+  route: ClientRoute | undefined,
+  acceptEncoding: string | undefined
 ): PreparedCall {
   const {
     body,
@@ -163,6 +174,7 @@ function prepareCall(
     maxResponseSize,
     retry,
     hooks,
+    tables,
     ...callInit
   } = call
   const {
@@ -174,11 +186,15 @@ function prepareCall(
     maxResponseSize: clientMaxResponseSize,
     retry: clientRetry,
     hooks: clientHooks,
+    tables: clientTables,
     ...clientInit
   } = defaults
 
   const url = joinUrl(baseUrl, path, query)
-  const headers: Record<string, string> = { [HEADER.accept]: DEFAULT_ACCEPT }
+  // Checked by checkOptions: a mode of TABLE_MODES.
+  const mode = tableMode(tables ?? clientTables ?? DEFAULT_TABLES)!
+  const headers: Record<string, string> = { [HEADER.accept]: mode.accept }
+  if (acceptEncoding !== undefined) headers[HEADER.acceptEncoding] = acceptEncoding
   setHeaders(headers, clientHeaders)
   setHeaders(headers, callHeaders)
 
@@ -196,6 +212,9 @@ function prepareCall(
 
   // Per-request decode options refine the client's rather than replace them.
   const decodeMerged = decodeOptions === undefined ? clientDecodeOptions : { ...clientDecodeOptions, ...decodeOptions }
+  if (mode.lazyTables && decodeMerged?.tables === false) {
+    throw new ClientOptionError(`tables: true asks ${method} ${url} for tables, which decode.tables: false refuses`)
+  }
   const limit = responseLimit(maxResponseSize ?? clientMaxResponseSize, decodeMerged)
   const timeoutSetting = timeout ?? clientTimeout
   return {
@@ -283,13 +302,16 @@ async function httpError(call: PreparedCall, request: RequestContext, response: 
 /**
  * Creates a client for one API.
  *
- * Every request sends `Accept: application/x-bfast, application/json;q=0.9`; replies are
- * decoded by their Content-Type (B-FAST plain or compressed, JSON, otherwise text). Bodies are
- * sent as B-FAST unless `bodyFormat: 'json'`. A non-2xx reply rejects with an `HttpError`
- * holding the decoded error body (whatever that body is), a `timeout` with a `TimeoutError`,
- * an abort with the signal's reason; a bad B-FAST reply or one over `maxResponseSize` with a
- * `BFastRequestError` (a `BFastError` naming the request); network failures with fetch's own
- * error (its `cause` says why). `retry` retries idempotent methods; `hooks` run around each attempt.
+ * Every request sends `Accept: application/x-bfast, application/json;q=0.9` (with `tables: true`,
+ * the table layout first: see `TABLE_ACCEPT`, and arrays of records come back as `BFastTable`s
+ * where the reply holds tables, typed by `Tabled`) and, through Node's built-in fetch, an
+ * `Accept-Encoding` naming every coding that fetch decodes; replies are decoded by their Content-Type
+ * (B-FAST plain or compressed, JSON, otherwise text). Bodies are sent as B-FAST unless
+ * `bodyFormat: 'json'`. A non-2xx reply rejects with an `HttpError` holding the decoded error
+ * body (whatever that body is), a `timeout` with a `TimeoutError`, an abort with the signal's
+ * reason; a bad B-FAST reply or one over `maxResponseSize` with a `BFastRequestError` (a
+ * `BFastError` naming the request); network failures with fetch's own error (its `cause` says
+ * why). `retry` retries idempotent methods; `hooks` run around each attempt.
  *
  * Give a route map as the type argument to have paths, bodies and results checked and
  * inferred; without one, each call takes the result type as its own type argument.
@@ -311,9 +333,24 @@ async function httpError(call: PreparedCall, request: RequestContext, response: 
  * // Untyped: the result type is the call's type argument.
  * const raw = createClient({ baseUrl: '/api' })
  * const list = await raw.get<User[]>('/users')
+ *
+ * // Tables (SPEC 8): opened in O(1), rows read on demand.
+ * const grid = createClient<Routes>({ baseUrl: '/api', tables: true })
+ * const table = await grid.get('/users') // BFastTable<User> | User[] (an empty list stays an array)
  * ```
  */
-export function createClient<Routes extends RouteMap<Routes> = UntypedRoutes>(options: ClientOptions): Client<Routes> {
+export function createClient<Routes extends RouteMap<Routes> = UntypedRoutes>(
+  options: ClientOptions & { tables: true }
+): Client<Routes, true>
+export function createClient<Routes extends RouteMap<Routes> = UntypedRoutes>(
+  options: ClientOptions & { tables?: false | undefined }
+): Client<Routes, false>
+export function createClient<Routes extends RouteMap<Routes> = UntypedRoutes>(
+  options: ClientOptions
+): Client<Routes, boolean>
+export function createClient<Routes extends RouteMap<Routes> = UntypedRoutes>(
+  options: ClientOptions
+): Client<Routes, boolean> {
   const { baseUrl, fetch: customFetch, routes: routeSchemas, ...defaults } = options
   checkOptions('createClient options', defaults)
   if (routeSchemas !== undefined && (typeof routeSchemas !== 'object' || routeSchemas === null)) {
@@ -326,6 +363,8 @@ export function createClient<Routes extends RouteMap<Routes> = UntypedRoutes>(op
   // as a plain function: browsers throw "Illegal invocation" for fetch called on another object.
   // FetchInit is the structural subset of RequestInit the client builds (types.ts).
   const fetchFn: FetchFunction = customFetch ?? ((input, init) => globalThis.fetch(input, init as RequestInit))
+  // Through Node's own fetch, every coding it decodes (./accept-encoding.ts); a fetch given is left to its own.
+  const acceptEncoding = customFetch === undefined ? builtinFetchAcceptEncoding() : undefined
 
   /**
    * One call: build the request, then attempt it (beforeRequest hooks, fetch, afterResponse
@@ -333,7 +372,7 @@ export function createClient<Routes extends RouteMap<Routes> = UntypedRoutes>(op
    */
   async function send(method: string, path: string, options: CallOptions = {}): Promise<unknown> {
     checkOptions('request options', options)
-    const call = prepareCall(baseUrl, defaults, method, path, options, routes?.find(method, path))
+    const call = prepareCall(baseUrl, defaults, method, path, options, routes?.find(method, path), acceptEncoding)
     const { policy, timeoutMs } = call
     // One signal for every attempt and every wait: the timeout covers the whole call.
     const abort = requestSignal(call.signals, timeoutMs)
@@ -393,5 +432,5 @@ export function createClient<Routes extends RouteMap<Routes> = UntypedRoutes>(op
   }
   if (routes !== undefined) routesOfClient.set(client, routes)
   // The typed and untyped faces share this one implementation; only their signatures differ.
-  return client as Client<Routes>
+  return client as Client<Routes, boolean>
 }

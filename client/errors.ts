@@ -9,6 +9,18 @@ import { checkDecodeOptions } from '../src/options.js'
 import { ERROR_MESSAGE_MAX_CHARS } from './constants.js'
 import type { FetchResponse, HeadersLike } from './types.js'
 
+/** Stable codes of the client's own errors; never reused with another meaning. */
+export const CLIENT_ERROR_CODES = {
+  /** An invalid option of `createClient`, of a request or of `decodeResponse`; the message names it. */
+  ERR_BFAST_CLIENT_BAD_OPTION: 'ERR_BFAST_CLIENT_BAD_OPTION',
+  /** A reply with a status outside 200-299 (`HttpError`). */
+  ERR_BFAST_CLIENT_HTTP_STATUS: 'ERR_BFAST_CLIENT_HTTP_STATUS',
+  /** The request outlived its `timeout` (`TimeoutError`). */
+  ERR_BFAST_CLIENT_TIMEOUT: 'ERR_BFAST_CLIENT_TIMEOUT'
+} as const
+
+export type ClientErrorCode = keyof typeof CLIENT_ERROR_CODES
+
 /** What an `HttpError` is built from. */
 export interface HttpErrorInit {
   method: string
@@ -37,6 +49,8 @@ export interface HttpErrorInit {
  */
 export class HttpError extends Error {
   override readonly name = 'HttpError'
+  /** Always `'ERR_BFAST_CLIENT_HTTP_STATUS'`: the kind of failure; `status` says which. */
+  readonly code: ClientErrorCode = CLIENT_ERROR_CODES.ERR_BFAST_CLIENT_HTTP_STATUS
   /** The reply's status code. */
   readonly status: number
   /** The reply's status text (empty over HTTP/2). */
@@ -87,6 +101,8 @@ export class HttpError extends Error {
  */
 export class TimeoutError extends Error {
   override readonly name = 'TimeoutError'
+  /** Always `'ERR_BFAST_CLIENT_TIMEOUT'`. */
+  readonly code: ClientErrorCode = CLIENT_ERROR_CODES.ERR_BFAST_CLIENT_TIMEOUT
   /** The timeout that expired, in milliseconds. */
   readonly timeout: number
   /** The request's method. */
@@ -171,14 +187,6 @@ function messageOf(body: unknown): string | undefined {
   if (line === '') return undefined
   return line.length > ERROR_MESSAGE_MAX_CHARS ? `${line.slice(0, ERROR_MESSAGE_MAX_CHARS)}...` : line
 }
-
-/** Stable codes of the client's own errors; never reused with another meaning. */
-export const CLIENT_ERROR_CODES = {
-  /** An invalid option of `createClient`, of a request or of `decodeResponse`; the message names it. */
-  ERR_BFAST_CLIENT_BAD_OPTION: 'ERR_BFAST_CLIENT_BAD_OPTION'
-} as const
-
-export type ClientErrorCode = keyof typeof CLIENT_ERROR_CODES
 
 /**
  * An invalid option of `createClient`, of a request or of `decodeResponse`, thrown before

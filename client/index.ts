@@ -14,9 +14,10 @@ export {
   DEFAULT_ACCEPT,
   DEFAULT_MAX_RESPONSE_SIZE,
   JSON_MEDIA_TYPE,
-  RETRY_DEFAULTS
+  RETRY_DEFAULTS,
+  TABLE_ACCEPT
 } from './constants.js'
-export { BFastError, type DecodeOptions } from '../src/index.js'
+export { BFastError, BFastTable, type DecodeOptions } from '../src/index.js'
 export { defineRoutes } from './route-schemas.js'
 export type {
   RouteHttpError,
@@ -68,7 +69,10 @@ export type {
   RoutePattern,
   RouteOptions,
   RouteSpec,
+  Tabled,
+  TablesArgs,
   TypedClient,
   UntypedClient,
-  UntypedRoutes
+  UntypedRoutes,
+  WithTables
 } from './types.js'

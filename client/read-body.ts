@@ -53,7 +53,7 @@ function undecodedZstd(): BFastError {
   return new BFastError(
     'BAD_COMPRESSION',
     0,
-    "The reply is Content-Encoding: zstd and this fetch did not decode it (Node 22's built-in fetch does not): do not send Accept-Encoding: zstd from it"
+    "The reply is Content-Encoding: zstd and this fetch did not decode it (Node 20's and 22's built-in fetch do not): do not send Accept-Encoding: zstd from it"
   )
 }
 

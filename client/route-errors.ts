@@ -32,7 +32,7 @@ function urlPath(url: string): string {
  */
 export function isRouteError<R, K extends keyof R & RouteKey>(
   err: unknown,
-  client: TypedClient<R>,
+  client: TypedClient<R, boolean>,
   route: K
 ): err is RouteHttpError<R[K]> & HttpError {
   if (!(err instanceof HttpError)) return false

@@ -14,7 +14,7 @@
  * `:name` segments match any text, so `client.get('/users/42')` is checked against
  * `'GET /users/:id'` and resolves to `User`; a `?query` may follow any path.
  */
-import type { DecodeOptions } from '../src/index.js'
+import type { BFastTable, DecodeOptions } from '../src/index.js'
 import type { BODY_FORMATS } from './constants.js'
 
 /** The methods the client has shortcuts for (and that route-map keys start with). */
@@ -270,6 +270,13 @@ export interface RequestOptions extends FetchOptions {
   /** Options passed to the codec's `decode` for B-FAST replies (a request's are merged over the client's). */
   decode?: DecodeOptions
   /**
+   * `true`: ask for tables (`Accept: application/x-bfast;layout=table, application/x-bfast;q=0.95,
+   * application/json;q=0.9`, SPEC 8.0) and return each array of records the reply holds as a
+   * table as a `BFastTable` (opened in O(1), rows read on demand); typed by `Tabled`. Default
+   * `false` (B-FAST v1). A server or route without tables answers v1 or JSON as before.
+   */
+  tables?: boolean
+  /**
    * The most bytes of reply body the client materialises (default 64 MiB, the codec's
    * `DEFAULT_MAX_DECOMPRESSED_SIZE`): the body as fetch hands it over (after any HTTP
    * Content-Encoding), and a B-FAST reply's decompressed message. Checked while the body
@@ -385,6 +392,62 @@ type SameDepth<K extends string, P extends string> = K extends `${string} ${infe
 /** The decoded reply type of a route (`unknown` when its spec has no `response`). */
 export type ResponseOf<S> = S extends { response: infer T } ? T : unknown
 
+// ---------------------------------------------------------------------------------------------
+// Tables (SPEC 8, `tables: true`)
+
+/** Values that hold no array of records (what `Tabled` leaves as it is). */
+type TableLeaf =
+  | string
+  | number
+  | bigint
+  | boolean
+  | symbol
+  | null
+  | undefined
+  | Date
+  | Uint8Array
+  | Float64Array
+  | ((...args: never[]) => unknown)
+
+/** Whether every member of `E` is a record (an object that is not an array, a Date or bytes). */
+type IsRecord<E> = [E] extends [object]
+  ? true extends (E extends TableLeaf | readonly unknown[] ? true : never)
+    ? false
+    : true
+  : false
+
+/** A table's row type: `Tabled<E>`, known to be an object. */
+type RowOf<E> = Tabled<E> extends infer R extends object ? R : never
+
+/**
+ * A reply value of type `T` as the client returns it with `tables: true`: each array of records
+ * (`User[]`) may arrive as a `BFastTable` of its rows, or as a plain array where it cannot be a
+ * table exactly (SPEC 8.4: an empty array, rows that are not plain objects or whose keys come in
+ * conflicting orders), so it is `BFastTable<User> | User[]`; nested arrays of records likewise.
+ * Both have `length`, iteration and `JSON.stringify`; `instanceof BFastTable` tells them apart.
+ *
+ * @example
+ * ```ts
+ * type T = Tabled<{ total: number; items: User[] }> // { total: number; items: BFastTable<User> | User[] }
+ * ```
+ */
+export type Tabled<T> = T extends TableLeaf
+  ? T
+  : T extends readonly (infer E)[]
+    ? IsRecord<E> extends true
+      ? BFastTable<RowOf<E>> | Array<Tabled<E>>
+      : Array<Tabled<E>>
+    : T extends object
+      ? { [K in keyof T]: Tabled<T[K]> }
+      : T
+
+/** A reply of type `T` under a `tables` setting: `Tabled<T>` for `true`, `T` for `false`, either for `boolean`. */
+export type WithTables<T, Tables extends boolean> = [Tables] extends [true]
+  ? Tabled<T>
+  : [Tables] extends [false]
+      ? T
+      : T | Tabled<T>
+
 /** The request body type of a route (`undefined` when its spec has no `body`). */
 export type BodyOf<S> = 'body' extends keyof S ? S['body' & keyof S] : undefined
 
@@ -436,56 +499,184 @@ type Call<R, M extends HttpMethod, P extends string> = Spec<R, RouteOf<R, M, P>>
 // ---------------------------------------------------------------------------------------------
 // Clients
 
-/** A client typed by a route map: paths, bodies and results are checked and inferred. */
-export interface TypedClient<R> {
+/**
+ * The arguments of a call whose options name `tables: V`: the options required, with `tables`.
+ * Overloads rather than a generic over the arguments, which would lose the excess-property
+ * checks of bodies and queries.
+ */
+export type TablesArgs<A, V extends boolean> = A extends [(infer O)?]
+  ? [options: O & { tables: V }]
+  : A extends [(infer B)?, (infer O)?]
+    ? [body: B, options: O & { tables: V }]
+    : never
+
+/**
+ * A client typed by a route map: paths, bodies and results are checked and inferred. `Tables` is
+ * the client's `tables` option; a call's own `tables` overrides it (`WithTables`, `Tabled`).
+ */
+export interface TypedClient<R, Tables extends boolean = false> {
   /** `GET path`, resolving to the route's `response`. */
   get<P extends RoutePath<R, 'GET'>>(
     path: P,
-    ...args: OptionsArgs<Call<R, 'GET', P>>
+    ...args: TablesArgs<OptionsArgs<Call<R, 'GET', P>>, true>
+  ): Promise<Tabled<ResponseOf<Call<R, 'GET', P>>>>
+  get<P extends RoutePath<R, 'GET'>>(
+    path: P,
+    ...args: TablesArgs<OptionsArgs<Call<R, 'GET', P>>, false>
   ): Promise<ResponseOf<Call<R, 'GET', P>>>
+  get<P extends RoutePath<R, 'GET'>>(
+    path: P,
+    ...args: TablesArgs<OptionsArgs<Call<R, 'GET', P>>, boolean>
+  ): Promise<WithTables<ResponseOf<Call<R, 'GET', P>>, boolean>>
+  get<P extends RoutePath<R, 'GET'>>(
+    path: P,
+    ...args: OptionsArgs<Call<R, 'GET', P>>
+  ): Promise<WithTables<ResponseOf<Call<R, 'GET', P>>, Tables>>
   /** `POST path` with `body` encoded per `bodyFormat`. */
   post<P extends RoutePath<R, 'POST'>>(
     path: P,
-    ...args: BodyArgs<Call<R, 'POST', P>>
+    ...args: TablesArgs<BodyArgs<Call<R, 'POST', P>>, true>
+  ): Promise<Tabled<ResponseOf<Call<R, 'POST', P>>>>
+  post<P extends RoutePath<R, 'POST'>>(
+    path: P,
+    ...args: TablesArgs<BodyArgs<Call<R, 'POST', P>>, false>
   ): Promise<ResponseOf<Call<R, 'POST', P>>>
+  post<P extends RoutePath<R, 'POST'>>(
+    path: P,
+    ...args: TablesArgs<BodyArgs<Call<R, 'POST', P>>, boolean>
+  ): Promise<WithTables<ResponseOf<Call<R, 'POST', P>>, boolean>>
+  post<P extends RoutePath<R, 'POST'>>(
+    path: P,
+    ...args: BodyArgs<Call<R, 'POST', P>>
+  ): Promise<WithTables<ResponseOf<Call<R, 'POST', P>>, Tables>>
   /** `PUT path` with `body` encoded per `bodyFormat`. */
   put<P extends RoutePath<R, 'PUT'>>(
     path: P,
-    ...args: BodyArgs<Call<R, 'PUT', P>>
+    ...args: TablesArgs<BodyArgs<Call<R, 'PUT', P>>, true>
+  ): Promise<Tabled<ResponseOf<Call<R, 'PUT', P>>>>
+  put<P extends RoutePath<R, 'PUT'>>(
+    path: P,
+    ...args: TablesArgs<BodyArgs<Call<R, 'PUT', P>>, false>
   ): Promise<ResponseOf<Call<R, 'PUT', P>>>
+  put<P extends RoutePath<R, 'PUT'>>(
+    path: P,
+    ...args: TablesArgs<BodyArgs<Call<R, 'PUT', P>>, boolean>
+  ): Promise<WithTables<ResponseOf<Call<R, 'PUT', P>>, boolean>>
+  put<P extends RoutePath<R, 'PUT'>>(
+    path: P,
+    ...args: BodyArgs<Call<R, 'PUT', P>>
+  ): Promise<WithTables<ResponseOf<Call<R, 'PUT', P>>, Tables>>
   /** `PATCH path` with `body` encoded per `bodyFormat`. */
   patch<P extends RoutePath<R, 'PATCH'>>(
     path: P,
-    ...args: BodyArgs<Call<R, 'PATCH', P>>
+    ...args: TablesArgs<BodyArgs<Call<R, 'PATCH', P>>, true>
+  ): Promise<Tabled<ResponseOf<Call<R, 'PATCH', P>>>>
+  patch<P extends RoutePath<R, 'PATCH'>>(
+    path: P,
+    ...args: TablesArgs<BodyArgs<Call<R, 'PATCH', P>>, false>
   ): Promise<ResponseOf<Call<R, 'PATCH', P>>>
+  patch<P extends RoutePath<R, 'PATCH'>>(
+    path: P,
+    ...args: TablesArgs<BodyArgs<Call<R, 'PATCH', P>>, boolean>
+  ): Promise<WithTables<ResponseOf<Call<R, 'PATCH', P>>, boolean>>
+  patch<P extends RoutePath<R, 'PATCH'>>(
+    path: P,
+    ...args: BodyArgs<Call<R, 'PATCH', P>>
+  ): Promise<WithTables<ResponseOf<Call<R, 'PATCH', P>>, Tables>>
   /** `DELETE path` (a body, if the route takes one, goes in `options.body`). */
   delete<P extends RoutePath<R, 'DELETE'>>(
     path: P,
-    ...args: RequestArgs<Call<R, 'DELETE', P>>
+    ...args: TablesArgs<RequestArgs<Call<R, 'DELETE', P>>, true>
+  ): Promise<Tabled<ResponseOf<Call<R, 'DELETE', P>>>>
+  delete<P extends RoutePath<R, 'DELETE'>>(
+    path: P,
+    ...args: TablesArgs<RequestArgs<Call<R, 'DELETE', P>>, false>
   ): Promise<ResponseOf<Call<R, 'DELETE', P>>>
+  delete<P extends RoutePath<R, 'DELETE'>>(
+    path: P,
+    ...args: TablesArgs<RequestArgs<Call<R, 'DELETE', P>>, boolean>
+  ): Promise<WithTables<ResponseOf<Call<R, 'DELETE', P>>, boolean>>
+  delete<P extends RoutePath<R, 'DELETE'>>(
+    path: P,
+    ...args: RequestArgs<Call<R, 'DELETE', P>>
+  ): Promise<WithTables<ResponseOf<Call<R, 'DELETE', P>>, Tables>>
   /** Any method, with the body (if any) in `options.body`. */
   request<M extends HttpMethod, P extends RoutePath<R, M>>(
     method: M,
     path: P,
-    ...args: RequestArgs<Call<R, M, P>>
+    ...args: TablesArgs<RequestArgs<Call<R, M, P>>, true>
+  ): Promise<Tabled<ResponseOf<Call<R, M, P>>>>
+  request<M extends HttpMethod, P extends RoutePath<R, M>>(
+    method: M,
+    path: P,
+    ...args: TablesArgs<RequestArgs<Call<R, M, P>>, false>
   ): Promise<ResponseOf<Call<R, M, P>>>
+  request<M extends HttpMethod, P extends RoutePath<R, M>>(
+    method: M,
+    path: P,
+    ...args: TablesArgs<RequestArgs<Call<R, M, P>>, boolean>
+  ): Promise<WithTables<ResponseOf<Call<R, M, P>>, boolean>>
+  request<M extends HttpMethod, P extends RoutePath<R, M>>(
+    method: M,
+    path: P,
+    ...args: RequestArgs<Call<R, M, P>>
+  ): Promise<WithTables<ResponseOf<Call<R, M, P>>, Tables>>
 }
 
-/** A client without a route map: any path; the result type is the first type argument (default `unknown`). */
-export interface UntypedClient {
+/** Options naming `tables: true` / `false` (the untyped client's overloads). */
+type TablesOn = { tables: true }
+type TablesOff = { tables: false }
+
+/**
+ * A client without a route map: any path; the result type is the first type argument (default
+ * `unknown`), as `Tabled` under `tables: true` (the call's, else the client's `Tables`).
+ */
+export interface UntypedClient<Tables extends boolean = false> {
   /** `GET path`, resolving to the decoded reply as `T`. */
-  get<T = unknown>(path: string, options?: RequestOptions): Promise<T>
+  get<T = unknown>(path: string, options: RequestOptions & TablesOn): Promise<Tabled<T>>
+  get<T = unknown>(path: string, options: RequestOptions & TablesOff): Promise<T>
+  get<T = unknown>(path: string, options?: RequestOptions): Promise<WithTables<T, Tables>>
   /** `POST path` with `body` encoded per `bodyFormat`. */
-  post<T = unknown, B = unknown>(path: string, body?: B, options?: RequestOptions): Promise<T>
+  post<T = unknown, B = unknown>(path: string, body: B, options: RequestOptions & TablesOn): Promise<Tabled<T>>
+  post<T = unknown, B = unknown>(path: string, body: B, options: RequestOptions & TablesOff): Promise<T>
+  post<T = unknown, B = unknown>(path: string, body?: B, options?: RequestOptions): Promise<WithTables<T, Tables>>
   /** `PUT path` with `body` encoded per `bodyFormat`. */
-  put<T = unknown, B = unknown>(path: string, body?: B, options?: RequestOptions): Promise<T>
+  put<T = unknown, B = unknown>(path: string, body: B, options: RequestOptions & TablesOn): Promise<Tabled<T>>
+  put<T = unknown, B = unknown>(path: string, body: B, options: RequestOptions & TablesOff): Promise<T>
+  put<T = unknown, B = unknown>(path: string, body?: B, options?: RequestOptions): Promise<WithTables<T, Tables>>
   /** `PATCH path` with `body` encoded per `bodyFormat`. */
-  patch<T = unknown, B = unknown>(path: string, body?: B, options?: RequestOptions): Promise<T>
+  patch<T = unknown, B = unknown>(path: string, body: B, options: RequestOptions & TablesOn): Promise<Tabled<T>>
+  patch<T = unknown, B = unknown>(path: string, body: B, options: RequestOptions & TablesOff): Promise<T>
+  patch<T = unknown, B = unknown>(path: string, body?: B, options?: RequestOptions): Promise<WithTables<T, Tables>>
   /** `DELETE path` (a body, if any, goes in `options.body`). */
-  delete<T = unknown, B = unknown>(path: string, options?: RequestOptions & { body?: B }): Promise<T>
+  delete<T = unknown, B = unknown>(path: string, options: RequestOptions & { body?: B } & TablesOn): Promise<Tabled<T>>
+  delete<T = unknown, B = unknown>(path: string, options: RequestOptions & { body?: B } & TablesOff): Promise<T>
+  delete<T = unknown, B = unknown>(
+    path: string,
+    options?: RequestOptions & { body?: B }
+  ): Promise<WithTables<T, Tables>>
   /** Any method (`'HEAD'`, `'OPTIONS'`, ... too), with the body (if any) in `options.body`. */
-  request<T = unknown, B = unknown>(method: string, path: string, options?: RequestOptions & { body?: B }): Promise<T>
+  request<T = unknown, B = unknown>(
+    method: string,
+    path: string,
+    options: RequestOptions & { body?: B } & TablesOn
+  ): Promise<Tabled<T>>
+  request<T = unknown, B = unknown>(
+    method: string,
+    path: string,
+    options: RequestOptions & { body?: B } & TablesOff
+  ): Promise<T>
+  request<T = unknown, B = unknown>(
+    method: string,
+    path: string,
+    options?: RequestOptions & { body?: B }
+  ): Promise<WithTables<T, Tables>>
 }
 
-/** What `createClient<Routes>()` returns: a `TypedClient` for a route map, an `UntypedClient` without one. */
-export type Client<R> = string extends keyof R ? UntypedClient : TypedClient<R>
+/**
+ * What `createClient<Routes>()` returns: a `TypedClient` for a route map, an `UntypedClient`
+ * without one; `Tables` is the client's `tables` option (`boolean` when not known statically).
+ */
+export type Client<R, Tables extends boolean = false> = string extends keyof R
+  ? UntypedClient<Tables>
+  : TypedClient<R, Tables>

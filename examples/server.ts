@@ -1,6 +1,7 @@
 /**
  * The example server: Fastify + fastify-bfast with a few realistic routes, and a browser page
- * that compares JSON, B-FAST and B-FAST + LZ4 on the same data.
+ * that compares JSON, B-FAST and B-FAST + LZ4 on the same data, and shows a 10,000-row grid
+ * whose first screen comes from a B-FAST table (SPEC 8) beside the same grid from JSON.
  *
  * Run it with `npm start` (PORT, default 3000; HOST, default 127.0.0.1). Tests and load tests
  * build their own instance with `buildServer(options)`.
@@ -26,10 +27,15 @@ export const EXAMPLE_DEFAULTS = {
   scoresMaxItems: 100
 } as const
 
-/** Routes whose compression policy is pinned, so the page can show both B-FAST forms side by side. */
+/**
+ * Routes whose compression policy is pinned, so the page can show both B-FAST forms side by side,
+ * and the grid's route, which sends tables to clients that ask (`tables: true`, not compressed:
+ * a table is opened in place, LZ4 would first inflate all of it).
+ */
 export const DEMO_ROUTES = {
   plain: '/demo/users-plain',
-  lz4: '/demo/users-lz4'
+  lz4: '/demo/users-lz4',
+  grid: '/demo/users-grid'
 } as const
 
 /** Project root, whether this runs from examples/ (source) or dist/examples/ (compiled). */
@@ -140,7 +146,16 @@ export async function buildServer(options: ExampleServerOptions = {}): Promise<F
   )
   app.get<{ Querystring: UsersQuery }>(
     DEMO_ROUTES.lz4,
-    { schema: { querystring: usersQuery }, config: { bfast: { compression: { network: 'slow' } } } },
+    // In-format LZ4 only, whatever Accept-Encoding the page's fetch sends (the other codings
+    // are HTTP Content-Encodings the browser decodes before the page sees the bytes).
+    { schema: { querystring: usersQuery }, config: { bfast: { compression: { network: 'slow', encodings: ['lz4'] } } } },
+    async (request) => users(request.query.n)
+  )
+
+  // The grid's list: a table for clients asking layout=table (the page's client with tables: true).
+  app.get<{ Querystring: UsersQuery }>(
+    DEMO_ROUTES.grid,
+    { schema: { querystring: usersQuery }, config: { bfast: { tables: true, compression: { network: 'fast' } } } },
     async (request) => users(request.query.n)
   )
 
@@ -214,13 +229,14 @@ function usage(base: string): string {
   return [
     `fastify-bfast example listening on ${base}`,
     '',
-    `  Page (JSON vs B-FAST vs B-FAST+LZ4):  ${base}/`,
+    `  Page (JSON vs B-FAST vs B-FAST+LZ4, and a 10,000-row grid from a table):  ${base}/`,
     '',
     `  curl -s '${base}/users?n=2'                                          # JSON`,
     `  curl -s -H 'Accept: application/x-bfast' '${base}/users?n=2' | od -c | head   # B-FAST`,
     `  curl -s -o /dev/null -w '%{size_download} bytes\\n' '${base}/users'            # 10,000 users, JSON`,
     `  curl -s -o /dev/null -w '%{size_download} bytes\\n' -H 'Accept: application/x-bfast' '${base}/users'  # B-FAST+LZ4 ('auto')`,
     `  curl -s -D - -o /dev/null -H 'Accept: application/x-bfast' -H 'Save-Data: on' '${base}/users?n=50'   # headers: Vary`,
+    `  curl -s -D - -o /dev/null -H 'Accept: application/x-bfast;layout=table' '${base}${DEMO_ROUTES.grid}'  # a table`,
     `  curl -s '${base}/profile'                                             # bigint and bytes spelled for JSON`,
     `  curl -s '${base}/accounts/7'                                          # response schema drops passwordHash`,
     `  curl -s -H 'Content-Type: application/json' -d '{"name":"Ada","email":"ada@example.com"}' '${base}/users'`,

@@ -8,7 +8,7 @@ import { msPerByte } from './link-model.js'
 import type { LinkSettings } from './link-model.js'
 import type { ThresholdRow } from './threshold.js'
 import { DEFAULTS } from '../plugin/options.js'
-import { AUTO_ASSUMED_MBPS } from '../plugin/policy.js'
+import { AUTO_ASSUMED_MBPS } from '../plugin/coding-model.js'
 
 export interface Machine {
   cpu: string

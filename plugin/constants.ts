@@ -2,10 +2,19 @@
  * The plugin's wire constants (media types, header names, client-hint values), in one table.
  * Option defaults live in ./options.ts and the compression cost model in ./policy.ts.
  */
-import { MEDIA_TYPE } from '../src/index.js'
+import { MEDIA_TYPE, MEDIA_TYPE_TABLE } from '../src/index.js'
+import { TABLE_LAYOUT_PARAMETER, TABLE_LAYOUT_VALUE } from '../src/tags.js'
 
 /** The B-FAST media type; replies carry it bare (binary, so no charset parameter). */
 export const BFAST_MEDIA_TYPE = MEDIA_TYPE
+/**
+ * SPEC 8.0: the label of a reply that may hold tables, sent only to a client that asked for it
+ * (`Accept: application/x-bfast;layout=table`) on a route with the `tables` option.
+ */
+export const BFAST_TABLE_MEDIA_TYPE = MEDIA_TYPE_TABLE
+/** The parameter of BFAST_TABLE_MEDIA_TYPE, as negotiation matches it (RFC 9110 section 12.5.1). */
+export const TABLE_LAYOUT_PARAM = TABLE_LAYOUT_PARAMETER
+export const TABLE_LAYOUT_PARAMS: ReadonlyMap<string, string> = new Map([[TABLE_LAYOUT_PARAMETER, TABLE_LAYOUT_VALUE]])
 
 /** The media type B-FAST competes with in negotiation (RFC 8259 section 11). */
 export const JSON_TYPE = 'application'
@@ -27,7 +36,10 @@ export const FASTIFY_JSON_PARAMS: ReadonlyMap<string, string> = new Map([['chars
 /** Header names (lowercase: field names are case-insensitive, RFC 9110 section 5.1). */
 export const HEADER = {
   accept: 'accept',
+  acceptEncoding: 'accept-encoding',
   contentType: 'content-type',
+  contentEncoding: 'content-encoding',
+  etag: 'etag',
   vary: 'vary',
   acceptCh: 'accept-ch',
   saveData: 'save-data',
@@ -38,6 +50,12 @@ export const HEADER = {
 /** Field names as written into Vary (RFC 9110 section 12.5.5), in their registered spelling. */
 export const VARY_NAME = {
   accept: 'Accept',
+  /**
+   * Lowercase, unlike the others: @fastify/compress adds `accept-encoding` to Vary unless the
+   * value already contains that exact (case-sensitive) text, so any other spelling would be
+   * listed twice on the JSON replies it compresses.
+   */
+  acceptEncoding: 'accept-encoding',
   saveData: 'Save-Data',
   ect: 'ECT'
 } as const
@@ -52,9 +70,8 @@ export const ACCEPT_CH_VALUE = 'ECT, Downlink, RTT'
 /** Save-Data: the one value that asks for reduced data use (WICG Save-Data, section 2). */
 export const SAVE_DATA_ON = 'on'
 
-/** ECT values (WICG Network Information API) on which the policy always compresses. */
-export const SLOW_ECT_VALUES: ReadonlySet<string> = new Set(['slow-2g', '2g', '3g'])
-
 /** Status codes whose replies carry no content (RFC 9110 sections 15.3.5 and 15.4.5). */
 export const STATUS_NO_CONTENT = 204
 export const STATUS_NOT_MODIFIED = 304
+/** The first error status (RFC 9110 section 15.5): error replies of the table layout hold no table. */
+export const STATUS_FIRST_ERROR = 400

@@ -16,6 +16,10 @@ export const PLUGIN_ERROR_CODES = {
   FST_BFAST_BODY_TOO_LARGE: 'FST_BFAST_BODY_TOO_LARGE',
   /** A request body whose decoding would build more than decode.maxHeapPerByte allows (413; codec OVER_BUDGET). */
   FST_BFAST_BODY_OVER_BUDGET: 'FST_BFAST_BODY_OVER_BUDGET',
+  /** A request body whose Content-Encoding is truncated, corrupt or followed by other bytes (400). */
+  FST_BFAST_BAD_CONTENT_CODING: 'FST_BFAST_BAD_CONTENT_CODING',
+  /** A request body in a Content-Encoding the server does not decode, or too many stacked (415). */
+  FST_BFAST_UNSUPPORTED_CONTENT_CODING: 'FST_BFAST_UNSUPPORTED_CONTENT_CODING',
   /** Compression is possible under the options but lz4-napi (optional peer) is not installed (registration). */
   FST_BFAST_LZ4_NOT_INSTALLED: 'FST_BFAST_LZ4_NOT_INSTALLED'
 } as const
@@ -26,6 +30,7 @@ export type PluginErrorCode = keyof typeof PLUGIN_ERROR_CODES
 export const HTTP_STATUS = {
   badRequest: 400,
   contentTooLarge: 413,
+  unsupportedMediaType: 415,
   internal: 500
 } as const
 
@@ -80,6 +85,6 @@ export function lz4NotInstalled(where: string, lz4Package: string): FastifyBfast
     PLUGIN_ERROR_CODES.FST_BFAST_LZ4_NOT_INSTALLED,
     HTTP_STATUS.internal,
     `fastify-bfast: ${where} may compress replies (in-format LZ4), which needs the optional peer dependency ${lz4Package}: ` +
-      `npm install ${lz4Package} (or set compression.network to 'fast' without clientHints to never compress)`
+      `npm install ${lz4Package} (or leave 'lz4' out of compression.encodings, or set compression.network to 'fast' without clientHints to never compress)`
   )
 }

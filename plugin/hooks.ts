@@ -14,9 +14,12 @@
  * reply also runs for later string payloads (the error handler's).
  *
  * onSend: Vary (and Accept-CH) on every reply of the route, both representations; then, only
- * if the payload is still the exact Buffer encoded above and the final Content-Type is still
- * B-FAST (an error after preSerialization resets both), compress inside the format (SPEC 4):
- * synchronously as one block, or asynchronously in parallel chunks on the thread pool.
+ * if the payload is still the exact Buffer encoded above, the final Content-Type is still
+ * B-FAST (an error after preSerialization resets both) and no Content-Encoding is set yet,
+ * compress as the policy chose (./policy.ts): inside the format (SPEC 4), synchronously as one
+ * block or asynchronously in parallel chunks on the thread pool, or as an HTTP
+ * Content-Encoding (zstd, br, gzip) asynchronously on the thread pool (./content-coding.ts).
+ * JSON replies are never encoded here: that is @fastify/compress's business.
  */
 import type {
   FastifyReply,
@@ -31,15 +34,17 @@ import { asBuffer, compress, compressChunked } from '../src/compress.js'
 import {
   ACCEPT_CH_VALUE,
   BFAST_MEDIA_TYPE,
+  BFAST_TABLE_MEDIA_TYPE,
   FASTIFY_JSON_CONTENT_TYPE,
   HEADER,
+  STATUS_FIRST_ERROR,
   STATUS_NO_CONTENT,
   STATUS_NOT_MODIFIED
 } from './constants.js'
-import { prefersBfast } from './negotiate.js'
-import type { ResolvedCompression, ResolvedOptions } from './options.js'
-import { decideCompression, routeVary } from './policy.js'
-import type { CompressionDecision } from './policy.js'
+import { encodeContent } from './content-coding.js'
+import { negotiate, NEGOTIATED } from './negotiate.js'
+import type { ResolvedOptions, ResolvedRoute } from './options.js'
+import type { CompressionDecision, RoutePolicy } from './policy.js'
 import {
   fastifyJson,
   hasOwnSerializer,
@@ -65,15 +70,30 @@ declare module 'fastify' {
   }
 }
 
+/** The content coding "no coding" (RFC 9110 section 8.4.1), which a Content-Encoding may name. */
+const IDENTITY = 'identity'
+/** The prefix of a weak entity tag (RFC 9110 section 8.8.3). */
+const WEAK_PREFIX = 'W/'
+
 /** encodeReply's answer when the reply must go out as Fastify's JSON. */
 const SEND_JSON: unique symbol = Symbol('fastify-bfast.send-json')
 
 /** Per route: the writer compiled from each response serializer's schema, or null (round trip). */
 type WriterCache = WeakMap<Fn, SchemaWriter | null>
 
-/** The per-route state the encode step needs, built once per route by routeHooks. */
+/**
+ * The per-route state the encode step needs, built once per route by routeHooks: one for
+ * B-FAST v1 replies and, on a route with `tables`, one for the table layout (SPEC 8).
+ */
 interface EncodeContext {
+  /** The `encode` options of v1 replies (and of error replies, see serializeNegotiated). */
   options: ResolvedOptions['encode']
+  /** The same with `tables: true`. */
+  tableOptions: ResolvedOptions['encode'] & { tables: true }
+  /** Whether this context writes tables. */
+  tables: boolean
+  /** The Content-Type of its replies. */
+  mediaType: string
   maxDepth: number
   writers: WriterCache
 }
@@ -122,21 +142,33 @@ function roundTrip(reply: FastifyReply, payload: object, serialize: Fn, withStat
 // ---- Step 1, preSerialization: negotiate, and leave a one-shot serializer on the reply ----
 
 /**
- * Whether this reply is to be encoded as B-FAST: an object or array payload, an Accept that
- * prefers B-FAST, and nothing the handler chose instead. A Content-Type or serializer the
- * handler set (other than Fastify's default JSON) is left alone, and replies without content
- * need no encoding (RFC 9110 sections 15.3.5, 15.4.5). JSON clients leave after one
- * regular-expression test (./negotiate.ts).
+ * The context this reply is to be encoded with, or null for JSON: an object or array payload,
+ * an Accept that prefers B-FAST (the table layout on a route with `tables`, ./negotiate.ts),
+ * and nothing the handler chose instead. A Content-Type or serializer the handler set (other
+ * than Fastify's default JSON) is left alone, and replies without content need no encoding
+ * (RFC 9110 sections 15.3.5, 15.4.5). JSON clients leave after one regular-expression test.
  */
-function negotiatesBfast(request: FastifyRequest, reply: FastifyReply, payload: unknown): boolean {
-  if (typeof payload !== 'object' || payload === null || !prefersBfast(request.headers.accept)) return false
+function negotiated(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  payload: unknown,
+  v1: EncodeContext,
+  table: EncodeContext | null
+): EncodeContext | null {
+  if (typeof payload !== 'object' || payload === null) return null
+  const decision = negotiate(request.headers.accept)
+  if (decision === NEGOTIATED.json) return null
   const status = reply.statusCode
-  return !(
+  if (
     status === STATUS_NO_CONTENT ||
     status === STATUS_NOT_MODIFIED ||
     reply.getHeader(HEADER.contentType) !== FASTIFY_JSON_CONTENT_TYPE ||
     hasOwnSerializer(reply)
-  )
+  ) {
+    return null
+  }
+  if (table !== null && (decision & NEGOTIATED.table) !== 0) return table
+  return (decision & NEGOTIATED.bfast) !== 0 ? v1 : null
 }
 
 /**
@@ -170,6 +202,10 @@ function clearSerializer(reply: FastifyReply): void {
  * plugin's own hook). B-FAST bytes (and the B-FAST Content-Type), or, when the reply can no
  * longer be B-FAST (a later hook changed its Content-Type or status, or made the payload a
  * primitive) or the codec refuses it, exactly the JSON text Fastify would send.
+ *
+ * Error replies (status 400 and up) of the table layout are labelled as negotiated but hold no
+ * table (SPEC 8.0: the label says a message *may* hold tables): an error body is then the same
+ * plain value for every B-FAST client, as the client's error types describe it.
  */
 function serializeNegotiated(reply: FastifyReply, payload: unknown, context: EncodeContext): string | Buffer {
   const status = reply.statusCode
@@ -184,7 +220,7 @@ function serializeNegotiated(reply: FastifyReply, payload: unknown, context: Enc
   }
   let bytes: Buffer | typeof SEND_JSON
   try {
-    bytes = encodeReply(reply, payload, context)
+    bytes = encodeReply(reply, payload, context, context.tables && status < STATUS_FIRST_ERROR)
   } catch (err) {
     // The codec refused (a key over 255 bytes, a lone surrogate, a bigint outside int64, a
     // cycle...): JSON can carry most of these, and fails cleanly (500) on the rest. Any other
@@ -197,7 +233,7 @@ function serializeNegotiated(reply: FastifyReply, payload: unknown, context: Enc
   }
   if (bytes === SEND_JSON) return fastifyJson(reply, payload)
   reply[kEncoded] = bytes
-  reply.type(BFAST_MEDIA_TYPE)
+  reply.type(context.mediaType)
   return bytes
 }
 
@@ -206,13 +242,23 @@ function serializeNegotiated(reply: FastifyReply, payload: unknown, context: Enc
  * compiled from the schema; a schema it cannot mirror and a `setReplySerializer` take the round
  * trip (Fastify's serializer, JSON.parse, project, encode). Routes without either encode the
  * payload directly. Throws what the codec or the route's serializer throws.
+ *
+ * With `tables`, schema routes always take the round trip: the compiled writer writes v1 only,
+ * and the schema-shaped value encoded with tables has the columns the schema lets through
+ * (issue 14 item 4: response-schema parity holds for tables as for v1).
  */
-function encodeReply(reply: FastifyReply, payload: object, context: EncodeContext): Buffer | typeof SEND_JSON {
+function encodeReply(
+  reply: FastifyReply,
+  payload: object,
+  context: EncodeContext,
+  tables: boolean
+): Buffer | typeof SEND_JSON {
+  const options = tables ? context.tableOptions : context.options
   const fallback = routeDefaultSerializer(reply)
-  if (fallback !== undefined) return encodeValue(roundTrip(reply, payload, fallback, true), context)
+  if (fallback !== undefined) return encodeValue(roundTrip(reply, payload, fallback, true), options)
   const schema = schemaSerializer(reply, reply.statusCode)
-  if (schema === undefined) return encodeValue(payload, context)
-  const writer = writerFor(reply, schema, context.writers, context.maxDepth)
+  if (schema === undefined) return encodeValue(payload, options)
+  const writer = tables ? null : writerFor(reply, schema, context.writers, context.maxDepth)
   if (writer !== null) {
     try {
       return writer(payload)
@@ -222,7 +268,7 @@ function encodeReply(reply: FastifyReply, payload: object, context: EncodeContex
       if (err !== NOT_MIRRORED) throw err
     }
   }
-  return encodeValue(roundTrip(reply, payload, schema, false), context)
+  return encodeValue(roundTrip(reply, payload, schema, false), options)
 }
 
 /**
@@ -230,8 +276,8 @@ function encodeReply(reply: FastifyReply, payload: object, context: EncodeContex
  * Buffer Fastify sends: a pooled slice is fine here and cheaper for small replies than
  * encode()'s owned copy (issue 10 finding 10).
  */
-function encodeValue(value: unknown, context: EncodeContext): Buffer | typeof SEND_JSON {
-  return value === SEND_JSON ? SEND_JSON : asBuffer(encodeForSend(value, context.options))
+function encodeValue(value: unknown, options: EncodeContext['options']): Buffer | typeof SEND_JSON {
+  return value === SEND_JSON ? SEND_JSON : asBuffer(encodeForSend(value, options))
 }
 
 // ---- Step 3, onSend: set Vary, then compress what was encoded ----
@@ -241,8 +287,7 @@ function encodeValue(value: unknown, context: EncodeContext): Buffer | typeof SE
  * representations: the usual reply (no Vary set by the handler or an earlier hook) takes the
  * value joined once per route and allocates nothing.
  */
-function varySetter(compression: ResolvedCompression, clientHints: boolean): (reply: FastifyReply) => void {
-  const vary = routeVary(compression, clientHints)
+function varySetter(vary: readonly string[], clientHints: boolean): (reply: FastifyReply) => void {
   const varyAlone = mergeVary(undefined, vary)
   return function setVary(reply: FastifyReply): void {
     const existing = reply.getHeader(HEADER.vary)
@@ -260,12 +305,24 @@ function encodedStillSent(reply: FastifyReply, payload: unknown): Buffer | null 
   const encoded = reply[kEncoded]
   if (encoded === null) return null
   reply[kEncoded] = null
-  return payload === encoded && reply.getHeader(HEADER.contentType) === BFAST_MEDIA_TYPE ? encoded : null
+  if (payload !== encoded) return null
+  const type = reply.getHeader(HEADER.contentType)
+  return type === BFAST_MEDIA_TYPE || type === BFAST_TABLE_MEDIA_TYPE ? encoded : null
 }
 
 /**
- * Compresses `encoded` in the form the route's policy chose (SPEC 4): synchronously as one
- * block, or in parallel chunks on the thread pool, and hands `done` the smaller of the two.
+ * Whether the reply already carries a content coding (the handler's, or an earlier hook's): then
+ * the body is someone else's to encode, and encoding it again would send it twice encoded.
+ */
+function alreadyEncoded(reply: FastifyReply): boolean {
+  const coding = reply.getHeader(HEADER.contentEncoding)
+  return coding !== undefined && String(coding).trim().toLowerCase() !== IDENTITY
+}
+
+/**
+ * Compresses `encoded` in the form the route's policy chose: inside the format (SPEC 4),
+ * synchronously as one block or in parallel chunks on the thread pool, or with an HTTP
+ * Content-Encoding on the thread pool; and hands `done` the smaller of the two.
  */
 function compressEncoded(
   reply: FastifyReply,
@@ -279,6 +336,23 @@ function compressEncoded(
     done(null, encoded)
     return
   }
+  if (decision.form === 'content') {
+    encodeContent(decision.coding!, decision.level, encoded, (err, coded) => {
+      if (err !== null) {
+        compressionFailed(reply, err)
+        done(null, encoded)
+        return
+      }
+      if (coded.length >= encoded.length) {
+        done(null, encoded)
+        return
+      }
+      reply.header(HEADER.contentEncoding, decision.coding)
+      weakenEtag(reply)
+      done(null, coded)
+    })
+    return
+  }
   if (decision.form === 'block') {
     let compressed: Uint8Array
     try {
@@ -288,16 +362,28 @@ function compressEncoded(
       done(null, encoded)
       return
     }
-    done(null, smaller(encoded, compressed))
+    done(null, smaller(reply, encoded, compressed))
     return
   }
   compressChunked(encoded, { chunkSize }).then(
-    (compressed) => done(null, smaller(encoded, compressed)),
+    (compressed) => done(null, smaller(reply, encoded, compressed)),
     (err: unknown) => {
       compressionFailed(reply, err)
       done(null, encoded)
     }
   )
+}
+
+/**
+ * A strong ETag names one sequence of bytes (RFC 9110 section 8.8.1), and the plugin now sends
+ * other bytes for it, which differ by coding: weakened (W/), as nginx's gzip filter does, so a
+ * cache or a Range request never pairs the tag with the wrong bytes. @fastify/compress leaves
+ * ETags alone; an ETag computed by a hook that runs after this one (e.g. @fastify/etag
+ * registered after the plugin) hashes the bytes sent and stays strong.
+ */
+function weakenEtag(reply: FastifyReply): void {
+  const etag = reply.getHeader(HEADER.etag)
+  if (typeof etag === 'string' && !etag.startsWith(WEAK_PREFIX)) reply.header(HEADER.etag, WEAK_PREFIX + etag)
 }
 
 /** Never corrupt bytes: the plain message is always a valid reply, so it goes out instead. */
@@ -306,8 +392,10 @@ function compressionFailed(reply: FastifyReply, err: unknown): void {
 }
 
 /** The compressed form when it is smaller (incompressible data is sent plain), as a Buffer. */
-function smaller(plain: Buffer, compressed: Uint8Array): Buffer {
-  return compressed.length < plain.length ? asBuffer(compressed) : plain
+function smaller(reply: FastifyReply, plain: Buffer, compressed: Uint8Array): Buffer {
+  if (compressed.length >= plain.length) return plain
+  weakenEtag(reply)
+  return asBuffer(compressed)
 }
 
 // ---- The wiring ----
@@ -324,20 +412,28 @@ export interface RouteHooks {
  *
  * @example
  * ```ts
- * const hooks = routeHooks(resolvedOptions, resolvedOptions.compression)
+ * const hooks = routeHooks(resolvedOptions, settings, new RoutePolicy(settings.compression, false))
  * ```
  */
-export function routeHooks(options: ResolvedOptions, compression: ResolvedCompression): RouteHooks {
+export function routeHooks(options: ResolvedOptions, route: ResolvedRoute, policy: RoutePolicy): RouteHooks {
+  const chunkSize = route.compression.chunkSize
   const context: EncodeContext = {
     options: options.encode,
+    tableOptions: { ...options.encode, tables: true },
+    tables: false,
+    mediaType: BFAST_MEDIA_TYPE,
     maxDepth: options.encode.maxDepth ?? DEFAULT_MAX_DEPTH,
     writers: new WeakMap()
   }
+  const tableContext: EncodeContext | null = route.tables
+    ? { ...context, tables: true, mediaType: BFAST_TABLE_MEDIA_TYPE }
+    : null
   const clientHints = options.clientHints
-  const setVary = varySetter(compression, clientHints)
+  const setVary = varySetter(policy.vary, clientHints)
 
   function preSerialization(request: FastifyRequest, reply: FastifyReply, payload: unknown, done: HookDone): void {
-    if (negotiatesBfast(request, reply, payload)) serializeOnce(reply, context)
+    const chosen = negotiated(request, reply, payload, context, tableContext)
+    if (chosen !== null) serializeOnce(reply, chosen)
     done(null, payload)
   }
 
@@ -351,12 +447,11 @@ export function routeHooks(options: ResolvedOptions, compression: ResolvedCompre
   function onSend(request: FastifyRequest, reply: FastifyReply, payload: unknown, done: HookDone): void {
     const encoded = encodedStillSent(reply, payload)
     setVary(reply)
-    if (encoded === null) {
+    if (encoded === null || alreadyEncoded(reply)) {
       done(null, payload)
       return
     }
-    const decision = decideCompression(encoded.length, compression, clientHints ? request.headers : undefined)
-    compressEncoded(reply, encoded, decision, compression.chunkSize, done)
+    compressEncoded(reply, encoded, policy.decide(encoded.length, request.headers), chunkSize, done)
   }
 
   return {

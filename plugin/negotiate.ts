@@ -6,13 +6,24 @@
  * weight above 0 and at least the weight the header gives the JSON reply, found from the most
  * specific range that matches `application/json; charset=utf-8`.
  *
+ * Tables (SPEC 8.0, issue 14): on a route with the `tables` option a third representation,
+ * `application/x-bfast;layout=table`, is on offer. It is chosen only when a range names it with
+ * its parameter (`application/x-bfast;layout=table`: a plain `application/x-bfast` range never
+ * selects it, as a wildcard never selects B-FAST, so upstream readers never receive a table)
+ * with a weight above 0 and at least those of JSON and of plain B-FAST. A range carrying
+ * `layout=table` matches only the table representation (RFC 9110 section 12.5.1: a range's
+ * parameters must all be the representation's), so a client that accepts both lists both
+ * (the client sends `application/x-bfast;layout=table, application/x-bfast;q=0.95, ...`).
+ *
  * Why a small parser and not `negotiator`: negotiator lets `*` `/` `*` select any type, breaks
  * equal-weight ties by header order and does not expose the weights, so it cannot express
  * "named explicitly, and q(bfast) >= q(json)". The grammar is small (RFC 9110 sections 5.6.1
  * lists, 5.6.2 tokens, 5.6.4 quoted strings, 5.6.6 parameters, 12.4.2 weights) and is
  * implemented below in one pass without regular expressions over the whole header.
  */
-import { BFAST_SUBTYPE, BFAST_TYPE, FASTIFY_JSON_PARAMS, JSON_SUBTYPE, JSON_TYPE } from './constants.js'
+import {
+  BFAST_SUBTYPE, BFAST_TYPE, FASTIFY_JSON_PARAMS, JSON_SUBTYPE, JSON_TYPE, TABLE_LAYOUT_PARAM, TABLE_LAYOUT_PARAMS
+} from './constants.js'
 
 /** One element of an Accept header. Type, subtype and parameter names are lowercased. */
 export interface MediaRange {
@@ -52,7 +63,7 @@ const DQUOTE = 0x22
 const BACKSLASH = 0x5c
 
 /** RFC 9110 section 12.4.2: qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] ). */
-const QVALUE = /^(?:0(?:\.\d{0,3})?|1(?:\.0{0,3})?)$/
+export const QVALUE = /^(?:0(?:\.\d{0,3})?|1(?:\.0{0,3})?)$/
 
 class Scanner {
   pos = 0
@@ -244,36 +255,82 @@ export const NEGOTIATION_CACHE = {
   maxKeyLength: 256
 } as const
 
-/** Accept value -> decision, for values that mention the subtype (the others never reach it). */
-const decisions = new Map<string, boolean>()
+/**
+ * What negotiation decided for one Accept value, as bits (one cached number per value):
+ * `bfast` when B-FAST v1 is preferred to JSON (every governed route), `table` when the table
+ * layout is preferred to both (routes with the `tables` option). Neither: JSON.
+ */
+export const NEGOTIATED = {
+  json: 0,
+  bfast: 1,
+  table: 2
+} as const
+
+/** Accept value -> decision bits, for values that mention the subtype (the others never reach it). */
+const decisions = new Map<string, number>()
 
 /** How many Accept values the decision cache holds now (for tests of its bound). */
 export function negotiationCacheSize(): number {
   return decisions.size
 }
 
-/**
- * The negotiation rule without the cache: parses `accept` every time. prefersBfast returns
- * exactly what this returns; it exists so that tests can compare the two.
- */
-export function prefersBfastUncached(accept: string | undefined): boolean {
-  // The fast path keeps JSON clients (no Accept, or one without the subtype) allocation-free.
-  if (accept === undefined || !MENTIONS_BFAST.test(accept)) return false
-  const ranges = parseAccept(accept)
-  const bfast = weightOf(ranges, BFAST_TYPE, BFAST_SUBTYPE, NO_PARAMS, true)
-  if (bfast <= 0) return false
-  return bfast >= weightOf(ranges, JSON_TYPE, JSON_SUBTYPE, FASTIFY_JSON_PARAMS)
+/** A range with a `layout` parameter: only such a range can select the table layout (weightOf checks its value). */
+function namesTableLayout(range: MediaRange): boolean {
+  return range.params.some(([name]) => name === TABLE_LAYOUT_PARAM)
 }
 
 /**
- * The negotiation rule: true when the reply should be B-FAST.
+ * The negotiation rule without the cache: parses `accept` every time. negotiate returns exactly
+ * what this returns; it exists so that tests can compare the two.
+ */
+export function negotiateUncached(accept: string | undefined): number {
+  // The fast path keeps JSON clients (no Accept, or one without the subtype) allocation-free.
+  if (accept === undefined || !MENTIONS_BFAST.test(accept)) return NEGOTIATED.json
+  const ranges = parseAccept(accept)
+  const json = weightOf(ranges, JSON_TYPE, JSON_SUBTYPE, FASTIFY_JSON_PARAMS)
+  const bfast = weightOf(ranges, BFAST_TYPE, BFAST_SUBTYPE, NO_PARAMS, true)
+  const table = weightOf(ranges.filter(namesTableLayout), BFAST_TYPE, BFAST_SUBTYPE, TABLE_LAYOUT_PARAMS, true)
+  let decision: number = NEGOTIATED.json
+  if (bfast > 0 && bfast >= json) decision |= NEGOTIATED.bfast
+  if (table > 0 && table >= json && table >= bfast) decision |= NEGOTIATED.table
+  return decision
+}
+
+/** The v1 rule alone (routes without tables): true when the reply should be B-FAST. */
+export function prefersBfastUncached(accept: string | undefined): boolean {
+  return (negotiateUncached(accept) & NEGOTIATED.bfast) !== 0
+}
+
+/**
+ * The negotiation rule: the NEGOTIATED bits for this Accept value.
  *
  * Runs on every reply of every governed route, so it is written for V8: JSON clients leave
  * after one regular-expression test (no allocation, no cache lookup); B-FAST clients get one
  * Map lookup of a string, their header parsed (a Scanner, a MediaRange per element) only the
  * first time that exact value is seen. The decision depends on the header value alone, so
  * caching it cannot change any reply (test/plugin/negotiate.test.ts compares it with
- * prefersBfastUncached over generated headers).
+ * negotiateUncached over generated headers).
+ *
+ * @example
+ * ```ts
+ * negotiate('application/x-bfast;layout=table, application/x-bfast;q=0.9') // NEGOTIATED.bfast | NEGOTIATED.table
+ * negotiate('application/x-bfast') // NEGOTIATED.bfast: a plain range never selects tables
+ * ```
+ */
+export function negotiate(accept: string | undefined): number {
+  if (accept === undefined || !MENTIONS_BFAST.test(accept)) return NEGOTIATED.json
+  const cached = decisions.get(accept)
+  if (cached !== undefined) return cached
+  const decision = negotiateUncached(accept)
+  if (accept.length <= NEGOTIATION_CACHE.maxKeyLength) {
+    if (decisions.size >= NEGOTIATION_CACHE.maxEntries) decisions.clear()
+    decisions.set(accept, decision)
+  }
+  return decision
+}
+
+/**
+ * The v1 rule: true when the reply of a route without tables should be B-FAST.
  *
  * @example
  * ```ts
@@ -284,13 +341,5 @@ export function prefersBfastUncached(accept: string | undefined): boolean {
  * ```
  */
 export function prefersBfast(accept: string | undefined): boolean {
-  if (accept === undefined || !MENTIONS_BFAST.test(accept)) return false
-  const cached = decisions.get(accept)
-  if (cached !== undefined) return cached
-  const decision = prefersBfastUncached(accept)
-  if (accept.length <= NEGOTIATION_CACHE.maxKeyLength) {
-    if (decisions.size >= NEGOTIATION_CACHE.maxEntries) decisions.clear()
-    decisions.set(accept, decision)
-  }
-  return decision
+  return (negotiate(accept) & NEGOTIATED.bfast) !== 0
 }

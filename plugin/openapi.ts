@@ -22,14 +22,14 @@
  *
  * Only where `application/json` is listed (or implied): a route documented as producing
  * something else says its replies are not JSON, and the plugin only ever turns JSON replies into
- * B-FAST. `layout=table`
- * (SPEC 8.0) is not listed: the plugin does not serve it yet.
+ * B-FAST. A route with the `tables` option lists `application/x-bfast;layout=table` (SPEC 8.0)
+ * for its replies too, after `application/x-bfast` (request bodies are never tables).
  *
  * Copy on write: one schema object is often shared by many routes, so nothing the user passed is
  * changed in place; the route gets new objects along the path to what was added.
  */
 import type { FastifySchema } from 'fastify'
-import { BFAST_MEDIA_TYPE, JSON_MEDIA_TYPE } from './constants.js'
+import { BFAST_MEDIA_TYPE, BFAST_TABLE_MEDIA_TYPE, JSON_MEDIA_TYPE } from './constants.js'
 import { mediaTypeEssence } from './negotiate.js'
 
 type Json = Record<string, unknown>
@@ -55,35 +55,43 @@ function isBfastMediaType(name: unknown): boolean {
   return mediaTypeOf(name) === BFAST_MEDIA_TYPE
 }
 
+/** The B-FAST media types of request bodies. */
+const BODY_TYPES: readonly string[] = [BFAST_MEDIA_TYPE]
+/** The B-FAST media types of replies, without and with the `tables` option. */
+const REPLY_TYPES: readonly string[] = [BFAST_MEDIA_TYPE]
+const TABLE_REPLY_TYPES: readonly string[] = [BFAST_MEDIA_TYPE, BFAST_TABLE_MEDIA_TYPE]
+
 /**
- * A `produces` / `consumes` list with B-FAST right after JSON, or undefined to keep `list`.
- * An absent or empty list means `application/json` to @fastify/swagger.
+ * A `produces` / `consumes` list with the B-FAST `types` right after JSON, or undefined to keep
+ * `list`. An absent or empty list means `application/json` to @fastify/swagger.
  */
-function listBesideJson(list: unknown): string[] | undefined {
-  if (list === undefined || (Array.isArray(list) && list.length === 0)) return [JSON_MEDIA_TYPE, BFAST_MEDIA_TYPE]
+function listBesideJson(list: unknown, types: readonly string[]): string[] | undefined {
+  if (list === undefined || (Array.isArray(list) && list.length === 0)) return [JSON_MEDIA_TYPE, ...types]
   if (!Array.isArray(list) || list.some(isBfastMediaType)) return undefined
   const json = list.findIndex(isJsonMediaType)
   if (json === -1) return undefined
   const out = [...list] as string[]
-  out.splice(json + 1, 0, BFAST_MEDIA_TYPE)
+  out.splice(json + 1, 0, ...types)
   return out
 }
 
-/** A `content` map (media type -> `{ schema }`) with a B-FAST entry, or undefined to keep it. */
-function contentBesideJson(content: Json): Json | undefined {
+/** A `content` map (media type -> `{ schema }`) with an entry per B-FAST type, or undefined to keep it. */
+function contentBesideJson(content: Json, types: readonly string[]): Json | undefined {
   const keys = Object.keys(content)
   if (keys.some(isBfastMediaType)) return undefined
   const json = keys.find(isJsonMediaType)
   if (json === undefined) return undefined
   const entry = content[json]
   if (!isPlainObject(entry)) return undefined
-  return { ...content, [BFAST_MEDIA_TYPE]: { ...entry } }
+  const out: Json = { ...content }
+  for (const type of types) out[type] = { ...entry }
+  return out
 }
 
 /** `schema` (a body schema, or one status's reply schema) with B-FAST in its `content` map, or undefined to keep it. */
-function withBfastContent(schema: unknown): Json | undefined {
+function withBfastContent(schema: unknown, types: readonly string[]): Json | undefined {
   if (!isPlainObject(schema) || !isPlainObject(schema.content)) return undefined
-  const content = contentBesideJson(schema.content)
+  const content = contentBesideJson(schema.content, types)
   return content === undefined ? undefined : { ...schema, content }
 }
 
@@ -93,7 +101,8 @@ function hasContentMap(schema: unknown): boolean {
 
 /**
  * The route schema a governed route is declared with: `schema` itself when it already lists
- * B-FAST wherever it lists JSON (or is not a plain object), else a copy that does.
+ * B-FAST wherever it lists JSON (or is not a plain object), else a copy that does; with
+ * `tables`, its replies list the table layout as well.
  *
  * @example
  * ```ts
@@ -102,16 +111,17 @@ function hasContentMap(schema: unknown): boolean {
  * //   produces: ['application/json', 'application/x-bfast'], consumes: ['application/json', 'application/x-bfast'] }
  * ```
  */
-export function withBfastMediaTypes(schema: FastifySchema): FastifySchema {
+export function withBfastMediaTypes(schema: FastifySchema, tables = false): FastifySchema {
   if (!isPlainObject(schema)) return schema
+  const replyTypes = tables ? TABLE_REPLY_TYPES : REPLY_TYPES
   const changes: Json = {}
-  const produces = listBesideJson(schema.produces)
+  const produces = listBesideJson(schema.produces, replyTypes)
   if (produces !== undefined) changes.produces = produces
   const response = schema.response
   if (isPlainObject(response)) {
     let copy: Json | undefined
     for (const status of Object.keys(response)) {
-      const entry = withBfastContent(response[status])
+      const entry = withBfastContent(response[status], replyTypes)
       if (entry === undefined) continue
       copy ??= { ...response }
       copy[status] = entry
@@ -120,10 +130,10 @@ export function withBfastMediaTypes(schema: FastifySchema): FastifySchema {
   }
   const body = schema.body
   if (hasContentMap(body)) {
-    const entry = withBfastContent(body)
+    const entry = withBfastContent(body, BODY_TYPES)
     if (entry !== undefined) changes.body = entry
   } else if (body !== undefined) {
-    const consumes = listBesideJson(schema.consumes)
+    const consumes = listBesideJson(schema.consumes, BODY_TYPES)
     if (consumes !== undefined) changes.consumes = consumes
   }
   if (Object.keys(changes).length === 0) return schema

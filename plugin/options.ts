@@ -7,25 +7,44 @@ import { U32_MAX } from '../src/limits.js'
 import { checkDecodeOptions, checkEncodeOptions, DECODE_OPTIONS, ENCODE_OPTIONS } from '../src/options.js'
 import type { DecodeOptions, EncodeOptions } from '../src/options.js'
 import { badOption, codecBadOption } from './errors.js'
+import { CONSIDERED_LEVELS, DEFAULT_LEVELS, MODEL_CODINGS } from './coding-model.js'
+import type { ModelCoding } from './coding-model.js'
+import type { HttpCoding } from './content-coding.js'
 
 /**
- * Where the replies travel, which decides whether compressing pays (see ./policy.ts):
- * `'fast'` never compresses, `'slow'` compresses everything at or above the threshold,
- * `{ mbps }` and `'auto'` compress when the transfer time saved at that bandwidth exceeds the
- * LZ4 time spent (`'auto'` assumes AUTO_ASSUMED_MBPS).
+ * Where the replies travel, which decides how to compress them (the cost model of
+ * ./coding-model.ts, applied in ./policy.ts): `'fast'` never compresses; `'slow'`,
+ * `'auto'` and `{ mbps }` send the coding that reaches the client soonest at that bandwidth
+ * (`'slow'` assumes SLOW_ASSUMED_MBPS, `'auto'` AUTO_ASSUMED_MBPS).
  */
 export type NetworkPolicy = 'fast' | 'slow' | 'auto' | { mbps: number }
 
-/** In-format LZ4 compression of replies (SPEC 4). All fields optional. */
+/** A coding the plugin may send a B-FAST reply in: in-format LZ4 (SPEC 4) or an HTTP Content-Encoding. */
+export type ReplyCoding = ModelCoding
+
+/** The levels the cost model may choose from, per HTTP coding (each a subset of CONSIDERED_LEVELS). */
+export type CodingLevels = { readonly [C in HttpCoding]?: readonly number[] }
+
+/** Compression of B-FAST replies: in-format LZ4 (SPEC 4) or HTTP zstd, br, gzip. All fields optional. */
 export interface CompressionOptions {
   /** Messages smaller than this many bytes are never compressed. Default 1024. */
   threshold?: number
   /** Default `'auto'`. */
   network?: NetworkPolicy
-  /** Messages of at least this many bytes use the chunked form, compressed on the thread pool. Default 1,000,000. */
+  /** Messages of at least this many bytes use the chunked LZ4 form, compressed on the thread pool (default 1e6). */
   parallelThreshold?: number
   /** Plain bytes per chunk of the chunked form. Default 262,144 (SPEC 4). */
   chunkSize?: number
+  /**
+   * The codings the policy may choose from, whichever the client accepts. Default
+   * `['zstd', 'br', 'gzip', 'lz4']`; zstd only where node:zlib has it (Node >= 22.15).
+   */
+  encodings?: readonly ReplyCoding[]
+  /**
+   * The levels of each HTTP coding the policy may choose from, each among those the model measured
+   * (CONSIDERED_LEVELS). Default DEFAULT_LEVELS: every measured level but brotli 9 and gzip 9.
+   */
+  levels?: CodingLevels
 }
 
 /**
@@ -41,9 +60,9 @@ const PLUGIN_SET_DECODE = {
   tables: 'is always false: request bodies are read as B-FAST v1 (tables, SPEC 8, are a reply layout)'
 } as const satisfies Partial<Record<keyof DecodeOptions, string>>
 
-/** Encode options the plugin does not take, with why. */
+/** Encode options the plugin sets itself, with where. */
 const PLUGIN_SET_ENCODE = {
-  tables: 'is not a plugin option: replies are B-FAST v1 (a table, SPEC 8, goes only to a reader asking layout=table)'
+  tables: 'is set with the plugin (or route) option tables: a table (SPEC 8) goes only to a client asking layout=table'
 } as const satisfies Partial<Record<keyof EncodeOptions, string>>
 
 /** Codec options applied to request bodies (the codec's decode options but those the plugin sets). */
@@ -68,6 +87,12 @@ export interface BfastPluginOptions {
    * `bodyLimit`, so a compressed body never expands past what a plain body may be.
    */
   maxBodySize?: number
+  /**
+   * Send arrays of records as tables (SPEC 8) to clients that ask for them with
+   * `Accept: application/x-bfast;layout=table`; every other client gets what it gets without
+   * this option. Default false; a route's `config.bfast.tables` overrides it.
+   */
+  tables?: boolean
   /** Passed to `encode` for replies. */
   encode?: ReplyEncodeOptions
   /** Passed to `decode` for request bodies. */
@@ -84,6 +109,14 @@ export interface BfastPluginOptions {
  */
 export interface BfastRouteOptions {
   compression?: CompressionOptions
+  /** This route's `tables` (default: the plugin's). */
+  tables?: boolean
+}
+
+/** A governed route's settings after defaults and its overrides are applied. */
+export interface ResolvedRoute {
+  readonly compression: ResolvedCompression
+  readonly tables: boolean
 }
 
 /** Compression options after defaults and route overrides are applied. */
@@ -92,12 +125,15 @@ export interface ResolvedCompression {
   readonly network: NetworkPolicy
   readonly parallelThreshold: number
   readonly chunkSize: number
+  readonly encodings: readonly ReplyCoding[]
+  readonly levels: { readonly [C in HttpCoding]: readonly number[] }
 }
 
 /** Plugin options after defaults are applied. */
 export interface ResolvedOptions {
   readonly compression: ResolvedCompression
   readonly clientHints: boolean
+  readonly tables: boolean
   readonly maxBodySize: number
   readonly encode: ReplyEncodeOptions
   readonly decode: BodyDecodeOptions
@@ -109,8 +145,15 @@ export const DEFAULTS = {
   network: 'auto',
   parallelThreshold: DEFAULT_PARALLEL_THRESHOLD,
   chunkSize: DEFAULT_CHUNK_SIZE,
-  clientHints: false
-} as const satisfies Omit<ResolvedCompression, 'network'> & { network: NetworkPolicy; clientHints: boolean }
+  encodings: MODEL_CODINGS,
+  levels: DEFAULT_LEVELS,
+  clientHints: false,
+  tables: false
+} as const satisfies Omit<ResolvedCompression, 'network'> & {
+  network: NetworkPolicy
+  clientHints: boolean
+  tables: boolean
+}
 
 /** lz4 block format: the largest input one block can hold (LZ4_MAX_INPUT_SIZE). */
 export const MAX_CHUNK_SIZE = 0x7e000000
@@ -118,9 +161,11 @@ export const MAX_CHUNK_SIZE = 0x7e000000
 export const MAX_MESSAGE_SIZE = U32_MAX
 
 const NETWORK_NAMES: ReadonlySet<string> = new Set(['fast', 'slow', 'auto'])
-const PLUGIN_KEYS: ReadonlySet<string> = new Set(['compression', 'clientHints', 'maxBodySize', 'encode', 'decode'])
-const ROUTE_KEYS: ReadonlySet<string> = new Set(['compression'])
-const COMPRESSION_KEYS: ReadonlySet<string> = new Set(['threshold', 'network', 'parallelThreshold', 'chunkSize'])
+const PLUGIN_KEYS: ReadonlySet<string> = new Set(['compression', 'clientHints', 'tables', 'maxBodySize', 'encode', 'decode'])
+const ROUTE_KEYS: ReadonlySet<string> = new Set(['compression', 'tables'])
+const COMPRESSION_KEYS: ReadonlySet<string> = new Set([
+  'threshold', 'network', 'parallelThreshold', 'chunkSize', 'encodings', 'levels'
+])
 /** The codec's options (the registry in src/options.ts) but those the plugin sets. */
 const ENCODE_KEYS: ReadonlySet<string> = new Set(Object.keys(ENCODE_OPTIONS).filter((k) => !(k in PLUGIN_SET_ENCODE)))
 const DECODE_KEYS: ReadonlySet<string> = new Set(Object.keys(DECODE_OPTIONS).filter((k) => !(k in PLUGIN_SET_DECODE)))
@@ -149,6 +194,12 @@ function integerIn(where: string, value: unknown, min: number, max: number): num
   return value
 }
 
+function boolean(where: string, value: unknown, base: boolean): boolean {
+  if (value === undefined) return base
+  if (typeof value !== 'boolean') throw badOption(where, 'must be a boolean', value)
+  return value
+}
+
 function network(where: string, value: unknown): NetworkPolicy {
   if (typeof value === 'string' && NETWORK_NAMES.has(value)) return value as NetworkPolicy
   if (isRecord(value)) {
@@ -160,6 +211,34 @@ function network(where: string, value: unknown): NetworkPolicy {
     return { mbps }
   }
   throw badOption(where, "must be 'fast', 'slow', 'auto' or { mbps: number }", value)
+}
+
+function encodings(where: string, value: unknown): readonly ReplyCoding[] {
+  const known: readonly string[] = MODEL_CODINGS
+  if (!Array.isArray(value) || value.some((c) => typeof c !== 'string' || !known.includes(c))) {
+    throw badOption(where, `must be an array of ${MODEL_CODINGS.map((c) => `'${c}'`).join(', ')}`, value)
+  }
+  return Object.freeze([...new Set(value as ReplyCoding[])])
+}
+
+function levels(where: string, value: unknown, base: ResolvedCompression['levels']): ResolvedCompression['levels'] {
+  const record = checkObject(where, value)
+  checkKeys(where, record, new Set(Object.keys(CONSIDERED_LEVELS)))
+  const out = { ...base }
+  for (const coding of Object.keys(CONSIDERED_LEVELS) as HttpCoding[]) {
+    const list = record[coding]
+    if (list === undefined) continue
+    const measured: readonly number[] = CONSIDERED_LEVELS[coding]
+    if (!Array.isArray(list) || list.length === 0 || list.some((l) => !measured.includes(l as number))) {
+      throw badOption(
+        `${where}.${coding}`,
+        `must be a non-empty array of the levels the cost model measured (${measured.join(', ')})`,
+        list
+      )
+    }
+    out[coding] = Object.freeze([...new Set(list as number[])])
+  }
+  return Object.freeze(out)
 }
 
 /** Applies `raw` (unvalidated user input) over `base`. */
@@ -180,7 +259,9 @@ export function resolveCompression(where: string, raw: unknown, base: ResolvedCo
     chunkSize:
       value.chunkSize === undefined
         ? base.chunkSize
-        : integerIn(`${where}.chunkSize`, value.chunkSize, 1, MAX_CHUNK_SIZE)
+        : integerIn(`${where}.chunkSize`, value.chunkSize, 1, MAX_CHUNK_SIZE),
+    encodings: value.encodings === undefined ? base.encodings : encodings(`${where}.encodings`, value.encodings),
+    levels: value.levels === undefined ? base.levels : levels(`${where}.levels`, value.levels, base.levels)
   }
 }
 
@@ -231,13 +312,14 @@ export function resolveOptions(raw: unknown, bodyLimit: number): ResolvedOptions
     threshold: DEFAULTS.threshold,
     network: DEFAULTS.network,
     parallelThreshold: DEFAULTS.parallelThreshold,
-    chunkSize: DEFAULTS.chunkSize
+    chunkSize: DEFAULTS.chunkSize,
+    encodings: DEFAULTS.encodings,
+    levels: DEFAULTS.levels
   }
-  const clientHints = value.clientHints ?? DEFAULTS.clientHints
-  if (typeof clientHints !== 'boolean') throw badOption('clientHints', 'must be a boolean', clientHints)
   return {
     compression: resolveCompression('compression', value.compression, base),
-    clientHints,
+    clientHints: boolean('clientHints', value.clientHints, DEFAULTS.clientHints),
+    tables: boolean('tables', value.tables, DEFAULTS.tables),
     maxBodySize:
       value.maxBodySize === undefined ? bodyLimit : integerIn('maxBodySize', value.maxBodySize, 1, MAX_MESSAGE_SIZE),
     encode: encodeOptions(value.encode),
@@ -246,15 +328,18 @@ export function resolveOptions(raw: unknown, bodyLimit: number): ResolvedOptions
 }
 
 /**
- * Validates a route's `config.bfast` and returns its compression settings, or `null` for a
- * route that opted out (`false`).
+ * Validates a route's `config.bfast` and returns its settings, or `null` for a route that
+ * opted out (`false`).
  */
-export function resolveRoute(raw: unknown, plugin: ResolvedOptions, routeName: string): ResolvedCompression | null {
+export function resolveRoute(raw: unknown, plugin: ResolvedOptions, routeName: string): ResolvedRoute | null {
   if (raw === false) return null
-  if (raw === undefined) return plugin.compression
+  if (raw === undefined) return plugin
   const where = `config.bfast of route ${routeName}`
   if (!isRecord(raw)) throw badOption(where, 'must be false or an object', raw)
   const value = raw
   checkKeys(where, value, ROUTE_KEYS)
-  return resolveCompression(`${where}.compression`, value.compression, plugin.compression)
+  return {
+    compression: resolveCompression(`${where}.compression`, value.compression, plugin.compression),
+    tables: boolean(`${where}.tables`, value.tables, plugin.tables)
+  }
 }

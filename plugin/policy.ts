@@ -1,164 +1,217 @@
 /**
- * The compression decision for one B-FAST reply (issue 3 "Compression policy").
+ * The compression decision for one B-FAST reply (issue 3 "Compression policy", issue 16 item 1):
+ * no compression, in-format LZ4 (SPEC 4), or an HTTP Content-Encoding (zstd, br, gzip) the
+ * request accepts, whichever the cost model of ./coding-model.ts says reaches the client
+ * soonest at the route's bandwidth (or the one a client hint reports).
  *
- * Cost model. Compressing a message of S bytes pays when the transfer time it saves exceeds
- * the LZ4 time it costs:
- *
- *     S * (1 - R) * 8 / B   >   S / C + S / D
- *
- * with B the bandwidth (bits/s), R the compressed/plain size ratio, C the server's LZ4
- * compress throughput and D the client's LZ4 decompress throughput (bytes/s). S cancels out:
- * the model reduces to a bandwidth cut-off, BREAK_EVEN_MBPS, below which compressing pays
- * whatever the size (the `threshold` option keeps tiny replies, where fixed per-message costs
- * dominate, uncompressed). The model is deliberately conservative: it ignores round trips
- * that a smaller reply saves (TCP slow start, HTTP/2 flow control), which only favour
- * compression further.
+ * Each route gets a RoutePolicy built once from its options: its candidate codings (the
+ * `encodings` and `levels` options, those this Node line can produce), each reduced to two
+ * numbers (a fixed cost per plain byte, 1/C + 1/D, and its ratio R), and the Vary names its
+ * replies carry. Deciding a reply is then a loop over at most 13 candidates with no allocation.
  */
-import { HEADER, SAVE_DATA_ON, SLOW_ECT_VALUES, VARY_NAME } from './constants.js'
+import { acceptedCodings, CODING_BIT, IDENTITY_BIT } from './accept-encoding.js'
+import {
+  AUTO_ASSUMED_MBPS,
+  CODING_FIGURES,
+  ECT_MBPS,
+  MIN_MBPS,
+  SLOW_ASSUMED_MBPS
+} from './coding-model.js'
+import type { CodingFigures } from './coding-model.js'
+import { codingAvailable } from './content-coding.js'
+import type { HttpCoding } from './content-coding.js'
+import { HEADER, SAVE_DATA_ON, VARY_NAME } from './constants.js'
 import type { NetworkPolicy, ResolvedCompression } from './options.js'
 
-/**
- * Measured LZ4 constants. Obtained on this project's build machine (Node 20.20, 2 shared
- * vCPU) with the corpus of test/fixtures (twitter.json, citm_catalog.json) and the SPEC 7
- * "users" list of 10,000 entries, each encoded with `encode`, then the median of 60 runs of
- * lz4-napi `compressSync` (via `compress` of fastify-bfast/compress) and of the project's own
- * pure-TS `decompress` (what browsers run). Results (MB/s, compress / decompress / ratio):
- * twitter 964-1012 / 502-530 / 0.200; citm 2901-3149 / 740-842 / 0.073; users 1037-1059 /
- * 355-467 / 0.211. The table takes the slow end of each and a ratio rounded up, so the model
- * errs towards not compressing.
- */
-export const LZ4_MODEL = {
-  /** Server-side LZ4 compress throughput, bytes/s (lz4-napi, one thread). */
-  compressBytesPerSecond: 950e6,
-  /** Client-side LZ4 decompress throughput, bytes/s (src/lz4.ts in V8). */
-  decompressBytesPerSecond: 350e6,
-  /** Compressed size / plain size of typical API replies. */
-  compressedRatio: 0.25
-} as const
-
-/** The bandwidth `network: 'auto'` assumes: a good home or office broadband/Wi-Fi link. */
-export const AUTO_ASSUMED_MBPS = 100
-
 const BITS_PER_BYTE = 8
+const BYTES_PER_MB = 1e6
 const BITS_PER_MEGABIT = 1e6
 
-/**
- * The bandwidth (Mbps) under which compressing pays, from LZ4_MODEL:
- * (1 - R) * 8 / (1/C + 1/D), about 1,500 Mbps with the measured figures.
- */
-export const BREAK_EVEN_MBPS =
-  ((1 - LZ4_MODEL.compressedRatio) * BITS_PER_BYTE) /
-  (1 / LZ4_MODEL.compressBytesPerSecond + 1 / LZ4_MODEL.decompressBytesPerSecond) /
-  BITS_PER_MEGABIT
-
-/** Whether the cost model says compressing pays at `mbps`. */
-export function paysAt(mbps: number): boolean {
-  return mbps < BREAK_EVEN_MBPS
+/** The bandwidth (Mbps) a network policy stands for; 'fast' is unbounded (nothing pays). */
+export function networkMbps(network: NetworkPolicy): number {
+  if (network === 'fast') return Number.POSITIVE_INFINITY
+  if (network === 'slow') return SLOW_ASSUMED_MBPS
+  if (network === 'auto') return AUTO_ASSUMED_MBPS
+  return network.mbps
 }
 
-/** What the configured network policy alone decides for a message at or above the threshold. */
-export function networkWants(network: NetworkPolicy): boolean {
-  if (network === 'fast') return false
-  if (network === 'slow') return true
-  if (network === 'auto') return paysAt(AUTO_ASSUMED_MBPS)
-  return paysAt(network.mbps)
-}
-
-/** The request headers the client-hint policy reads. */
+/** The request headers the policy reads. */
 export type HintHeaders = Readonly<Record<string, string | string[] | undefined>>
-
-/** A client hint's verdict and the field that gave it. */
-export interface HintVerdict {
-  compress: boolean
-  /** The request field that decided. */
-  field: typeof HEADER.saveData | typeof HEADER.ect | typeof HEADER.downlink
-}
 
 function single(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v[0] : v
 }
 
 /**
- * The client hints' verdict, strongest first: `Save-Data: on` (the user asked to save data),
- * a slow `ECT`, then `Downlink` (Mbps, through the cost model). Undefined when no hint
- * decides (absent, malformed, or ECT "4g" without Downlink).
+ * The bandwidth the client hints report, strongest first: `Save-Data: on` (the user asked to
+ * save data: SLOW_ASSUMED_MBPS), a slow `ECT` (its nominal downlink, ECT_MBPS), then `Downlink`
+ * (Mbps). Undefined when no hint decides (absent, malformed, or ECT "4g" without Downlink).
  */
-export function hintVerdict(headers: HintHeaders): HintVerdict | undefined {
+export function hintMbps(headers: HintHeaders): number | undefined {
   const saveData = single(headers[HEADER.saveData])
-  if (saveData !== undefined && saveData.trim().toLowerCase() === SAVE_DATA_ON) {
-    return { compress: true, field: HEADER.saveData }
-  }
+  if (saveData !== undefined && saveData.trim().toLowerCase() === SAVE_DATA_ON) return SLOW_ASSUMED_MBPS
   const ect = single(headers[HEADER.ect])
-  if (ect !== undefined && SLOW_ECT_VALUES.has(ect.trim().toLowerCase())) return { compress: true, field: HEADER.ect }
+  if (ect !== undefined) {
+    const mbps = ECT_MBPS.get(ect.trim().toLowerCase())
+    if (mbps !== undefined) return mbps
+  }
   const downlink = single(headers[HEADER.downlink])
   if (downlink !== undefined && downlink.trim() !== '') {
     const mbps = Number(downlink)
-    if (Number.isFinite(mbps) && mbps >= 0) return { compress: paysAt(mbps), field: HEADER.downlink }
+    if (Number.isFinite(mbps) && mbps >= 0) return mbps
   }
   return undefined
 }
 
-/** How a message is sent (SPEC 4). */
-export type CompressionForm = 'none' | 'block' | 'chunked'
+/** How a message is sent: plain, in-format LZ4 (SPEC 4) as one block or chunked, or with a Content-Encoding. */
+export type CompressionForm = 'none' | 'block' | 'chunked' | 'content'
 
 export interface CompressionDecision {
   readonly form: CompressionForm
+  /** The Content-Encoding of form 'content', else null. */
+  readonly coding: HttpCoding | null
+  /** The coding's level (zstd level, brotli quality, gzip level) for form 'content', else 0. */
+  readonly level: number
 }
 
-/**
- * The three possible decisions, shared: decideCompression runs on every B-FAST reply and
- * returns one of these instead of allocating a result per reply.
- */
-const SEND_PLAIN: CompressionDecision = Object.freeze({ form: 'none' })
-const SEND_BLOCK: CompressionDecision = Object.freeze({ form: 'block' })
-const SEND_CHUNKED: CompressionDecision = Object.freeze({ form: 'chunked' })
+/** The shared decisions without a Content-Encoding: decide returns one of these, never a new object. */
+export const SEND_PLAIN: CompressionDecision = Object.freeze({ form: 'none', coding: null, level: 0 })
+export const SEND_BLOCK: CompressionDecision = Object.freeze({ form: 'block', coding: null, level: 0 })
+export const SEND_CHUNKED: CompressionDecision = Object.freeze({ form: 'chunked', coding: null, level: 0 })
 
-const VARY_ACCEPT: readonly string[] = [VARY_NAME.accept]
-const VARY_ACCEPT_AND_HINTS: readonly string[] = [VARY_NAME.accept, VARY_NAME.saveData, VARY_NAME.ect]
-
-/**
- * The Vary names of every reply of a governed route, whatever its format, size or status.
- *
- * RFC 9110 section 12.5.5: Vary lists every request field that *might* have selected the
- * representation. Save-Data and a slow ECT can only ask for compression, so they can change a
- * reply exactly when the route's policy alone would not compress; then every reply names them,
- * the unhinted client's too (else a shared cache hands the unhinted reply to a Save-Data
- * client). JSON and small replies name them as well: caches such as nginx keep one Vary per
- * URL, and variants with different Vary sets evict each other. Downlink is never named: its
- * values are near-continuous, so varying on it would make replies practically uncacheable.
- *
- * @example
- * ```ts
- * routeVary({ threshold: 1024, network: 'fast', parallelThreshold: 1e6, chunkSize: 262144 }, true)
- * // ['Accept', 'Save-Data', 'ECT']
- * ```
- */
-export function routeVary(route: ResolvedCompression, clientHints: boolean): readonly string[] {
-  return clientHints && !networkWants(route.network) ? VARY_ACCEPT_AND_HINTS : VARY_ACCEPT
+/** One coding a route may choose, reduced to what the comparison needs. */
+interface Candidate {
+  /** The accepted-set bit that admits it: the coding's, or IDENTITY_BIT for in-format LZ4. */
+  readonly bit: number
+  /** Seconds per plain byte to compress and decompress: 1/C + 1/D. */
+  readonly fixed: number
+  readonly ratio: number
+  /** Its decision (LZ4's block form; decide picks chunked by size). */
+  readonly decision: CompressionDecision
 }
 
-/**
- * Decides whether and how to compress a message of `size` bytes. `hints` is the request's
- * headers when client hints are enabled, else undefined.
- *
- * @example
- * ```ts
- * decideCompression(5_000, { threshold: 1024, network: 'slow', parallelThreshold: 1e6, chunkSize: 262144 }, undefined)
- * // { form: 'block' }
- * ```
- */
-export function decideCompression(
-  size: number,
-  route: ResolvedCompression,
-  hints: HintHeaders | undefined
-): CompressionDecision {
-  // Size first: most API replies are below the threshold, and then nothing else is read.
-  if (size < route.threshold) return SEND_PLAIN
-  let compress = networkWants(route.network)
-  if (hints !== undefined) {
-    const verdict = hintVerdict(hints)
-    if (verdict !== undefined) compress = verdict.compress
+function candidate(f: CodingFigures): Candidate {
+  const fixed = 1 / (f.compressMBps * BYTES_PER_MB) + 1 / (f.decompressMBps * BYTES_PER_MB)
+  if (f.coding === 'lz4') return { bit: IDENTITY_BIT, fixed, ratio: f.ratio, decision: SEND_BLOCK }
+  return {
+    bit: CODING_BIT[f.coding],
+    fixed,
+    ratio: f.ratio,
+    decision: Object.freeze({ form: 'content', coding: f.coding, level: f.level })
   }
-  if (!compress) return SEND_PLAIN
-  return size >= route.parallelThreshold ? SEND_CHUNKED : SEND_BLOCK
+}
+
+/** The route's candidates: the measured codings its options allow and this Node line can produce. */
+function candidatesOf(route: ResolvedCompression, figures: readonly CodingFigures[]): Candidate[] {
+  return figures
+    .filter((f) => {
+      if (!route.encodings.includes(f.coding)) return false
+      if (f.coding === 'lz4') return true
+      return codingAvailable(f.coding) && route.levels[f.coding].includes(f.level)
+    })
+    .map(candidate)
+}
+
+/**
+ * The best of `candidates` at `mbps` among those `accepted` admits: the least
+ * T / S = fixed + ratio * 8 / B (./coding-model.ts), against plain's 8 / B; null for plain.
+ */
+function best(candidates: readonly Candidate[], mbps: number, accepted: number): Candidate | null {
+  const secondsPerBit = 1 / (Math.max(mbps, MIN_MBPS) * BITS_PER_MEGABIT)
+  let chosen: Candidate | null = null
+  // Plain competes only where identity is acceptable; where it is refused (identity;q=0, or *;q=0
+  // without identity), any accepted coding beats it. With no accepted coding at all, plain is
+  // still sent (null): RFC 9110 section 12.5.3 has a server send no coding rather than fail.
+  let least = (accepted & IDENTITY_BIT) === 0 ? Number.POSITIVE_INFINITY : BITS_PER_BYTE * secondsPerBit
+  for (const c of candidates) {
+    if ((c.bit & accepted) === 0) continue
+    const cost = c.fixed + c.ratio * BITS_PER_BYTE * secondsPerBit
+    if (cost < least) {
+      least = cost
+      chosen = c
+    }
+  }
+  return chosen
+}
+
+/** Every accepted set a request can have (three coding bits and identity). */
+const ACCEPTED_SETS = 16
+
+/** The bandwidths client hints can report apart from Downlink: Save-Data's and each slow ECT's. */
+const NAMED_HINT_MBPS: readonly number[] = [SLOW_ASSUMED_MBPS, ...ECT_MBPS.values()]
+
+const VARY_ACCEPT: readonly string[] = Object.freeze([VARY_NAME.accept])
+
+/**
+ * What a route's policy decides, and the Vary names of every reply of the route.
+ *
+ * @example
+ * ```ts
+ * const policy = new RoutePolicy(resolved.compression, true)
+ * policy.decide(100_000, { 'accept-encoding': 'gzip, br, zstd' }) // { form: 'content', coding: 'br', level: 5 } ...
+ * policy.vary // ['Accept', 'accept-encoding', 'Save-Data', 'ECT']
+ * ```
+ */
+export class RoutePolicy {
+  readonly vary: readonly string[]
+  private readonly candidates: readonly Candidate[]
+  private readonly mbps: number
+  private readonly threshold: number
+  private readonly parallelThreshold: number
+  private readonly hints: boolean
+
+  constructor(route: ResolvedCompression, clientHints: boolean, figures: readonly CodingFigures[] = CODING_FIGURES) {
+    this.candidates = candidatesOf(route, figures)
+    this.mbps = networkMbps(route.network)
+    this.threshold = route.threshold
+    this.parallelThreshold = route.parallelThreshold
+    this.hints = clientHints
+    this.vary = this.varyNames()
+  }
+
+  /** The decision for a message of `size` bytes answering a request with `headers`. */
+  decide(size: number, headers: HintHeaders): CompressionDecision {
+    // Size first: most API replies are below the threshold, and then nothing else is read.
+    if (size < this.threshold) return SEND_PLAIN
+    const mbps = this.hints ? (hintMbps(headers) ?? this.mbps) : this.mbps
+    if (mbps === Number.POSITIVE_INFINITY) return SEND_PLAIN
+    const chosen = best(this.candidates, mbps, acceptedCodings(single(headers[HEADER.acceptEncoding])))
+    if (chosen === null) return SEND_PLAIN
+    if (chosen.decision === SEND_BLOCK && size >= this.parallelThreshold) return SEND_CHUNKED
+    return chosen.decision
+  }
+
+  /** Whether any request could get another coding than with `mbps` if it reported `other`. */
+  private differs(mbps: number, other: number): boolean {
+    for (let accepted = 0; accepted < ACCEPTED_SETS; accepted++) {
+      const a = mbps === Number.POSITIVE_INFINITY ? null : best(this.candidates, mbps, accepted)
+      if (a !== best(this.candidates, other, accepted)) return true
+    }
+    return false
+  }
+
+  /**
+   * RFC 9110 section 12.5.5: Vary lists every request field that *might* have selected the
+   * representation, on every reply of the route, whatever its format, size or status: caches
+   * such as nginx keep one Vary per URL, and variants with different Vary sets evict each
+   * other. Accept always; Accept-Encoding when a reply may carry a Content-Encoding (a policy
+   * that compresses, or hints that can make it compress); Save-Data and ECT when a hint's
+   * bandwidth can change a reply's coding. Downlink is never named: its values are
+   * near-continuous, so varying on it would make replies practically uncacheable.
+   */
+  private varyNames(): readonly string[] {
+    const names = [...VARY_ACCEPT]
+    const mayCompress = this.mbps !== Number.POSITIVE_INFINITY || this.hints
+    if (mayCompress && this.candidates.some((c) => c.bit !== IDENTITY_BIT)) names.push(VARY_NAME.acceptEncoding)
+    if (this.hints && NAMED_HINT_MBPS.some((mbps) => this.differs(this.mbps, mbps))) {
+      names.push(VARY_NAME.saveData, VARY_NAME.ect)
+    }
+    return Object.freeze(names)
+  }
+
+  /** Whether any reply of the route may be compressed in-format (then lz4-napi is needed). */
+  get mayUseLz4(): boolean {
+    if (!this.candidates.some((c) => c.bit === IDENTITY_BIT)) return false
+    return this.mbps !== Number.POSITIVE_INFINITY || this.hints
+  }
 }

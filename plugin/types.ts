@@ -7,8 +7,10 @@ export type {
   BfastPluginOptions,
   BfastRouteOptions,
   BodyDecodeOptions,
+  CodingLevels,
   CompressionOptions,
   NetworkPolicy,
+  ReplyCoding,
   ReplyEncodeOptions
 } from './options.js'
 export type { PluginErrorCode } from './errors.js'

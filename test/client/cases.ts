@@ -79,6 +79,12 @@ export const ROUTE = {
   usersPlain: '/users/plain',
   /** One user by id (path parameter). */
   user: '/users/:id',
+  /** 10,000 users on a route with `tables` (SPEC 8), compressed (`network: 'slow'`). */
+  usersTable: '/users/table',
+  /** The same, never compressed (`network: 'fast'`). */
+  usersTablePlain: '/users/table-plain',
+  /** 422 on a route with `tables`, its body a list of records (TABLE_ERROR_BODY). */
+  tableError: '/fail/table',
   /** `typedSample()`. */
   typed: '/typed',
   /** 10,000 users on a route opted out of B-FAST (`config: { bfast: false }`): JSON. */
@@ -109,8 +115,11 @@ export const ROUTE = {
   badErrorBody: '/fail/bad-body',
   /** A body that never ends, `?type=` one of STREAM_TYPES (`&id=` names its server-side stats, `&status=` sets the status, default 200). */
   endless: '/endless',
-  /** `Content-Encoding: gzip`, GZIP_BOMB_BYTES of zeros in about 1 MB, `?type=` one of STREAM_TYPES. */
-  gzipBomb: '/gzip-bomb',
+  /**
+   * BOMB_BYTES of zeros in `Content-Encoding` `?coding=` (gzip, the default: about 1 MB; br:
+   * about 190 KB; zstd: about 50 KB), whatever the request's Accept-Encoding; `?type=` one of STREAM_TYPES.
+   */
+  bomb: '/bomb',
   /**
    * ENCODED_REPLY as JSON, `Content-Encoding: zstd` whatever the request's Accept-Encoding
    * (test/fixtures/client/reply.json.zst, so that a server without a zstd encoder sends it too).
@@ -126,6 +135,9 @@ export const ROUTE = {
   flaky: '/flaky/:key'
 } as const
 
+/** ROUTE.tableError's body: a list of records, which an error reply never sends as a table. */
+export const TABLE_ERROR_BODY = { errors: [{ field: 'name', why: 'empty' }, { field: 'email', why: 'taken' }] }
+
 /** What ROUTE.jsonAsBfast sends: '{"na' read as a size prefix claims 1.6 GB, more than 255x 15 bytes. */
 export const JSON_AS_BFAST = '{"name":"Ada"}\n'
 
@@ -134,15 +146,18 @@ export const BAD_BODY_FORMS = ['plain', 'lz4', 'lz4-gzip'] as const
 /** The status of ROUTE.badErrorBody. */
 export const BAD_BODY_STATUS = 502
 
-/** The Content-Types the endless and gzip-bomb routes label their bodies with. */
+/** The Content-Types the endless and bomb routes label their bodies with. */
 export const STREAM_TYPES = {
   bfast: 'application/x-bfast',
   json: 'application/json',
   text: 'text/plain; charset=utf-8'
 } as const
 
-/** Bytes of zeros ROUTE.gzipBomb expands to (1 GiB; its gzip body is about 1 MB). */
-export const GZIP_BOMB_BYTES = 1024 * 1024 * 1024
+/** Bytes of zeros ROUTE.bomb expands to (1 GiB). */
+export const BOMB_BYTES = 1024 * 1024 * 1024
+
+/** The codings of ROUTE.bomb. */
+export const BOMB_CODINGS = ['gzip', 'br', 'zstd'] as const
 
 /** What ROUTE.encoded and ROUTE.zstd send, in every coding (test/fixtures/client/reply.json.zst holds it in zstd). */
 export const ENCODED_REPLY = { encoded: true, text: 'compressible '.repeat(200), n: [1, 2, 3] }

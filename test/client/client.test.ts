@@ -10,12 +10,15 @@ import {
   BFastError, BFastRequestError, CLIENT_ERROR_CODES, ClientOptionError, createClient, decodeResponse,
   DEFAULT_MAX_RESPONSE_SIZE, HttpError, type FetchFunction, type FetchInit, type FetchResponse
 } from '../../client/index.js'
-import { difference, people, ROUTE, typedSample, USERS_COUNT } from './cases.js'
+import { BOMB_CODINGS, difference, ENCODED_REPLY, people, ROUTE, typedSample, USERS_COUNT } from './cases.js'
 import { scenarios, type ScenarioContext, type TestRoutes } from './scenarios.js'
-import { gzipOfZeros, startServer } from './server.js'
+import { gzipOfZeros } from '../helpers/bombs.js'
+import { startServer } from './server.js'
 
 const server = await startServer()
 t.teardown(() => server.close())
+
+const NODE_MAJOR = Number(process.versions.node.split('.')[0])
 
 const FETCHES = [
   ['global fetch', (url: string, init: FetchInit) => fetch(url, init as RequestInit)],
@@ -147,6 +150,35 @@ t.test('bad options: ClientOptionError, a TypeError with a code; decode options 
   t.equal(reply.bodyUsed, false, 'the body was not read')
 })
 
+t.test('the tables option: true or false, checked before anything is sent; decode.tables: false conflicts', async (t) => {
+  const thrown = (fn: () => unknown): unknown => {
+    try {
+      fn()
+    } catch (e) {
+      return e
+    }
+    return undefined
+  }
+  const bad = thrown(() => createClient({ baseUrl: server.baseUrl, tables: 'yes' as unknown as boolean }))
+  t.ok(bad instanceof ClientOptionError && /createClient options\.tables must be one of false, true, got yes/.test(bad.message), String(bad))
+  let fetched = 0
+  const api = createClient({
+    baseUrl: server.baseUrl,
+    fetch: async (url, init) => {
+      fetched++
+      return await fetch(url, init as RequestInit)
+    }
+  })
+  const perRequest = await api.get(ROUTE.usersTable, { tables: 1 as unknown as boolean }).then(() => undefined, (e: unknown) => e)
+  t.ok(perRequest instanceof ClientOptionError && /request options\.tables must be one of false, true/.test(perRequest.message), String(perRequest))
+  const conflict = await api.get(ROUTE.usersTable, { tables: true, decode: { tables: false } }).then(() => undefined, (e: unknown) => e)
+  t.ok(conflict instanceof ClientOptionError && /tables: true asks GET .*\/users\/table for tables, which decode\.tables: false refuses/.test(conflict.message), String(conflict))
+  t.equal(fetched, 0, 'nothing was sent')
+  // A user's own Accept still wins over the one tables chooses.
+  const own = await api.post(ROUTE.echo, null, { tables: true, headers: { accept: 'application/x-bfast' } })
+  t.equal((own as { accept: string }).accept, 'application/x-bfast', 'the Accept header given')
+})
+
 t.test('the gzip bomb route is a real gzip member (its construction, checked small)', async (t) => {
   const small = gzipOfZeros(3)
   const plain = gunzipSync(small)
@@ -157,18 +189,41 @@ t.test('the gzip bomb route is a real gzip member (its construction, checked sma
 })
 
 for (const [label, fetchFn] of FETCHES) {
-  t.test(`regression (issue 10 finding 7), ${label}: a 1 MB gzip reply of 1 GiB stops at the default maxResponseSize, read no further`, async (t) => {
-    for (const type of ['json', 'bfast', 'text']) {
-      const probe = counting(fetchFn)
-      const api = createClient({ baseUrl: server.baseUrl, fetch: probe.fetch })
-      const err = await api.get(`${ROUTE.gzipBomb}?type=${type}`).then(
-        () => undefined,
-        (e: unknown) => e
-      )
-      t.ok(err instanceof BFastRequestError && err.code === 'TOO_LARGE', `${type}: TOO_LARGE (${String(err)})`)
-      t.equal((err as BFastError).offset, DEFAULT_MAX_RESPONSE_SIZE, `${type}: at the default limit, 64 MiB`)
-      // The client takes at most one piece past the limit before it cancels.
-      t.ok(probe.taken() <= DEFAULT_MAX_RESPONSE_SIZE + 1024 * 1024, `${type}: read ${probe.taken()} bytes of 1 GiB`)
+  t.test(`regression (issue 10 finding 7, issue 16 item 4), ${label}: a gzip, br or zstd reply of 1 GiB stops at the default maxResponseSize, read no further`, async (t) => {
+    // Whether this fetch decodes zstd at all (Node 20 and 22's built-in fetch, and any fetch on 20, do not).
+    const zstdReply = new Uint8Array(await (await fetchFn(server.baseUrl + ROUTE.zstd, { method: 'GET', headers: {} })).arrayBuffer())
+    const decodesZstd = zstdReply[0] === 0x7b
+    for (const coding of BOMB_CODINGS) {
+      for (const type of ['json', 'bfast', 'text']) {
+        const probe = counting(fetchFn)
+        const api = createClient({ baseUrl: server.baseUrl, fetch: probe.fetch })
+        const err = await api.get(`${ROUTE.bomb}?coding=${coding}&type=${type}`).then(
+          () => undefined,
+          (e: unknown) => e
+        )
+        if (coding === 'zstd' && !decodesZstd) {
+          t.ok(err instanceof BFastRequestError && err.code === 'BAD_COMPRESSION', `${coding} ${type}: not decoded by this fetch, BAD_COMPRESSION (${String(err)})`)
+          continue
+        }
+        t.ok(err instanceof BFastRequestError && err.code === 'TOO_LARGE', `${coding} ${type}: TOO_LARGE (${String(err)})`)
+        t.equal((err as BFastError).offset, DEFAULT_MAX_RESPONSE_SIZE, `${coding} ${type}: at the default limit, 64 MiB`)
+        // The client takes at most one piece past the limit before it cancels.
+        t.ok(probe.taken() <= DEFAULT_MAX_RESPONSE_SIZE + 1024 * 1024, `${coding} ${type}: read ${probe.taken()} bytes of 1 GiB`)
+      }
+    }
+  })
+
+  t.test(`${label}: Accept-Encoding names every coding this fetch decodes and none it does not (issue 16 item 4)`, async (t) => {
+    const own = fetchFn === FETCHES[0][1]
+    // The built-in fetch decodes br everywhere and zstd from Node 24 (undici 7.11+); the client asks for
+    // exactly those through it. A fetch passed in (here undici's) keeps its own header.
+    const expected = own ? (NODE_MAJOR >= 24 ? 'zstd, br, gzip, deflate' : 'br, gzip, deflate') : 'gzip, deflate'
+    const api = createClient<TestRoutes>({ baseUrl: server.baseUrl, ...(own ? {} : { fetch: fetchFn }) })
+    t.equal((await api.post(ROUTE.echo, null)).acceptEncoding, expected, `Node ${process.versions.node}: ${expected}`)
+    t.equal((await api.post(ROUTE.echo, null, { headers: { 'Accept-Encoding': 'gzip' } })).acceptEncoding, 'gzip', 'a header given wins')
+    for (const coding of expected.split(', ')) {
+      const res = await api.get(`${ROUTE.encoded}?coding=${coding}` as '/encoded')
+      t.same(res, ENCODED_REPLY, `${coding}: decoded`)
     }
   })
 

@@ -8,6 +8,8 @@ import {
   createClient,
   decodeResponse,
   BFastRequestError,
+  BFastTable,
+  TABLE_ACCEPT,
   HttpError,
   TimeoutError,
   BFastError,
@@ -20,8 +22,10 @@ import {
   BAD_BODY_FORMS,
   BAD_BODY_STATUS,
   BAD_REQUEST_BODY,
+  BOMB_CODINGS,
   ENCODED_REPLY,
   STREAM_TYPES,
+  TABLE_ERROR_BODY,
   type FlakyReply,
   difference,
   people,
@@ -58,6 +62,9 @@ export interface ScenarioResult {
 export type TestRoutes = {
   'GET /users/compressed': { response: Person[] }
   'GET /users/plain': { response: Person[] }
+  'GET /users/table': { response: Person[] }
+  'GET /users/table-plain': { response: Person[] }
+  'GET /fail/table': { response: never }
   'GET /users/:id': { response: Person }
   'GET /typed': { response: Record<string, unknown> }
   'GET /json-only': { response: unknown }
@@ -73,7 +80,7 @@ export type TestRoutes = {
   'GET /users/cut-off': { response: Person[] }
   'GET /fail/bad-body': { response: never }
   'GET /endless': { response: unknown }
-  'GET /gzip-bomb': { response: unknown }
+  'GET /bomb': { response: unknown }
   'GET /flaky/:key': { response: FlakyReply }
   'GET /zstd': { response: unknown }
   'GET /encoded': { response: unknown }
@@ -91,7 +98,7 @@ const QUICK_DELAY_MS = 10
 /** A maxResponseSize far below the 10,000-user replies (about 700 KB plain, 200 KB in LZ4, 1 MB of JSON). */
 const SMALL_LIMIT = 300_000
 
-/** The maxResponseSize the endless and gzip-bomb cases use (the default, 64 MiB, is checked in Node). */
+/** The maxResponseSize the endless and bomb cases use (the default, 64 MiB, is checked in Node). */
 const STREAM_LIMIT = 4 * 1024 * 1024
 
 /**
@@ -124,6 +131,14 @@ async function rejection(promise: Promise<unknown>, what: string): Promise<unkno
   throw new Error(`${what}: resolved instead of rejecting`)
 }
 
+/** The codings an Accept-Encoding value names (RFC 9110 section 12.5.3), identity left out. */
+function codingsOf(acceptEncoding: string | null): string[] {
+  return (acceptEncoding ?? '')
+    .split(',')
+    .map((c) => c.trim().split(';')[0]!.toLowerCase())
+    .filter((c) => c !== '' && c !== 'identity')
+}
+
 function nameOf(err: unknown): string {
   return typeof err === 'object' && err !== null && 'name' in err ? String(err.name) : typeof err
 }
@@ -140,6 +155,60 @@ async function wireBytes(ctx: ScenarioContext, path: string): Promise<{ bytes: U
 }
 
 export const scenarios: Scenario[] = [
+  {
+    name: 'tables: true (issue 14): 10,000 users as a BFastTable, compressed and plain, equal to the v1 reply',
+    async run(ctx) {
+      const expected = people(USERS_COUNT)
+      const grid = createClient<TestRoutes>({ baseUrl: ctx.baseUrl, tables: true, ...(ctx.fetch === undefined ? {} : { fetch: ctx.fetch }) })
+      const echo = await grid.post(ROUTE.echo, null)
+      same(echo.accept, TABLE_ACCEPT, 'the Accept header sent')
+      for (const route of [ROUTE.usersTable, ROUTE.usersTablePlain]) {
+        const table = await grid.get(route)
+        check(table instanceof BFastTable, `${route}: not a BFastTable (${nameOf(table)})`)
+        check(table.length === USERS_COUNT, `${route}: length ${table.length}`)
+        same(table.get(4321), expected[4321], `${route}: row 4321`)
+        check(table.get(4321).createdAt instanceof Date, `${route}: Dates stay typed`)
+        same(table.columnNames, Object.keys(expected[0]!), `${route}: columns`)
+        check(table.column('id') instanceof Int32Array || table.column('id') instanceof Float64Array, `${route}: numeric column`)
+        same(table.toArray(), expected, `${route}: toArray()`)
+        check(JSON.stringify(table) === JSON.stringify(expected), `${route}: JSON.stringify(table)`)
+      }
+      const wire = await fetch(ctx.baseUrl + ROUTE.usersTable, { headers: { accept: TABLE_ACCEPT } })
+      same(wire.headers.get('content-type'), 'application/x-bfast;layout=table', 'the table reply is labelled')
+      check(isCompressed(new Uint8Array(await wire.arrayBuffer())), 'the table reply is compressed (network: slow)')
+    }
+  },
+  {
+    name: 'tables: per request over the client; a client that did not ask, or a route without tables, gets arrays',
+    async run(ctx) {
+      const expected = people(USERS_COUNT)
+      const grid = createClient<TestRoutes>({ baseUrl: ctx.baseUrl, tables: true, ...(ctx.fetch === undefined ? {} : { fetch: ctx.fetch }) })
+      const off = await grid.get(ROUTE.usersTable, { tables: false })
+      check(Array.isArray(off), `tables: false on the request: ${nameOf(off)}`)
+      same(off, expected, 'tables: false on the request')
+      const v1Route = await grid.get(ROUTE.usersPlain)
+      check(Array.isArray(v1Route), `a route without tables: ${nameOf(v1Route)}`)
+      same(v1Route, expected, 'a route without tables')
+      const plain = await client(ctx).get(ROUTE.usersTable)
+      check(Array.isArray(plain), `a client without tables: ${nameOf(plain)}`)
+      same(plain, expected, 'a client without tables')
+      const asked = await client(ctx).get(ROUTE.usersTablePlain, { tables: true })
+      check(asked instanceof BFastTable && asked.length === USERS_COUNT, `tables: true on the request: ${nameOf(asked)}`)
+      same(asked.toArray(), expected, 'tables: true on the request')
+      const json = await grid.get(ROUTE.jsonOnly)
+      check(Array.isArray(json) && json.length === USERS_COUNT, 'a JSON route: the JSON array')
+    }
+  },
+  {
+    name: 'tables: an error reply holds plain values (HttpError.body), never a table',
+    async run(ctx) {
+      const grid = createClient<TestRoutes>({ baseUrl: ctx.baseUrl, tables: true, ...(ctx.fetch === undefined ? {} : { fetch: ctx.fetch }) })
+      const err = await rejection(grid.get(ROUTE.tableError), 'the 422')
+      check(err instanceof HttpError && err.status === 422, `rejected with ${nameOf(err)} ${String(err)}`)
+      same(err.headers.get('content-type'), 'application/x-bfast;layout=table', 'labelled as negotiated')
+      same(err.body, TABLE_ERROR_BODY, 'the error body, plain')
+    }
+  },
   {
     name: '10,000 users, compressed on the wire (route policy network: slow)',
     async run(ctx) {
@@ -247,6 +316,7 @@ export const scenarios: Scenario[] = [
       const err = await rejection(client(ctx).get(ROUTE.badRequest), 'GET /fail/400')
       check(err instanceof HttpError, `rejected with ${nameOf(err)}, not HttpError`)
       check(err.status === 400, `status ${err.status}`)
+      check(err.code === 'ERR_BFAST_CLIENT_HTTP_STATUS', `code ${err.code}`)
       check(err.headers.get('content-type')?.startsWith(MEDIA_TYPE) === true, `content-type ${err.headers.get('content-type')}`)
       same(err.body, BAD_REQUEST_BODY, 'error body')
       check(err.response.status === 400 && err.method === 'GET' && err.url === ctx.baseUrl + ROUTE.badRequest, 'response/method/url')
@@ -344,6 +414,7 @@ export const scenarios: Scenario[] = [
       const err = await rejection(client(ctx).get(ROUTE.slow, { timeout: SHORT_WAIT_MS }), 'GET /slow with timeout')
       check(err instanceof TimeoutError, `rejected with ${nameOf(err)}, not TimeoutError`)
       check(err.timeout === SHORT_WAIT_MS, `timeout ${err.timeout}`)
+      check(err.code === 'ERR_BFAST_CLIENT_TIMEOUT', `code ${err.code}`)
       check(err.cause !== undefined, 'no cause')
       const err2 = await rejection(client(ctx, { timeout: SHORT_WAIT_MS }).get(ROUTE.slow), 'GET /slow with client timeout')
       check(err2 instanceof TimeoutError, `client-wide timeout: rejected with ${nameOf(err2)}`)
@@ -418,9 +489,24 @@ scenarios.push(
     async run(ctx) {
       const limited = createClient<TestRoutes>({ baseUrl: ctx.baseUrl, maxResponseSize: STREAM_LIMIT, ...(ctx.fetch === undefined ? {} : { fetch: ctx.fetch }) })
       for (const type of Object.keys(STREAM_TYPES)) {
-        for (const route of [ROUTE.endless, ROUTE.gzipBomb] as const) {
+        for (const route of [ROUTE.endless, ROUTE.bomb] as const) {
           const path = `${route}?type=${type}` as const
           checkTooLarge(await rejection(limited.get(path as '/endless'), `GET ${path}`), ctx.baseUrl + path, STREAM_LIMIT, path)
+        }
+      }
+    }
+  },
+  {
+    name: 'a reply of 1 GiB in each coding the request advertised (gzip, br, zstd) rejects with TOO_LARGE at maxResponseSize (issue 16 item 4)',
+    async run(ctx) {
+      const limited = createClient<TestRoutes>({ baseUrl: ctx.baseUrl, maxResponseSize: STREAM_LIMIT, ...(ctx.fetch === undefined ? {} : { fetch: ctx.fetch }) })
+      const advertised = codingsOf((await limited.post(ROUTE.echo, null)).acceptEncoding)
+      const bombs = BOMB_CODINGS.filter((coding) => advertised.includes(coding))
+      check(bombs.includes('gzip'), `gzip not advertised (${advertised.join(', ')})`)
+      for (const coding of bombs) {
+        for (const type of Object.keys(STREAM_TYPES)) {
+          const path = `${ROUTE.bomb}?coding=${coding}&type=${type}`
+          checkTooLarge(await rejection(limited.get(path as '/bomb'), `GET ${path}`), ctx.baseUrl + path, STREAM_LIMIT, path)
         }
       }
     }
@@ -430,10 +516,7 @@ scenarios.push(
     async run(ctx) {
       const api = client(ctx)
       const echo = await api.post(ROUTE.echo, null)
-      const advertised = (echo.acceptEncoding ?? '')
-        .split(',')
-        .map((c) => c.trim().split(';')[0]!.toLowerCase())
-        .filter((c) => c !== '' && c !== 'identity')
+      const advertised = codingsOf(echo.acceptEncoding)
       check(advertised.length > 0, `no Accept-Encoding reached the server (${String(echo.acceptEncoding)})`)
       for (const coding of advertised) {
         same(await api.get(`${ROUTE.encoded}?coding=${coding}` as '/encoded'), ENCODED_REPLY, `${coding} (advertised: ${echo.acceptEncoding})`)

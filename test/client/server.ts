@@ -11,14 +11,17 @@ import bfast from '../../plugin/index.js'
 import { encode, MEDIA_TYPE } from '../../src/index.js'
 import { compress, compressChunked } from '../../src/compress.js'
 import { listen } from '../../support/listen.js'
+import { brotliOfZeros, gzipOfZeros } from '../helpers/bombs.js'
 import { FIXTURES } from '../helpers/paths.js'
 import {
   BAD_BODY_STATUS,
   BAD_REQUEST_BODY,
   ENCODED_REPLY,
-  GZIP_BOMB_BYTES,
+  BOMB_BYTES,
+  BOMB_CODINGS,
   STREAM_TYPES,
   JSON_AS_BFAST,
+  TABLE_ERROR_BODY,
   people,
   ROUTE,
   SERVER_ERROR_MESSAGE,
@@ -30,6 +33,8 @@ import {
   USERS_COUNT,
   type Echo
 } from './cases.js'
+
+type BombCoding = (typeof BOMB_CODINGS)[number]
 
 export interface TestServer {
   app: FastifyInstance
@@ -56,27 +61,6 @@ const BAD_LZ4 = Uint8Array.from([100, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff])
 
 /** Piece size of the endless replies. */
 const ENDLESS_PIECE_BYTES = 64 * 1024
-
-/**
- * A gzip member (RFC 1952) of `mib` MiB of zeros, built without compressing them all: one MiB
- * deflated and ended with a full flush (RFC 1951 blocks, none final, byte-aligned, no reference
- * before its start) can follow itself any number of times; an empty final block and the
- * trailer (CRC-32 and length of the zeros) close the member. GZIP_BOMB_BYTES of zeros this way
- * take about 1 MB.
- */
-export function gzipOfZeros(mib: number): Buffer {
-  const zeros = Buffer.alloc(1024 * 1024)
-  const segment = zlib.deflateRawSync(zeros, { level: 9, finishFlush: zlib.constants.Z_FULL_FLUSH })
-  let crc = 0
-  for (let i = 0; i < mib; i++) crc = zlib.crc32(zeros, crc)
-  const header = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff])
-  // BFINAL=1, fixed Huffman, end-of-block: the final empty block.
-  const finalBlock = Buffer.from([0x03, 0x00])
-  const trailer = Buffer.alloc(8)
-  trailer.writeUInt32LE(crc >>> 0, 0)
-  trailer.writeUInt32LE((mib * zeros.length) % 2 ** 32, 4)
-  return Buffer.concat([header, ...Array.from({ length: mib }, () => segment), finalBlock, trailer])
-}
 
 /**
  * ENCODED_REPLY in one content coding (RFC 9110 section 8.4.1), or undefined for a coding the
@@ -119,8 +103,14 @@ export async function startServer(setup?: (app: FastifyInstance) => void): Promi
   await app.register(bfast)
 
   const users = people(USERS_COUNT)
-  app.get(ROUTE.usersCompressed, { config: { bfast: { compression: { network: 'slow' } } } }, async () => users)
+  // In-format LZ4 only: fetch sends Accept-Encoding, and the policy would otherwise choose an
+  // HTTP coding that fetch decodes before the client sees the bytes.
+  const lz4Only = { compression: { network: 'slow', encodings: ['lz4'] } } as const
+  app.get(ROUTE.usersCompressed, { config: { bfast: lz4Only } }, async () => users)
   app.get(ROUTE.usersPlain, { config: { bfast: { compression: { network: 'fast' } } } }, async () => users)
+  app.get(ROUTE.usersTable, { config: { bfast: { ...lz4Only, tables: true } } }, async () => users)
+  app.get(ROUTE.usersTablePlain, { config: { bfast: { tables: true, compression: { network: 'fast' } } } }, async () => users)
+  app.get(ROUTE.tableError, { config: { bfast: { tables: true } } }, async (_request, reply) => reply.code(422).send(TABLE_ERROR_BODY))
   app.get<{ Params: { id: string } }>(ROUTE.user, async (request, reply) => {
     const user = users[Number(request.params.id)]
     return user ?? reply.code(404).send({ error: 'Not Found', id: request.params.id })
@@ -205,10 +195,20 @@ export async function startServer(setup?: (app: FastifyInstance) => void): Promi
     return reply.code(Number(request.query.status ?? 200)).type(STREAM_TYPES[type]).send(body)
   })
 
-  let bomb: Buffer | undefined
-  app.get<{ Querystring: { type?: keyof typeof STREAM_TYPES } }>(ROUTE.gzipBomb, { config: { bfast: false } }, async (request, reply) => {
-    bomb ??= gzipOfZeros(GZIP_BOMB_BYTES / (1024 * 1024))
-    return reply.type(STREAM_TYPES[request.query.type ?? 'json']).header('content-encoding', 'gzip').send(bomb)
+  // Built on first use; zstd from a fixture frame of 1 MiB of zeros (Node 20's zlib has no zstd encoder).
+  const bombs = new Map<BombCoding, Promise<Buffer>>()
+  const mib = BOMB_BYTES / (1024 * 1024)
+  const makeBomb: Record<BombCoding, () => Promise<Buffer>> = {
+    gzip: async () => gzipOfZeros(mib),
+    br: async () => brotliOfZeros(mib),
+    zstd: async () => Buffer.concat(Array.from({ length: mib }, () => readFileSync(`${FIXTURES}client/zeros-1mib.zst`)))
+  }
+  app.get<{ Querystring: { type?: keyof typeof STREAM_TYPES; coding?: BombCoding } }>(ROUTE.bomb, { config: { bfast: false } }, async (request, reply) => {
+    const coding = request.query.coding ?? 'gzip'
+    if (!BOMB_CODINGS.includes(coding)) return reply.code(400).type('text/plain').send(`no ${coding} bomb`)
+    if (!bombs.has(coding)) bombs.set(coding, makeBomb[coding]())
+    const bomb = await bombs.get(coding)!
+    return reply.type(STREAM_TYPES[request.query.type ?? 'json']).header('content-encoding', coding).send(bomb)
   })
 
   const zstdReply = readFileSync(`${FIXTURES}client/reply.json.zst`)

@@ -2,7 +2,8 @@
  * A real nginx (Debian's package) as a caching reverse proxy in front of the example server,
  * configured by examples/nginx.conf (issue 5 "A shared cache in front"): JSON and B-FAST
  * clients of one URL each get their own representation from the cache, and so do clients
- * whose hints changed the reply (compressed vs uncompressed), never each other's.
+ * whose hints changed the reply (compressed vs uncompressed), and clients whose Accept-Encoding
+ * changed the reply's Content-Encoding, never each other's.
  *
  * nginx is required: the test fails when it is missing unless BFAST_SKIP_NGINX=1.
  */
@@ -11,6 +12,7 @@ import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
+import { brotliDecompressSync } from 'node:zlib'
 import t from 'tap'
 import { request } from 'undici'
 import { decode, isCompressed } from '../../src/index.js'
@@ -114,6 +116,7 @@ interface Fetched {
   cache: string | undefined
   contentType: string | undefined
   vary: string | undefined
+  contentEncoding: string | undefined
   bytes: Buffer
 }
 
@@ -153,6 +156,7 @@ async function runCacheTest(nginx: string): Promise<void> {
       cache: header(CACHE_STATUS),
       contentType: header('content-type'),
       vary: header('vary'),
+      contentEncoding: header('content-encoding'),
       bytes: Buffer.from(await res.body.arrayBuffer())
     }
   }
@@ -233,4 +237,27 @@ async function runCacheTest(nginx: string): Promise<void> {
       })
     }
   }
+
+  // Issue 16: the coding also depends on Accept-Encoding, which every reply's Vary names.
+  t.test('Save-Data: a client accepting br and one accepting nothing each get their own coding', async (t) => {
+    const target = `/users?n=${n++}`
+    const brClient = { accept: BFAST_ACCEPT, 'save-data': 'on', 'accept-encoding': 'br' }
+    const bare = { accept: BFAST_ACCEPT, 'save-data': 'on' }
+    const first = await get(target, brClient)
+    const second = await get(target, bare)
+    t.equal(first.cache, 'MISS')
+    t.equal(second.cache, 'MISS', "the br client's reply is not served to a client that did not accept br")
+    t.equal(first.contentEncoding, 'br')
+    t.equal(second.contentEncoding, undefined)
+    t.ok(isCompressed(second.bytes), 'the client without Accept-Encoding gets LZ4')
+    t.match(first.vary, /accept-encoding/i)
+    t.same(decode(brotliDecompressSync(first.bytes)), decode(second.bytes))
+    const brAgain = await get(target, brClient)
+    const bareAgain = await get(target, bare)
+    t.equal(brAgain.cache, 'HIT')
+    t.equal(bareAgain.cache, 'HIT')
+    t.equal(brAgain.contentEncoding, 'br')
+    t.same(brAgain.bytes, first.bytes)
+    t.same(bareAgain.bytes, second.bytes)
+  })
 }

@@ -1,12 +1,12 @@
 /**
  * Smoke test of the example server (issue 5 "examples/"): its routes over a real socket with
- * the real client, and its page in a real headless Chromium.
+ * the real client, and its page in a real headless Chromium (issue 14: its grid from a table).
  */
 import { existsSync } from 'node:fs'
 import t from 'tap'
 import { chromium } from 'playwright-core'
 import { request } from 'undici'
-import { createClient, HttpError } from '../../client/index.js'
+import { BFastTable, createClient, HttpError } from '../../client/index.js'
 import { decode, encode } from '../../src/index.js'
 import { compress } from '../../src/compress.js'
 import { buildServer, DEMO_ROUTES } from '../../examples/server.js'
@@ -22,6 +22,7 @@ const BFAST = 'application/x-bfast'
 
 type Routes = {
   'GET /users': { response: User[] }
+  'GET /demo/users-grid': { response: User[] }
   'GET /users/:id': { response: User }
   'GET /profile': { response: Profile }
   'GET /accounts/:id': { response: { id: number; name: string; email: string; createdAt: Date } }
@@ -54,6 +55,26 @@ t.test('the demo routes pin the compression policy: plain vs LZ4 of the same val
   t.not(String.fromCharCode(lz4Bytes[0]!, lz4Bytes[1]!), 'BF', 'compressed message')
   t.ok(lz4Bytes.length < plainBytes.length / 2, `LZ4 ${lz4Bytes.length} < half of ${plainBytes.length}`)
   t.same(decode(lz4Bytes), decode(plainBytes))
+})
+
+t.test('the grid route: a table for the client asking tables, equal to the JSON list; v1 for the others', async (t) => {
+  const grid = createClient<Routes>({ baseUrl: base, timeout: 30_000, tables: true })
+  for (const n of [0, 1, 10_000]) {
+    const json = await request(`${base}/users?n=${n}`, { headers: { accept: 'application/json' } })
+    const expected = await json.body.json()
+    const table = await grid.get(`${DEMO_ROUTES.grid}?n=${n}`)
+    if (n === 0) t.ok(Array.isArray(table), 'an empty list stays an array (SPEC 8.4)')
+    else t.ok(table instanceof BFastTable && table.length === n, `n=${n}: a table of ${n} rows`)
+    t.same(table instanceof BFastTable ? table.toArray() : table, expected, `n=${n}: the JSON list`)
+    const plain = await api.get(`${DEMO_ROUTES.grid}?n=${n}`)
+    t.ok(Array.isArray(plain), `n=${n}: a client without tables gets the v1 list`)
+    t.same(plain, expected)
+  }
+  const raw = await request(`${base}${DEMO_ROUTES.grid}?n=100`, { headers: { accept: 'application/x-bfast;layout=table' } })
+  t.equal(raw.headers['content-type'], 'application/x-bfast;layout=table')
+  t.equal(raw.headers.vary, 'Accept, accept-encoding, Save-Data, ECT', 'Vary as on every route of the example (clientHints)')
+  const bytes = new Uint8Array(await raw.body.arrayBuffer())
+  t.equal(String.fromCharCode(bytes[0]!, bytes[1]!), 'BF', 'not compressed: the page opens it in place')
 })
 
 t.test('GET /profile: native types over B-FAST, text spellings over JSON', async (t) => {
@@ -143,6 +164,33 @@ t.test('the page renders in headless Chromium with the three formats side by sid
   t.ok(plain < json, `B-FAST ${plain} < JSON ${json}`)
   t.ok(lz4 < plain / 2, `LZ4 ${lz4} < half of B-FAST ${plain}`)
   t.match(await page.textContent('#users'), /10,000 users decoded/)
+
+  // The grid: first screen from a table, beside the same grid from JSON.
+  const grids = await page.$$eval('#grid-compare tbody tr', (trs) => trs.map((tr) => ({
+    source: (tr as HTMLElement).dataset.source,
+    table: (tr as HTMLElement).dataset.table,
+    bytes: Number(tr.querySelector('.bytes')!.textContent!.replace(/,/g, '')),
+    open: Number.parseFloat(tr.querySelector('.open')!.textContent!),
+    first: Number.parseFloat(tr.querySelector('.first')!.textContent!)
+  })))
+  t.same(grids.map((g) => [g.source, g.table]), [['table', 'true'], ['json', 'false']], 'a table beside JSON')
+  for (const g of grids) t.ok(g.bytes > 0 && g.open >= 0 && g.first > 0, `${g.source}: bytes and times shown (${JSON.stringify(g)})`)
+  const screen = (id: string): Promise<string[]> => page.$$eval(`#${id} .row`, (rows) => rows.map((r) => r.textContent ?? ''))
+  const tableRows = await screen('grid-table')
+  t.ok(tableRows.length >= 10, `the table grid shows a screen of rows (${tableRows.length})`)
+  t.same(tableRows, await screen('grid-json'), 'the same first screen from the table and from JSON')
+  t.match(tableRows[0], /^0User 0user0@example\.com/, 'row 0 first')
+  await page.$eval('#grid-table', (el) => {
+    el.scrollTop = 5000 * 24
+    el.dispatchEvent(new Event('scroll'))
+  })
+  await page.$eval('#grid-json', (el) => {
+    el.scrollTop = 5000 * 24
+    el.dispatchEvent(new Event('scroll'))
+  })
+  const scrolled = await screen('grid-table')
+  t.match(scrolled[0], /^5000User 5000user5000@example\.com/, 'scrolled: row 5000 read from the table')
+  t.same(scrolled, await screen('grid-json'), 'scrolled: the same rows as JSON')
   t.match(await page.textContent('#profile'), /9007199254740993n \(bigint\)/)
   t.match(await page.textContent('#profile'), /createdAt instanceof Date/)
   if (process.env.BFAST_SCREENSHOT !== undefined) await page.screenshot({ path: process.env.BFAST_SCREENSHOT, fullPage: true })

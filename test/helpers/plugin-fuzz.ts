@@ -3,13 +3,17 @@
  * (plugin defaults plus @fastify/compress, examples/server.ts) in a child process, over a real
  * socket: random and mutated B-FAST bodies (plain, LZ4, chunked, the amplification and
  * prototype-poisoning bodies of issue 10), JSON text and random bytes, under random
- * Content-Type, Content-Encoding, Accept and Accept-Encoding headers. Every request must get
+ * Content-Type, Content-Encoding, Accept and Accept-Encoding headers, the body sent raw, in the
+ * codings its Content-Encoding names (issue 16 item 3), or so coded and cut short. With
+ * `httpCompression: false` the plugin's own request decoding meets them (@fastify/compress's
+ * request decompression otherwise runs first). Every request must get
  * a 2xx or 4xx (never a 5xx or a dropped connection), every 2xx B-FAST reply must decode, the
  * server must log no error, and its heap after a full GC must stay within a bound.
  *
  * Shared by test/plugin/fuzz.test.ts (bounded and seeded, in `npm test`) and
  * test/fuzz-long.ts (`npm run fuzz -- --plugin`).
  */
+import zlib from 'node:zlib'
 import fc from 'fast-check'
 import { request } from 'undici'
 import { decode, encode } from '../../src/index.js'
@@ -60,6 +64,25 @@ function fixedBodies(): Uint8Array[] {
   ]
 }
 
+/** Each coding's encoder; zstd only where zlib has one (Node >= 22.15). */
+const ENCODERS: Record<string, ((b: Buffer) => Buffer) | undefined> = {
+  gzip: (b) => zlib.gzipSync(b),
+  deflate: (b) => zlib.deflateSync(b),
+  br: (b) => zlib.brotliCompressSync(b),
+  zstd: (zlib as unknown as { zstdCompressSync?: (b: Buffer) => Buffer }).zstdCompressSync
+}
+
+/** How a body meets its Content-Encoding: sent raw, coded as labelled, or coded and cut short. */
+type Coding = 'raw' | 'coded' | 'cut'
+
+/** `body` in the codings `header` lists (applied in order; unknown ones skipped), maybe cut in half. */
+function coded(body: Uint8Array, header: string, how: Coding): Uint8Array {
+  if (how === 'raw') return body
+  let out: Buffer = Buffer.from(body)
+  for (const token of header.split(',').map((c) => c.trim())) out = ENCODERS[token]?.(out) ?? out
+  return how === 'cut' ? out.subarray(0, out.length >> 1) : out
+}
+
 /** The request arbitrary (seeded by the caller through fast-check). */
 export function requestArb(): fc.Arbitrary<FuzzRequest> {
   const seeds = plainSeeds()
@@ -77,18 +100,24 @@ export function requestArb(): fc.Arbitrary<FuzzRequest> {
     BFAST, 'Application/X-BFAST', `${BFAST}; v=1`, `${BFAST}x`, 'application/json', 'application/json; charset=utf-8',
     'text/plain', 'application/octet-stream', 'multipart/form-data; boundary=x', '', ';;;', 'application/x-bfast, application/json'
   )
-  const contentEncoding = fc.constantFrom(undefined, 'identity', 'gzip', 'br', 'deflate', 'lz4', 'x-unknown', 'gzip, gzip')
+  const contentEncoding = fc.constantFrom(
+    undefined, 'identity', 'gzip', 'br', 'deflate', 'zstd', 'lz4', 'x-unknown', 'gzip, gzip', 'gzip, br', 'x-gzip',
+    'deflate, identity', 'gzip, gzip, gzip, gzip, gzip, gzip'
+  )
+  const coding = fc.constantFrom<Coding>('raw', 'coded', 'coded', 'cut')
   const accept = fc.oneof(
     fc.constantFrom(
       undefined, BFAST, 'application/json', '*/*', `${BFAST}, application/json;q=0.9`, `${BFAST};q=0`, 'application/*',
-      `${BFAST};q=0.5, application/json;q=0.5`, 'text/html', `${BFAST};q=abc`, ',,,', `${BFAST}; layout=table`
+      `${BFAST};q=0.5, application/json;q=0.5`, 'text/html', `${BFAST};q=abc`, ',,,', `${BFAST}; layout=table`,
+      `${BFAST};layout=table, ${BFAST};q=0.95, application/json;q=0.9`, `${BFAST};layout="table";q=0.5, ${BFAST}`
     ),
     fc.string({ maxLength: 60 })
   )
   const acceptEncoding = fc.constantFrom(undefined, 'gzip', 'br', 'deflate', 'identity', '*', 'gzip;q=0, br')
   const get = fc.record({
     method: fc.constantFrom('GET' as const, 'HEAD' as const),
-    path: fc.constantFrom('/users?n=3', '/users?n=300', '/users?n=-1', '/users?n=abc', '/profile', '/accounts/12', '/accounts/x', '/', '/nope')
+    path: fc.constantFrom('/users?n=3', '/users?n=300', '/users?n=-1', '/users?n=abc', '/profile', '/accounts/12', '/accounts/x', '/', '/nope',
+      '/demo/users-grid?n=40', '/demo/users-grid?n=0')
   })
   return fc
     .record({
@@ -97,17 +126,19 @@ export function requestArb(): fc.Arbitrary<FuzzRequest> {
       contentType,
       contentEncoding,
       accept,
-      acceptEncoding
+      acceptEncoding,
+      coding
     })
-    .map(({ target, body: b, contentType: ct, contentEncoding: ce, accept: a, acceptEncoding: ae }) => {
+    .map(({ target, body: b, contentType: ct, contentEncoding: ce, accept: a, acceptEncoding: ae, coding: how }) => {
       const headers: Record<string, string> = {}
       // Header values must be valid field values (RFC 9110 5.5): undici refuses others itself.
       if (a !== undefined && /^[\t\x20-\x7e]*$/.test(a)) headers.accept = a
       if (ae !== undefined) headers['accept-encoding'] = ae
       if (target.method !== 'POST') return { method: target.method, path: target.path, headers }
       if (ct !== '') headers['content-type'] = ct
-      if (ce !== undefined) headers['content-encoding'] = ce
-      return { method: target.method, path: target.path, headers, body: b }
+      if (ce === undefined) return { method: target.method, path: target.path, headers, body: b }
+      headers['content-encoding'] = ce
+      return { method: target.method, path: target.path, headers, body: coded(b, ce, how) }
     })
 }
 
@@ -140,10 +171,12 @@ async function check(origin: string, r: FuzzRequest, statuses: Map<number, numbe
   const type = String(res.headers['content-type'] ?? '')
   const coding = String(res.headers['content-encoding'] ?? '')
   if (res.statusCode < 300 && r.method !== 'HEAD' && type.startsWith(BFAST) && coding === '') {
+    // SPEC 8.0: only a client that asked for layout=table may receive a table.
+    const asked = /layout/i.test(r.headers.accept ?? '')
     try {
-      decode(payload)
+      decode(payload, { tables: asked })
     } catch (err) {
-      return `a ${res.statusCode} B-FAST reply that does not decode: ${(err as Error).message}`
+      return `a ${res.statusCode} B-FAST reply that does not decode${asked ? '' : ' as v1 (a table unasked?)'}: ${(err as Error).message}`
     }
   }
   return undefined
@@ -162,8 +195,14 @@ export interface PluginFuzzResult {
  * Sends the requests fast-check draws from `seed`, `CONCURRENCY` at a time, until `runs`
  * requests or `seconds` have passed, to a fresh server process; then checks its memory.
  */
-export async function runPluginFuzz(seed: number, runs: number, seconds: number, onProgress?: (done: number) => void): Promise<PluginFuzzResult> {
-  const server: ServerProcess = await startServerProcess({ httpCompression: true, logger: { level: 'warn' } })
+export async function runPluginFuzz(
+  seed: number,
+  runs: number,
+  seconds: number,
+  onProgress?: (done: number) => void,
+  httpCompression = true
+): Promise<PluginFuzzResult> {
+  const server: ServerProcess = await startServerProcess({ httpCompression, logger: { level: 'warn' } })
   const statuses = new Map<number, number>()
   try {
     const arb = requestArb()

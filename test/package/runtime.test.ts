@@ -94,6 +94,9 @@ t.test('server without lz4-napi: registration fails if it may compress, B-FAST s
   t.equal(r.route!.code, PLUGIN_ERROR_CODES.FST_BFAST_LZ4_NOT_INSTALLED, "a route asking for 'slow' fails")
   t.match(r.route!.message, /route GET \/report may compress/)
   t.same(r.fast, { status: 200, type: 'application/x-bfast', compressed: false, value: { users: 2000 } }, "network 'fast': B-FAST over a real socket")
+  t.match(r.zlibOnly, { status: 200, type: 'application/x-bfast', compressed: false, value: { users: 2000 } },
+    'HTTP codings only: no lz4-napi needed, fetch decodes the Content-Encoding')
+  t.match(r.zlibOnly!.coding, /^(zstd|br|gzip)$/, `a Content-Encoding (${String(r.zlibOnly!.coding)})`)
 })
 
 t.test('server with lz4-napi: compressed B-FAST over a real socket', async (t) => {
@@ -103,6 +106,7 @@ t.test('server with lz4-napi: compressed B-FAST over a real socket', async (t) =
   t.equal(r.defaults, 'registered')
   t.equal(r.route, 'registered')
   t.same(r.slow, { status: 200, type: 'application/x-bfast', compressed: true, value: { users: 2000 } })
+  t.match(r.zlibOnly, { status: 200, type: 'application/x-bfast', compressed: false, value: { users: 2000 } })
 })
 
 t.test('what the package ships', async (t) => {

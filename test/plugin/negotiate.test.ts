@@ -5,8 +5,13 @@
 import fc from 'fast-check'
 import t from 'tap'
 import { parseAccept, prefersBfast } from '../../plugin/index.js'
-import { NEGOTIATION_CACHE, negotiationCacheSize, prefersBfastUncached } from '../../plugin/negotiate.js'
+import {
+  negotiate, NEGOTIATED, NEGOTIATION_CACHE, negotiateUncached, negotiationCacheSize, prefersBfastUncached
+} from '../../plugin/negotiate.js'
 import { BFAST, harness, JSON_CT } from './server.js'
+
+/** The Vary of every reply of a route under the default policy, whose B-FAST replies may carry a Content-Encoding. */
+const DEFAULT_VARY = 'Accept, accept-encoding'
 
 /** [Accept header (undefined: none sent), expected representation, why]. */
 const MATRIX: Array<[string | undefined, 'bfast' | 'json', string]> = [
@@ -53,6 +58,65 @@ const MATRIX: Array<[string | undefined, 'bfast' | 'json', string]> = [
   ['application/x-bfast;q=0.9, garbage, application/json;q=0.95', 'json', 'a malformed element does not stop parsing']
 ]
 
+/**
+ * The table layout (SPEC 8.0): [Accept, what a route with `tables` sends, what a route without
+ * sends, why]. Only a range naming `layout=table` selects it; such a range matches nothing else.
+ */
+const TABLE_MATRIX: Array<[string | undefined, 'table' | 'bfast' | 'json', 'bfast' | 'json', string]> = [
+  ['application/x-bfast;layout=table', 'table', 'json', 'the table range alone: only the table representation'],
+  ['application/x-bfast', 'bfast', 'bfast', 'a plain range never selects tables (upstream readers)'],
+  ['application/x-bfast;layout=table, application/x-bfast;q=0.95, application/json;q=0.9', 'table', 'bfast',
+    "the client's Accept"],
+  ['application/x-bfast;layout=table, application/x-bfast', 'table', 'bfast', 'equal weights: the table wins ties'],
+  ['application/x-bfast;layout=table;q=0.5, application/x-bfast', 'bfast', 'bfast', 'plain B-FAST weighed higher'],
+  ['application/x-bfast;layout=table;q=0.5, application/json', 'json', 'json', 'JSON weighed higher'],
+  ['application/x-bfast;layout=table;q=0.9, application/json;q=0.9', 'table', 'json', 'equal to JSON: the table'],
+  ['application/x-bfast;layout=table;q=0', 'json', 'json', 'q=0: not acceptable'],
+  ['application/x-bfast;layout="table"', 'table', 'json', 'a quoted value is the same value (RFC 9110 5.6.6)'],
+  ['application/x-bfast;LAYOUT=table', 'table', 'json', 'parameter names are case-insensitive'],
+  ['APPLICATION/X-BFAST;layout=table', 'table', 'json', 'media types are case-insensitive'],
+  ['application/x-bfast;layout=rows, application/x-bfast;q=0.5', 'bfast', 'bfast', 'another layout matches nothing'],
+  ['application/x-bfast;layout=table;v=2', 'json', 'json', 'an extra parameter matches nothing'],
+  ['application/x-bfast;q=0.9;layout=table', 'bfast', 'bfast', 'a parameter after the weight is ignored'],
+  ['*/*;layout=table', 'json', 'json', 'a wildcard never selects B-FAST'],
+  ['application/*;layout=table', 'json', 'json', 'a subtype wildcard neither'],
+  [undefined, 'json', 'json', 'no Accept header']
+]
+
+function tableRouteSends(decision: number): 'table' | 'bfast' | 'json' {
+  if ((decision & NEGOTIATED.table) !== 0) return 'table'
+  return (decision & NEGOTIATED.bfast) !== 0 ? 'bfast' : 'json'
+}
+
+t.test('negotiate on the table matrix (SPEC 8.0), cached and uncached', async (t) => {
+  for (let pass = 1; pass <= 2; pass++) {
+    for (const [accept, withTables, without, why] of TABLE_MATRIX) {
+      const label = `pass ${pass}, ${JSON.stringify(accept)}: ${why}`
+      t.equal(tableRouteSends(negotiate(accept)), withTables, `${label}: route with tables`)
+      t.equal(tableRouteSends(negotiateUncached(accept)), withTables, `${label}: uncached`)
+      t.equal(prefersBfast(accept) ? 'bfast' : 'json', without, `${label}: route without tables`)
+    }
+  }
+})
+
+t.test('the table layout over a real socket: only for the client that asked, on routes that serve it', async (t) => {
+  const h = await harness({ tables: true }, (app) => {
+    app.get('/rows', async () => [{ id: 1 }, { id: 2 }])
+    app.get('/rows-v1', { config: { bfast: { tables: false } } }, async () => [{ id: 1 }, { id: 2 }])
+  })
+  t.teardown(() => h.close())
+  const TYPES = { table: 'application/x-bfast;layout=table', bfast: BFAST, json: JSON_CT } as const
+  for (const [accept, withTables, without, why] of TABLE_MATRIX) {
+    const headers: Record<string, string> = accept === undefined ? {} : { accept }
+    for (const [url, expected] of [['/rows', withTables], ['/rows-v1', without]] as const) {
+      for (const res of await h.both({ url, headers })) {
+        t.equal(res.headers['content-type'], TYPES[expected], `${res.via} ${url} ${JSON.stringify(accept)}: ${why}`)
+        t.equal(res.headers.vary, DEFAULT_VARY, `${res.via} ${url}: Vary`)
+      }
+    }
+  }
+})
+
 t.test('prefersBfast on the negotiation matrix', async (t) => {
   for (const [accept, expected, why] of MATRIX) {
     t.equal(prefersBfast(accept), expected === 'bfast', `${JSON.stringify(accept)}: ${why}`)
@@ -77,7 +141,7 @@ t.test('the matrix holds through inject and over a real socket', async (t) => {
   for (const [accept, expected, why] of MATRIX) {
     for (const res of await h.both({ url: '/thing', headers: accept === undefined ? {} : { accept } })) {
       t.equal(res.headers['content-type'], expected === 'bfast' ? BFAST : JSON_CT, `${res.via} ${JSON.stringify(accept)}: ${why}`)
-      t.equal(res.headers.vary, 'Accept', `${res.via} ${JSON.stringify(accept)}: Vary`)
+      t.equal(res.headers.vary, DEFAULT_VARY, `${res.via} ${JSON.stringify(accept)}: Vary`)
     }
   }
 })
@@ -97,11 +161,13 @@ const PROPERTY = { seed: 0xacce97, numRuns: 2000 }
 /** Pieces that exercise every rule: names, wildcards, case, weights (valid or not), parameters, quoting, junk. */
 const RANGE = fc.constantFrom(
   'application/x-bfast', 'APPLICATION/X-BFAST', 'Application/X-Bfast', 'application/json', 'application/*', '*/*',
-  'text/html', 'application/x-bfastx', 'text/x-bfast', '*/json', 'garbage', '', 'application/', 'x-bfast'
+  'text/html', 'application/x-bfastx', 'text/x-bfast', '*/json', 'garbage', '', 'application/', 'x-bfast',
+  'application/x-bfast;layout=table'
 )
 const PARAM = fc.constantFrom(
   'q=0', 'q=0.5', 'q=0.500', 'q=1', 'q=1.0', 'q=0.001', 'q=0.999', 'Q=0.7', 'q=1.5', 'q=abc', 'q=0.1234', 'q=',
-  'charset=utf-8', 'charset=UTF-8', 'charset=iso-8859-1', 'version=2', 'p="a,b;q=1"', 'p="unterminated', 'ext=1', ''
+  'charset=utf-8', 'charset=UTF-8', 'charset=iso-8859-1', 'version=2', 'p="a,b;q=1"', 'p="unterminated', 'ext=1', '',
+  'layout=table', 'layout="table"', 'LAYOUT=table', 'layout=Table', 'layout=rows'
 )
 const OWS = fc.constantFrom('', ' ', '\t', '  ')
 const ELEMENT = fc
@@ -127,6 +193,20 @@ t.test('prefersBfast (cached) agrees with prefersBfastUncached on generated Acce
   )
   t.ok(outcomes.bfast > PROPERTY.numRuns / 10 && outcomes.json > PROPERTY.numRuns / 10, `both decisions generated often: ${JSON.stringify(outcomes)}`)
   t.ok(negotiationCacheSize() <= NEGOTIATION_CACHE.maxEntries, 'the cache stayed within its bound meanwhile')
+})
+
+t.test('negotiate (cached) agrees with negotiateUncached on generated Accept headers, tables included', async (t) => {
+  const outcomes = { table: 0, bfast: 0, json: 0 }
+  fc.assert(
+    fc.property(ACCEPT, (accept) => {
+      const expected = negotiateUncached(accept)
+      if (negotiate(accept) !== expected || negotiate(accept) !== expected) return false
+      outcomes[tableRouteSends(expected)]++
+      return true
+    }),
+    PROPERTY
+  )
+  t.ok(Object.values(outcomes).every((n) => n > PROPERTY.numRuns / 50), `every decision generated: ${JSON.stringify(outcomes)}`)
 })
 
 t.test('regression: distinct Accept headers (a hostile client) cannot grow the negotiation cache past its bound', async (t) => {

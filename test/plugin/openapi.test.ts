@@ -170,6 +170,37 @@ t.test('HEAD routes exposed with an operationId, plugin registered first', async
   t.same(keys(op.head!.responses['200']!.content), BOTH)
 })
 
+t.test('routes with tables list application/x-bfast;layout=table for their replies, never for bodies', async (t) => {
+  const TABLE = 'application/x-bfast;layout=table'
+  const list = { type: 'array', items: user }
+  for (const order of ORDERS) {
+    const app = Fastify()
+    if (order === 'bfast first') await app.register(bfast, { tables: true })
+    await app.register(swagger, { openapi: {} })
+    if (order === 'swagger first') await app.register(bfast, { tables: true })
+    app.get('/list', { schema: { response: { 200: list } } }, async () => [stored(1, 'Ada'), stored(2, 'Bob')])
+    app.get('/list-by-type', { schema: { response: { 200: { content: { [JSON_TYPE]: { schema: list } } } } } },
+      async () => [stored(1, 'Ada'), stored(2, 'Bob')])
+    app.post('/users', { schema: { body: newUser, response: { 201: user } } }, created)
+    app.get('/v1', { config: { bfast: { tables: false } }, schema: { response: { 200: list } } }, async () => [])
+    t.teardown(() => app.close())
+    const { url: base } = await listen(app)
+    const paths = pathsOf(app)
+    t.same(keys(paths['/list']!.get!.responses['200']!.content), [JSON_TYPE, BFAST, TABLE], `${order}: replies`)
+    t.same(keys(paths['/list-by-type']!.get!.responses['200']!.content), [JSON_TYPE, BFAST, TABLE],
+      `${order}: a content map gets both B-FAST entries`)
+    t.same(keys(paths['/users']!.post!.requestBody?.content), BOTH, `${order}: bodies are never tables`)
+    t.same(keys(paths['/users']!.post!.responses['201']!.content), [JSON_TYPE, BFAST, TABLE])
+    t.same(keys(paths['/v1']!.get!.responses['200']!.content), BOTH, `${order}: a route with tables: false`)
+    // Fastify compiles the content map with the parameterised key, and the reply is still shaped.
+    const accept = `${TABLE}, ${BFAST};q=0.9`
+    const res = await viaSocket(base, { url: '/list-by-type', headers: { accept } })
+    t.equal(res.headers['content-type'], TABLE, `${order}: served as a table`)
+    t.same(JSON.parse(JSON.stringify(decode(res.body))), [{ id: 1, name: 'Ada' }, { id: 2, name: 'Bob' }],
+      `${order}: the schema's fields only`)
+  }
+})
+
 t.test('shared schema objects are copied, never changed', async (t) => {
   const schema = {
     body: { content: { [JSON_TYPE]: { schema: newUser } } },

@@ -23,12 +23,19 @@ const BAD: Array<[unknown, RegExp]> = [
   [{ compression: { parallelThreshold: 0 } }, /compression\.parallelThreshold must be an integer from 1/],
   [{ compression: { chunkSize: 0 } }, /compression\.chunkSize must be an integer from 1/],
   [{ compression: { chunkSize: 2 ** 31 } }, /compression\.chunkSize/],
+  [{ compression: { encodings: 'zstd' } }, /compression\.encodings must be an array of 'zstd', 'br', 'gzip', 'lz4'/],
+  [{ compression: { encodings: ['deflate'] } }, /compression\.encodings must be an array of/],
+  [{ compression: { levels: { zstd: [2] } } }, /compression\.levels\.zstd must be a non-empty array of the levels the cost model measured \(1, 3, 6, 9\)/],
+  [{ compression: { levels: { br: [] } } }, /compression\.levels\.br must be a non-empty array/],
+  [{ compression: { levels: { deflate: [1] } } }, /compression\.levels\.deflate is not a known option/],
+  [{ compression: { levels: [1] } }, /compression\.levels must be an object/],
   [{ clientHints: 'yes' }, /clientHints must be a boolean/],
   [{ maxBodySize: 0 }, /maxBodySize must be an integer from 1/],
   [{ encode: { maxDepth: 0 } }, /encode\.maxDepth/],
   [{ encode: { depth: 3 } }, /encode\.depth is not a known option/],
   [{ decode: { int64: 'string' } }, /decode\.int64 must be one of 'auto', 'number', 'bigint'/],
   [{ decode: { copyBinary: 1 } }, /decode\.copyBinary must be a boolean/],
+  [{ tables: 'yes' }, /option tables must be a boolean/],
   [{ decode: { maxDecompressedSize: 10 } }, /decode\.maxDecompressedSize is set with the maxBodySize option/]
 ]
 
@@ -50,7 +57,8 @@ t.test('invalid route options fail route registration, naming the route', async 
   for (const [config, message] of [
     [{ bfast: true }, /config\.bfast of route GET \/r must be false or an object/],
     [{ bfast: { compression: { network: 'warp' } } }, /config\.bfast of route GET \/r\.compression\.network/],
-    [{ bfast: { compress: {} } }, /config\.bfast of route GET \/r\.compress is not a known option/]
+    [{ bfast: { compress: {} } }, /config\.bfast of route GET \/r\.compress is not a known option/],
+    [{ bfast: { tables: 1 } }, /config\.bfast of route GET \/r\.tables must be a boolean/]
   ] as const) {
     const app = Fastify()
     await app.register(bfast)
@@ -66,13 +74,22 @@ t.test('valid options register; default and named exports are the same plugin', 
   t.match(meta, { name: 'fastify-bfast', fastify: '5.x' }, 'fastify-plugin metadata')
   const app = Fastify()
   await app.register(bfast, {
-    compression: { threshold: 0, network: { mbps: 50 }, parallelThreshold: 2_000_000, chunkSize: 65_536 },
+    compression: {
+      threshold: 0,
+      network: { mbps: 50 },
+      parallelThreshold: 2_000_000,
+      chunkSize: 65_536,
+      encodings: ['zstd', 'br', 'lz4'],
+      levels: { zstd: [1, 3], br: [5, 9] }
+    },
     clientHints: true,
+    tables: true,
     maxBodySize: 10_000_000,
     encode: { maxDepth: 64 },
     decode: { int64: 'bigint', dates: 'string', decimal: 'string', float64Array: 'array', copyBinary: true, maxDepth: 64 }
   })
-  app.get('/ok', { config: { bfast: { compression: { network: 'fast' } } } }, async () => ({ ok: true }))
+  app.get('/ok', { config: { bfast: { compression: { network: 'fast' }, tables: false } } }, async () => ({ ok: true }))
+  app.get('/gzip', { config: { bfast: { compression: { encodings: ['gzip'], levels: { gzip: [1] } } } } }, async () => ({ ok: true }))
   await app.ready()
   t.equal((await app.inject({ url: '/ok' })).statusCode, 200)
   await app.close()
@@ -85,7 +102,7 @@ t.test("codec options: the codec's registry checks them, its BAD_OPTION wrapped 
     'decode.onProtoPoisoning': /is set with Fastify's own onProtoPoisoning/,
     'decode.onConstructorPoisoning': /is set with Fastify's own onConstructorPoisoning/,
     'decode.tables': /request bodies are read as B-FAST v1/,
-    'encode.tables': /replies are B-FAST v1/
+    'encode.tables': /is set with the plugin \(or route\) option tables/
   }
   for (const [kind, registry] of [['encode', ENCODE_OPTIONS], ['decode', DECODE_OPTIONS]] as const) {
     for (const key of Object.keys(registry)) {

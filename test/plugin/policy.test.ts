@@ -1,10 +1,20 @@
 /**
  * The compression decision and Vary merging as functions (the HTTP-level behaviour is in
- * compression.test.ts): forms, hint precedence, and which hints reach Vary.
+ * compression.test.ts and content-coding.test.ts): the cost model's choice at each bandwidth and
+ * accepted set, forms, hint precedence, and which request fields reach Vary. The model runs on
+ * the hand-made figures below, whose crossover bandwidths are worked out by hand; the measured
+ * figures are checked for the properties the README states.
  */
 import t from 'tap'
-import { decideCompression, routeVary, hintVerdict, BREAK_EVEN_MBPS, LZ4_MODEL, networkWants, paysAt } from '../../plugin/policy.js'
+import { hintMbps, networkMbps, RoutePolicy, SEND_BLOCK, SEND_CHUNKED, SEND_PLAIN } from '../../plugin/policy.js'
+import type { CompressionDecision } from '../../plugin/policy.js'
+import {
+  AUTO_ASSUMED_MBPS, CODING_FIGURES, CONSIDERED_LEVELS, MEASURED, SLOW_ASSUMED_MBPS
+} from '../../plugin/coding-model.js'
+import type { CodingFigures } from '../../plugin/coding-model.js'
+import { DEFAULTS } from '../../plugin/options.js'
 import type { ResolvedCompression } from '../../plugin/options.js'
+import { AVAILABLE_CODINGS } from '../../plugin/content-coding.js'
 import { mergeVary } from '../../plugin/vary.js'
 
 const route = (over: Partial<ResolvedCompression> = {}): ResolvedCompression => ({
@@ -12,53 +22,149 @@ const route = (over: Partial<ResolvedCompression> = {}): ResolvedCompression => 
   network: 'slow',
   parallelThreshold: 1_000_000,
   chunkSize: 262_144,
+  encodings: DEFAULTS.encodings,
+  levels: DEFAULTS.levels,
   ...over
 })
 
-t.test('the break-even bandwidth follows from the measured constants', async (t) => {
-  const perByteCost = 1 / LZ4_MODEL.compressBytesPerSecond + 1 / LZ4_MODEL.decompressBytesPerSecond
-  const perByteSaving = (1 - LZ4_MODEL.compressedRatio) * 8
-  t.equal(BREAK_EVEN_MBPS, perByteSaving / perByteCost / 1e6)
-  t.ok(paysAt(BREAK_EVEN_MBPS * 0.99))
-  t.notOk(paysAt(BREAK_EVEN_MBPS))
-  t.equal(networkWants('fast'), false)
-  t.equal(networkWants('slow'), true)
-  t.equal(networkWants({ mbps: BREAK_EVEN_MBPS * 2 }), false)
+/**
+ * Per plain byte, with B in bits/s: plain 8/B; lz4 2 ns + 2/B; zstd-1 3 ns + 1.2/B;
+ * br-5 11 ns + 0.8/B; gzip-6 11 ns + 1.2/B. Crossovers: lz4 beats plain below 3,000 Mbps,
+ * zstd-1 beats lz4 below 800 Mbps, br-5 beats zstd-1 below 50 Mbps and lz4 below 133 Mbps,
+ * gzip-6 beats lz4 below 88.9 Mbps (and zstd-1 beats plain below 2,267 Mbps).
+ */
+const FIGURES: readonly CodingFigures[] = [
+  { coding: 'lz4', level: 0, compressMBps: 1000, decompressMBps: 1000, ratio: 0.25 },
+  { coding: 'zstd', level: 1, compressMBps: 500, decompressMBps: 1000, ratio: 0.15 },
+  { coding: 'br', level: 5, compressMBps: 100, decompressMBps: 1000, ratio: 0.1 },
+  { coding: 'gzip', level: 6, compressMBps: 100, decompressMBps: 1000, ratio: 0.15 }
+]
+const HAS_ZSTD = AVAILABLE_CODINGS.includes('zstd')
+const LEVELS = { zstd: [1], br: [5], gzip: [6] }
+const policy = (over: Partial<ResolvedCompression> = {}, hints = false): RoutePolicy =>
+  new RoutePolicy(route({ levels: LEVELS, ...over }), hints, FIGURES)
+const content = (coding: string, level: number): CompressionDecision => ({ form: 'content', coding, level } as CompressionDecision)
+const ALL = { 'accept-encoding': 'gzip, deflate, br, zstd' }
+
+t.test('network policies stand for bandwidths', async (t) => {
+  t.equal(networkMbps('fast'), Infinity)
+  t.equal(networkMbps('slow'), SLOW_ASSUMED_MBPS)
+  t.equal(networkMbps('auto'), AUTO_ASSUMED_MBPS)
+  t.equal(networkMbps({ mbps: 12 }), 12)
 })
 
-t.test('forms: none below the threshold, a block, chunked from parallelThreshold', async (t) => {
-  t.same(decideCompression(1023, route(), undefined), { form: 'none' })
-  t.same(decideCompression(1024, route(), undefined), { form: 'block' })
-  t.same(decideCompression(999_999, route(), undefined), { form: 'block' })
-  t.same(decideCompression(1_000_000, route(), undefined), { form: 'chunked' })
-  t.same(decideCompression(5_000_000, route({ network: 'fast' }), undefined), { form: 'none' })
-  t.same(decideCompression(0, route({ threshold: 0 }), undefined), { form: 'block' })
+t.test('the cheapest acceptable coding at each bandwidth (hand-made figures)', async (t) => {
+  const at = (mbps: number, headers: Record<string, string> = ALL): CompressionDecision =>
+    policy({ network: { mbps } }).decide(100_000, headers)
+  t.same(at(10_000), SEND_PLAIN, 'above 3,000 Mbps nothing pays')
+  t.same(at(2_000), SEND_BLOCK, 'LZ4 between 800 and 3,000 Mbps')
+  if (HAS_ZSTD) {
+    t.same(at(100), content('zstd', 1), 'zstd-1 between 50 and 800 Mbps')
+    t.same(at(51), content('zstd', 1))
+  }
+  t.same(at(49), content('br', 5), 'br-5 below 50 Mbps')
+  t.same(at(1), content('br', 5))
+  // A client without zstd and br (or a Node line without zstd) gets gzip where it pays, else LZ4.
+  t.same(at(88, { 'accept-encoding': 'gzip' }), content('gzip', 6), 'gzip below 88.9 Mbps')
+  t.same(at(90, { 'accept-encoding': 'gzip' }), SEND_BLOCK, 'LZ4 above')
+  t.same(at(200, { 'accept-encoding': 'br' }), SEND_BLOCK, 'br-5 beats LZ4 only below 133 Mbps')
+  t.same(at(130, { 'accept-encoding': 'br' }), content('br', 5))
+  t.same(at(10, {}), SEND_BLOCK, 'no Accept-Encoding: identity only, so LZ4')
+  t.same(at(10, { 'accept-encoding': '' }), SEND_BLOCK, 'an empty Accept-Encoding: identity only')
+  t.same(at(10, { 'accept-encoding': 'deflate' }), SEND_BLOCK, 'only codings the plugin does not produce')
+  t.same(at(10, { 'accept-encoding': 'br;q=0, *' }), HAS_ZSTD ? content('zstd', 1) : content('gzip', 6), '* admits the others')
+  // identity refused: any accepted coding, even where plain would be cheaper.
+  t.same(at(10_000, { 'accept-encoding': 'gzip, identity;q=0' }), content('gzip', 6), 'identity;q=0')
+  t.same(at(10_000, { 'accept-encoding': 'gzip, *;q=0' }), content('gzip', 6), '*;q=0 without identity')
+  t.same(at(2_000, { 'accept-encoding': 'identity;q=0' }), SEND_PLAIN, 'nothing acceptable: plain all the same')
 })
 
-t.test('hints: Save-Data, then slow ECT, then Downlink; a route names the first two in Vary whenever they could change a reply', async (t) => {
-  t.same(hintVerdict({}), undefined)
-  t.same(hintVerdict({ 'save-data': ' ON ' }), { compress: true, field: 'save-data' })
-  t.same(hintVerdict({ ect: '3G' }), { compress: true, field: 'ect' })
-  t.same(hintVerdict({ ect: '4g' }), undefined)
-  t.same(hintVerdict({ ect: '4g', downlink: '0' }), { compress: true, field: 'downlink' })
-  t.same(hintVerdict({ downlink: String(BREAK_EVEN_MBPS * 2) }), { compress: false, field: 'downlink' })
-  t.same(hintVerdict({ downlink: '-1' }), undefined)
-  t.same(hintVerdict({ downlink: '' }), undefined)
-  t.same(hintVerdict({ 'save-data': ['on', 'off'] }), { compress: true, field: 'save-data' })
-  const fast = route({ network: 'fast' })
-  t.same(decideCompression(5000, fast, { 'save-data': 'on' }), { form: 'block' })
-  t.same(decideCompression(5000, fast, { ect: '2g' }), { form: 'block' })
-  t.same(decideCompression(5000, fast, { downlink: '2' }), { form: 'block' })
-  t.same(decideCompression(5000, fast, {}), { form: 'none' })
-  t.same(decideCompression(5000, route(), { 'save-data': 'on' }), { form: 'block' })
-  t.same(decideCompression(5000, route(), { downlink: '100000' }), { form: 'none' })
-  t.same(decideCompression(500, fast, { 'save-data': 'on' }), { form: 'none' })
+t.test('size: the threshold, and the chunked LZ4 form from parallelThreshold', async (t) => {
+  const lz4 = policy({ network: { mbps: 2_000 } })
+  t.same(lz4.decide(1023, ALL), SEND_PLAIN)
+  t.same(lz4.decide(1024, ALL), SEND_BLOCK)
+  t.same(lz4.decide(999_999, ALL), SEND_BLOCK)
+  t.same(lz4.decide(1_000_000, ALL), SEND_CHUNKED)
+  t.same(policy({ network: { mbps: 10 } }).decide(5_000_000, ALL), content('br', 5), 'content codings are never chunked')
+  t.same(policy({ network: 'fast' }).decide(5_000_000, ALL), SEND_PLAIN)
+  t.same(policy({ threshold: 0 }).decide(0, {}), SEND_BLOCK)
+})
+
+t.test('the encodings and levels options bound the choice', async (t) => {
+  t.same(policy({ network: { mbps: 10 }, encodings: ['lz4'] }).decide(5000, ALL), SEND_BLOCK)
+  t.same(policy({ network: { mbps: 10 }, encodings: ['gzip'] }).decide(5000, ALL), content('gzip', 6))
+  t.same(policy({ network: { mbps: 10 }, encodings: [] }).decide(5000, ALL), SEND_PLAIN)
+  t.same(policy({ network: { mbps: 10 }, encodings: ['gzip'] }).decide(5000, {}), SEND_PLAIN, 'no LZ4: plain')
+  const levels = new RoutePolicy(route({ network: { mbps: 10 }, levels: { zstd: [1], br: [4], gzip: [6] } }), false, FIGURES)
+  t.same(levels.decide(5000, { 'accept-encoding': 'br' }), SEND_BLOCK, 'a level without figures is never chosen')
+})
+
+t.test('client hints: bandwidths, strongest first', async (t) => {
+  t.equal(hintMbps({}), undefined)
+  t.equal(hintMbps({ 'save-data': ' ON ' }), SLOW_ASSUMED_MBPS)
+  t.equal(hintMbps({ ect: '3G' }), 0.7)
+  t.equal(hintMbps({ ect: 'slow-2g' }), 0.05)
+  t.equal(hintMbps({ ect: '4g' }), undefined)
+  t.equal(hintMbps({ ect: 'constructor' }), undefined, 'no prototype lookups')
+  t.equal(hintMbps({ ect: '4g', downlink: '0' }), 0)
+  t.equal(hintMbps({ downlink: '2.5' }), 2.5)
+  t.equal(hintMbps({ downlink: '-1' }), undefined)
+  t.equal(hintMbps({ downlink: '' }), undefined)
+  t.equal(hintMbps({ downlink: 'fast' }), undefined)
+  t.equal(hintMbps({ 'save-data': ['on', 'off'] }), SLOW_ASSUMED_MBPS)
+  t.equal(hintMbps({ 'save-data': 'on', ect: '2g', downlink: '100' }), SLOW_ASSUMED_MBPS)
+
+  const fast = policy({ network: 'fast' }, true)
+  t.same(fast.decide(5000, { ...ALL, 'save-data': 'on' }), content('br', 5))
+  t.same(fast.decide(5000, { 'save-data': 'on' }), SEND_BLOCK, 'a hinted client without Accept-Encoding: LZ4')
+  t.same(fast.decide(5000, { ...ALL, downlink: '2000' }), SEND_BLOCK)
+  t.same(fast.decide(5000, { ...ALL, downlink: '0' }), content('br', 5), 'Downlink 0: the strongest')
+  t.same(fast.decide(5000, ALL), SEND_PLAIN)
+  t.same(fast.decide(500, { ...ALL, 'save-data': 'on' }), SEND_PLAIN, 'the threshold first')
+  t.same(policy({ network: 'fast' }, false).decide(5000, { ...ALL, 'save-data': 'on' }), SEND_PLAIN, 'hints off')
+  t.same(policy({ network: 'auto' }, true).decide(5000, { ...ALL, downlink: '100000' }), SEND_PLAIN)
+})
+
+t.test('Vary names every request field that can change the reply, on every reply of the route', async (t) => {
   // regression: every reply of a route where hints could change the outcome names them,
   // unhinted, JSON and small replies too, or a shared cache mixes the variants up
-  t.same(routeVary(fast, true), ['Accept', 'Save-Data', 'ECT'])
-  t.same(routeVary(fast, false), ['Accept'])
-  t.same(routeVary(route({ network: 'slow' }), true), ['Accept'])
-  t.same(routeVary(route({ network: { mbps: BREAK_EVEN_MBPS * 2 } }), true), ['Accept', 'Save-Data', 'ECT'])
+  t.same(policy({ network: 'fast' }, false).vary, ['Accept'], "'fast' without hints never compresses")
+  t.same(policy({ network: 'fast' }, true).vary, ['Accept', 'accept-encoding', 'Save-Data', 'ECT'])
+  t.same(policy({ network: 'auto' }, false).vary, ['Accept', 'accept-encoding'])
+  t.same(policy({ network: 'auto' }, true).vary, ['Accept', 'accept-encoding', 'Save-Data', 'ECT'])
+  t.same(policy({ network: 'slow', encodings: ['lz4'] }, false).vary, ['Accept'], 'LZ4 alone: no Content-Encoding')
+  t.same(policy({ network: 'slow', encodings: ['lz4'] }, true).vary, ['Accept'], 'hints cannot change LZ4 at 1.6 Mbps')
+  t.same(policy({ network: { mbps: 10_000 }, encodings: ['lz4'] }, true).vary, ['Accept', 'Save-Data', 'ECT'])
+  t.same(policy({ network: 'slow', levels: LEVELS }, true).vary, ['Accept', 'accept-encoding'],
+    'every hinted bandwidth picks what 1.6 Mbps picks')
+})
+
+t.test('lz4-napi is needed only where LZ4 may be chosen', async (t) => {
+  t.equal(policy({ network: 'fast' }).mayUseLz4, false)
+  t.equal(policy({ network: 'fast' }, true).mayUseLz4, true)
+  t.equal(policy({ network: 'slow' }).mayUseLz4, true)
+  t.equal(policy({ network: 'slow', encodings: ['zstd', 'br', 'gzip'] }).mayUseLz4, false)
+})
+
+t.test('the measured figures: every line, every considered level, sane values', async (t) => {
+  for (const [line, figures] of Object.entries(MEASURED)) {
+    const expected = ['lz4', ...(['zstd', 'br', 'gzip'] as const)
+      .filter((c) => c !== 'zstd' || line !== '20')
+      .flatMap((c) => CONSIDERED_LEVELS[c].map((l) => `${c}-${l}`))]
+    t.same(figures.map((f) => f.coding === 'lz4' ? 'lz4' : `${f.coding}-${f.level}`), expected, `Node ${line}: the considered levels`)
+    for (const f of figures) {
+      t.ok(f.ratio > 0 && f.ratio < 1 && f.compressMBps > 0 && f.decompressMBps > 0, `Node ${line} ${f.coding}-${f.level}`)
+    }
+  }
+  t.ok(CODING_FIGURES.length > 0, 'this line has figures')
+  // What the README says each link profile gets, with this line's figures and a browser's Accept-Encoding.
+  const defaults = (network: ResolvedCompression['network']): CompressionDecision =>
+    new RoutePolicy(route({ network }), false).decide(100_000, ALL)
+  t.same(defaults('fast'), SEND_PLAIN)
+  t.equal(defaults({ mbps: 10_000 }).form, 'none', '10 Gbps: plain')
+  t.equal(defaults('auto').form, 'content', `'auto' (${AUTO_ASSUMED_MBPS} Mbps): a Content-Encoding`)
+  t.equal(defaults('slow').form, 'content')
+  t.equal(new RoutePolicy(route({ network: 'auto' }), false).decide(100_000, {}).form, 'block', 'no Accept-Encoding: LZ4')
 })
 
 t.test('mergeVary: case-insensitive, once each, "*" absorbs all', async (t) => {

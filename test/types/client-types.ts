@@ -9,6 +9,7 @@
 import { fetch as undiciFetch, Agent } from 'undici'
 import {
   BFastRequestError,
+  BFastTable,
   createClient,
   decodeResponse,
   HttpError,
@@ -16,7 +17,8 @@ import {
   TimeoutError,
   type FetchResponse,
   type RequestOptions,
-  type RetryContext
+  type RetryContext,
+  type Tabled
 } from '../../client/index.js'
 import { expectType } from './expect-type.js'
 
@@ -174,5 +176,84 @@ export async function detailedRouteTests(): Promise<void> {
       if (err.status === 404) expectType<{ reason: string }>()(err.body)
       else expectType<{ message: string }>()(err.body)
     }
+  }
+}
+
+/** A route map with nested lists of records (issue 14 item 5: tables). */
+type TableRoutes = {
+  'GET /users': { response: User[] }
+  'GET /users/:id': { response: User }
+  'GET /page': { response: { total: number; items: User[]; tags: string[] } }
+  'POST /users/search': { body: { q: string }; response: User[] }
+  'GET /scores': { response: number[] }
+}
+
+export async function tablesTests(): Promise<void> {
+  // tables: true on the client: User[] comes back as a BFastTable<User> (or, where it cannot be
+  // a table exactly, such as an empty list, the plain array).
+  const grid = createClient<TableRoutes>({ baseUrl: '/api', tables: true })
+  const users = await grid.get('/users')
+  expectType<BFastTable<User> | User[]>()(users)
+  if (users instanceof BFastTable) {
+    expectType<User>()(users.get(0))
+    expectType<User[]>()(users.toArray())
+  }
+  for (const user of users) expectType<User>()(user)
+  expectType<number>()(users.length)
+  expectType<User>()(await grid.get('/users/1'))
+  expectType<{ total: number; items: BFastTable<User> | User[]; tags: string[] }>()(await grid.get('/page'))
+  expectType<number[]>()(await grid.get('/scores'))
+  expectType<BFastTable<User> | User[]>()(await grid.post('/users/search', { q: 'a' }))
+  expectType<BFastTable<User> | User[]>()(await grid.request('GET', '/users'))
+  // A call's own tables overrides the client's.
+  expectType<User[]>()(await grid.get('/users', { tables: false }))
+  expectType<User[]>()(await grid.post('/users/search', { q: 'a' }, { tables: false, timeout: 5 }))
+
+  // Without it (the default), as before; per request, tables: true.
+  const api = createClient<TableRoutes>({ baseUrl: '/api' })
+  expectType<User[]>()(await api.get('/users'))
+  expectType<BFastTable<User> | User[]>()(await api.get('/users', { tables: true }))
+  expectType<BFastTable<User> | User[]>()(await api.get('/users?x=1', { tables: true, timeout: 1000 }))
+  expectType<BFastTable<User> | User[]>()(await api.post('/users/search', { q: 'a' }, { tables: true }))
+  expectType<BFastTable<User> | User[]>()(await api.request('GET', '/users', { tables: true }))
+  const maybe: boolean = Math.random() > 0.5
+  expectType<User[] | BFastTable<User>>()(await api.get('/users', { tables: maybe }))
+  // Not known statically: either.
+  const either = createClient<TableRoutes>({ baseUrl: '/api', tables: maybe })
+  expectType<User[] | BFastTable<User>>()(await either.get('/users'))
+
+  // The checks of bodies and options hold with tables too.
+  // @ts-expect-error: extra body field
+  await grid.post('/users/search', { q: 'a', extra: 1 }, { tables: true })
+  // @ts-expect-error: unknown option
+  await grid.get('/users', { tables: true, timeot: 5 })
+  // @ts-expect-error: tables is a boolean
+  await grid.get('/users', { tables: 'yes' })
+  // @ts-expect-error: not a table
+  expectType<User[]>()(await grid.get('/users'))
+
+  // The untyped client: the call's type argument, as Tabled under tables: true.
+  const raw = createClient({ baseUrl: '/api', tables: true })
+  expectType<BFastTable<User> | User[]>()(await raw.get<User[]>('/users'))
+  expectType<User[]>()(await raw.get<User[]>('/users', { tables: false }))
+  const plain = createClient({ baseUrl: '/api' })
+  expectType<User[]>()(await plain.get<User[]>('/users'))
+  expectType<BFastTable<User> | User[]>()(await plain.get<User[]>('/users', { tables: true }))
+  expectType<Tabled<User[]>>()(await plain.post<User[]>('/users/search', { q: 'a' }, { tables: true }))
+
+  // Tabled, nested: arrays of records at any depth; other arrays and leaves stay.
+  interface Team { name: string; members: User[]; lead: User; days: Date[] }
+  expectType<BFastTable<{ name: string; members: BFastTable<User> | User[]; lead: User; days: Date[] }> |
+    Array<{ name: string; members: BFastTable<User> | User[]; lead: User; days: Date[] }>>()(
+    null as unknown as Tabled<Team[]>
+  )
+  expectType<Array<User | null>>()(null as unknown as Tabled<Array<User | null>>)
+  expectType<string[][]>()(null as unknown as Tabled<string[][]>)
+
+  // isRouteError takes a client with tables too.
+  try {
+    await grid.get('/users/1')
+  } catch (err) {
+    if (isRouteError(err, grid, 'GET /users/:id')) expectType<number>()(err.status)
   }
 }

@@ -1,0 +1,231 @@
+/**
+ * `npm run bench:codings`: the figures of the plugin's compression cost model (plugin/coding-model.ts,
+ * issue 16 item 1), measured on this machine for the Node line running it: for in-format LZ4 and for
+ * each zstd level, brotli quality and gzip level the model considers, the compress speed (server),
+ * the decompress speed (client) and the compressed/plain size ratio, on the B-FAST encoding of
+ * each dataset.
+ *
+ * Usage: npm run bench:codings -- [--node 20|22|24|26] [--rounds=N]
+ *        node dist/bench/codings.js --choices   (no timing: what the model in plugin/coding-model.ts
+ *                                                chooses per link and client, for every Node line)
+ * Writes bench/results/node-<major>/codings.md and codings.json, and prints the figures as the
+ * TypeScript row plugin/coding-model.ts keeps for the line (the model takes, per coding, the
+ * slowest speeds and the largest ratio over the datasets, so that it errs towards compressing less).
+ *
+ * Speeds are MB/s of plain (B-FAST) bytes: compressing S plain bytes takes S / compress seconds,
+ * decompressing back to them S / decompress. LZ4 is lz4-napi's block compress (what the plugin
+ * runs) and the pure-TypeScript decompress the client runs (src/frame.ts); the HTTP codings are
+ * node:zlib on both sides, the libraries browsers also decode with (zstd, brotli, zlib).
+ * Times are absolute (the model needs MB/s, not ratios), so every candidate runs interleaved in
+ * one process and each figure is a median over rounds: run it under `flock /tmp/bench.lock` on a
+ * quiet machine.
+ */
+import { writeFileSync } from 'node:fs'
+import os from 'node:os'
+import { decompress, encode } from '../src/index.js'
+import { asBuffer, compress } from '../src/compress.js'
+import { CONSIDERED_LEVELS, MEASURED, type CodingFigures, type MeasuredCoding } from '../plugin/coding-model.js'
+import { DEFAULTS } from '../plugin/options.js'
+import { RoutePolicy, type CompressionDecision } from '../plugin/policy.js'
+import { AVAILABLE_CODINGS, decodeContentSync, encodeContentSync } from '../plugin/content-coding.js'
+import { jsonFixture } from '../test/helpers/paths.js'
+import { users } from './datasets.js'
+import { compare, describeMethod, type Candidate, type Options } from './harness.js'
+import { bytes, NODE_MAJOR, renderTable, resultsFile, writeResults, type Table } from './report.js'
+
+const DEFAULT_ROUNDS = 12
+const DEFAULT_WARMUP = 3
+const MB = 1e6
+
+interface Input {
+  name: string
+  plain: Buffer
+}
+
+/** The B-FAST messages measured: a 1,000- and a 10,000-user reply (SPEC 7) and the two corpus documents. */
+function inputs(): Input[] {
+  return [
+    { name: 'users-1k', plain: asBuffer(encode(users(1_000))) },
+    { name: 'users-10k', plain: asBuffer(encode(users(10_000))) },
+    { name: 'twitter.json', plain: asBuffer(encode(jsonFixture('twitter.json'))) },
+    { name: 'citm_catalog.json', plain: asBuffer(encode(jsonFixture('citm_catalog.json'))) }
+  ]
+}
+
+/** Every coding and level measured on this line: LZ4, then the considered levels of each available HTTP coding. */
+function codings(): MeasuredCoding[] {
+  const list: MeasuredCoding[] = [{ coding: 'lz4', level: 0 }]
+  for (const coding of AVAILABLE_CODINGS) {
+    for (const level of CONSIDERED_LEVELS[coding]) list.push({ coding, level })
+  }
+  return list
+}
+
+function label(c: MeasuredCoding): string {
+  return c.coding === 'lz4' ? 'lz4' : `${c.coding}-${c.level}`
+}
+
+function compressor(c: MeasuredCoding): (plain: Buffer) => Uint8Array {
+  if (c.coding === 'lz4') return (plain) => compress(plain)
+  const { coding, level } = c
+  return (plain) => encodeContentSync(coding, level, plain)
+}
+
+function decompressor(c: MeasuredCoding): (encoded: Buffer) => Uint8Array {
+  if (c.coding === 'lz4') return (encoded) => decompress(encoded)
+  const coding = c.coding
+  return (encoded) => decodeContentSync(coding, encoded)
+}
+
+interface Row extends MeasuredCoding {
+  dataset: string
+  plainBytes: number
+  encodedBytes: number
+  compressMBps: number
+  decompressMBps: number
+}
+
+async function measure(input: Input, list: readonly MeasuredCoding[], options: Options): Promise<Row[]> {
+  const candidates: Candidate[] = []
+  const encodedOf = new Map<string, Buffer>()
+  for (const c of list) {
+    const name = label(c)
+    const encoded = asBuffer(compressor(c)(input.plain))
+    const back = decompressor(c)(encoded)
+    if (Buffer.compare(asBuffer(back), input.plain) !== 0) throw new Error(`${name} did not round-trip ${input.name}`)
+    encodedOf.set(name, encoded)
+    const comp = compressor(c)
+    const decomp = decompressor(c)
+    candidates.push({ name: `c:${name}`, fn: () => comp(input.plain) })
+    candidates.push({ name: `d:${name}`, fn: () => decomp(encoded) })
+  }
+  const result = await compare(candidates, options)
+  return list.map((c) => {
+    const name = label(c)
+    return {
+      ...c,
+      dataset: input.name,
+      plainBytes: input.plain.length,
+      encodedBytes: encodedOf.get(name)!.length,
+      compressMBps: input.plain.length / MB / (result.get(`c:${name}`).medianMs / 1000),
+      decompressMBps: input.plain.length / MB / (result.get(`d:${name}`).medianMs / 1000)
+    }
+  })
+}
+
+/** The model's figures for one coding: slowest speeds and largest ratio over the datasets. */
+function modelFigures(rows: readonly Row[], list: readonly MeasuredCoding[]): CodingFigures[] {
+  return list.map((c) => {
+    const mine = rows.filter((r) => r.coding === c.coding && r.level === c.level)
+    return {
+      coding: c.coding,
+      level: c.level,
+      compressMBps: Math.round(Math.min(...mine.map((r) => r.compressMBps))),
+      decompressMBps: Math.round(Math.min(...mine.map((r) => r.decompressMBps))),
+      ratio: Math.ceil(Math.max(...mine.map((r) => r.encodedBytes / r.plainBytes)) * 1000) / 1000
+    }
+  })
+}
+
+/** The links the README and the load tests name (Mbps), and the clients asked. */
+const LINKS_MBPS: ReadonlyArray<[string, number]> = [
+  ['ECT 2g (0.07)', 0.07], ['3G (1.6)', 1.6], ['10 Mbps', 10], ['100 Mbps', 100], ['1 Gbps', 1000], ['10 Gbps', 10_000]
+]
+const CLIENTS: ReadonlyArray<[string, string | undefined]> = [
+  ['browser (gzip, deflate, br, zstd)', 'gzip, deflate, br, zstd'],
+  ['no zstd (gzip, deflate, br)', 'gzip, deflate, br'],
+  ['gzip only', 'gzip'],
+  ['no Accept-Encoding', undefined]
+]
+
+function decisionLabel(d: CompressionDecision): string {
+  if (d.form === 'content') return `${d.coding}-${d.level}`
+  return d.form === 'none' ? 'plain' : 'lz4'
+}
+
+/** What the model chooses with `figures` for a 100 KB reply, per link and client. */
+export function choices(figures: readonly CodingFigures[], title: string): Table {
+  return {
+    title,
+    headers: ['client', ...LINKS_MBPS.map(([name]) => name)],
+    rows: CLIENTS.map(([client, acceptEncoding]) => [
+      client,
+      ...LINKS_MBPS.map(([, mbps]) => {
+        const route = { ...DEFAULTS, network: { mbps } }
+        const headers = acceptEncoding === undefined ? {} : { 'accept-encoding': acceptEncoding }
+        return decisionLabel(new RoutePolicy(route, false, figures).decide(100_000, headers))
+      })
+    ])
+  }
+}
+
+function parseRounds(argv: readonly string[]): Options {
+  const options: Options = { rounds: DEFAULT_ROUNDS, warmupRounds: DEFAULT_WARMUP }
+  for (const arg of argv) {
+    const [key, value = ''] = arg.split('=', 2) as [string, string?]
+    if (key === '--rounds') options.rounds = Number.parseInt(value, 10)
+  }
+  return options
+}
+
+async function main(): Promise<void> {
+  if (process.argv.includes('--choices')) {
+    for (const [line, figures] of Object.entries(MEASURED)) {
+      // The model drops zstd where this process cannot produce it: run --choices on Node >= 22.15.
+      console.log(renderTable(choices(figures, `Node ${line}: the coding the model sends a 100 KB reply`)) + '\n')
+    }
+    return
+  }
+  const options = parseRounds(process.argv.slice(2))
+  const loadBefore = os.loadavg()[0]!
+  const list = codings()
+  const rows: Row[] = []
+  for (const input of inputs()) {
+    console.log(`measuring ${input.name} (${bytes(input.plain.length)} bytes)`)
+    rows.push(...(await measure(input, list, options)))
+  }
+  const figures = modelFigures(rows, list)
+  const tables: Table[] = inputs().map((input) => ({
+    title: `${input.name} (B-FAST, ${bytes(input.plain.length)} bytes)`,
+    headers: ['coding', 'bytes', 'ratio', 'compress MB/s', 'decompress MB/s'],
+    rows: rows
+      .filter((r) => r.dataset === input.name)
+      .map((r) => [
+        label(r),
+        bytes(r.encodedBytes),
+        (r.encodedBytes / r.plainBytes).toFixed(3),
+        r.compressMBps.toFixed(0),
+        r.decompressMBps.toFixed(0)
+      ])
+  }))
+  tables.push(choices(figures, 'What these figures choose for a 100 KB reply (default encodings and levels)'))
+  tables.push({
+    title: 'Model figures (slowest speed and largest ratio over the datasets)',
+    headers: ['coding', 'ratio', 'compress MB/s', 'decompress MB/s'],
+    rows: figures.map((f) => [label(f), f.ratio.toFixed(3), String(f.compressMBps), String(f.decompressMBps)])
+  })
+  writeResults({
+    file: resultsFile('codings.md'),
+    title: `Compression cost model figures, Node ${process.versions.node}`,
+    command: `npm run bench:codings -- --node ${NODE_MAJOR}`,
+    method: [
+      ...describeMethod(options),
+      `Load average (1 min) ${loadBefore.toFixed(1)} when the run started, ${os.loadavg()[0]!.toFixed(1)} when it ended, on`,
+      `${os.cpus().length} CPUs: figures measured under load are lower than on a quiet machine, which makes the model compress less.`,
+      'Compress: lz4-napi block (LZ4) or node:zlib (zstd, br, gzip) of the B-FAST message; decompress: the',
+      "client's pure-TypeScript LZ4 decoder (src/frame.ts) or node:zlib. MB/s of plain bytes (1 MB = 10^6 bytes)."
+    ],
+    tables,
+    anomalies: []
+  })
+  writeFileSync(resultsFile('codings.json'), JSON.stringify({ node: process.versions.node, rows, figures }, null, 2) + '\n')
+  console.log(`\n// Node ${NODE_MAJOR} (${process.versions.node}), for plugin/coding-model.ts:`)
+  console.log(`${NODE_MAJOR}: [`)
+  for (const f of figures) {
+    console.log(`  { coding: '${f.coding}', level: ${f.level}, compressMBps: ${f.compressMBps}, ` +
+      `decompressMBps: ${f.decompressMBps}, ratio: ${f.ratio} },`)
+  }
+  console.log('],')
+}
+
+await main()

@@ -1,0 +1,267 @@
+/**
+ * The plugin's `tables` option (issue 14 item 4, SPEC 8): a client asking
+ * `application/x-bfast;layout=table` gets arrays of records as tables, labelled so, on routes
+ * that serve them; every other client gets exactly what it got before. The differential: the
+ * table reply read back (`toArray()`, `JSON.stringify`) is the v1 reply and the JSON reply,
+ * response schemas included; compression, HEAD, Vary, errors, serializers and
+ * @fastify/compress as for v1. Every case runs through inject and over a real socket.
+ */
+import t from 'tap'
+import type { FastifyInstance } from 'fastify'
+import compressPlugin from '@fastify/compress'
+import Fastify from 'fastify'
+import bfast from '../../plugin/index.js'
+import { BFastTable, decode, isCompressed } from '../../src/index.js'
+import { listen } from '../../support/listen.js'
+import { BFAST, harness, JSON_CT, viaSocket } from './server.js'
+import type { Reply } from './server.js'
+
+/** The Vary of every reply of a route under the default policy, whose B-FAST replies may carry a Content-Encoding. */
+const DEFAULT_VARY = 'Accept, accept-encoding'
+
+const TABLE = 'application/x-bfast;layout=table'
+/** What the client sends with `tables: true`. */
+const ASK_TABLE = { accept: 'application/x-bfast;layout=table, application/x-bfast;q=0.95, application/json;q=0.9' }
+const ASK_BFAST = { accept: 'application/x-bfast' }
+
+const userSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'integer' },
+    name: { type: 'string' },
+    zip: { type: 'string' },
+    created: { type: 'string', format: 'date-time' },
+    friends: { type: 'array', items: { type: 'object', properties: { id: { type: 'integer' } } } }
+  }
+} as const
+
+/** More than the schema lets through, a coercion, Dates, nested records, nulls and a missing key. */
+function users(n: number): Array<Record<string, unknown>> {
+  return Array.from({ length: n }, (_, i) => {
+    const user: Record<string, unknown> = {
+      id: i,
+      name: i % 3 === 0 ? `Ada ${i} é` : `user${i}`,
+      zip: 10_000 + i,
+      password: `hunter${i}`,
+      created: new Date(Date.UTC(2024, 0, 1 + (i % 28), 10, 30, 45, i % 1000)),
+      friends: [{ id: i + 1, token: 'x' }]
+    }
+    // Not the first row: the codec learns columns in first-seen order, and a key first seen in a
+    // later row before a known one is another key order (SPEC 8.4), which stays a v1 list.
+    if (i % 5 === 1) delete user.zip
+    if (i % 7 === 0) user.name = null
+    return user
+  })
+}
+
+/** Routes declared identically on the app with the plugin and the plugin-less one. */
+function routes(app: FastifyInstance): void {
+  app.get('/users', async () => users(50))
+  app.get('/users-schema', { schema: { response: { 200: { type: 'array', items: userSchema } } } }, async () => users(50))
+  app.get('/page', { schema: { response: { 200: { type: 'object', properties: { total: { type: 'integer' }, items: { type: 'array', items: userSchema } } } } } },
+    async () => ({ total: 50, items: users(50), secret: 's' }))
+  app.get('/empty', async () => [])
+  app.get('/not-records', async () => [1, 'two', { three: 3 }])
+  app.get('/key-orders', async () => [{ a: 1, b: 2 }, { b: 3, a: 4 }])
+  app.get('/invalid', async (_req, reply) => reply.code(422).send({ errors: [{ field: 'name', why: 'empty' }, { field: 'zip', why: 'short' }] }))
+  app.get('/thrown', async () => {
+    throw new Error('boom')
+  })
+  app.register(async (child) => {
+    child.setReplySerializer((p) => JSON.stringify({ wrapped: p }))
+    child.get('/wrapped', async () => users(5))
+  })
+}
+
+const URLS = ['/users', '/users-schema', '/page', '/empty', '/not-records', '/key-orders', '/wrapped'] as const
+
+/** Every array of records in `value` that decode returned as a table, read back as plain rows. */
+function plain(value: unknown): unknown {
+  if (value instanceof BFastTable) return value.toArray().map(plain)
+  if (Array.isArray(value)) return value.map(plain)
+  if (value !== null && typeof value === 'object' && !(value instanceof Date) && !ArrayBuffer.isView(value)) {
+    const out: Record<string, unknown> = {}
+    for (const [k, v] of Object.entries(value)) out[k] = plain(v)
+    return out
+  }
+  return value
+}
+
+function countTables(value: unknown): number {
+  if (value instanceof BFastTable) return 1 + value.toArray().reduce<number>((n, row) => n + countTables(row), 0)
+  if (Array.isArray(value)) return value.reduce<number>((n, v) => n + countTables(v), 0)
+  if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
+    return Object.values(value).reduce<number>((n, v) => n + countTables(v), 0)
+  }
+  return 0
+}
+
+t.test('differential: the table reply is the v1 reply and the JSON reply, schema routes included', async (t) => {
+  const withPlugin = await harness({ tables: true }, routes)
+  const without = await harness(null, routes)
+  t.teardown(async () => {
+    await withPlugin.close()
+    await without.close()
+  })
+  for (const url of URLS) {
+    const [[json], tableReplies, v1Replies] = await Promise.all([
+      without.both({ url }),
+      withPlugin.both({ url, headers: ASK_TABLE }),
+      withPlugin.both({ url, headers: ASK_BFAST })
+    ])
+    for (let i = 0; i < 2; i++) {
+      const table = tableReplies[i]!
+      const v1 = v1Replies[i]!
+      const label = `${table.via} ${url}`
+      t.equal(table.status, json.status, `${label}: status`)
+      t.equal(table.headers['content-type'], TABLE, `${label}: labelled layout=table`)
+      t.equal(table.headers.vary, DEFAULT_VARY, `${label}: Vary`)
+      t.equal(table.headers['content-length'], String(table.body.length), `${label}: Content-Length`)
+      t.equal(v1.headers['content-type'], BFAST, `${label}: plain B-FAST for the client that did not ask`)
+      const v1Value = decode(v1.body, { tables: false }) // throws UNKNOWN_TAG on any table
+      const tableValue = decode(table.body)
+      t.same(plain(tableValue), v1Value, `${label}: toArray() deep-equals decode(v1 reply)`)
+      t.equal(JSON.stringify(tableValue), json.body.toString('utf8'), `${label}: JSON.stringify(table reply) is the JSON reply`)
+    }
+  }
+})
+
+t.test('arrays of records are tables; what cannot be a table exactly stays a v1 list', async (t) => {
+  const h = await harness({ tables: true }, routes)
+  t.teardown(() => h.close())
+  const NO_TABLE = new Set(['/empty', '/not-records', '/key-orders'])
+  for (const url of URLS) {
+    for (const res of await h.both({ url, headers: ASK_TABLE })) {
+      const tables = countTables(decode(res.body))
+      if (NO_TABLE.has(url)) t.equal(tables, 0, `${res.via} ${url}: no table`)
+      else t.ok(tables >= 1, `${res.via} ${url}: ${tables} table(s)`)
+    }
+  }
+  for (const res of await h.both({ url: '/users-schema', headers: ASK_TABLE })) {
+    const table = decode(res.body) as BFastTable
+    t.ok(table instanceof BFastTable, `${res.via}: the root is a table`)
+    t.equal(table.length, 50, `${res.via}: 50 rows, O(1)`)
+    t.same(table.columnNames, ['id', 'name', 'zip', 'created', 'friends'], `${res.via}: the schema's columns, in order`)
+    const row = table.get(2)
+    t.notOk('password' in row, `${res.via}: the field the schema drops is no column`)
+    t.equal(row.zip, '10002', `${res.via}: coerced as the schema says`)
+    t.ok(row.created instanceof Date, `${res.via}: Dates stay typed`)
+    t.same(plain(row.friends), [{ id: 3 }], `${res.via}: nested records filtered`)
+    t.ok(table.column('id') instanceof Int32Array, `${res.via}: the id column is a typed array`)
+  }
+})
+
+t.test('plugin-wide and per-route: config.bfast.tables overrides the plugin', async (t) => {
+  const rows = async (): Promise<Array<{ id: number }>> => [{ id: 1 }, { id: 2 }]
+  const h = await harness({}, (app) => {
+    app.get('/default', rows)
+    app.get('/on', { config: { bfast: { tables: true } } }, rows)
+    app.get('/on-compressed', { config: { bfast: { tables: true, compression: { network: 'fast' } } } }, rows)
+  })
+  const on = await harness({ tables: true }, (app) => {
+    app.get('/off', { config: { bfast: { tables: false } } }, rows)
+    app.get('/inherits', { config: { bfast: { compression: { threshold: 10 } } } }, rows)
+  })
+  t.teardown(async () => {
+    await h.close()
+    await on.close()
+  })
+  const cases: Array<[typeof h, string, string]> = [
+    [h, '/default', BFAST], [h, '/on', TABLE], [h, '/on-compressed', TABLE], [on, '/off', BFAST], [on, '/inherits', TABLE]
+  ]
+  for (const [app, url, type] of cases) {
+    for (const res of await app.both({ url, headers: ASK_TABLE })) {
+      t.equal(res.headers['content-type'], type, `${res.via} ${url}`)
+      t.same(plain(decode(res.body)), [{ id: 1 }, { id: 2 }], `${res.via} ${url}: the rows`)
+    }
+  }
+})
+
+t.test('compression (in-format LZ4) applies to tables as to v1, by size and policy', async (t) => {
+  const h = await harness({ tables: true, compression: { network: 'slow' } }, (app) => {
+    app.get('/big', async () => users(2000))
+    app.get('/small', async () => users(2))
+  })
+  t.teardown(() => h.close())
+  for (const res of await h.both({ url: '/big', headers: ASK_TABLE })) {
+    t.equal(res.headers['content-type'], TABLE, `${res.via}: labelled`)
+    t.ok(isCompressed(res.body), `${res.via}: compressed above the threshold`)
+    const table = decode(res.body) as BFastTable
+    t.ok(table instanceof BFastTable && table.length === 2000, `${res.via}: decodes to the table`)
+    t.same(plain(table), plain(decode(res.body)), `${res.via}: stable`)
+  }
+  for (const res of await h.both({ url: '/small', headers: ASK_TABLE })) {
+    t.notOk(isCompressed(res.body), `${res.via}: below the threshold, plain`)
+    t.ok(decode(res.body) instanceof BFastTable, `${res.via}: a table`)
+  }
+})
+
+t.test('HEAD announces the Content-Length of the GET table reply (compressed or not), with no body', async (t) => {
+  const h = await harness({ tables: true, compression: { network: 'slow' } }, (app) => {
+    app.get('/big', async () => users(2000))
+    app.get('/small', async () => users(3))
+  })
+  t.teardown(() => h.close())
+  for (const url of ['/big', '/small']) {
+    const gets = await h.both({ url, headers: ASK_TABLE })
+    const heads = await h.both({ method: 'HEAD', url, headers: ASK_TABLE })
+    for (const [i, head] of heads.entries()) {
+      t.equal(head.body.length, 0, `${head.via} HEAD ${url}: no body`)
+      t.equal(head.headers['content-type'], TABLE, `${head.via} HEAD ${url}: Content-Type as GET`)
+      t.equal(head.headers['content-length'], gets[i]!.headers['content-length'], `${head.via} HEAD ${url}: Content-Length as GET`)
+      t.equal(head.headers.vary, DEFAULT_VARY, `${head.via} HEAD ${url}: Vary`)
+    }
+  }
+})
+
+t.test('errors: an error reply holds no table (labelled as negotiated); thrown errors stay JSON', async (t) => {
+  const h = await harness({ tables: true }, routes)
+  const without = await harness(null, routes)
+  t.teardown(async () => {
+    await h.close()
+    await without.close()
+  })
+  const [[json]] = await Promise.all([without.both({ url: '/invalid' })])
+  for (const res of await h.both({ url: '/invalid', headers: ASK_TABLE })) {
+    t.equal(res.status, 422, `${res.via}: status`)
+    t.equal(res.headers['content-type'], TABLE, `${res.via}: labelled as negotiated (SPEC 8.0: may hold tables)`)
+    const value = decode(res.body, { tables: false }) // UNKNOWN_TAG if it held a table
+    t.equal(JSON.stringify(value), json.body.toString('utf8'), `${res.via}: the JSON error body, as plain values`)
+  }
+  for (const res of await h.both({ url: '/thrown', headers: ASK_TABLE })) {
+    t.equal(res.status, 500, `${res.via}: thrown`)
+    t.equal(res.headers['content-type'], JSON_CT, `${res.via}: Fastify's JSON error, as for v1`)
+  }
+})
+
+t.test('a later onSend hook replacing the payload: the table bytes are not compressed or relabelled', async (t) => {
+  const h = await harness({ tables: true, compression: { network: 'slow', threshold: 0 } }, (app) => {
+    app.get('/replaced', {
+      onSend: async (_req, reply, payload) => {
+        reply.type('text/plain')
+        return `was ${Buffer.isBuffer(payload) ? 'bytes' : typeof payload}`
+      }
+    }, async () => users(3))
+  })
+  t.teardown(() => h.close())
+  for (const res of await h.both({ url: '/replaced', headers: ASK_TABLE })) {
+    t.equal(res.headers['content-type'], 'text/plain', `${res.via}: the hook's type`)
+    t.equal(res.body.toString('utf8'), 'was bytes', `${res.via}: the hook's body, untouched`)
+  }
+})
+
+t.test('with @fastify/compress before or after: a table reply is never Content-Encoded', async (t) => {
+  for (const first of ['compress', 'bfast'] as const) {
+    const app = Fastify()
+    if (first === 'compress') await app.register(compressPlugin, { threshold: 0 })
+    await app.register(bfast, { tables: true, compression: { network: 'fast' } })
+    if (first === 'bfast') await app.register(compressPlugin, { threshold: 0 })
+    app.get('/users', async () => users(200))
+    const { url: base } = await listen(app)
+    t.teardown(() => app.close())
+    const res: Reply = await viaSocket(base, { url: '/users', headers: { ...ASK_TABLE, 'accept-encoding': 'gzip, br' } })
+    t.equal(res.headers['content-type'], TABLE, `${first} first: a table`)
+    t.equal(res.headers['content-encoding'], undefined, `${first} first: not Content-Encoded`)
+    t.equal((decode(res.body) as BFastTable).length, 200, `${first} first: decodes`)
+  }
+})
