@@ -8,6 +8,9 @@
  * Usage: npm run bench:codings -- [--node 20|22|24|26] [--rounds=N]
  *        node dist/bench/codings.js --choices   (no timing: what the model in plugin/coding-model.ts
  *                                                chooses per link and client, for every Node line)
+ *        node --expose-gc dist/bench/codings.js --cpu   (the server's work per reply at each link's
+ *                                                choice, against JSON + gzip as @fastify/compress
+ *                                                sends it: paired ratios; run under flock)
  * Writes bench/results/node-<major>/codings.md and codings.json, and prints the figures as the
  * TypeScript row plugin/coding-model.ts keeps for the line (the model takes, per coding, the
  * slowest speeds and the largest ratio over the datasets, so that it errs towards compressing less).
@@ -22,6 +25,7 @@
  */
 import { writeFileSync } from 'node:fs'
 import os from 'node:os'
+import zlib from 'node:zlib'
 import { decompress, encode } from '../src/index.js'
 import { asBuffer, compress } from '../src/compress.js'
 import { CONSIDERED_LEVELS, MEASURED, type CodingFigures, type MeasuredCoding } from '../plugin/coding-model.js'
@@ -168,7 +172,50 @@ function parseRounds(argv: readonly string[]): Options {
   return options
 }
 
+/**
+ * The server's work per reply (encode, then compress as the model chooses for a browser at each
+ * link) against JSON.stringify + gzip at zlib's default level, what @fastify/compress sends a
+ * client asking gzip: the issue 16 item 6 bound "no more server CPU per reply than JSON + gzip".
+ */
+async function serverWork(options: Options): Promise<void> {
+  const browser = { 'accept-encoding': 'gzip, deflate, br, zstd' }
+  for (const n of [1_000, 10_000]) {
+    const value = users(n)
+    const candidates: Candidate[] = [
+      { name: 'JSON + gzip', fn: () => zlib.gzipSync(Buffer.from(JSON.stringify(value))) }
+    ]
+    const links: ReadonlyArray<[string, number]> = [['3G', 1.6], ['10 Mbps', 10], ['100 Mbps', 100], ['1 Gbps', 1000]]
+    for (const [name, mbps] of links) {
+      const decision = new RoutePolicy({ ...DEFAULTS, network: { mbps } }, false).decide(1e6, browser)
+      const label = `${name}: B-FAST + ${decisionLabel(decision)}`
+      if (decision.form === 'content') {
+        const { coding, level } = decision
+        candidates.push({ name: label, fn: () => encodeContentSync(coding!, level, asBuffer(encode(value))) })
+      } else if (decision.form === 'none') {
+        candidates.push({ name: label, fn: () => encode(value) })
+      } else {
+        candidates.push({ name: label, fn: () => compress(encode(value)) })
+      }
+    }
+    const result = await compare(candidates, options)
+    const table: Table = {
+      title: `users-${n}: server work per reply / JSON + gzip (median of paired ratios, p25-p75)`,
+      headers: ['reply', 'ratio'],
+      rows: candidates.slice(1).map((c) => {
+        const q = result.ratioQuartiles(c.name, 'JSON + gzip')
+        return [c.name, `${q.median.toFixed(2)}x (${q.p25.toFixed(2)}-${q.p75.toFixed(2)})`]
+      }),
+      notes: [`Node ${process.versions.node}, load average ${os.loadavg()[0]!.toFixed(1)} at the end.`]
+    }
+    console.log(renderTable(table) + '\n')
+  }
+}
+
 async function main(): Promise<void> {
+  if (process.argv.includes('--cpu')) {
+    await serverWork(parseRounds(process.argv.slice(2)))
+    return
+  }
   if (process.argv.includes('--choices')) {
     for (const [line, figures] of Object.entries(MEASURED)) {
       // The model drops zstd where this process cannot produce it: run --choices on Node >= 22.15.

@@ -32,15 +32,17 @@ export const TABLE_ACCEPT = `${MEDIA_TYPE_TABLE}, ${MEDIA_TYPE};q=0.95, ${JSON_M
 
 /**
  * The values of the `tables` option (issue 14 item 5), by their text, each with what the client
- * asks for. `false`: B-FAST v1 (a reply holding a table would still decode, as the codec does).
- * `true`: the table layout; replies are returned as decoded, a `BFastTable` for each table.
- * A further mode (issue 16 item 5: ask for tables as a transport form and hand back plain
- * arrays) is one more entry here and its step where create-client.ts reads the reply.
+ * asks for and how it hands replies back. `false`: B-FAST v1 (a reply holding a table would
+ * still decode, as the codec does). `true`: the table layout; replies are returned as decoded, a
+ * `BFastTable` for each table. `'transport'` (issue 16 item 5): the table layout on the wire,
+ * where the server has it (smaller on slow links, see docs/PERFORMANCE-NOTES.md), and the plain
+ * values of `false` back (client/plain-values.ts).
  */
 export const TABLE_MODES = {
-  false: { accept: DEFAULT_ACCEPT, lazyTables: false },
-  true: { accept: TABLE_ACCEPT, lazyTables: true }
-} as const satisfies Record<string, { accept: string; lazyTables: boolean }>
+  false: { accept: DEFAULT_ACCEPT, readsTables: false, plainValues: true },
+  true: { accept: TABLE_ACCEPT, readsTables: true, plainValues: false },
+  transport: { accept: TABLE_ACCEPT, readsTables: true, plainValues: true }
+} as const satisfies Record<string, { accept: string; readsTables: boolean; plainValues: boolean }>
 
 /** The `tables` option's default. */
 export const DEFAULT_TABLES = false

@@ -6,6 +6,7 @@ import { builtinFetchAcceptEncoding } from './accept-encoding.js'
 import { BODY_FORMATS, DEFAULT_BODY_FORMAT, DEFAULT_TABLES, HEADER, HEAD_METHOD, TABLE_MODES } from './constants.js'
 import { decodeBody, replyFormatOf, responseLimit } from './decode-response.js'
 import { checkClientDecodeOptions, ClientOptionError, HttpError, TimeoutError, withRequest } from './errors.js'
+import { withoutTables } from './plain-values.js'
 import { discardBody, readBody } from './read-body.js'
 import { encodeBody } from './request-body.js'
 import { backoff, mayRetry, replyRetryDelay, retryPolicy, sleep } from './retry.js'
@@ -30,6 +31,7 @@ import type {
   RequestOptions,
   RetryContext,
   RetryOptions,
+  PlainTables,
   RouteMap,
   UntypedClient,
   UntypedRoutes
@@ -43,7 +45,8 @@ function isCount(value: unknown): value is number {
 
 /** The `tables` mode a value names (TABLE_MODES), or undefined for a value that is none. */
 function tableMode(value: unknown): (typeof TABLE_MODES)[keyof typeof TABLE_MODES] | undefined {
-  return typeof value === 'boolean' ? TABLE_MODES[`${value}`] : undefined
+  if (typeof value === 'boolean') return TABLE_MODES[`${value}`]
+  return value === 'transport' ? TABLE_MODES.transport : undefined
 }
 
 /**
@@ -92,7 +95,7 @@ function checkOptions(
     }
   }
   if (tables !== undefined && tableMode(tables) === undefined) {
-    const allowed = Object.keys(TABLE_MODES).join(', ')
+    const allowed = Object.keys(TABLE_MODES).map((key) => (key === 'transport' ? `'${key}'` : key)).join(', ')
     throw new ClientOptionError(`${where}.tables must be one of ${allowed}, got ${String(tables)}`)
   }
   checkClientDecodeOptions(decode, `${where}.decode`)
@@ -138,6 +141,8 @@ interface PreparedCall {
   signals: ReadonlyArray<AbortSignalLike | null | undefined>
   /** The route schema this call's replies were serialized with, when the client has `routes`. */
   route: ClientRoute | undefined
+  /** `tables: 'transport'`: tables were asked for the wire only; B-FAST replies are handed back without them. */
+  untable: boolean
 }
 
 /** The client's hooks of one kind, then the call's. */
@@ -212,8 +217,9 @@ function prepareCall(
 
   // Per-request decode options refine the client's rather than replace them.
   const decodeMerged = decodeOptions === undefined ? clientDecodeOptions : { ...clientDecodeOptions, ...decodeOptions }
-  if (mode.lazyTables && decodeMerged?.tables === false) {
-    throw new ClientOptionError(`tables: true asks ${method} ${url} for tables, which decode.tables: false refuses`)
+  if (mode.readsTables && decodeMerged?.tables === false) {
+    const setting = mode.plainValues ? "'transport'" : 'true'
+    throw new ClientOptionError(`tables: ${setting} asks ${method} ${url} for tables, which decode.tables: false refuses`)
   }
   const limit = responseLimit(maxResponseSize ?? clientMaxResponseSize, decodeMerged)
   const timeoutSetting = timeout ?? clientTimeout
@@ -233,7 +239,8 @@ function prepareCall(
     },
     timeoutMs: typeof timeoutSetting === 'number' && timeoutSetting > 0 ? timeoutSetting : undefined,
     signals: [clientSignal, signal],
-    route
+    route,
+    untable: mode.readsTables && mode.plainValues
   }
 }
 
@@ -276,6 +283,7 @@ async function readReply(call: PreparedCall, request: RequestContext, response: 
   let decoded: unknown
   try {
     decoded = decodeBody(format, await readBody(response, format, call.limit), call.decodeWith)
+    if (call.untable && format === 'bfast') decoded = withoutTables(decoded)
   } catch (err) {
     throw withRequest(err, call.method, request.url, response)
   }
@@ -292,6 +300,7 @@ async function httpError(call: PreparedCall, request: RequestContext, response: 
   let cause: unknown
   try {
     body = decodeBody(format, await readBody(response, format, call.limit), call.decodeWith)
+    if (call.untable && format === 'bfast') body = withoutTables(body)
     if (call.route !== undefined) body = reviveReply(call.route, response.status, body)
   } catch (err) {
     cause = err
@@ -343,7 +352,7 @@ export function createClient<Routes extends RouteMap<Routes> = UntypedRoutes>(
   options: ClientOptions & { tables: true }
 ): Client<Routes, true>
 export function createClient<Routes extends RouteMap<Routes> = UntypedRoutes>(
-  options: ClientOptions & { tables?: false | undefined }
+  options: ClientOptions & { tables?: PlainTables | undefined }
 ): Client<Routes, false>
 export function createClient<Routes extends RouteMap<Routes> = UntypedRoutes>(
   options: ClientOptions

@@ -71,6 +71,8 @@ export type {
   RouteSpec,
   Tabled,
   TablesArgs,
+  TablesOption,
+  PlainTables,
   TypedClient,
   UntypedClient,
   UntypedRoutes,

@@ -272,10 +272,12 @@ export interface RequestOptions extends FetchOptions {
   /**
    * `true`: ask for tables (`Accept: application/x-bfast;layout=table, application/x-bfast;q=0.95,
    * application/json;q=0.9`, SPEC 8.0) and return each array of records the reply holds as a
-   * table as a `BFastTable` (opened in O(1), rows read on demand); typed by `Tabled`. Default
-   * `false` (B-FAST v1). A server or route without tables answers v1 or JSON as before.
+   * table as a `BFastTable` (opened in O(1), rows read on demand); typed by `Tabled`.
+   * `'transport'`: ask the same, and return plain values as `false` does (each table's rows):
+   * the smaller table layout on the wire, nothing else changed. Default `false` (B-FAST v1). A
+   * server or route without tables answers v1 or JSON as before.
    */
-  tables?: boolean
+  tables?: TablesOption
   /**
    * The most bytes of reply body the client materialises (default 64 MiB, the codec's
    * `DEFAULT_MAX_DECOMPRESSED_SIZE`): the body as fetch hands it over (after any HTTP
@@ -441,6 +443,15 @@ export type Tabled<T> = T extends TableLeaf
       ? { [K in keyof T]: Tabled<T[K]> }
       : T
 
+/**
+ * The `tables` option: `false` (v1), `true` (`BFastTable`s back), `'transport'` (tables on the
+ * wire, plain values back).
+ */
+export type TablesOption = boolean | 'transport'
+
+/** The `tables` values whose replies are the plain values, typed `T`. */
+export type PlainTables = false | 'transport'
+
 /** A reply of type `T` under a `tables` setting: `Tabled<T>` for `true`, `T` for `false`, either for `boolean`. */
 export type WithTables<T, Tables extends boolean> = [Tables] extends [true]
   ? Tabled<T>
@@ -504,7 +515,7 @@ type Call<R, M extends HttpMethod, P extends string> = Spec<R, RouteOf<R, M, P>>
  * Overloads rather than a generic over the arguments, which would lose the excess-property
  * checks of bodies and queries.
  */
-export type TablesArgs<A, V extends boolean> = A extends [(infer O)?]
+export type TablesArgs<A, V extends TablesOption> = A extends [(infer O)?]
   ? [options: O & { tables: V }]
   : A extends [(infer B)?, (infer O)?]
     ? [body: B, options: O & { tables: V }]
@@ -522,7 +533,7 @@ export interface TypedClient<R, Tables extends boolean = false> {
   ): Promise<Tabled<ResponseOf<Call<R, 'GET', P>>>>
   get<P extends RoutePath<R, 'GET'>>(
     path: P,
-    ...args: TablesArgs<OptionsArgs<Call<R, 'GET', P>>, false>
+    ...args: TablesArgs<OptionsArgs<Call<R, 'GET', P>>, PlainTables>
   ): Promise<ResponseOf<Call<R, 'GET', P>>>
   get<P extends RoutePath<R, 'GET'>>(
     path: P,
@@ -539,7 +550,7 @@ export interface TypedClient<R, Tables extends boolean = false> {
   ): Promise<Tabled<ResponseOf<Call<R, 'POST', P>>>>
   post<P extends RoutePath<R, 'POST'>>(
     path: P,
-    ...args: TablesArgs<BodyArgs<Call<R, 'POST', P>>, false>
+    ...args: TablesArgs<BodyArgs<Call<R, 'POST', P>>, PlainTables>
   ): Promise<ResponseOf<Call<R, 'POST', P>>>
   post<P extends RoutePath<R, 'POST'>>(
     path: P,
@@ -556,7 +567,7 @@ export interface TypedClient<R, Tables extends boolean = false> {
   ): Promise<Tabled<ResponseOf<Call<R, 'PUT', P>>>>
   put<P extends RoutePath<R, 'PUT'>>(
     path: P,
-    ...args: TablesArgs<BodyArgs<Call<R, 'PUT', P>>, false>
+    ...args: TablesArgs<BodyArgs<Call<R, 'PUT', P>>, PlainTables>
   ): Promise<ResponseOf<Call<R, 'PUT', P>>>
   put<P extends RoutePath<R, 'PUT'>>(
     path: P,
@@ -573,7 +584,7 @@ export interface TypedClient<R, Tables extends boolean = false> {
   ): Promise<Tabled<ResponseOf<Call<R, 'PATCH', P>>>>
   patch<P extends RoutePath<R, 'PATCH'>>(
     path: P,
-    ...args: TablesArgs<BodyArgs<Call<R, 'PATCH', P>>, false>
+    ...args: TablesArgs<BodyArgs<Call<R, 'PATCH', P>>, PlainTables>
   ): Promise<ResponseOf<Call<R, 'PATCH', P>>>
   patch<P extends RoutePath<R, 'PATCH'>>(
     path: P,
@@ -590,7 +601,7 @@ export interface TypedClient<R, Tables extends boolean = false> {
   ): Promise<Tabled<ResponseOf<Call<R, 'DELETE', P>>>>
   delete<P extends RoutePath<R, 'DELETE'>>(
     path: P,
-    ...args: TablesArgs<RequestArgs<Call<R, 'DELETE', P>>, false>
+    ...args: TablesArgs<RequestArgs<Call<R, 'DELETE', P>>, PlainTables>
   ): Promise<ResponseOf<Call<R, 'DELETE', P>>>
   delete<P extends RoutePath<R, 'DELETE'>>(
     path: P,
@@ -609,7 +620,7 @@ export interface TypedClient<R, Tables extends boolean = false> {
   request<M extends HttpMethod, P extends RoutePath<R, M>>(
     method: M,
     path: P,
-    ...args: TablesArgs<RequestArgs<Call<R, M, P>>, false>
+    ...args: TablesArgs<RequestArgs<Call<R, M, P>>, PlainTables>
   ): Promise<ResponseOf<Call<R, M, P>>>
   request<M extends HttpMethod, P extends RoutePath<R, M>>(
     method: M,
@@ -623,9 +634,9 @@ export interface TypedClient<R, Tables extends boolean = false> {
   ): Promise<WithTables<ResponseOf<Call<R, M, P>>, Tables>>
 }
 
-/** Options naming `tables: true` / `false` (the untyped client's overloads). */
+/** Options naming `tables: true` / `false` or `'transport'` (the untyped client's overloads). */
 type TablesOn = { tables: true }
-type TablesOff = { tables: false }
+type TablesOff = { tables: PlainTables }
 
 /**
  * A client without a route map: any path; the result type is the first type argument (default

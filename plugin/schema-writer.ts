@@ -23,9 +23,10 @@
  * in comments, and key bytes are passed in as data.
  */
 import {
-  KEY_MAX_BYTES, OBJECT_END, TAG_FALSE, TAG_LIST, TAG_NULL, TAG_OBJECT, TAG_STRING, TAG_TRUE
+  KEY_MAX_BYTES, OBJECT_END, SMALL_INT_WRITE_MAX, TAG_FALSE, TAG_FLOAT64, TAG_INT64, TAG_LIST, TAG_NULL, TAG_OBJECT,
+  TAG_SMALL_INT, TAG_STRING, TAG_TRUE, TWO_32
 } from '../src/tags.js'
-import { Emitter, putAscii, putNum, SHORT_ASCII, TAG_AND_U32, takeEmitter } from './emitter.js'
+import { Emitter, putAscii, putNum, SHORT_ASCII, TAG_AND_U32, takeEmitter, utf8Write } from './emitter.js'
 
 /** A compiled writer: the B-FAST message for a payload. */
 export type SchemaWriter = (payload: unknown) => Buffer
@@ -180,7 +181,8 @@ function checkKeywords(schema: Schema): void {
  * The generated code keeps the emitter's state in locals (`buf`, `dv` its DataView, `p` the
  * write position, `lim` = e.safeEnd) so that V8 holds them in registers across a whole object
  * instead of loading and storing Emitter fields per value, and writes the common case of each
- * value itself (putNum, putAscii: plain functions V8 inlines). The Emitter's methods are called
+ * value itself: numbers by byte and DataView stores in the code (int32(), finite()), short ASCII
+ * text by putAscii, longer text by one native utf8Write call. The Emitter's methods are called
  * on the slow paths only, with `p` stored before and every local reloaded after (call()).
  *
  * Bounds: one check per object, not per value. gen() is entered with VALUE_ROOM + rest bytes
@@ -199,7 +201,7 @@ const RELOAD = 'p = e.pos; buf = e.buf; dv = e.view; lim = e.safeEnd;'
 /** The generated function's locals (see above). */
 const PRELUDE =
   'let buf = e.buf, dv = e.view, p = e.pos, lim = e.safeEnd;\n' +
-  'const so = e.slotOf, putNum = h.putNum, putAscii = h.putAscii;\n'
+  'const so = e.slotOf, putNum = h.putNum, putAscii = h.putAscii, utf8Write = h.utf8Write;\n'
 
 /** Code calling an Emitter method (or a coercion writing through one) from the generated code. */
 function call(code: string): string {
@@ -215,6 +217,29 @@ function room(n: number | string): string {
 /** Code writing key `id`'s u32 index (SPEC 2), interning it on its first use in the message (SPEC 3). */
 function key(id: number): string {
   return `{ let s = so[${id}]; if (s < 0) { e.pos = p; s = e.intern(${id}) } dv.setUint32(p, s, true); p += 4; }`
+}
+
+/**
+ * Code writing the int32 held in `k` as putNum writes it (SPEC 5): a small int, else int64 as
+ * two u32 halves. Written into the generated code rather than called: on Node 24 and 26 the
+ * call to putNum was not inlined into a large generated function and its DataView stores
+ * went through the builtins (callgrind: DataViewPrototypeSetInt32 ~8% of users-10k).
+ */
+function int32(k: string): string {
+  return (
+    `if (${k} >>> 0 <= ${SMALL_INT_WRITE_MAX}) buf[p++] = ${TAG_SMALL_INT} | ${k};\n` +
+    `else { buf[p] = ${TAG_INT64}; dv.setInt32(p + 1, ${k}, true); dv.setInt32(p + 5, ${k} >> 31, true); p += 9; }`
+  )
+}
+
+/** Code writing the finite number held in `k` (never -0) as putNum writes it (SPEC 5); see int32(). */
+function finite(k: string): string {
+  return (
+    `if ((${k} | 0) === ${k}) { ${int32(k)} }\n` +
+    `else if (Number.isSafeInteger(${k})) { const hi = Math.floor(${k} / ${TWO_32}); buf[p] = ${TAG_INT64}; ` +
+    `dv.setUint32(p + 1, ${k} - hi * ${TWO_32}, true); dv.setInt32(p + 5, hi, true); p += 9; }\n` +
+    `else { buf[p] = ${TAG_FLOAT64}; dv.setFloat64(p + 1, ${k}, true); p += 9; }`
+  )
 }
 
 /** Code writing a list's tag and u32 count (SPEC 2) held in `n`, . */
@@ -266,26 +291,40 @@ function single(ctx: Ctx, schema: Schema, doc: Schema, type: unknown, v: string,
       return `buf[p++] = ${v} ? ${TAG_TRUE} : ${TAG_FALSE};`
     // The common case of each type is written inline, the coercions are calls; a coerced
     // number takes at most VALUE_ROOM bytes, so they need no room after.
-    case 'integer':
+    case 'integer': {
+      const k = `k${ctx.uid++}`
       return (
-        `if (typeof ${v} === 'number' && (${v} | 0) === ${v}) p = putNum(buf, dv, p, ${v} | 0);\n` +
+        `if (typeof ${v} === 'number' && (${v} | 0) === ${v}) { const ${k} = ${v} | 0; ${int32(k)} }\n` +
         `else { ${call(`w.int(e, ${v})`)} }`
       )
-    case 'number':
+    }
+    case 'number': {
+      const k = `k${ctx.uid++}`
       return (
-        `if (typeof ${v} === 'number' && ${v} - ${v} === 0) p = putNum(buf, dv, p, ${v} === 0 ? 0 : ${v});\n` +
+        `if (typeof ${v} === 'number' && ${v} - ${v} === 0) { const ${k} = ${v} === 0 ? 0 : ${v}; ${finite(k)} }\n` +
         `else { ${call(`w.num(e, ${v})`)} }`
       )
+    }
     case 'string': {
       const format = schema.format
       if (typeof format === 'string' && UNMIRRORED_FORMATS.has(format)) throw new Unsupported(`format: ${format}`)
       if (format === 'date-time') return `${call(`w.dateTime(e, ${v})`)}\n${room(rest)}`
+      const n = `n${ctx.uid++}`
       const q = `q${ctx.uid++}`
+      const slow = `${call(`e.text(${TAG_STRING}, ${v})`)}\n${room(rest)}`
       return (
-        `if (typeof ${v} === 'string' && ${v}.length <= ${SHORT_ASCII}) {\n` +
-        `${room(`${TAG_AND_U32 + rest} + ${v}.length`)}\n` +
+        `if (typeof ${v} === 'string') {\nconst ${n} = ${v}.length;\n` +
+        `if (${n} <= ${SHORT_ASCII}) {\n` +
+        `${room(`${TAG_AND_U32 + rest} + ${n}`)}\n` +
         `const ${q} = putAscii(buf, p, ${v});\n` +
-        `if (${q} >= 0) p = ${q}; else { ${call(`e.text(${TAG_STRING}, ${v})`)}\n${room(rest)} }\n` +
+        `if (${q} >= 0) p = ${q}; else { ${slow} }\n` +
+        // Longer text: one native UTF-8 write, which is also the ASCII check (any other character,
+        // a lone surrogate's U+FFFD included, takes more bytes than UTF-16 units); the rest is
+        // rewritten by e.text, which refuses lone surrogates.
+        `} else {\n${room(`${TAG_AND_U32 + rest} + 3 * ${n}`)}\n` +
+        `if (utf8Write.call(buf, ${v}, p + ${TAG_AND_U32}, 3 * ${n}) === ${n}) ` +
+        `{ buf[p] = ${TAG_STRING}; dv.setUint32(p + 1, ${n}, true); p += ${TAG_AND_U32} + ${n}; }\n` +
+        `else { ${slow} }\n}\n` +
         `} else { ${call(`w.str(e, ${v})`)}\n${room(rest)} }`
       )
     }
@@ -424,7 +463,7 @@ const coerce = {
 }
 
 /** The plain functions the generated code writes its common cases with. */
-const helpers = { putNum, putAscii }
+const helpers = { putNum, putAscii, utf8Write }
 
 type Body = (e: Emitter, input: unknown, w: typeof coerce, d: readonly unknown[], h: typeof helpers) => number
 

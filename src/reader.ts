@@ -26,7 +26,7 @@ import {
   DECODE_BUDGET_SLACK, HEAP_COST_LIST, HEAP_COST_OBJECT, HEAP_COST_SLOT, HEAP_COST_TYPED_ARRAY, MAX_STRING_UNITS,
   SHAPE_MAX_COMPILES, SHAPE_MIN_HITS
 } from './limits.js'
-import { readUtf8 } from './utf8.js'
+import { forgetRegion, readUtf8, readUtf8Region } from './utf8.js'
 import { shapeReader } from './shapes.js'
 import type { ShapeReader } from './shapes.js'
 import { decompressWithin } from './frame.js'
@@ -451,7 +451,7 @@ function readFloat64Array(): Float64Array | number[] {
 function readText(what: string): string {
   const n = readLength(1, what)
   // UTF-8 never gives more UTF-16 units than bytes: only longer texts need counting.
-  const s = n > MAX_STRING_UNITS ? readHugeText(pos, n) : readUtf8(src, pos, n)
+  const s = n > MAX_STRING_UNITS ? readHugeText(pos, n) : readUtf8Region(src, pos, n)
   pos += n
   return s
 }
@@ -615,6 +615,7 @@ export function beginEmbedded(
   keys = table
   shapes = new Array<Shape | undefined>(table.length)
   compiles = 0
+  forgetRegion()
   // A lazily read cell starts a fresh budget (not the last decode's); objects in cells get
   // the same prototype checks as the message's own.
   work = 0
@@ -647,6 +648,7 @@ export function readEmbedded(start: number, stop: number, level: number): unknow
 }
 
 export function endEmbedded(): void {
+  forgetRegion()
   src = EMPTY
   view = EMPTY_VIEW
   keys = []
@@ -663,6 +665,7 @@ function readMessage(message: Uint8Array): unknown {
   work = 0
   workLimit = DECODE_BUDGET_SLACK
   guarded = false
+  forgetRegion()
   try {
     if (end < HEADER_SIZE) truncated(end, 'the header')
     if (src[0] !== MAGIC_0 || src[1] !== MAGIC_1) {
@@ -687,6 +690,7 @@ function readMessage(message: Uint8Array): unknown {
     throw err
   } finally {
     // Drop the references to the caller's bytes.
+    forgetRegion()
     src = EMPTY
     view = EMPTY_VIEW
     keys = []

@@ -83,6 +83,8 @@ export const ROUTE = {
   usersTable: '/users/table',
   /** The same, never compressed (`network: 'fast'`). */
   usersTablePlain: '/users/table-plain',
+  /** NESTED_RECORDS on a route with `tables`: a table whose rows hold tables. */
+  nestedTable: '/nested/table',
   /** 422 on a route with `tables`, its body a list of records (TABLE_ERROR_BODY). */
   tableError: '/fail/table',
   /** `typedSample()`. */
@@ -134,6 +136,25 @@ export const ROUTE = {
    */
   flaky: '/flaky/:key'
 } as const
+
+/** A record of ROUTE.nestedTable's reply. */
+export interface Member {
+  id: number
+  name: string
+}
+
+/**
+ * ROUTE.nestedTable's reply: an array of records whose rows hold arrays of records, and a list
+ * of arrays of records (each of which the plugin sends as a table of its own).
+ */
+export function nestedRecords(): { page: number; groups: Array<{ name: string; members: Member[] }>; pages: Member[][] } {
+  const members = (g: number): Member[] => Array.from({ length: 5 + g }, (_, m) => ({ id: g * 100 + m, name: `member ${g}.${m}` }))
+  return {
+    page: 1,
+    groups: Array.from({ length: 20 }, (_, g) => ({ name: `group ${g}`, members: members(g) })),
+    pages: [members(1), members(2), members(3)]
+  }
+}
 
 /** ROUTE.tableError's body: a list of records, which an error reply never sends as a table. */
 export const TABLE_ERROR_BODY = { errors: [{ field: 'name', why: 'empty' }, { field: 'email', why: 'taken' }] }

@@ -150,7 +150,7 @@ t.test('bad options: ClientOptionError, a TypeError with a code; decode options 
   t.equal(reply.bodyUsed, false, 'the body was not read')
 })
 
-t.test('the tables option: true or false, checked before anything is sent; decode.tables: false conflicts', async (t) => {
+t.test("the tables option: true, false or 'transport', checked before anything is sent; decode.tables: false conflicts", async (t) => {
   const thrown = (fn: () => unknown): unknown => {
     try {
       fn()
@@ -160,7 +160,7 @@ t.test('the tables option: true or false, checked before anything is sent; decod
     return undefined
   }
   const bad = thrown(() => createClient({ baseUrl: server.baseUrl, tables: 'yes' as unknown as boolean }))
-  t.ok(bad instanceof ClientOptionError && /createClient options\.tables must be one of false, true, got yes/.test(bad.message), String(bad))
+  t.ok(bad instanceof ClientOptionError && /createClient options\.tables must be one of false, true, 'transport', got yes/.test(bad.message), String(bad))
   let fetched = 0
   const api = createClient({
     baseUrl: server.baseUrl,
@@ -173,6 +173,8 @@ t.test('the tables option: true or false, checked before anything is sent; decod
   t.ok(perRequest instanceof ClientOptionError && /request options\.tables must be one of false, true/.test(perRequest.message), String(perRequest))
   const conflict = await api.get(ROUTE.usersTable, { tables: true, decode: { tables: false } }).then(() => undefined, (e: unknown) => e)
   t.ok(conflict instanceof ClientOptionError && /tables: true asks GET .*\/users\/table for tables, which decode\.tables: false refuses/.test(conflict.message), String(conflict))
+  const transport = await api.get(ROUTE.usersTable, { tables: 'transport', decode: { tables: false } }).then(() => undefined, (e: unknown) => e)
+  t.ok(transport instanceof ClientOptionError && /tables: 'transport' asks GET .*\/users\/table for tables, which decode\.tables: false refuses/.test(transport.message), String(transport))
   t.equal(fetched, 0, 'nothing was sent')
   // A user's own Accept still wins over the one tables chooses.
   const own = await api.post(ROUTE.echo, null, { tables: true, headers: { accept: 'application/x-bfast' } })

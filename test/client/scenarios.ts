@@ -24,6 +24,7 @@ import {
   BAD_REQUEST_BODY,
   BOMB_CODINGS,
   ENCODED_REPLY,
+  nestedRecords,
   STREAM_TYPES,
   TABLE_ERROR_BODY,
   type FlakyReply,
@@ -65,6 +66,7 @@ export type TestRoutes = {
   'GET /users/table': { response: Person[] }
   'GET /users/table-plain': { response: Person[] }
   'GET /fail/table': { response: never }
+  'GET /nested/table': { response: ReturnType<typeof nestedRecords> }
   'GET /users/:id': { response: Person }
   'GET /typed': { response: Record<string, unknown> }
   'GET /json-only': { response: unknown }
@@ -129,6 +131,16 @@ async function rejection(promise: Promise<unknown>, what: string): Promise<unkno
     return err
   }
   throw new Error(`${what}: resolved instead of rejecting`)
+}
+
+/** How many BFastTables `value` holds, at any depth (tables inside tables' rows too). */
+function tablesIn(value: unknown): number {
+  if (value instanceof BFastTable) return 1 + value.toArray().reduce((n: number, row) => n + tablesIn(row), 0)
+  if (Array.isArray(value)) return value.reduce((n: number, v) => n + tablesIn(v), 0)
+  if (typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype) {
+    return Object.values(value).reduce((n: number, v) => n + tablesIn(v), 0)
+  }
+  return 0
 }
 
 /** The codings an Accept-Encoding value names (RFC 9110 section 12.5.3), identity left out. */
@@ -197,6 +209,30 @@ export const scenarios: Scenario[] = [
       same(asked.toArray(), expected, 'tables: true on the request')
       const json = await grid.get(ROUTE.jsonOnly)
       check(Array.isArray(json) && json.length === USERS_COUNT, 'a JSON route: the JSON array')
+    }
+  },
+  {
+    name: "tables: 'transport' (issue 16 item 5): the table layout on the wire, the plain values of tables: false back",
+    async run(ctx) {
+      const wire = createClient<TestRoutes>({ baseUrl: ctx.baseUrl, tables: 'transport', ...(ctx.fetch === undefined ? {} : { fetch: ctx.fetch }) })
+      same((await wire.post(ROUTE.echo, null)).accept, TABLE_ACCEPT, 'the Accept header sent: tables asked for')
+      // What travels: tables, nested ones too (checked with the codec, without the client).
+      const raw = await fetch(ctx.baseUrl + ROUTE.nestedTable, { headers: { accept: TABLE_ACCEPT } })
+      same(raw.headers.get('content-type'), 'application/x-bfast;layout=table', 'the reply on the wire is a table')
+      const onWire = decode(new Uint8Array(await raw.arrayBuffer())) as { groups: unknown }
+      check(onWire.groups instanceof BFastTable && tablesIn(onWire) > 1, `tables on the wire: ${tablesIn(onWire)}`)
+      for (const route of [ROUTE.usersTable, ROUTE.usersTablePlain, ROUTE.nestedTable, ROUTE.usersPlain, ROUTE.jsonOnly] as const) {
+        const got: unknown = await wire.get(route)
+        check(tablesIn(got) === 0, `${route}: ${tablesIn(got)} BFastTable(s) handed back`)
+        same(got, await client(ctx).get(route), `${route}: what tables: false returns`)
+      }
+      same(await wire.get(ROUTE.nestedTable), nestedRecords(), 'nested tables: the records the server sent')
+      const users = await client(ctx).get(ROUTE.usersTable, { tables: 'transport' })
+      check(Array.isArray(users) && users[4321]!.createdAt instanceof Date, 'per request: plain rows, Dates typed')
+      same(users, people(USERS_COUNT), "per request: tables: 'transport'")
+      const err = await rejection(wire.get(ROUTE.tableError), 'the 422')
+      check(err instanceof HttpError && err.status === 422, `rejected with ${nameOf(err)} ${String(err)}`)
+      same(err.body, TABLE_ERROR_BODY, 'the error body, plain')
     }
   },
   {

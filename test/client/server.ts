@@ -21,6 +21,7 @@ import {
   BOMB_CODINGS,
   STREAM_TYPES,
   JSON_AS_BFAST,
+  nestedRecords,
   TABLE_ERROR_BODY,
   people,
   ROUTE,
@@ -110,6 +111,7 @@ export async function startServer(setup?: (app: FastifyInstance) => void): Promi
   app.get(ROUTE.usersPlain, { config: { bfast: { compression: { network: 'fast' } } } }, async () => users)
   app.get(ROUTE.usersTable, { config: { bfast: { ...lz4Only, tables: true } } }, async () => users)
   app.get(ROUTE.usersTablePlain, { config: { bfast: { tables: true, compression: { network: 'fast' } } } }, async () => users)
+  app.get(ROUTE.nestedTable, { config: { bfast: { tables: true } } }, async () => nestedRecords())
   app.get(ROUTE.tableError, { config: { bfast: { tables: true } } }, async (_request, reply) => reply.code(422).send(TABLE_ERROR_BODY))
   app.get<{ Params: { id: string } }>(ROUTE.user, async (request, reply) => {
     const user = users[Number(request.params.id)]

@@ -301,6 +301,56 @@ t.test('regression: a message outgrowing the scratch buffer anywhere in an item 
   t.end()
 })
 
+/** Numbers at each edge of SPEC 5's number forms (small int, int64 from int32 and beyond it, float64) and JSON's refusals. */
+const NUMBER_EDGES = [
+  0, -0, 1, 7, 8, -1, 255, 256, 2 ** 31 - 1, -(2 ** 31), 2 ** 31, -(2 ** 31) - 1, 2 ** 32, 2 ** 53 - 1, -(2 ** 53 - 1), 2 ** 53,
+  0.5, -1.5, 99.9, 1e300, 5e-324, Infinity, -Infinity, NaN, '12', 3n,
+]
+
+/**
+ * Strings of every length on both sides of the ASCII loop's limit (SHORT_ASCII, 12 or 32 units
+ * by Node line) and the native UTF-8 writer's, ASCII or with one Latin-1, BMP, astral or lone
+ * surrogate unit at the start, middle or end.
+ */
+function edgeStrings(): string[] {
+  const out: string[] = []
+  for (let n = 0; n <= 70; n++) {
+    out.push('a'.repeat(n))
+    for (const odd of ['\x80', '\xe9', '\xff', '\u20ac', '\u{1F600}', '\ud800', '\udc00']) {
+      out.push(odd + 'a'.repeat(n), 'a'.repeat(n >> 1) + odd + 'a'.repeat(n - (n >> 1)), 'a'.repeat(n) + odd)
+    }
+  }
+  return out
+}
+
+t.test('regression: numbers at every SPEC 5 edge and strings around the native writer\'s length keep the round trip\'s bytes or failure', (t) => {
+  const schema: Schema = { type: 'object', properties: { i: { type: 'integer' }, n: { type: 'number' }, s: { type: 'string' } } }
+  const result = compileSchemaWriter(schema, {}, 128)
+  if (!('writer' in result)) throw new Error(`not compiled (${result.fallback})`)
+  const writer = result.writer
+  const serialize = fastJsonStringify(schema) as (v: unknown) => string
+  const strings = edgeStrings()
+  const payloads = [
+    ...NUMBER_EDGES.map((x, k) => ({ i: x, n: x, s: strings[k] })),
+    ...strings.map((s, k) => ({ i: k, n: k + 0.5, s })),
+  ]
+  let same = 0
+  for (const payload of payloads) {
+    const expected = roundTrip(serialize, payload)
+    let actual: { bytes: Uint8Array } | { threw: 'json' | 'codec' }
+    try {
+      actual = { bytes: writer(payload) }
+    } catch (err) {
+      actual = { threw: err instanceof BFastError ? 'codec' : 'json' }
+    }
+    const show = (o: typeof actual) => ('threw' in o ? `threw ${o.threw}` : Buffer.from(o.bytes).toString('hex'))
+    if (show(actual) !== show(expected)) t.fail(`${printable(payload.s)} / ${String(payload.n)}: ${show(actual)} vs ${show(expected)}`)
+    else same++
+  }
+  t.equal(same, payloads.length, `${same} payloads: the same bytes, or the same failure`)
+  t.end()
+})
+
 t.test('a reply holds little more memory than its bytes, after a larger reply too', (t) => {
   const result = compileSchemaWriter(GROWTH_SCHEMA, {}, 128)
   if (!('writer' in result)) throw new Error(`not compiled (${result.fallback})`)

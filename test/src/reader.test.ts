@@ -202,3 +202,33 @@ t.test('lists that start with a number (read unboxed) hold any value after it, a
   }
   t.end()
 })
+
+t.test('short ASCII strings cut from a region of the message (src/utf8.ts readUtf8Region)', (t) => {
+  // Strings of every length up to past REGION_STRING_MAX, far more bytes than one region holds,
+  // with non-ASCII text and other values between them.
+  const values: unknown[] = []
+  for (let i = 0; i < 600; i++) {
+    const n = i % 70
+    values.push('abcdefghijklmnopqrstuvwxyz0123456789'.repeat(2).slice(0, n) + String(i))
+    if (i % 7 === 0) values.push('é' + String(i), i, { k: 'v' + String(i) })
+  }
+  t.same(decode(encode(values)), values, 'every string back at every offset')
+  t.end()
+})
+
+t.test('regression: a buffer decoded, changed in place and decoded again gives its new strings', (t) => {
+  // The region is cut from the caller's bytes; a stale one would return the old text.
+  const before = ['abcdefghijklmnopqrst', 'User 1', 'short']
+  const after = ['ABCDEFGHIJKLMNOPQRST', 'USER 2', 'SHORT']
+  const buf = Buffer.from(encode(before))
+  t.same(decode(buf), before)
+  buf.set(encode(after))
+  t.same(decode(buf), after, 'after a decode that succeeded')
+  // And after one that failed part way (an invalid byte in the last string).
+  const bad = Buffer.from(encode(before))
+  bad[bad.length - 1] = 0xff
+  t.equal(codeOf(() => decode(bad)), 'BAD_UTF8')
+  bad.set(encode(after))
+  t.same(decode(bad), after, 'after a decode that failed')
+  t.end()
+})

@@ -227,13 +227,24 @@ export async function tablesTests(): Promise<void> {
   await grid.post('/users/search', { q: 'a', extra: 1 }, { tables: true })
   // @ts-expect-error: unknown option
   await grid.get('/users', { tables: true, timeot: 5 })
-  // @ts-expect-error: tables is a boolean
+  // @ts-expect-error: tables is a boolean or 'transport'
   await grid.get('/users', { tables: 'yes' })
+
+  // tables: 'transport' (issue 16 item 5): tables on the wire, the plain values back.
+  const wire = createClient<TableRoutes>({ baseUrl: '/api', tables: 'transport' })
+  expectType<User[]>()(await wire.get('/users'))
+  expectType<User[]>()(await wire.post('/users/search', { q: 'a' }))
+  expectType<BFastTable<User> | User[]>()(await wire.get('/users', { tables: true }))
+  expectType<User[]>()(await grid.get('/users', { tables: 'transport' }))
+  expectType<User[]>()(await api.request('GET', '/users', { tables: 'transport' }))
+  const untypedWire = createClient({ baseUrl: '/api', tables: 'transport' })
+  expectType<User[]>()(await untypedWire.get<User[]>('/users'))
   // @ts-expect-error: not a table
   expectType<User[]>()(await grid.get('/users'))
 
   // The untyped client: the call's type argument, as Tabled under tables: true.
   const raw = createClient({ baseUrl: '/api', tables: true })
+  expectType<User[]>()(await raw.get<User[]>('/users', { tables: 'transport' }))
   expectType<BFastTable<User> | User[]>()(await raw.get<User[]>('/users'))
   expectType<User[]>()(await raw.get<User[]>('/users', { tables: false }))
   const plain = createClient({ baseUrl: '/api' })

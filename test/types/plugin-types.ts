@@ -21,6 +21,11 @@ export async function typeChecks(): Promise<void> {
   await app.register(bfast, { decode: { maxDecompressedSize: 1 } })
   // @ts-expect-error: clientHints is a boolean
   await app.register(bfast, { clientHints: 'yes' })
+  await app.register(bfast, { compression: { encodings: ['zstd', 'br', 'lz4'], levels: { zstd: [1, 3], gzip: [6] } } })
+  // @ts-expect-error: deflate is not a coding the plugin sends
+  await app.register(bfast, { compression: { encodings: ['deflate'] } })
+  // @ts-expect-error: levels are per HTTP coding (LZ4 has none)
+  await app.register(bfast, { compression: { levels: { lz4: [1] } } })
 
   // Route config, by declaration merging into FastifyContextConfig.
   app.get('/a', { config: { bfast: false } }, async () => ({}))
