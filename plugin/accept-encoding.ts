@@ -14,6 +14,7 @@
  */
 import type { HttpCoding } from './content-coding.js'
 import { QVALUE } from './negotiate.js'
+import { CODING_ALIASES } from './zlib-zstd.js'
 
 /** Bit of each HTTP coding in an accepted set; IDENTITY: no content coding is acceptable. */
 export const CODING_BIT = {
@@ -26,9 +27,6 @@ export const IDENTITY_BIT = 8
 /** What a request without Accept-Encoding, or with an empty one, accepts. */
 export const IDENTITY_ONLY = IDENTITY_BIT
 
-/** RFC 9110 section 8.4.1.3: a recipient should treat x-gzip as gzip. */
-const ALIASES: Readonly<Record<string, string>> = Object.freeze({ 'x-gzip': 'gzip' })
-
 /** RFC 9110 section 5.6.2 token (the coding names; `*` is one too). */
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9a-z]+$/
 
@@ -37,7 +35,7 @@ function readElement(element: string): [string, number] | undefined {
   const parts = element.split(';')
   const raw = parts[0]!.trim().toLowerCase()
   if (!TOKEN.test(raw)) return undefined
-  const name = ALIASES[raw] ?? raw
+  const name = CODING_ALIASES[raw] ?? raw
   let q = 1
   for (let i = 1; i < parts.length; i++) {
     const param = parts[i]!.trim()

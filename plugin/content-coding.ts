@@ -6,10 +6,10 @@
  * compress through here, with the same parameters.
  *
  * zstd is in node:zlib from Node 22.15 (and 23.8); on Node 20 it is absent, and the plugin offers
- * only br and gzip there. The zstd functions are looked up at run time because this project's
- * Node type definitions are Node 20's, which do not declare them.
+ * only br and gzip there (./zlib-zstd.ts looks it up).
  */
 import zlib from 'node:zlib'
+import { zstdZlib, type ZlibCallback } from './zlib-zstd.js'
 
 /** The HTTP content codings the plugin can produce, in the order the README lists them. */
 export const HTTP_CODINGS = ['zstd', 'br', 'gzip'] as const
@@ -21,19 +21,6 @@ export const LEVEL_RANGE = {
   br: { min: 0, max: 11 },
   gzip: { min: 1, max: 9 }
 } as const satisfies Record<HttpCoding, { min: number; max: number }>
-
-type Callback = (err: Error | null, result: Buffer) => void
-
-/** node:zlib's zstd API (Node >= 22.15), as far as this module uses it. */
-interface ZstdZlib {
-  zstdCompress(buf: Buffer, options: { params: Record<number, number> }, callback: Callback): void
-  zstdCompressSync(buf: Buffer, options: { params: Record<number, number> }): Buffer
-  zstdDecompressSync(buf: Buffer): Buffer
-  constants: { ZSTD_c_compressionLevel: number; ZSTD_c_checksumFlag: number }
-}
-
-const zstdZlib: ZstdZlib | undefined =
-  typeof (zlib as unknown as Partial<ZstdZlib>).zstdCompress === 'function' ? (zlib as unknown as ZstdZlib) : undefined
 
 /** Whether this Node line can produce `coding` (zstd needs Node >= 22.15). */
 export function codingAvailable(coding: HttpCoding): boolean {
@@ -62,7 +49,7 @@ function brotliOptions(level: number, size: number): zlib.BrotliOptions {
 }
 
 /** Compresses `plain` with `coding` at `level` on the thread pool. */
-export function encodeContent(coding: HttpCoding, level: number, plain: Buffer, callback: Callback): void {
+export function encodeContent(coding: HttpCoding, level: number, plain: Buffer, callback: ZlibCallback): void {
   if (coding === 'zstd') zstdZlib!.zstdCompress(plain, zstdOptions(level), callback)
   else if (coding === 'br') zlib.brotliCompress(plain, brotliOptions(level, plain.length), callback)
   else zlib.gzip(plain, { level }, callback)

@@ -27,6 +27,7 @@ import type { FastifyReply, FastifyRequest, preParsingHookHandler } from 'fastif
 import { BFAST_MEDIA_TYPE, HEADER, JSON_MEDIA_TYPE } from './constants.js'
 import { FastifyBfastError, HTTP_STATUS, PLUGIN_ERROR_CODES } from './errors.js'
 import { mediaTypeEssence } from './negotiate.js'
+import { CODING_ALIASES, zstdZlib, type ZstdZlib } from './zlib-zstd.js'
 
 /**
  * The most codings one body may stack: curl's and undici's bound on a reply (curl CVE-2022-32206,
@@ -41,14 +42,6 @@ export const MAX_STACKED_CODINGS = 5
  */
 const ZSTD_WINDOW_LOG_MAX = 23
 
-/** node:zlib's zstd API (Node >= 22.15 and 23.8), as this module uses it; Node 20's types lack it. */
-interface ZstdZlib {
-  createZstdDecompress(options: { params: Record<number, number> }): Transform
-  zstdCompressSync(buf: Buffer): Buffer
-  zstdDecompressSync(buf: Buffer): Buffer
-  constants: { ZSTD_d_windowLogMax: number }
-}
-
 /**
  * node:zlib's zstd, if it tells a truncated frame from a whole one. Node 22's does not: it ends a
  * cut-off frame without an error (measured on 22.23.5; 24 and 26 report "unexpected end of file"),
@@ -57,13 +50,12 @@ interface ZstdZlib {
  * this server does not know.
  */
 function zstdThatDetectsTruncation(): ZstdZlib | undefined {
-  const api = zlib as unknown as Partial<ZstdZlib>
-  if (typeof api.createZstdDecompress !== 'function' || typeof api.zstdCompressSync !== 'function') return undefined
-  const frame = api.zstdCompressSync(Buffer.alloc(1024, 'zstd'))
+  if (zstdZlib === undefined) return undefined
+  const frame = zstdZlib.zstdCompressSync(Buffer.alloc(1024, 'zstd'))
   try {
-    api.zstdDecompressSync!(frame.subarray(0, frame.length - 1))
+    zstdZlib.zstdDecompressSync(frame.subarray(0, frame.length - 1))
   } catch {
-    return api as ZstdZlib
+    return zstdZlib
   }
   return undefined
 }
@@ -84,9 +76,6 @@ const DECODERS: ReadonlyMap<string, () => Transform> = new Map<string, () => Tra
   ['gzip', () => zlib.createGunzip()],
   ['deflate', () => zlib.createInflate()]
 ])
-
-/** Codings named by another name (RFC 9110 section 8.4.1.3). */
-const ALIASES: ReadonlyMap<string, string> = new Map([['x-gzip', 'gzip']])
 
 /** The no-coding token (RFC 9110 section 12.5.3). */
 const IDENTITY = 'identity'
@@ -112,7 +101,7 @@ export function requestCodings(header: string): string[] {
   for (const element of header.split(',')) {
     const token = element.trim().toLowerCase()
     if (token === '' || token === IDENTITY) continue
-    const coding = ALIASES.get(token) ?? token
+    const coding = CODING_ALIASES[token] ?? token
     if (!DECODERS.has(coding)) throw unsupported(`Unsupported request Content-Encoding "${token}"`)
     codings.push(coding)
   }
