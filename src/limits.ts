@@ -50,6 +50,15 @@ export const SHAPE_MAX_MEMBERS = 64
 export const TABLE_POOL_ARRAYS = 64
 export const TABLE_POOL_MAX_ROWS = 1 << 20
 /**
+ * The table writer (./table-writer.ts) rebuilds its column order when a row holds keys in
+ * another order than the one learned so far (SPEC 8.4: a key first seen in a later row before
+ * known ones). Each rebuild costs the columns plus the key pairs seen; all of them together may
+ * cost at most TABLE_ORDER_WORK_BASE plus TABLE_ORDER_WORK_PER_ROW per row read so far, past
+ * which the array is written as the v1 list: hostile key orders cannot make pass 1 quadratic.
+ */
+export const TABLE_ORDER_WORK_BASE = 1 << 16
+export const TABLE_ORDER_WORK_PER_ROW = 64
+/**
  * Heap every message may build before the per-byte budget (decode option maxHeapPerByte, SPEC 6)
  * applies (small messages never fail).
  */

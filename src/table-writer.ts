@@ -2,16 +2,17 @@
  * The table writer (SPEC 8): an array of records written column by column inside a message
  * the v1 writer (./writer.ts) is producing. Browser-safe.
  *
- * Two passes over the rows. The first learns the columns (names in first-seen order, which
- * rows lack which key) and the kinds of value each holds; it gives up (the caller then
- * writes a v1 list, SPEC 2) on anything a table cannot give back exactly: a row that is not
- * a plain object, rows whose keys come in conflicting orders (JSON.stringify of the rows
- * must equal that of the table, key order included), an own toJSON. The second writes each
- * column in its region; a value that no longer fits the column's type (a getter that changed
- * its mind) also gives up, so nothing is ever altered.
+ * Two passes over the rows. The first learns the columns (names in an order every row's keys
+ * follow, which rows lack which key) and the kinds of value each holds; it gives up (the
+ * caller then writes a v1 list, SPEC 2) on anything a table cannot give back exactly: a row
+ * that is not a plain object, rows whose keys come in conflicting orders (JSON.stringify of
+ * the rows must equal that of the table, key order included, SPEC 8.4), an own toJSON. The
+ * second writes each column in its region; a value that no longer fits the column's type (a
+ * getter that changed its mind) also gives up, so nothing is ever altered.
  *
  * Written for V8 on purpose: the first pass compares each key with the expected column's
- * name before any Map lookup (rows of one shape never reach the Map); the second reads
+ * name before any Map lookup (rows of one shape never reach the Map, nor record a key pair
+ * again); the second reads
  * `row[name]` with one name per loop (a monomorphic keyed load for rows of one shape) and
  * writes numbers through the writer's DataView.
  */
@@ -23,7 +24,9 @@ import {
   TABLE_OFFSET_COLUMNS, TABLE_OFFSET_FLAGS, TABLE_OFFSET_LENGTH, TABLE_OFFSET_ROWS, TAG_TABLE, TWO_32
 } from './tags.js'
 import { writeUtf8 } from './utf8.js'
-import { TABLE_POOL_ARRAYS, TABLE_POOL_MAX_ROWS } from './limits.js'
+import {
+  TABLE_ORDER_WORK_BASE, TABLE_ORDER_WORK_PER_ROW, TABLE_POOL_ARRAYS, TABLE_POOL_MAX_ROWS
+} from './limits.js'
 import { LITTLE_ENDIAN } from './platform.js'
 
 /** What the table writer uses of the v1 Writer (./writer.ts); kept small on purpose. */
@@ -72,7 +75,24 @@ interface Plan {
   /** Element kinds and count over every list cell (for a list column). */
   childKinds: number
   childCount: number
+  /** Position in the column order (pass 1). */
+  rank: number
+  /** The columns some row holds right before this one (key order, SPEC 8.4), each once. */
+  preds: Plan[]
+  /** The same as a Set once preds is long, so recording a pair stays O(1). */
+  predSet: Set<Plan> | null
+  /** The pair recorded last: rows of one shape repeat it and skip the search. */
+  lastPred: Plan | null
+  /** Visit state while the order is rebuilt (ORDER_*). */
+  state: number
 }
+
+// Visit states of a column while the order is rebuilt (reorder()).
+const ORDER_NEW = 0
+const ORDER_OPEN = 1
+const ORDER_DONE = 2
+/** preds longer than this get a predSet. */
+const PREDS_SCAN_MAX = 8
 
 function kindOf(v: unknown): number {
   switch (typeof v) {
@@ -134,6 +154,22 @@ function releaseValues(cols: readonly Plan[], n: number): void {
   }
 }
 
+function newPlan(name: string, values: unknown[], rank: number): Plan {
+  return {
+    name,
+    values,
+    kinds: 0,
+    present: 0,
+    childKinds: 0,
+    childCount: 0,
+    rank,
+    preds: [],
+    predSet: null,
+    lastPred: null,
+    state: ORDER_NEW
+  }
+}
+
 /**
  * Pass 1. Returns the column plans, or null when the rows cannot be a table.
  */
@@ -145,8 +181,11 @@ function plan(rows: readonly unknown[], w: TableSink): Plan[] | null {
 }
 
 function learn(rows: readonly unknown[], w: TableSink, cols: Plan[]): boolean {
-  const index = new Map<string, number>()
+  const index = new Map<string, Plan>()
   const n = rows.length
+  // Distinct key pairs recorded, and the work spent rebuilding the order (SPEC 8.4).
+  let pairs = 0
+  let work = 0
   if (w.inheritedToJSON) return false
   for (let r = 0; r < n; r++) {
     const row = rows[r]
@@ -154,6 +193,8 @@ function learn(rows: readonly unknown[], w: TableSink, cols: Plan[]): boolean {
     const proto: unknown = Object.getPrototypeOf(row)
     if (proto !== Object.prototype && proto !== null) return false
     let next = 0
+    let prev: Plan | null = null
+    let reordered = false
     for (const key in row) {
       if (!hasOwn.call(row, key)) continue
       const v = (row as Record<string, unknown>)[key]
@@ -172,19 +213,24 @@ function learn(rows: readonly unknown[], w: TableSink, cols: Plan[]): boolean {
         // A member JSON leaves out takes no place in the key order either.
         continue
       }
-      let c: number
-      if (next < cols.length && cols[next].name === key) c = next
+      let col: Plan
+      if (next < cols.length && cols[next].name === key) col = cols[next++]
       else {
         const found = index.get(key)
         if (found === undefined) {
-          c = cols.length
-          index.set(key, c)
-          cols.push({ name: key, values: takeValues(n), kinds: 0, present: 0, childKinds: 0, childCount: 0 })
-        } else if (found < next) return false // keys in another order than earlier rows
-        else c = found
+          // A new key goes last for now; a known key after it in this row reorders below.
+          col = newPlan(key, takeValues(n), cols.length)
+          index.set(key, col)
+          cols.push(col)
+        } else {
+          col = found
+          // A key the order puts before the previous one: the order must change, if it can.
+          if (col.rank < next) reordered = true
+        }
+        next = col.rank + 1
       }
-      next = c + 1
-      const col = cols[c]
+      if (prev !== null && col.lastPred !== prev) pairs += precedes(prev, col)
+      prev = col
       col.values[r] = v
       col.kinds |= kind
       col.present++
@@ -201,8 +247,73 @@ function learn(rows: readonly unknown[], w: TableSink, cols: Plan[]): boolean {
         col.childKinds = ck
       }
     }
+    if (reordered) {
+      // Bounded work on hostile key orders: past the allowance the rows are a v1 list.
+      work += cols.length + pairs
+      if (work > TABLE_ORDER_WORK_BASE + TABLE_ORDER_WORK_PER_ROW * (r + 1) || !reorder(cols)) return false
+    }
   }
   return cols.length !== 0
+}
+
+/** Records that a row holds `a` right before `b` (the order keeps a before b); 1 if new. */
+function precedes(a: Plan, b: Plan): number {
+  b.lastPred = a
+  const preds = b.preds
+  if (b.predSet !== null) {
+    if (b.predSet.has(a)) return 0
+    b.predSet.add(a)
+  } else {
+    if (preds.indexOf(a) >= 0) return 0
+    if (preds.length === PREDS_SCAN_MAX) b.predSet = new Set([...preds, a])
+  }
+  preds.push(a)
+  return 1
+}
+
+/**
+ * SPEC 8.4: rebuilds the column order so that every row's keys follow it, keeping the present
+ * order where the rows allow: each column comes right after the ones rows put before it, so a
+ * key first seen in a later row lands where that row holds it. False when no order exists (two
+ * rows order two keys the other way round: a cycle). A depth-first walk along preds with its
+ * own stack, so 65,535 columns cannot overflow the call stack.
+ */
+function reorder(cols: Plan[]): boolean {
+  const c = cols.length
+  const before = cols.slice()
+  for (let i = 0; i < c; i++) before[i].state = ORDER_NEW
+  const stack: Plan[] = []
+  const at: number[] = []
+  let out = 0
+  for (let i = 0; i < c; i++) {
+    const root = before[i]
+    if (root.state !== ORDER_NEW) continue
+    root.state = ORDER_OPEN
+    stack.push(root)
+    at.push(0)
+    while (stack.length !== 0) {
+      const top = stack.length - 1
+      const col = stack[top]
+      const j = at[top]
+      if (j < col.preds.length) {
+        at[top] = j + 1
+        const p = col.preds[j]
+        if (p.state === ORDER_OPEN) return false
+        if (p.state === ORDER_NEW) {
+          p.state = ORDER_OPEN
+          stack.push(p)
+          at.push(0)
+        }
+      } else {
+        col.state = ORDER_DONE
+        col.rank = out
+        cols[out++] = col
+        stack.pop()
+        at.pop()
+      }
+    }
+  }
+  return true
 }
 
 /** Zero bytes up to the next multiple of TABLE_ALIGN from the body start (SPEC 8.3). */

@@ -3,6 +3,7 @@
  * column types chosen, alignment relative to the message start, and the v1 fallbacks.
  */
 import t from 'tap'
+import fc from 'fast-check'
 import { BFastError, BFastTable, decode, encode } from '../../src/index.js'
 import { TAG_LIST, TAG_TABLE } from '../../src/tags.js'
 import { tableFields } from '../helpers/table-cases.js'
@@ -179,5 +180,91 @@ t.test('a list that a toJSON() changes while the table is written is refused, ne
   t.throws(() => encode([{ t: grow, l: list }], { tables: true }), { code: 'BAD_VALUE' })
   list.length = 2
   t.throws(() => encode([{ t: retype, l: list }], { tables: true }), { code: 'BAD_VALUE' })
+  t.end()
+})
+
+t.test('late optional key: a key first seen in a later row before known ones is still one table (SPEC 8.4)', (t) => {
+  const d = new Date(0)
+  const rows = [{ id: 1, created: d }, { id: 2, zip: 'x', created: d }, { id: 3, created: d }]
+  const table = decode(encode(rows, { tables: true }))
+  t.ok(table instanceof BFastTable, 'a table, not the v1 list')
+  t.same((table as BFastTable).columnNames, ['id', 'zip', 'created'])
+  t.equal(JSON.stringify(table), JSON.stringify(rows), 'key order kept in every row')
+  // The order the first rows suggested can change when a later row tells more.
+  const later = [{ a: 1 }, { b: 2 }, { b: 3, a: 4 }, { a: 1, y: 1, k: 1 }, { a: 1, x: 1, k: 1 }, { x: 2, y: 2 }]
+  const again = decode(encode(later, { tables: true }))
+  t.ok(again instanceof BFastTable)
+  t.same((again as BFastTable).columnNames, ['b', 'a', 'x', 'y', 'k'])
+  t.equal(JSON.stringify(again), JSON.stringify(later))
+  t.end()
+})
+
+t.test('key orders no table can hold stay v1 lists, also when they contradict only through other keys', (t) => {
+  for (const rows of [
+    [{ a: 1, b: 2 }, { b: 3, a: 4 }],
+    [{ a: 1, b: 1 }, { b: 1, c: 1 }, { c: 1, a: 1 }],
+    [{ a: 1 }, { b: 1, a: 1 }, { a: 1, b: 1 }]
+  ]) {
+    const back = decode(encode(rows, { tables: true }))
+    t.ok(Array.isArray(back), JSON.stringify(rows))
+    t.equal(JSON.stringify(back), JSON.stringify(rows))
+  }
+  t.end()
+})
+
+t.test('hostile key orders: reordering work is bounded (TABLE_ORDER_WORK_*), past it a v1 list', (t) => {
+  // Each row puts a new key before the last one: one order (k{n-1} ... k0) fits all, but each
+  // row makes the writer rebuild an order that grows by one column.
+  const chain = (n: number): Array<Record<string, number>> =>
+    Array.from({ length: n }, (_, i) => (i === 0 ? { k0: 0 } : { [`k${i}`]: i, [`k${i - 1}`]: i }))
+  const small = chain(100)
+  const table = decode(encode(small, { tables: true }))
+  t.ok(table instanceof BFastTable, 'within the allowance: a table')
+  t.equal((table as BFastTable).columnNames[0], 'k99')
+  t.equal(JSON.stringify(table), JSON.stringify(small))
+  const big = chain(3000)
+  const list = decode(encode(big, { tables: true }))
+  t.ok(Array.isArray(list), 'past it: the v1 list')
+  t.equal(JSON.stringify(list), JSON.stringify(big))
+  t.end()
+})
+
+t.test('property: rows with optional keys in one order are a table, in conflicting orders a v1 list', (t) => {
+  const SEED = 0x1a7e
+  const RUNS = 400
+  const names = fc.uniqueArray(fc.constantFrom('id', 'zip', 'name', 'created', 'a', 'b', 'c', 'd', 'e', 'f'), {
+    minLength: 2, maxLength: 10
+  })
+  const cell = fc.oneof(fc.integer(), fc.string(), fc.boolean(), fc.constant(null), fc.double(), fc.constant(undefined))
+  // Each row: a subset of the keys, in the order of `keys`.
+  const rowsIn = (keys: string[]) => fc.array(
+    fc.tuple(fc.subarray(keys), fc.array(cell, { minLength: keys.length, maxLength: keys.length })).map(
+      ([kept, values]) => Object.fromEntries(kept.map((k, i) => [k, values[i]]))
+    ),
+    { minLength: 1, maxLength: 20 }
+  )
+  t.doesNotThrow(() => {
+    fc.assert(fc.property(names.chain((keys) => rowsIn(keys)), (rows) => {
+      // At least one kept key somewhere, or there is no column at all (a v1 list then).
+      if (!rows.some((row) => Object.values(row).some((v) => v !== undefined))) return
+      const back = decode(encode(rows, { tables: true }))
+      if (!(back instanceof BFastTable)) throw new Error('not a table')
+      if (JSON.stringify(back) !== JSON.stringify(rows)) throw new Error('JSON text differs')
+    }), { seed: SEED, numRuns: RUNS })
+  }, 'consistent orders')
+  t.doesNotThrow(() => {
+    const conflicting = names.chain((keys) => fc.tuple(rowsIn(keys), fc.nat(), fc.integer(), fc.integer()).map(
+      ([rows, at, x, y]) => {
+        // Two rows hold the first two keys the other way round (kept: defined values).
+        const [p, q] = keys
+        rows.splice(at % (rows.length + 1), 0, { [p]: x, [q]: y }, { [q]: y, [p]: x })
+        return rows
+      }))
+    fc.assert(fc.property(conflicting, (rows) => {
+      const back = decode(encode(rows, { tables: true }))
+      if (!Array.isArray(back)) throw new Error('not the v1 list')
+      if (JSON.stringify(back) !== JSON.stringify(rows)) throw new Error('JSON text differs')
+    }), { seed: SEED, numRuns: RUNS })
+  }, 'conflicting orders')
   t.end()
 })
