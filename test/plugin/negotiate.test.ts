@@ -8,10 +8,7 @@ import { parseAccept, prefersBfast } from '../../plugin/index.js'
 import {
   negotiate, NEGOTIATED, NEGOTIATION_CACHE, negotiateUncached, negotiationCacheSize, prefersBfastUncached
 } from '../../plugin/negotiate.js'
-import { BFAST, harness, JSON_CT } from './server.js'
-
-/** The Vary of every reply of a route under the default policy, whose B-FAST replies may carry a Content-Encoding. */
-const DEFAULT_VARY = 'Accept, accept-encoding'
+import { BFAST, DEFAULT_VARY, harness, JSON_CT } from './server.js'
 
 /** [Accept header (undefined: none sent), expected representation, why]. */
 const MATRIX: Array<[string | undefined, 'bfast' | 'json', string]> = [

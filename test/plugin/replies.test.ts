@@ -13,22 +13,8 @@ import compressPlugin from '@fastify/compress'
 import bfast from '../../plugin/index.js'
 import { decode, isCompressed } from '../../src/index.js'
 import { listen } from '../../support/listen.js'
-import { BFAST, harness, JSON_CT, LOG_LEVEL, logCollector, viaInject, viaSocket } from './server.js'
+import { BFAST, DEFAULT_VARY, USER_SCHEMA, harness, JSON_CT, LOG_LEVEL, logCollector, viaInject, viaSocket } from './server.js'
 import type { Reply } from './server.js'
-
-/** The Vary of every reply of a route under the default policy, whose B-FAST replies may carry a Content-Encoding. */
-const DEFAULT_VARY = 'Accept, accept-encoding'
-
-const userSchema = {
-  type: 'object',
-  properties: {
-    id: { type: 'integer' },
-    name: { type: 'string' },
-    zip: { type: 'string' },
-    created: { type: 'string', format: 'date-time' },
-    friends: { type: 'array', items: { type: 'object', properties: { id: { type: 'integer' } } } }
-  }
-} as const
 
 const secretUser = () => ({
   id: 7,
@@ -51,10 +37,10 @@ function routes(app: FastifyInstance): void {
   app.get('/object', async () => ({ id: 1, name: 'Ada', nested: { list: [1, 2.5, -3, null, true, 'x'] }, price: new Money(1999) }))
   app.get('/array', async () => [{ id: 1 }, { id: 2 }, 'three', 4])
   app.get('/unicode', async () => ({ emoji: '\u{1F600}', accents: 'éàü', cjk: '漢字', escapes: '"\\\n\t' }))
-  app.get('/schema', { schema: { response: { 200: userSchema } } }, async () => secretUser())
-  app.get('/schema-2xx', { schema: { response: { '2xx': userSchema } } }, async (_req, reply) => reply.code(201).send(secretUser()))
-  app.get('/schema-by-type', { schema: { response: { 200: { content: { 'application/json': { schema: userSchema } } } } } }, async () => secretUser())
-  app.get('/schema-list', { schema: { response: { 200: { type: 'array', items: userSchema } } } }, async () => [secretUser(), secretUser()])
+  app.get('/schema', { schema: { response: { 200: USER_SCHEMA } } }, async () => secretUser())
+  app.get('/schema-2xx', { schema: { response: { '2xx': USER_SCHEMA } } }, async (_req, reply) => reply.code(201).send(secretUser()))
+  app.get('/schema-by-type', { schema: { response: { 200: { content: { 'application/json': { schema: USER_SCHEMA } } } } } }, async () => secretUser())
+  app.get('/schema-list', { schema: { response: { 200: { type: 'array', items: USER_SCHEMA } } } }, async () => [secretUser(), secretUser()])
   app.get('/own-serializer', async (_req, reply) => {
     reply.serializer((p: { id: number }) => JSON.stringify({ onlyId: p.id }))
     return { id: 9, secret: 's' }
@@ -397,18 +383,18 @@ t.test('regression: an error after encoding must not reach the default error han
 t.test('regression (issue 10 finding 1): `default` response schemas shape B-FAST replies as they shape JSON', async (t) => {
   const errorSchema = { type: 'object', properties: { statusCode: { type: 'integer' }, error: { type: 'string' } } } as const
   const h = await harness({}, (app) => {
-    app.get('/default', { schema: { response: { default: userSchema } } }, async () => secretUser())
-    app.get('/default-by-type', { schema: { response: { default: { content: { 'application/json': { schema: userSchema } } } } } }, async () => secretUser())
-    app.get('/default-any-type', { schema: { response: { default: { content: { '*/*': { schema: userSchema } } } } } }, async () => secretUser())
-    app.get('/default-beside-4xx', { schema: { response: { '4xx': errorSchema, default: userSchema } } }, async (_req, reply) => reply.code(201).send(secretUser()))
-    app.get('/default-404', { schema: { response: { default: userSchema } } }, async (_req, reply) => reply.code(404).send(secretUser()))
-    app.get('/default-500', { schema: { response: { default: userSchema } } }, async (_req, reply) => reply.code(500).send(secretUser()))
+    app.get('/default', { schema: { response: { default: USER_SCHEMA } } }, async () => secretUser())
+    app.get('/default-by-type', { schema: { response: { default: { content: { 'application/json': { schema: USER_SCHEMA } } } } } }, async () => secretUser())
+    app.get('/default-any-type', { schema: { response: { default: { content: { '*/*': { schema: USER_SCHEMA } } } } } }, async () => secretUser())
+    app.get('/default-beside-4xx', { schema: { response: { '4xx': errorSchema, default: USER_SCHEMA } } }, async (_req, reply) => reply.code(201).send(secretUser()))
+    app.get('/default-404', { schema: { response: { default: USER_SCHEMA } } }, async (_req, reply) => reply.code(404).send(secretUser()))
+    app.get('/default-500', { schema: { response: { default: USER_SCHEMA } } }, async (_req, reply) => reply.code(500).send(secretUser()))
     app.register(async (child) => {
       child.setErrorHandler(async (_err: Error, _req, reply) => reply.code(409).send(secretUser()))
-      child.get('/default-error-handler', { schema: { response: { default: userSchema } } }, async () => {
+      child.get('/default-error-handler', { schema: { response: { default: USER_SCHEMA } } }, async () => {
         throw new Error('taken')
       })
-      child.get('/child/default', { schema: { response: { '2xx': errorSchema, default: userSchema } } }, async (_req, reply) => reply.code(302).send(secretUser()))
+      child.get('/child/default', { schema: { response: { '2xx': errorSchema, default: USER_SCHEMA } } }, async (_req, reply) => reply.code(302).send(secretUser()))
     })
   })
   t.teardown(() => h.close())

@@ -100,4 +100,19 @@ export function logCollector(): { stream: Writable; lines: Array<Record<string, 
 export const LOG_LEVEL = { warn: 40, error: 50 } as const
 
 export const BFAST = 'application/x-bfast'
+
+/** The Vary of every reply of a route under the default policy, whose B-FAST replies may carry a Content-Encoding. */
+export const DEFAULT_VARY = 'Accept, accept-encoding'
+
+/** A user's response schema: what JSON (and so B-FAST) may carry of a user, a date-time and nested records included. */
+export const USER_SCHEMA = {
+  type: 'object',
+  properties: {
+    id: { type: 'integer' },
+    name: { type: 'string' },
+    zip: { type: 'string' },
+    created: { type: 'string', format: 'date-time' },
+    friends: { type: 'array', items: { type: 'object', properties: { id: { type: 'integer' } } } }
+  }
+} as const
 export const JSON_CT = 'application/json; charset=utf-8'

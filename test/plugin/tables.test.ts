@@ -13,27 +13,13 @@ import Fastify from 'fastify'
 import bfast from '../../plugin/index.js'
 import { BFastTable, decode, isCompressed } from '../../src/index.js'
 import { listen } from '../../support/listen.js'
-import { BFAST, harness, JSON_CT, viaSocket } from './server.js'
+import { BFAST, DEFAULT_VARY, USER_SCHEMA, harness, JSON_CT, viaSocket } from './server.js'
 import type { Reply } from './server.js'
-
-/** The Vary of every reply of a route under the default policy, whose B-FAST replies may carry a Content-Encoding. */
-const DEFAULT_VARY = 'Accept, accept-encoding'
 
 const TABLE = 'application/x-bfast;layout=table'
 /** What the client sends with `tables: true`. */
 const ASK_TABLE = { accept: 'application/x-bfast;layout=table, application/x-bfast;q=0.95, application/json;q=0.9' }
 const ASK_BFAST = { accept: 'application/x-bfast' }
-
-const userSchema = {
-  type: 'object',
-  properties: {
-    id: { type: 'integer' },
-    name: { type: 'string' },
-    zip: { type: 'string' },
-    created: { type: 'string', format: 'date-time' },
-    friends: { type: 'array', items: { type: 'object', properties: { id: { type: 'integer' } } } }
-  }
-} as const
 
 /** More than the schema lets through, a coercion, Dates, nested records, nulls and a missing key. */
 function users(n: number): Array<Record<string, unknown>> {
@@ -57,8 +43,8 @@ function users(n: number): Array<Record<string, unknown>> {
 /** Routes declared identically on the app with the plugin and the plugin-less one. */
 function routes(app: FastifyInstance): void {
   app.get('/users', async () => users(50))
-  app.get('/users-schema', { schema: { response: { 200: { type: 'array', items: userSchema } } } }, async () => users(50))
-  app.get('/page', { schema: { response: { 200: { type: 'object', properties: { total: { type: 'integer' }, items: { type: 'array', items: userSchema } } } } } },
+  app.get('/users-schema', { schema: { response: { 200: { type: 'array', items: USER_SCHEMA } } } }, async () => users(50))
+  app.get('/page', { schema: { response: { 200: { type: 'object', properties: { total: { type: 'integer' }, items: { type: 'array', items: USER_SCHEMA } } } } } },
     async () => ({ total: 50, items: users(50), secret: 's' }))
   app.get('/empty', async () => [])
   app.get('/not-records', async () => [1, 'two', { three: 3 }])
