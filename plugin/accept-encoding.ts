@@ -13,6 +13,7 @@
  * model chooses, since a client's weight says nothing about its link.
  */
 import type { HttpCoding } from './content-coding.js'
+import { HeaderCache } from './header-cache.js'
 import { QVALUE } from './negotiate.js'
 import { CODING_ALIASES } from './zlib-zstd.js'
 
@@ -81,16 +82,15 @@ export function acceptedCodingsUncached(header: string | undefined): number {
 }
 
 /**
- * Bounds of the cache of acceptedCodings: browsers send one value per version, so a few
- * entries cover real traffic; a client sending ever new values costs a parse each, never
- * unbounded memory (at most maxEntries * maxKeyLength UTF-16 units).
+ * Bounds of the cache of acceptedCodings (a HeaderCache): browsers send one value per version,
+ * so a few entries cover real traffic.
  */
 export const ACCEPT_ENCODING_CACHE = {
   maxEntries: 64,
   maxKeyLength: 256
 } as const
 
-const cache = new Map<string, number>()
+const cache = new HeaderCache(ACCEPT_ENCODING_CACHE)
 
 /** How many Accept-Encoding values the cache holds now (for tests of its bound). */
 export function acceptEncodingCacheSize(): number {
@@ -103,9 +103,6 @@ export function acceptedCodings(header: string | undefined): number {
   const hit = cache.get(header)
   if (hit !== undefined) return hit
   const bits = acceptedCodingsUncached(header)
-  if (header.length <= ACCEPT_ENCODING_CACHE.maxKeyLength) {
-    if (cache.size >= ACCEPT_ENCODING_CACHE.maxEntries) cache.clear()
-    cache.set(header, bits)
-  }
+  cache.set(header, bits)
   return bits
 }

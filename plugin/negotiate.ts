@@ -24,6 +24,7 @@
 import {
   BFAST_SUBTYPE, BFAST_TYPE, FASTIFY_JSON_PARAMS, JSON_SUBTYPE, JSON_TYPE, TABLE_LAYOUT_PARAM, TABLE_LAYOUT_PARAMS
 } from './constants.js'
+import { HeaderCache } from './header-cache.js'
 
 /** One element of an Accept header. Type, subtype and parameter names are lowercased. */
 export interface MediaRange {
@@ -243,12 +244,9 @@ export function weightOf(
 const NO_PARAMS: ReadonlyMap<string, string> = new Map()
 
 /**
- * Bounds of the decision cache (see prefersBfast). Clients send few distinct Accept values (one
- * per client library or browser version), so a few hundred entries hold every real one; a
- * client sending a new value per request only ever costs the parse it would have cost anyway.
- * Memory stays under NEGOTIATION_CACHE.maxEntries * NEGOTIATION_CACHE.maxKeyLength UTF-16
- * units (128 KiB) whatever the headers: longer values are never cached, and the cache is
- * cleared when full (cheaper than LRU bookkeeping on every hit, and equally bounded).
+ * Bounds of the decision cache (a HeaderCache, see negotiate): a few hundred entries hold every
+ * real Accept value; memory stays under maxEntries * maxKeyLength UTF-16 units (128 KiB)
+ * whatever the headers.
  */
 export const NEGOTIATION_CACHE = {
   maxEntries: 256,
@@ -267,7 +265,7 @@ export const NEGOTIATED = {
 } as const
 
 /** Accept value -> decision bits, for values that mention the subtype (the others never reach it). */
-const decisions = new Map<string, number>()
+const decisions = new HeaderCache(NEGOTIATION_CACHE)
 
 /** How many Accept values the decision cache holds now (for tests of its bound). */
 export function negotiationCacheSize(): number {
@@ -322,10 +320,7 @@ export function negotiate(accept: string | undefined): number {
   const cached = decisions.get(accept)
   if (cached !== undefined) return cached
   const decision = negotiateUncached(accept)
-  if (accept.length <= NEGOTIATION_CACHE.maxKeyLength) {
-    if (decisions.size >= NEGOTIATION_CACHE.maxEntries) decisions.clear()
-    decisions.set(accept, decision)
-  }
+  decisions.set(accept, decision)
   return decision
 }
 
