@@ -343,13 +343,9 @@ function compressEncoded(
         done(null, encoded)
         return
       }
-      if (coded.length >= encoded.length) {
-        done(null, encoded)
-        return
-      }
-      reply.header(HEADER.contentEncoding, decision.coding)
-      weakenEtag(reply)
-      done(null, coded)
+      const sent = smaller(reply, encoded, coded)
+      if (sent !== encoded) reply.header(HEADER.contentEncoding, decision.coding)
+      done(null, sent)
     })
     return
   }
