@@ -9,12 +9,7 @@
  * deeper than the decoded message (the codec's maxDepth, SPEC 6).
  */
 import { BFastTable } from '../src/index.js'
-
-/** SPEC 5: "__proto__" is an own data property; an assignment would replace the prototype. */
-function put(target: Record<string, unknown>, key: string, value: unknown): void {
-  if (key === '__proto__') Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true })
-  else target[key] = value
-}
+import { setOwn } from '../src/own-property.js'
 
 /** Whether a decoded value is a container that may hold a table: an array or a plain object. */
 function isContainer(value: unknown): value is unknown[] | Record<string, unknown> {
@@ -43,7 +38,7 @@ function untableIn(container: unknown[] | Record<string, unknown>): void {
   }
   for (const key of Object.keys(container)) {
     const v = container[key]
-    if (v instanceof BFastTable) put(container, key, rowsOf(v))
+    if (v instanceof BFastTable) setOwn(container, key, rowsOf(v))
     else if (isContainer(v)) untableIn(v)
   }
 }

@@ -33,6 +33,7 @@ import { decompressWithin } from './frame.js'
 import { isDetached } from './detached.js'
 import { openTable } from './table-reader.js'
 import { LITTLE_ENDIAN } from './platform.js'
+import { setOwn } from './own-property.js'
 
 const F64_BYTES = 8
 /** Piece size for texts over MAX_STRING_UNITS bytes (see readHugeText). */
@@ -270,7 +271,7 @@ function readObject(): Record<string, unknown> {
     } else {
       const seen = shape === undefined || !shape.retired ? [first] : null
       o = {}
-      assign(o, keys[first], readValue())
+      setOwn(o, keys[first], readValue())
       readMembers(o, seen)
       if (seen !== null) learn(first, seen, shape)
     }
@@ -315,13 +316,6 @@ function forbidden(at: number, what: string): never {
   throw new BFastError('FORBIDDEN_PROPERTY', at, `Object contains forbidden prototype property (${what})`)
 }
 
-/** SPEC 5: "__proto__" is an own property; assignment would replace the prototype. */
-function assign(o: Record<string, unknown>, key: string, v: unknown): void {
-  if (key === '__proto__') {
-    Object.defineProperty(o, key, { value: v, writable: true, enumerable: true, configurable: true })
-  } else o[key] = v
-}
-
 /** The generic member loop, from a key index or the terminator; records indices in `seen`. */
 function readMembers(o: Record<string, unknown>, seen: number[] | null): Record<string, unknown> {
   const table = keys
@@ -333,7 +327,7 @@ function readMembers(o: Record<string, unknown>, seen: number[] | null): Record<
     }
     const index = readKeyIndex()
     if (seen !== null) seen.push(index)
-    assign(o, table[index], readValue())
+    setOwn(o, table[index], readValue())
   }
 }
 

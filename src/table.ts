@@ -13,6 +13,7 @@ import { ABSENT, cellAt, materialize, typedView } from './table-reader.js'
 import type { Column, TableSource } from './table-reader.js'
 import { SHAPE_CACHE_MAX, SHAPE_MAX_MEMBERS } from './limits.js'
 import { COL_ANY } from './tags.js'
+import { setOwn } from './own-property.js'
 
 type RowBuilder = (n: number, columns: ReadonlyArray<ArrayLike<unknown>>) => unknown[]
 
@@ -39,13 +40,6 @@ function builderFor(names: readonly string[]): RowBuilder | null {
   if (builders.size >= SHAPE_CACHE_MAX) builders.clear()
   builders.set(signature, built)
   return built
-}
-
-/** SPEC 5: "__proto__" is an own property; assignment would replace the prototype. */
-function assign(o: Record<string, unknown>, key: string, v: unknown): void {
-  if (key === '__proto__') {
-    Object.defineProperty(o, key, { value: v, writable: true, enumerable: true, configurable: true })
-  } else o[key] = v
 }
 
 /**
@@ -95,7 +89,7 @@ export class BFastTable<T extends object = Record<string, unknown>> implements I
     for (let c = 0; c < columns.length; c++) {
       const col = columns[c]
       const v = col.cache !== null ? col.cache[i] : cellAt(s, col, i)
-      if (v !== ABSENT) assign(o, names[c], v)
+      if (v !== ABSENT) setOwn(o, names[c], v)
     }
     return o as T
   }
@@ -146,7 +140,7 @@ export class BFastTable<T extends object = Record<string, unknown>> implements I
       const o: Record<string, unknown> = {}
       for (let c = 0; c < values.length; c++) {
         const v = values[c][i]
-        if (v !== ABSENT) assign(o, names[c], v)
+        if (v !== ABSENT) setOwn(o, names[c], v)
       }
       out[i] = o as T
     }
