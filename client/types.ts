@@ -521,96 +521,50 @@ export type TablesArgs<A, V extends TablesOption> = A extends [(infer O)?]
     ? [body: B, options: O & { tables: V }]
     : never
 
+/** Which arguments follow a method's path: options, a body then options, or options holding the body. */
+type ArgsKind = 'options' | 'body' | 'request'
+
+type ArgsOf<K extends ArgsKind, S> = K extends 'options' ? OptionsArgs<S> : K extends 'body' ? BodyArgs<S> : RequestArgs<S>
+
+/**
+ * The overloads of one method of a TypedClient (`K`: what follows the path): a call that names
+ * `tables` gets that option's result type (`true`: `Tabled`; `false` or `'transport'`: plain; a
+ * `boolean`: either), any other call the client's `Tables`.
+ */
+export interface RouteMethod<R, M extends HttpMethod, K extends ArgsKind, Tables extends boolean> {
+  <P extends RoutePath<R, M>>(
+    path: P,
+    ...args: TablesArgs<ArgsOf<K, Call<R, M, P>>, true>
+  ): Promise<Tabled<ResponseOf<Call<R, M, P>>>>
+  <P extends RoutePath<R, M>>(
+    path: P,
+    ...args: TablesArgs<ArgsOf<K, Call<R, M, P>>, PlainTables>
+  ): Promise<ResponseOf<Call<R, M, P>>>
+  <P extends RoutePath<R, M>>(
+    path: P,
+    ...args: TablesArgs<ArgsOf<K, Call<R, M, P>>, boolean>
+  ): Promise<WithTables<ResponseOf<Call<R, M, P>>, boolean>>
+  <P extends RoutePath<R, M>>(
+    path: P,
+    ...args: ArgsOf<K, Call<R, M, P>>
+  ): Promise<WithTables<ResponseOf<Call<R, M, P>>, Tables>>
+}
+
 /**
  * A client typed by a route map: paths, bodies and results are checked and inferred. `Tables` is
  * the client's `tables` option; a call's own `tables` overrides it (`WithTables`, `Tabled`).
  */
 export interface TypedClient<R, Tables extends boolean = false> {
   /** `GET path`, resolving to the route's `response`. */
-  get<P extends RoutePath<R, 'GET'>>(
-    path: P,
-    ...args: TablesArgs<OptionsArgs<Call<R, 'GET', P>>, true>
-  ): Promise<Tabled<ResponseOf<Call<R, 'GET', P>>>>
-  get<P extends RoutePath<R, 'GET'>>(
-    path: P,
-    ...args: TablesArgs<OptionsArgs<Call<R, 'GET', P>>, PlainTables>
-  ): Promise<ResponseOf<Call<R, 'GET', P>>>
-  get<P extends RoutePath<R, 'GET'>>(
-    path: P,
-    ...args: TablesArgs<OptionsArgs<Call<R, 'GET', P>>, boolean>
-  ): Promise<WithTables<ResponseOf<Call<R, 'GET', P>>, boolean>>
-  get<P extends RoutePath<R, 'GET'>>(
-    path: P,
-    ...args: OptionsArgs<Call<R, 'GET', P>>
-  ): Promise<WithTables<ResponseOf<Call<R, 'GET', P>>, Tables>>
+  get: RouteMethod<R, 'GET', 'options', Tables>
   /** `POST path` with `body` encoded per `bodyFormat`. */
-  post<P extends RoutePath<R, 'POST'>>(
-    path: P,
-    ...args: TablesArgs<BodyArgs<Call<R, 'POST', P>>, true>
-  ): Promise<Tabled<ResponseOf<Call<R, 'POST', P>>>>
-  post<P extends RoutePath<R, 'POST'>>(
-    path: P,
-    ...args: TablesArgs<BodyArgs<Call<R, 'POST', P>>, PlainTables>
-  ): Promise<ResponseOf<Call<R, 'POST', P>>>
-  post<P extends RoutePath<R, 'POST'>>(
-    path: P,
-    ...args: TablesArgs<BodyArgs<Call<R, 'POST', P>>, boolean>
-  ): Promise<WithTables<ResponseOf<Call<R, 'POST', P>>, boolean>>
-  post<P extends RoutePath<R, 'POST'>>(
-    path: P,
-    ...args: BodyArgs<Call<R, 'POST', P>>
-  ): Promise<WithTables<ResponseOf<Call<R, 'POST', P>>, Tables>>
+  post: RouteMethod<R, 'POST', 'body', Tables>
   /** `PUT path` with `body` encoded per `bodyFormat`. */
-  put<P extends RoutePath<R, 'PUT'>>(
-    path: P,
-    ...args: TablesArgs<BodyArgs<Call<R, 'PUT', P>>, true>
-  ): Promise<Tabled<ResponseOf<Call<R, 'PUT', P>>>>
-  put<P extends RoutePath<R, 'PUT'>>(
-    path: P,
-    ...args: TablesArgs<BodyArgs<Call<R, 'PUT', P>>, PlainTables>
-  ): Promise<ResponseOf<Call<R, 'PUT', P>>>
-  put<P extends RoutePath<R, 'PUT'>>(
-    path: P,
-    ...args: TablesArgs<BodyArgs<Call<R, 'PUT', P>>, boolean>
-  ): Promise<WithTables<ResponseOf<Call<R, 'PUT', P>>, boolean>>
-  put<P extends RoutePath<R, 'PUT'>>(
-    path: P,
-    ...args: BodyArgs<Call<R, 'PUT', P>>
-  ): Promise<WithTables<ResponseOf<Call<R, 'PUT', P>>, Tables>>
+  put: RouteMethod<R, 'PUT', 'body', Tables>
   /** `PATCH path` with `body` encoded per `bodyFormat`. */
-  patch<P extends RoutePath<R, 'PATCH'>>(
-    path: P,
-    ...args: TablesArgs<BodyArgs<Call<R, 'PATCH', P>>, true>
-  ): Promise<Tabled<ResponseOf<Call<R, 'PATCH', P>>>>
-  patch<P extends RoutePath<R, 'PATCH'>>(
-    path: P,
-    ...args: TablesArgs<BodyArgs<Call<R, 'PATCH', P>>, PlainTables>
-  ): Promise<ResponseOf<Call<R, 'PATCH', P>>>
-  patch<P extends RoutePath<R, 'PATCH'>>(
-    path: P,
-    ...args: TablesArgs<BodyArgs<Call<R, 'PATCH', P>>, boolean>
-  ): Promise<WithTables<ResponseOf<Call<R, 'PATCH', P>>, boolean>>
-  patch<P extends RoutePath<R, 'PATCH'>>(
-    path: P,
-    ...args: BodyArgs<Call<R, 'PATCH', P>>
-  ): Promise<WithTables<ResponseOf<Call<R, 'PATCH', P>>, Tables>>
+  patch: RouteMethod<R, 'PATCH', 'body', Tables>
   /** `DELETE path` (a body, if the route takes one, goes in `options.body`). */
-  delete<P extends RoutePath<R, 'DELETE'>>(
-    path: P,
-    ...args: TablesArgs<RequestArgs<Call<R, 'DELETE', P>>, true>
-  ): Promise<Tabled<ResponseOf<Call<R, 'DELETE', P>>>>
-  delete<P extends RoutePath<R, 'DELETE'>>(
-    path: P,
-    ...args: TablesArgs<RequestArgs<Call<R, 'DELETE', P>>, PlainTables>
-  ): Promise<ResponseOf<Call<R, 'DELETE', P>>>
-  delete<P extends RoutePath<R, 'DELETE'>>(
-    path: P,
-    ...args: TablesArgs<RequestArgs<Call<R, 'DELETE', P>>, boolean>
-  ): Promise<WithTables<ResponseOf<Call<R, 'DELETE', P>>, boolean>>
-  delete<P extends RoutePath<R, 'DELETE'>>(
-    path: P,
-    ...args: RequestArgs<Call<R, 'DELETE', P>>
-  ): Promise<WithTables<ResponseOf<Call<R, 'DELETE', P>>, Tables>>
+  delete: RouteMethod<R, 'DELETE', 'request', Tables>
   /** Any method, with the body (if any) in `options.body`. */
   request<M extends HttpMethod, P extends RoutePath<R, M>>(
     method: M,
