@@ -13,6 +13,7 @@ import {
 import { BOMB_CODINGS, difference, ENCODED_REPLY, people, ROUTE, typedSample, USERS_COUNT } from './cases.js'
 import { scenarios, type ScenarioContext, type TestRoutes } from './scenarios.js'
 import { gzipOfZeros } from '../helpers/bombs.js'
+import { caught } from '../helpers/thrown.js'
 import { startServer } from './server.js'
 
 const server = await startServer()
@@ -108,17 +109,9 @@ t.test('bad options: ClientOptionError, a TypeError with a code; decode options 
   const isOptionError = (e: unknown, what: RegExp): boolean =>
     e instanceof ClientOptionError && e instanceof TypeError && what.test(e.message) &&
     e.code === CLIENT_ERROR_CODES.ERR_BFAST_CLIENT_BAD_OPTION && e.code === 'ERR_BFAST_CLIENT_BAD_OPTION'
-  const thrown = (fn: () => unknown): unknown => {
-    try {
-      fn()
-    } catch (e) {
-      return e
-    }
-    return undefined
-  }
-  const timeoutErr = thrown(() => createClient({ baseUrl: server.baseUrl, timeout: -1 }))
+  const timeoutErr = caught(() => createClient({ baseUrl: server.baseUrl, timeout: -1 }))
   t.ok(isOptionError(timeoutErr, /createClient options\.timeout/), 'timeout')
-  const decodeErr = thrown(() => createClient({ baseUrl: server.baseUrl, decode: { int64: 'string' as 'auto' } }))
+  const decodeErr = caught(() => createClient({ baseUrl: server.baseUrl, decode: { int64: 'string' as 'auto' } }))
   t.ok(
     isOptionError(decodeErr, /^option createClient options\.decode\.int64 must be one of 'auto', 'number', 'bigint'/),
     `client decode option: ${String(decodeErr)}`
@@ -151,15 +144,7 @@ t.test('bad options: ClientOptionError, a TypeError with a code; decode options 
 })
 
 t.test("the tables option: true, false or 'transport', checked before anything is sent; decode.tables: false conflicts", async (t) => {
-  const thrown = (fn: () => unknown): unknown => {
-    try {
-      fn()
-    } catch (e) {
-      return e
-    }
-    return undefined
-  }
-  const bad = thrown(() => createClient({ baseUrl: server.baseUrl, tables: 'yes' as unknown as boolean }))
+  const bad = caught(() => createClient({ baseUrl: server.baseUrl, tables: 'yes' as unknown as boolean }))
   t.ok(bad instanceof ClientOptionError && /createClient options\.tables must be one of false, true, 'transport', got yes/.test(bad.message), String(bad))
   let fetched = 0
   const api = createClient({

@@ -9,6 +9,16 @@ export function describeError(err: unknown): string {
   return err instanceof Error ? `${err.name}: ${err.message}` : String(err)
 }
 
+/** Whatever `fn` throws, whatever its class; undefined when it returns. */
+export function caught(fn: () => unknown): unknown {
+  try {
+    fn()
+  } catch (e) {
+    return e
+  }
+  return undefined
+}
+
 /** Runs `fn` and returns the BFastError it throws, or a description of what happened instead. */
 export function thrownBy(fn: () => unknown): BFastError | string {
   try {
