@@ -2,7 +2,7 @@
  * Table transforms (SPEC 8.6): byte rearrangements of a table's parts that leave every size
  * and position as it was but make the bytes compress far better (users-10k: table + LZ4
  * 345,068 bytes plain, 112,216 transformed; zstd-1 162,752 and 27,561). The writer applies
- * them in place to each column it has just written (transformColumn); the reader undoes them
+ * them in place to the finished message (transformTables); the reader undoes them
  * into an aligned copy of one part when a column is first read (undoDelta, unshuffle), so
  * opening a table stays O(columns). Browser-safe.
  *
@@ -16,7 +16,11 @@
  * arrays, no DataView call in the shuffles.
  */
 import { BFastError } from './errors.js'
-import { COL_ANY, COL_FLOAT64, COL_INT32, COL_INT64, COL_LIST, COL_PRESENCE, COL_STRING, COL_VALIDITY, TABLE_ALIGN } from './tags.js'
+import {
+  COL_ANY, COL_FLOAT64, COL_INT32, COL_INT64, COL_LIST, COL_PRESENCE, COL_STRING, COL_VALIDITY, DIR_OFFSET_CHILD_FLAGS,
+  DIR_OFFSET_CHILD_TYPE, DIR_OFFSET_FLAGS, DIR_OFFSET_REGION, DIR_OFFSET_TYPE, TABLE_ALIGN, TABLE_DELTA,
+  TABLE_DIR_ENTRY_SIZE, TABLE_HEADER_SIZE, TABLE_OFFSET_COLUMNS, TABLE_OFFSET_FLAGS, TABLE_OFFSET_ROWS, TABLE_SHUFFLE
+} from './tags.js'
 
 /** The item width of a column type SHUFFLE applies to, or 0 (bool items and offsets are never shuffled). */
 export function shuffledWidth(type: number): number {
@@ -57,12 +61,36 @@ function shuffle(buf: Uint8Array, at: number, n: number, width: number): void {
 }
 
 /**
- * Applies both transforms to one column the table writer has just written (trusted bytes) in
- * [region, stop): its offsets part (and its list child's) delta-coded, its numeric items part
+ * Applies both transforms to every table of a message the writer has just finished (trusted
+ * bytes), in place: `starts` are the tables' offsets from `body`, the message offset of the root
+ * value. Sets each table's flags to DELTA | SHUFFLE; sizes and positions do not change, so the
+ * tables can be done in any order (a table nested in another's v1 cell lies in a heap, which
+ * the outer table's transforms never touch).
+ */
+export function transformTables(msg: Uint8Array, body: number, starts: readonly number[]): void {
+  const view = new DataView(msg.buffer, msg.byteOffset, msg.byteLength)
+  for (const start of starts) {
+    const at = body + start
+    const c = view.getUint16(at + TABLE_OFFSET_COLUMNS, true)
+    const n = view.getUint32(at + TABLE_OFFSET_ROWS, true)
+    msg[at + TABLE_OFFSET_FLAGS] = TABLE_DELTA | TABLE_SHUFFLE
+    for (let i = 0; i < c; i++) {
+      const entry = at + TABLE_HEADER_SIZE + i * TABLE_DIR_ENTRY_SIZE
+      transformColumn(
+        msg, view, at + view.getUint32(entry + DIR_OFFSET_REGION, true), n, msg[entry + DIR_OFFSET_TYPE],
+        msg[entry + DIR_OFFSET_FLAGS], msg[entry + DIR_OFFSET_CHILD_TYPE], msg[entry + DIR_OFFSET_CHILD_FLAGS]
+      )
+    }
+  }
+}
+
+/**
+ * Applies both transforms to one column of a finished table (trusted bytes) at `region`: its
+ * offsets part (and its list child's) delta-coded, its numeric items part
  * (and its list child's) shuffled. Walks the parts in the order of SPEC 8.3, as the reader's
  * layout() does.
  */
-export function transformColumn(
+function transformColumn(
   buf: Uint8Array,
   view: DataView,
   region: number,

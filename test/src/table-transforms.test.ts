@@ -253,3 +253,16 @@ t.test('each transform alone is read as the spec says', (t) => {
   t.same(decode<BFastTable>(tableMessage(deltaOnly).bytes).toArray(), [{ id: 7, name: 'ab' }, { id: 300, name: 'c' }])
   t.end()
 })
+
+t.test('regression: a table an object toJSON rewound over is not transformed (stale position)', (t) => {
+  const inner = {
+    rows: [{ a: 1.5, s: 'x' }, { a: 2.5, s: 'yy' }],
+    toJSON: () => ({ x: [{ b: 0.25, s: 'zzz' }, { b: 0.5, s: '' }], pad: 'p'.repeat(40) })
+  }
+  const value = { first: [{ k: 1 }, { k: 2 }], inner, last: [{ k: 3.5 }] }
+  const expected: unknown = JSON.parse(JSON.stringify(value))
+  const bytes = encode(value, { tables: true, transforms: true })
+  t.equal(bytes.length, encode(value, { tables: true }).length)
+  t.equal(JSON.stringify(decode(bytes)), JSON.stringify(expected))
+  t.end()
+})
