@@ -132,6 +132,8 @@ export class Writer {
   tables = false
   /** A table was written: the body must start 8-aligned (SPEC 8.3). */
   tableWritten = false
+  /** encode(v, { tables: true, transforms: true }): tables are written transformed (SPEC 8.6). */
+  transforms = false
 
   constructor() {
     this.buf = allocBytes(WRITER_INITIAL_BYTES)
@@ -140,8 +142,9 @@ export class Writer {
     this.table = allocBytes(WRITER_INITIAL_BYTES / 4)
   }
 
-  reset(maxDepth: number, tables: boolean): void {
+  reset(maxDepth: number, tables: boolean, transforms: boolean): void {
     this.tables = tables
+    this.transforms = transforms
     this.tableWritten = false
     this.pos = 0
     this.tpos = 0
@@ -717,11 +720,12 @@ function encodeWith(
   checkEncodeOptions(options)
   const maxDepth = options?.maxDepth ?? DEFAULT_MAX_DEPTH
   const tables = options?.tables ?? ENCODE_OPTIONS.tables.default
+  const transforms = options?.transforms ?? ENCODE_OPTIONS.transforms.default
   // A toJSON() that calls encode() re-enters: give it its own Writer.
   const w = shared.busy ? new Writer() : shared
   w.busy = true
   try {
-    w.reset(maxDepth, tables)
+    w.reset(maxDepth, tables, transforms)
     w.value(value)
     return w.finish(alloc)
   } catch (err) {
