@@ -68,7 +68,10 @@ const PLUGIN_SET_DECODE = {
 
 /** Encode options the plugin sets itself, with where. */
 const PLUGIN_SET_ENCODE = {
-  tables: 'is set with the plugin (or route) option tables: a table (SPEC 8) goes only to a client asking layout=table'
+  tables: 'is set with the plugin (or route) option tables: a table (SPEC 8) goes only to a client asking layout=table',
+  transforms:
+    'is set by negotiation: transformed tables (SPEC 8.6) go only to a client announcing transforms=1, ' +
+    'in replies the policy compresses'
 } as const satisfies Partial<Record<keyof EncodeOptions, string>>
 
 /** Codec options applied to request bodies (the codec's decode options but those the plugin sets). */

@@ -106,7 +106,10 @@ t.test("codec options: the codec's registry checks them, its BAD_OPTION wrapped 
     'decode.onProtoPoisoning': /is set with Fastify's own onProtoPoisoning/,
     'decode.onConstructorPoisoning': /is set with Fastify's own onConstructorPoisoning/,
     'decode.tables': /request bodies are read as B-FAST v1/,
-    'encode.tables': /is set with the plugin \(or route\) option tables/
+    'encode.tables': /is set with the plugin \(or route\) option tables/,
+    // Regression: encode.transforms: true would have sent transformed tables to every
+    // layout=table client, which rejects them (BAD_TABLE).
+    'encode.transforms': /is set by negotiation: transformed tables \(SPEC 8\.6\) go only to a client announcing/
   }
   for (const [kind, registry] of [['encode', ENCODE_OPTIONS], ['decode', DECODE_OPTIONS]] as const) {
     for (const key of Object.keys(registry)) {
