@@ -28,7 +28,9 @@ import os from 'node:os'
 import zlib from 'node:zlib'
 import { decompress, encode } from '../src/index.js'
 import { asBuffer, compress } from '../src/compress.js'
-import { CONSIDERED_LEVELS, MEASURED, type CodingFigures, type MeasuredCoding } from '../plugin/coding-model.js'
+import {
+  budgetMinCompressMBps, CONSIDERED_LEVELS, MEASURED, MEASURED_BUDGET, type CodingFigures, type MeasuredCoding, type ServerBudget
+} from '../plugin/coding-model.js'
 import { DEFAULTS } from '../plugin/options.js'
 import { RoutePolicy, type CompressionDecision } from '../plugin/policy.js'
 import { AVAILABLE_CODINGS, decodeContentSync, encodeContentSync } from '../plugin/content-coding.js'
@@ -43,17 +45,19 @@ const MB = 1e6
 
 interface Input {
   name: string
+  value: unknown
   plain: Buffer
 }
 
 /** The B-FAST messages measured: a 1,000- and a 10,000-user reply (SPEC 7) and the two corpus documents. */
 function inputs(): Input[] {
-  return [
-    { name: 'users-1k', plain: asBuffer(encode(users(1_000))) },
-    { name: 'users-10k', plain: asBuffer(encode(users(10_000))) },
-    { name: 'twitter.json', plain: asBuffer(encode(jsonFixture('twitter.json'))) },
-    { name: 'citm_catalog.json', plain: asBuffer(encode(jsonFixture('citm_catalog.json'))) }
+  const named: ReadonlyArray<[string, unknown]> = [
+    ['users-1k', users(1_000)],
+    ['users-10k', users(10_000)],
+    ['twitter.json', jsonFixture('twitter.json')],
+    ['citm_catalog.json', jsonFixture('citm_catalog.json')]
   ]
+  return named.map(([name, value]) => ({ name, value, plain: asBuffer(encode(value)) }))
 }
 
 /** Every coding and level measured on this line: LZ4, then the considered levels of each available HTTP coding. */
@@ -81,6 +85,17 @@ function decompressor(c: MeasuredCoding): (encoded: Buffer) => Uint8Array {
   return (encoded) => decodeContentSync(coding, encoded)
 }
 
+/** What the server budget compares, per dataset (MB/s of the value's B-FAST bytes). */
+interface BudgetRow extends ServerBudget {
+  dataset: string
+  /** budgetMinCompressMBps of this dataset's two speeds. */
+  minCompressMBps: number
+}
+
+/** The budget's two candidates: encode, and JSON.stringify + gzip at zlib's default level (as @fastify/compress). */
+const ENCODE = 'encode'
+const JSON_GZIP = 'JSON + gzip'
+
 interface Row extends MeasuredCoding {
   dataset: string
   plainBytes: number
@@ -89,8 +104,11 @@ interface Row extends MeasuredCoding {
   decompressMBps: number
 }
 
-async function measure(input: Input, list: readonly MeasuredCoding[], options: Options): Promise<Row[]> {
-  const candidates: Candidate[] = []
+async function measure(input: Input, list: readonly MeasuredCoding[], options: Options): Promise<{ rows: Row[]; budget: BudgetRow }> {
+  const candidates: Candidate[] = [
+    { name: ENCODE, fn: () => encode(input.value) },
+    { name: JSON_GZIP, fn: () => zlib.gzipSync(Buffer.from(JSON.stringify(input.value))) }
+  ]
   const encodedOf = new Map<string, Buffer>()
   for (const c of list) {
     const name = label(c)
@@ -104,7 +122,10 @@ async function measure(input: Input, list: readonly MeasuredCoding[], options: O
     candidates.push({ name: `d:${name}`, fn: () => decomp(encoded) })
   }
   const result = await compare(candidates, options)
-  return list.map((c) => {
+  const mbps = (name: string): number => input.plain.length / MB / (result.get(name).medianMs / 1000)
+  const speeds = { encodeMBps: mbps(ENCODE), jsonGzipMBps: mbps(JSON_GZIP) }
+  const budget = { dataset: input.name, ...speeds, minCompressMBps: budgetMinCompressMBps(speeds) }
+  const rows = list.map((c) => {
     const name = label(c)
     return {
       ...c,
@@ -115,6 +136,12 @@ async function measure(input: Input, list: readonly MeasuredCoding[], options: O
       decompressMBps: input.plain.length / MB / (result.get(`d:${name}`).medianMs / 1000)
     }
   })
+  return { rows, budget }
+}
+
+/** The line's budget: the dataset leaving compression the least time (the highest least compress speed). */
+function bindingBudget(budgets: readonly BudgetRow[]): BudgetRow {
+  return budgets.reduce((a, b) => (b.minCompressMBps > a.minCompressMBps ? b : a))
 }
 
 /** The model's figures for one coding: slowest speeds and largest ratio over the datasets. */
@@ -147,8 +174,8 @@ function decisionLabel(d: CompressionDecision): string {
   return d.form === 'none' ? 'plain' : 'lz4'
 }
 
-/** What the model chooses with `figures` for a 100 KB reply, per link and client. */
-export function choices(figures: readonly CodingFigures[], title: string): Table {
+/** What the model chooses with `figures` and `budget` for a 100 KB reply, per link and client. */
+export function choices(figures: readonly CodingFigures[], budget: ServerBudget, title: string): Table {
   return {
     title,
     headers: ['client', ...LINKS_MBPS.map(([name]) => name)],
@@ -157,7 +184,7 @@ export function choices(figures: readonly CodingFigures[], title: string): Table
       ...LINKS_MBPS.map(([, mbps]) => {
         const route = { ...DEFAULTS, network: { mbps } }
         const headers = acceptEncoding === undefined ? {} : { 'accept-encoding': acceptEncoding }
-        return decisionLabel(new RoutePolicy(route, false, figures).decide(100_000, headers))
+        return decisionLabel(new RoutePolicy(route, false, figures, budget).decide(100_000, headers))
       })
     ])
   }
@@ -219,7 +246,8 @@ async function main(): Promise<void> {
   if (process.argv.includes('--choices')) {
     for (const [line, figures] of Object.entries(MEASURED)) {
       // The model drops zstd where this process cannot produce it: run --choices on Node >= 22.15.
-      console.log(renderTable(choices(figures, `Node ${line}: the coding the model sends a 100 KB reply`)) + '\n')
+      const budget = MEASURED_BUDGET[Number(line) as keyof typeof MEASURED_BUDGET]
+      console.log(renderTable(choices(figures, budget, `Node ${line}: the coding the model sends a 100 KB reply`)) + '\n')
     }
     return
   }
@@ -227,11 +255,16 @@ async function main(): Promise<void> {
   const loadBefore = os.loadavg()[0]!
   const list = codings()
   const rows: Row[] = []
+  const budgets: BudgetRow[] = []
   for (const input of inputs()) {
     console.log(`measuring ${input.name} (${bytes(input.plain.length)} bytes)`)
-    rows.push(...(await measure(input, list, options)))
+    const measured = await measure(input, list, options)
+    rows.push(...measured.rows)
+    budgets.push(measured.budget)
   }
   const figures = modelFigures(rows, list)
+  const binding = bindingBudget(budgets)
+  const budget: ServerBudget = { encodeMBps: Math.round(binding.encodeMBps), jsonGzipMBps: Math.round(binding.jsonGzipMBps) }
   const tables: Table[] = inputs().map((input) => ({
     title: `${input.name} (B-FAST, ${bytes(input.plain.length)} bytes)`,
     headers: ['coding', 'bytes', 'ratio', 'compress MB/s', 'decompress MB/s'],
@@ -245,7 +278,17 @@ async function main(): Promise<void> {
         r.decompressMBps.toFixed(0)
       ])
   }))
-  tables.push(choices(figures, 'What these figures choose for a 100 KB reply (default encodings and levels)'))
+  tables.push({
+    title: 'Server CPU budget: B-FAST encode and JSON + gzip, MB/s of B-FAST bytes (plugin/coding-model.ts)',
+    headers: ['dataset', 'encode MB/s', 'JSON + gzip MB/s', 'least compress MB/s within budget'],
+    rows: budgets.map((b) => [
+      b.dataset + (b === binding ? ' (binding)' : ''),
+      b.encodeMBps.toFixed(0),
+      b.jsonGzipMBps.toFixed(0),
+      Number.isFinite(b.minCompressMBps) ? b.minCompressMBps.toFixed(0) : 'none (encode alone exceeds it)'
+    ])
+  })
+  tables.push(choices(figures, budget, 'What these figures choose for a 100 KB reply (default encodings, levels and budget)'))
   tables.push({
     title: 'Model figures (slowest speed and largest ratio over the datasets)',
     headers: ['coding', 'ratio', 'compress MB/s', 'decompress MB/s'],
@@ -265,7 +308,10 @@ async function main(): Promise<void> {
     tables,
     anomalies: []
   })
-  writeFileSync(resultsFile('codings.json'), JSON.stringify({ node: process.versions.node, rows, figures }, null, 2) + '\n')
+  writeFileSync(
+    resultsFile('codings.json'),
+    JSON.stringify({ node: process.versions.node, rows, figures, budgets, budget }, null, 2) + '\n'
+  )
   console.log(`\n// Node ${NODE_MAJOR} (${process.versions.node}), for plugin/coding-model.ts:`)
   console.log(`${NODE_MAJOR}: [`)
   for (const f of figures) {
@@ -273,6 +319,8 @@ async function main(): Promise<void> {
       `decompressMBps: ${f.decompressMBps}, ratio: ${f.ratio} },`)
   }
   console.log('],')
+  console.log(`// MEASURED_BUDGET (${binding.dataset} binds):`)
+  console.log(`${NODE_MAJOR}: { encodeMBps: ${budget.encodeMBps}, jsonGzipMBps: ${budget.jsonGzipMBps} },`)
 }
 
 await main()

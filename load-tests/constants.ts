@@ -28,13 +28,16 @@ export const THROUGHPUT = {
 } as const
 
 /**
- * The bandwidth simulator's links: rate and round-trip time. The RTTs are typical of each
- * class of link (a 10 Mbps DSL/mobile line, 100 Mbps broadband, a 1 Gbps LAN/datacenter hop).
+ * The bandwidth simulator's link profiles (issue 16 item 6): rate, round-trip time and the
+ * payloads measured through each. The RTTs are typical of each class of link: a 3G mobile
+ * link (1,000 users there: 10,000 would take JSON 5 s a request), a 10 Mbps DSL/mobile line,
+ * 100 Mbps broadband, a 1 Gbps LAN/datacenter hop.
  */
 export const LINKS = [
-  { mbps: 10, rttMs: 40 },
-  { mbps: 100, rttMs: 20 },
-  { mbps: 1000, rttMs: 2 }
+  { name: '3G', mbps: 1.6, rttMs: 300, users: [1_000] },
+  { name: '10 Mbps', mbps: 10, rttMs: 40, users: [100, 10_000] },
+  { name: '100 Mbps', mbps: 100, rttMs: 20, users: [100, 10_000] },
+  { name: '1 Gbps', mbps: 1000, rttMs: 2, users: [100, 10_000] }
 ] as const
 
 /**
@@ -70,9 +73,7 @@ export const THRESHOLD_SWEEP = {
 /** Time-to-object samples per (format, link, payload): warm-up requests, then measured ones (median reported). */
 export const TIME_TO_OBJECT = {
   full: { warmups: 2, samples: 9 },
-  quick: { warmups: 1, samples: 3 },
-  /** Payloads measured through the simulator (the 1-user reply is all round trip). */
-  users: [100, 10_000]
+  quick: { warmups: 1, samples: 3 }
 } as const
 
 /** Soak defaults (`npm run soak -- --seconds N`). */

@@ -4,27 +4,42 @@
 import { DEMO_ROUTES } from '../examples/server.js'
 import { LZ4_ANY_SIZE_PATH } from './constants.js'
 import type { ExampleServerOptions } from '../examples/server.js'
+import { DEFAULT_TABLES, TABLE_MODES } from '../client/constants.js'
+import { browserHeaders } from './browser-hints.js'
+import type { LinkSettings } from './link-model.js'
 
 /** The server configurations the load tests start (each in its own process). */
 export const SERVERS = {
   /** JSON and B-FAST on the same route (only Accept differs), B-FAST+LZ4 on a route pinned to 'slow'. */
   plain: { bfast: { compression: { network: 'fast' } }, logger: { level: 'warn' } },
-  /** The same, plus @fastify/compress for JSON (gzip, brotli by Accept-Encoding). */
+  /** The same, plus @fastify/compress for JSON (zstd, br, gzip by Accept-Encoding). */
   httpCompression: { bfast: { compression: { network: 'fast' } }, httpCompression: true, logger: { level: 'warn' } },
-  /** The plugin's defaults (network 'auto', threshold 1024) plus @fastify/compress: every format on one server. */
-  defaults: { bfast: {}, httpCompression: true, logger: { level: 'warn' } }
+  /**
+   * The plugin's default compression policy (network 'auto', threshold 1024) with client hints
+   * and tables (so that a client asking for the table layout as a transport form gets it), plus
+   * @fastify/compress with its defaults: every format of the link simulator on one server.
+   */
+  defaults: { bfast: { clientHints: true, tables: true }, httpCompression: true, logger: { level: 'warn' } }
 } as const satisfies Record<string, ExampleServerOptions>
 
 export type ServerName = keyof typeof SERVERS
-export type FormatId = 'json' | 'gzip' | 'br' | 'bfast' | 'lz4' | 'auto'
+export type FormatId = 'json' | 'gzip' | 'br' | 'zstd' | 'bfast' | 'lz4' | 'auto' | 'transport'
+
+/** The `tables` modes of the B-FAST client (client/constants.ts TABLE_MODES). */
+export type ClientTables = keyof typeof TABLE_MODES
 
 export interface Format {
   id: FormatId
   label: string
-  /** Request headers (Accept, Accept-Encoding). */
+  /** Request headers (Accept, Accept-Encoding); a browser format adds its link's (./browser-hints.ts). */
   headers: Record<string, string>
   /** How the reply body is decoded on arrival. */
   decoder: 'json' | 'bfast'
+  /**
+   * A browser's request through fastify-bfast/client with this `tables` mode: the client's own
+   * Accept, and a browser's Accept-Encoding and network client hints for the link measured.
+   */
+  browser?: { tables: ClientTables }
   /** Where autocannon measures it (undefined: not in the throughput table). */
   throughput?: { server: ServerName; path: string }
   /** Where the bandwidth simulator measures it, on the `defaults` server. */
@@ -35,32 +50,28 @@ const ACCEPT_JSON = 'application/json'
 const ACCEPT_BFAST = 'application/x-bfast'
 /** Explicit, so that fetch does not add its own gzip/deflate offer. */
 const IDENTITY = 'identity'
+/** The client's default `tables` mode, as a key of TABLE_MODES. */
+const CLIENT_DEFAULT_TABLES = String(DEFAULT_TABLES) as ClientTables
+const TRANSPORT: ClientTables = 'transport'
+
+/** JSON from @fastify/compress (defaults: gzip level 6, brotli quality 4, zstd level 3), asked for one coding each. */
+function jsonFormat(id: FormatId, label: string, acceptEncoding: string): Format {
+  const server: ServerName = acceptEncoding === IDENTITY ? 'plain' : 'httpCompression'
+  return {
+    id,
+    label,
+    headers: { accept: ACCEPT_JSON, 'accept-encoding': acceptEncoding },
+    decoder: 'json',
+    throughput: { server, path: '/users' },
+    timeToObject: { path: '/users' }
+  }
+}
 
 export const FORMATS: readonly Format[] = [
-  {
-    id: 'json',
-    label: 'JSON',
-    headers: { accept: ACCEPT_JSON, 'accept-encoding': IDENTITY },
-    decoder: 'json',
-    throughput: { server: 'plain', path: '/users' },
-    timeToObject: { path: '/users' }
-  },
-  {
-    id: 'gzip',
-    label: 'JSON + gzip',
-    headers: { accept: ACCEPT_JSON, 'accept-encoding': 'gzip' },
-    decoder: 'json',
-    throughput: { server: 'httpCompression', path: '/users' },
-    timeToObject: { path: '/users' }
-  },
-  {
-    id: 'br',
-    label: 'JSON + brotli',
-    headers: { accept: ACCEPT_JSON, 'accept-encoding': 'br' },
-    decoder: 'json',
-    throughput: { server: 'httpCompression', path: '/users' },
-    timeToObject: { path: '/users' }
-  },
+  jsonFormat('json', 'JSON', IDENTITY),
+  jsonFormat('gzip', 'JSON + gzip', 'gzip'),
+  jsonFormat('br', 'JSON + brotli', 'br'),
+  jsonFormat('zstd', 'JSON + zstd', 'zstd'),
   {
     id: 'bfast',
     label: 'B-FAST',
@@ -79,11 +90,25 @@ export const FORMATS: readonly Format[] = [
   },
   {
     id: 'auto',
-    label: "B-FAST, 'auto' policy",
-    headers: { accept: ACCEPT_BFAST, 'accept-encoding': IDENTITY },
+    label: 'B-FAST, browser (default policy, hints)',
+    headers: {},
     decoder: 'bfast',
+    browser: { tables: CLIENT_DEFAULT_TABLES },
     timeToObject: { path: '/users' }
-  }
+  },
+  // The table layout as a transport form, while the client's default is another mode.
+  ...(CLIENT_DEFAULT_TABLES === TRANSPORT
+    ? []
+    : [
+        {
+          id: 'transport',
+          label: "B-FAST, browser, tables: 'transport'",
+          headers: {},
+          decoder: 'bfast',
+          browser: { tables: TRANSPORT },
+          timeToObject: { path: '/users' }
+        } satisfies Format
+      ])
 ]
 
 function formatById(id: FormatId): Format {
@@ -100,3 +125,12 @@ export const THRESHOLD_FORMATS: readonly Format[] = [
   formatById('bfast'),
   { ...formatById('lz4'), label: 'B-FAST + LZ4 (any size)', throughput: undefined, timeToObject: { path: LZ4_ANY_SIZE_PATH } }
 ]
+
+/**
+ * The headers `format` reaches the server with on `link`: its own, or for a browser format the
+ * client's Accept for its `tables` mode and the browser's Accept-Encoding and hints.
+ */
+export function requestHeaders(format: Format, link: LinkSettings): Record<string, string> {
+  if (format.browser === undefined) return format.headers
+  return { accept: TABLE_MODES[format.browser.tables].accept, ...browserHeaders(link) }
+}

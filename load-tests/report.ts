@@ -44,13 +44,25 @@ export interface ThroughputRow {
   runs: number[]
 }
 
+/** One format and payload through the link profiles; each record is keyed by the link's Mbps. */
 export interface TimeToObjectRow {
   users: number
   format: FormatId
   label: string
-  bytesPerReply: number
-  /** Link Mbps -> median milliseconds from request sent to decoded value in hand. */
+  /** Reply body bytes as sent on that link (a browser format's coding depends on its hints). */
+  bytes: Record<number, number>
+  /** The reply's Content-Encoding, 'lz4' (in-format, SPEC 4) or 'identity', and a table layout's parameters. */
+  coding: Record<number, string>
+  /** Median milliseconds from request sent to decoded value in hand. */
   medianMs: Record<number, number>
+  /** Median server CPU milliseconds per reply (user + system, every thread). */
+  serverCpuMs: Record<number, number>
+}
+
+/** A link profile of the bandwidth simulator (load-tests/constants.ts LINKS). */
+export interface LinkProfile extends LinkSettings {
+  name: string
+  users: number[]
 }
 
 /** One format through the RTT sweep (settings.rttSweep): one rate, one payload, several RTTs. */
@@ -72,7 +84,7 @@ export interface LoadResults {
     warmupSeconds: number
     seconds: number
     repeats: number
-    links: readonly LinkSettings[]
+    links: readonly LinkProfile[]
     rttSweep: { mbps: number; users: number; rttsMs: readonly number[] }
     thresholdSweep: { links: readonly LinkSettings[]; mssBytes: number; batchMs: number; batches: number }
     timeToObjectSamples: number
@@ -81,6 +93,8 @@ export interface LoadResults {
   timeToObject: TimeToObjectRow[]
   rttSweep: RttSweepRow[]
   thresholdSweep: ThresholdRow[]
+  /** Sections a partial run (`--only`) kept from an earlier run, and that run. */
+  kept?: { from: string; sections: string[] }
 }
 
 /** Describes this machine (load averages filled in by the caller). */
@@ -135,7 +149,7 @@ export function checkTargets(r: LoadResults): TargetCheck[] {
   const row100 = (f: FormatId): TimeToObjectRow | undefined => findTime(r, BIG, f)
   const [lz4, j, gz] = [row100('lz4'), row100('json'), row100('gzip')]
   if (link100 !== undefined && lz4?.medianMs[100] !== undefined && j?.medianMs[100] !== undefined && gz?.medianMs[100] !== undefined) {
-    checks.push(lz4Check(link100, BIG, lz4.bytesPerReply, j.bytesPerReply, lz4.medianMs[100], j.medianMs[100], gz.medianMs[100]))
+    checks.push(lz4Check(link100, BIG, lz4.bytes[100]!, j.bytes[100]!, lz4.medianMs[100], j.medianMs[100], gz.medianMs[100]))
   }
   checks.push(...checkRttSweep(r))
   for (const users of [...new Set(r.timeToObject.map((row) => row.users))]) {
@@ -145,7 +159,7 @@ export function checkTargets(r: LoadResults): TargetCheck[] {
     const best = rows.reduce((a, b) => (a.medianMs[1000]! <= b.medianMs[1000]! ? a : b))
     const ratio = auto.medianMs[1000]! / best.medianMs[1000]!
     // 'auto' sends exactly one of the other forms; when it is the best one, any gap is noise.
-    const twin = rows.find((row) => row !== auto && row.format !== 'json' && row.format !== 'gzip' && row.format !== 'br' && row.bytesPerReply === auto.bytesPerReply)
+    const twin = rows.find((row) => row !== auto && !JSON_FORMATS.has(row.format) && row.bytes[1000] === auto.bytes[1000])
     const sameAsBest = twin !== undefined && twin === best ? ` (the same bytes as ${best.label}: the gap is noise between two routes doing the same work)` : ''
     checks.push({
       target: `1000 Mbps, ${fmt(users)} users: 'auto' within ${Math.round((TARGETS.autoSlackAt1000 - 1) * 100)}% of the best format`,
@@ -153,8 +167,51 @@ export function checkTargets(r: LoadResults): TargetCheck[] {
       met: ratio <= TARGETS.autoSlackAt1000
     })
   }
+  checks.push(...linkTargets(r))
   const failed = r.throughput.reduce((n, row) => n + row.non2xx + row.errors + row.timeouts, 0)
   checks.push({ target: 'Zero failed requests in every scenario', measured: `${failed} non-2xx/errors/timeouts`, met: failed === 0 })
+  return checks
+}
+
+/** The JSON formats (@fastify/compress's codings and none). */
+const JSON_FORMATS: ReadonlySet<FormatId> = new Set(['json', 'gzip', 'br', 'zstd'])
+/** The B-FAST formats a browser asks for (./formats.ts `browser`). */
+const BROWSER_FORMATS: readonly FormatId[] = ['auto', 'transport']
+
+/**
+ * Issue 16 item 6, per link profile and its payloads: a browser's B-FAST request (the plugin's
+ * default policy with client hints) reaches the decoded object no later than JSON in its best
+ * coding from @fastify/compress, and costs the server no more CPU per reply than JSON + gzip.
+ */
+export function linkTargets(r: LoadResults): TargetCheck[] {
+  const checks: TargetCheck[] = []
+  for (const link of r.settings.links) {
+    for (const users of link.users) {
+      const at = (f: FormatId): TimeToObjectRow | undefined => {
+        const row = findTime(r, users, f)
+        return row?.medianMs[link.mbps] === undefined ? undefined : row
+      }
+      const json = [...JSON_FORMATS].map(at).filter((row): row is TimeToObjectRow => row !== undefined)
+      const gzip = at('gzip')
+      if (json.length === 0 || gzip === undefined) continue
+      const best = json.reduce((a, b) => (a.medianMs[link.mbps]! <= b.medianMs[link.mbps]! ? a : b))
+      for (const id of BROWSER_FORMATS) {
+        const row = at(id)
+        if (row === undefined) continue
+        const ms = row.medianMs[link.mbps]!
+        const bestMs = best.medianMs[link.mbps]!
+        const cpu = row.serverCpuMs[link.mbps]!
+        const gzipCpu = gzip.serverCpuMs[link.mbps]!
+        checks.push({
+          target: `${link.name} (${link.mbps} Mbps, ${link.rttMs} ms RTT), ${fmt(users)} users: ${row.label} no later than the best JSON, at no more server CPU than JSON + gzip`,
+          measured:
+            `${row.coding[link.mbps]}, ${fmt(row.bytes[link.mbps]!)} B: ${msText(ms)} ms vs ${best.label} ${msText(bestMs)} ms (${(ms / bestMs).toFixed(2)}x); ` +
+            `CPU ${cpu.toFixed(2)} vs ${gzipCpu.toFixed(2)} ms (${(cpu / gzipCpu).toFixed(2)}x)`,
+          met: ms <= bestMs && cpu <= gzipCpu
+        })
+      }
+    }
+  }
   return checks
 }
 
@@ -188,7 +245,7 @@ function lz4Check(link: LinkSettings, users: number, lz4Bytes: number, jsonBytes
   return {
     target: `${link.mbps} Mbps, ${link.rttMs} ms RTT, ${fmt(users)} users: B-FAST + LZ4 time-to-object <= ${TARGETS.lz4OverJsonAt100}x JSON and below JSON + gzip`,
     measured:
-      `${(l / j).toFixed(2)}x JSON (${ms(l)} vs ${ms(j)} ms; network floor ${floor.toFixed(2)}x); gzip ${ms(g)} ms` +
+      `${(l / j).toFixed(2)}x JSON (${msText(l)} vs ${msText(j)} ms; network floor ${floor.toFixed(2)}x); gzip ${msText(g)} ms` +
       (reachable ? '' : `: out of reach for these bytes at this RTT (the network floor alone is above ${TARGETS.lz4OverJsonAt100}x)`),
     met: reachable ? l / j <= TARGETS.lz4OverJsonAt100 && l < g : undefined
   }
@@ -202,7 +259,7 @@ function pct(share: number): string {
   return `${Math.round(share * 100)}%`
 }
 
-function ms(n: number | undefined): string {
+function msText(n: number | undefined): string {
   if (n === undefined || Number.isNaN(n)) return '–'
   return n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2)
 }
@@ -215,6 +272,9 @@ export function toMarkdown(r: LoadResults): string {
   lines.push(`# Load-test results (${r.mode}${r.mode === 'quick' ? ': indicative only' : ''})`, '')
   lines.push(`Run ${r.startedAt} to ${r.finishedAt}. Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}, Node ${m.node}.`)
   lines.push(`1-minute load average ${m.loadStart.toFixed(2)} at the start, ${m.loadEnd.toFixed(2)} at the end (other work on the machine shows here).`, '')
+  if (r.kept !== undefined) {
+    lines.push(`Partial run: ${r.kept.sections.join(', ')} kept from the run of ${r.kept.from}; the rest measured in this run.`, '')
+  }
   lines.push('## Throughput (autocannon)', '')
   lines.push(
     `Server (examples/server.ts) in a child process, autocannon in the parent, ${s.connections} connections over loopback, no pipelining. ` +
@@ -232,34 +292,44 @@ export function toMarkdown(r: LoadResults): string {
     const json = findThroughput(r, row.users, 'json')
     const vs = json === undefined ? '–' : `${(row.requestsPerSecond / json.requestsPerSecond).toFixed(2)}x`
     lines.push(
-      `| ${fmt(row.users)} | ${row.label} | ${fmt(row.requestsPerSecond)} | ${vs} | ${ms(row.latencyP50Ms)} | ${ms(row.latencyP99Ms)} | ${row.serverCpuMsPerReply.toFixed(3)} | ${pct(row.serverCpuShare)} / ${pct(row.clientCpuShare)} | ${fmt(row.bytesPerReply)} | ${row.non2xx} | ${row.errors} | ${row.timeouts} |`
+      `| ${fmt(row.users)} | ${row.label} | ${fmt(row.requestsPerSecond)} | ${vs} | ${msText(row.latencyP50Ms)} | ${msText(row.latencyP99Ms)} | ${row.serverCpuMsPerReply.toFixed(3)} | ${pct(row.serverCpuShare)} / ${pct(row.clientCpuShare)} | ${fmt(row.bytesPerReply)} | ${row.non2xx} | ${row.errors} | ${row.timeouts} |`
     )
   }
   lines.push('', '## Time to decoded object through a throttled link', '')
   lines.push(
     'load-tests/throttle-proxy.ts sits between client and server on loopback and delivers each direction at the link rate plus half the RTT. ' +
-      `Links: ${s.links.map((l) => `${l.mbps} Mbps / ${l.rttMs} ms RTT`).join(', ')}. ` +
-      'The client (undici fetch on a kept-alive connection; `response.json()` for JSON, which includes gzip/brotli decompression; fastify-bfast/client for B-FAST) ' +
+      `Link profiles: ${s.links.map((l) => `${l.name} (${l.mbps} Mbps / ${l.rttMs} ms RTT, ${l.users.map(fmt).join(' and ')} users)`).join(', ')}. ` +
+      'The client (undici fetch on a kept-alive connection; `response.json()` for JSON, which includes gzip/brotli/zstd decompression; fastify-bfast/client for B-FAST) ' +
       `measures from the request to the decoded value in hand. Formats are interleaved request by request; median of ${s.timeToObjectSamples} after warm-up. ` +
-      "All from one server with the plugin defaults (network 'auto', threshold 1024) and @fastify/compress.",
+      'All from one server: the plugin with its default compression policy (network \'auto\', threshold 1024), `clientHints: true` and `tables: true`, and @fastify/compress with its defaults ' +
+      '(JSON asked for one coding per row). "B-FAST, browser" rows ask as a browser on that link asks: the client\'s own Accept, `Accept-Encoding: gzip, deflate, br, zstd`, ' +
+      'and the ECT, Downlink and RTT hints Chromium would send (load-tests/browser-hints.ts: Downlink never above 10). "Sent as": the reply\'s coding on that link. ' +
+      'Server CPU: the server process\'s user+system time around each request (one at a time), less the cost of reading it; median.',
     ''
   )
-  const mbps = s.links.map((l) => l.mbps)
-  lines.push(`| Users | Format | Bytes | ${mbps.map((b) => `${b} Mbps ms (vs JSON)`).join(' | ')} |`)
-  lines.push(`|---:|:---|---:|${mbps.map(() => '---:').join('|')}|`)
-  for (const row of r.timeToObject) {
-    const json = findTime(r, row.users, 'json')
-    const cells = mbps.map((b) => {
-      const v = row.medianMs[b]
-      const base = json?.medianMs[b]
-      return `${ms(v)} (${v !== undefined && base !== undefined ? (v / base).toFixed(2) : '–'}x)`
-    })
-    lines.push(`| ${fmt(row.users)} | ${row.label} | ${fmt(row.bytesPerReply)} | ${cells.join(' | ')} |`)
+  lines.push('| Link | Users | Format | Sent as | Bytes | ms | vs best JSON | Server CPU ms | vs JSON + gzip |')
+  lines.push('|:---|---:|:---|:---|---:|---:|---:|---:|---:|')
+  for (const link of s.links) {
+    for (const users of link.users) {
+      const rows = r.timeToObject.filter((row) => row.users === users && row.medianMs[link.mbps] !== undefined)
+      const json = rows.filter((row) => JSON_FORMATS.has(row.format))
+      const bestMs = json.length === 0 ? undefined : Math.min(...json.map((row) => row.medianMs[link.mbps]!))
+      const gzipCpu = rows.find((row) => row.format === 'gzip')?.serverCpuMs[link.mbps]
+      for (const row of rows) {
+        const v = row.medianMs[link.mbps]!
+        const cpu = row.serverCpuMs[link.mbps]
+        lines.push(
+          `| ${link.name} | ${fmt(users)} | ${row.label} | ${row.coding[link.mbps] ?? '–'} | ${fmt(row.bytes[link.mbps] ?? Number.NaN)} | ${msText(v)} | ` +
+            `${bestMs === undefined ? '–' : `${(v / bestMs).toFixed(2)}x`} | ${cpu === undefined ? '–' : cpu.toFixed(2)} | ` +
+            `${cpu === undefined || gzipCpu === undefined ? '–' : `${(cpu / gzipCpu).toFixed(2)}x`} |`
+        )
+      }
+    }
   }
   lines.push('', '![time to object vs bandwidth](time-to-object.svg)', '')
   if (r.rttSweep.length > 0) lines.push(...sweepMarkdown(r))
   if (r.thresholdSweep.length > 0) lines.push(...thresholdMarkdown(r))
-  lines.push('## Targets (issue 5)', '')
+  lines.push('## Targets (issues 5 and 16)', '')
   lines.push('| Target | Measured | Met |', '|:---|:---|:---:|')
   for (const c of checkTargets(r)) lines.push(`| ${c.target} | ${c.measured} | ${c.met === undefined ? '–' : c.met ? 'yes' : '**no**'} |`)
   lines.push(
@@ -289,7 +359,7 @@ function sweepMarkdown(r: LoadResults): string[] {
     const cells = rttsMs.map((rtt) => {
       const v = row.medianMsByRtt[rtt]
       const base = json?.medianMsByRtt[rtt]
-      return `${ms(v)} (${v !== undefined && base !== undefined ? (v / base).toFixed(2) : '–'}x)`
+      return `${msText(v)} (${v !== undefined && base !== undefined ? (v / base).toFixed(2) : '–'}x)`
     })
     lines.push(`| ${row.label} | ${fmt(row.bytesPerReply)} | ${cells.join(' | ')} |`)
   }
@@ -297,7 +367,7 @@ function sweepMarkdown(r: LoadResults): string[] {
     for (const row of r.rttSweep.filter((x) => x.format === 'lz4' || x.format === 'gzip')) {
       const cells = rttsMs.map((rttMs) => {
         const link = { mbps, rttMs }
-        return `${ms(networkFloorMs(row.bytesPerReply, link))} (${(networkFloorMs(row.bytesPerReply, link) / networkFloorMs(json.bytesPerReply, link)).toFixed(2)}x)`
+        return `${msText(networkFloorMs(row.bytesPerReply, link))} (${(networkFloorMs(row.bytesPerReply, link) / networkFloorMs(json.bytesPerReply, link)).toFixed(2)}x)`
       })
       lines.push(`| network floor, ${row.label} | ${fmt(row.bytesPerReply)} | ${cells.join(' | ')} |`)
     }
@@ -353,7 +423,7 @@ function thresholdMarkdown(r: LoadResults): string[] {
   for (const row of r.thresholdSweep) {
     const times = t.links.map((l) => {
       const v = row.timeToObjectMs[l.mbps]
-      return v === undefined ? '–' : `${ms(v.plain)} / ${ms(v.lz4)}`
+      return v === undefined ? '–' : `${msText(v.plain)} / ${msText(v.lz4)}`
     })
     lines.push(
       `| ${fmt(row.users)} | ${fmt(row.plainBytes)} | ${fmt(row.lz4Bytes)} | ${fmt(row.plainBytes - row.lz4Bytes)} | ${row.segmentsPlain}/${row.segmentsLz4} | ` +
@@ -369,11 +439,13 @@ const COLOURS: Record<FormatId, string> = {
   json: '#000000',
   gzip: '#E69F00',
   br: '#56B4E9',
+  zstd: '#0072B2',
   bfast: '#009E73',
   lz4: '#D55E00',
-  auto: '#CC79A7'
+  auto: '#CC79A7',
+  transport: '#CC79A7'
 }
-const DASHED: ReadonlySet<FormatId> = new Set(['auto'])
+const DASHED: ReadonlySet<FormatId> = new Set(['transport'])
 
 const CHART = { width: 760, height: 460, left: 78, right: 200, top: 48, bottom: 58 } as const
 
@@ -394,12 +466,18 @@ function logTicks(lo: number, hi: number): number[] {
 }
 
 /**
- * Time-to-object (log ms) against link rate (log Mbps) for one payload, one line per format.
+ * Time-to-object (log ms) against link rate (log Mbps), one line per format, each link at its
+ * largest payload (the one issue 16 item 6 names: 1,000 users on 3G, 10,000 on the others).
  */
-export function toSvg(r: LoadResults, users: number): string {
-  const rows = r.timeToObject.filter((row) => row.users === users)
-  const rates = r.settings.links.map((l) => l.mbps)
-  const values = rows.flatMap((row) => rates.map((b) => row.medianMs[b]).filter((v): v is number => v !== undefined && v > 0))
+export function toSvg(r: LoadResults): string {
+  const links = r.settings.links
+  const usersAt = (link: LinkProfile): number => Math.max(...link.users)
+  const valueOf = (format: FormatId, link: LinkProfile): number | undefined =>
+    findTime(r, usersAt(link), format)?.medianMs[link.mbps]
+  const formats = [...new Set(r.timeToObject.map((row) => row.format))]
+  const labels = new Map(r.timeToObject.map((row) => [row.format, row.label]))
+  const values = formats.flatMap((f) => links.map((l) => valueOf(f, l)).filter((v): v is number => v !== undefined && v > 0))
+  const rates = links.map((l) => l.mbps)
   const yLo = 10 ** Math.floor(Math.log10(Math.min(...values)))
   const yHi = 10 ** Math.ceil(Math.log10(Math.max(...values)))
   const xLo = Math.min(...rates)
@@ -408,27 +486,32 @@ export function toSvg(r: LoadResults, users: number): string {
   const plotH = CHART.height - CHART.top - CHART.bottom
   const x = (mbps: number): number => CHART.left + ((Math.log10(mbps) - Math.log10(xLo)) / (Math.log10(xHi) - Math.log10(xLo))) * plotW
   const y = (msValue: number): number => CHART.top + plotH - ((Math.log10(msValue) - Math.log10(yLo)) / (Math.log10(yHi) - Math.log10(yLo))) * plotH
+  const payloads = links.map((l) => `${l.name} ${fmt(usersAt(l))}`).join(', ')
   const out: string[] = []
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${CHART.width} ${CHART.height}" width="${CHART.width}" height="${CHART.height}" font-family="system-ui, sans-serif" font-size="12">`)
   out.push(`<rect width="${CHART.width}" height="${CHART.height}" fill="#fff"/>`)
   out.push(
-    `<text x="${CHART.left}" y="24" font-size="15" font-weight="600">Time to decoded object, ${users.toLocaleString('en-US')} users (median ms, log scales)</text>`
+    `<text x="${CHART.left}" y="24" font-size="15" font-weight="600">Time to decoded object per link (median ms, log scales; users: ${escapeXml(payloads)})</text>`
   )
   for (const t of logTicks(yLo, yHi)) {
     out.push(`<line x1="${CHART.left}" x2="${CHART.left + plotW}" y1="${y(t).toFixed(1)}" y2="${y(t).toFixed(1)}" stroke="#e3e3e3"/>`)
     out.push(`<text x="${CHART.left - 8}" y="${(y(t) + 4).toFixed(1)}" text-anchor="end" fill="#444">${t}</text>`)
   }
-  for (const b of rates) {
+  for (const link of links) {
+    const b = link.mbps
     out.push(`<line x1="${x(b).toFixed(1)}" x2="${x(b).toFixed(1)}" y1="${CHART.top}" y2="${CHART.top + plotH}" stroke="#e3e3e3"/>`)
-    out.push(`<text x="${x(b).toFixed(1)}" y="${CHART.top + plotH + 18}" text-anchor="middle" fill="#444">${b} Mbps</text>`)
+    out.push(`<text x="${x(b).toFixed(1)}" y="${CHART.top + plotH + 18}" text-anchor="middle" fill="#444">${escapeXml(link.name)}</text>`)
   }
   out.push(`<rect x="${CHART.left}" y="${CHART.top}" width="${plotW}" height="${plotH}" fill="none" stroke="#888"/>`)
   out.push(`<text x="${CHART.left + plotW / 2}" y="${CHART.height - 14}" text-anchor="middle" fill="#222">link rate (RTT ${r.settings.links.map((l) => `${l.rttMs} ms`).join(' / ')})</text>`)
   out.push(`<text transform="translate(20 ${CHART.top + plotH / 2}) rotate(-90)" text-anchor="middle" fill="#222">request to decoded value, ms</text>`)
-  rows.forEach((row, i) => {
-    const points = rates.filter((b) => row.medianMs[b] !== undefined).map((b) => `${x(b).toFixed(1)},${y(row.medianMs[b]!).toFixed(1)}`)
-    const colour = COLOURS[row.format]
-    const dash = DASHED.has(row.format) ? ' stroke-dasharray="6 4"' : ''
+  formats.forEach((format, i) => {
+    const points = links.flatMap((l) => {
+      const v = valueOf(format, l)
+      return v === undefined ? [] : [`${x(l.mbps).toFixed(1)},${y(v).toFixed(1)}`]
+    })
+    const colour = COLOURS[format]
+    const dash = DASHED.has(format) ? ' stroke-dasharray="6 4"' : ''
     out.push(`<polyline points="${points.join(' ')}" fill="none" stroke="${colour}" stroke-width="2"${dash}/>`)
     for (const p of points) {
       const [px, py] = p.split(',')
@@ -437,7 +520,7 @@ export function toSvg(r: LoadResults, users: number): string {
     const ly = CHART.top + 10 + i * 22
     const lx = CHART.left + plotW + 18
     out.push(`<line x1="${lx}" x2="${lx + 26}" y1="${ly}" y2="${ly}" stroke="${colour}" stroke-width="2"${dash}/>`)
-    out.push(`<text x="${lx + 32}" y="${ly + 4}" fill="#222">${escapeXml(row.label)}</text>`)
+    out.push(`<text x="${lx + 32}" y="${ly + 4}" fill="#222">${escapeXml(labels.get(format) ?? format)}</text>`)
   })
   out.push('</svg>', '')
   return out.join('\n')

@@ -1,15 +1,18 @@
 /**
  * `npm run load`: throughput (autocannon) and time-to-decoded-object through a throttled link,
- * for JSON, JSON + gzip, JSON + brotli, B-FAST and B-FAST + LZ4 (issue 5). Writes
- * results.md, results.json and time-to-object.svg.
+ * for JSON (plain and with @fastify/compress's gzip, brotli and zstd), B-FAST, B-FAST + LZ4 (issue
+ * 5) and B-FAST asked for as a browser asks, with the plugin's default policy and client hints
+ * (issue 16 item 6). Writes results.md, results.json and time-to-object.svg.
  *
- *   npm run load                      full run (about 7 minutes on 2 cores), into load-tests/results/node-<major>/
+ *   npm run load                      full run (about 10 minutes on 2 cores), into load-tests/results/node-<major>/
  *   npm run load -- --node 26         the same under another Node line (scripts/node-lines.mjs)
- *   npm run load -- --quick           a short run (about 1.5 minutes), into a temp directory
+ *   npm run load -- --quick           a short run (about 2 minutes), into a temp directory
  *   npm run load -- --out DIR         write the results elsewhere
- *   npm run load -- --only time       only the bandwidth simulator (or: --only throughput)
+ *   npm run load -- --only time       only the bandwidth simulator: the link profiles, the RTT and threshold sweeps
+ *   npm run load -- --only links      only the link profiles (LINKS) of the bandwidth simulator
+ *   npm run load -- --only throughput only autocannon
  */
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
@@ -17,16 +20,18 @@ import { parseArgs } from 'node:util'
 import autocannon from 'autocannon'
 import { Agent, fetch as undiciFetch, request } from 'undici'
 import { createClient } from '../client/index.js'
+import { isCompressed, MEDIA_TYPE } from '../src/index.js'
 import type { FetchFunction } from '../client/index.js'
 import { ROOT } from '../examples/server.js'
 import { dropReplyBodies } from './autocannon-bodies.js'
 import { startServerProcess } from './child-server.js'
-import type { ServerProcess } from './child-server.js'
+import type { ServerCpu, ServerProcess } from './child-server.js'
 import { LINKS, PAYLOAD_USERS, RTT_SWEEP, THRESHOLD_SWEEP, THROUGHPUT, TIME_TO_OBJECT } from './constants.js'
-import { FORMATS, SERVERS, THRESHOLD_FORMATS } from './formats.js'
+import { browserHeaders } from './browser-hints.js'
+import { FORMATS, requestHeaders, SERVERS, THRESHOLD_FORMATS } from './formats.js'
 import { measureThresholdCosts } from './threshold.js'
 import type { ThresholdRow } from './threshold.js'
-import type { Format, FormatId, ServerName } from './formats.js'
+import type { ClientTables, Format, FormatId, ServerName } from './formats.js'
 import type { LinkSettings } from './link-model.js'
 import { checkTargets, describeMachine, toMarkdown, toSvg } from './report.js'
 import type { LoadResults, RttSweepRow, ThroughputRow, TimeToObjectRow } from './report.js'
@@ -42,13 +47,15 @@ const { values: flags } = parseArgs({
   }
 })
 if (flags.help) {
-  console.log('usage: npm run load -- [--quick] [--out DIR] [--only throughput|time]')
+  console.log('usage: npm run load -- [--quick] [--out DIR] [--only throughput|time|links]')
   process.exit(0)
 }
-if (flags.only !== undefined && flags.only !== 'throughput' && flags.only !== 'time') {
-  console.error(`--only must be 'throughput' or 'time', not '${flags.only}'`)
+const ONLY = ['throughput', 'time', 'links'] as const
+if (flags.only !== undefined && !(ONLY as readonly string[]).includes(flags.only)) {
+  console.error(`--only must be one of ${ONLY.join(', ')}, not '${flags.only}'`)
   process.exit(2)
 }
+const only = flags.only as (typeof ONLY)[number] | undefined
 const mode = flags.quick ? 'quick' : 'full'
 const outDir = flags.out ?? (flags.quick ? path.join(os.tmpdir(), 'fastify-bfast-load-quick') : path.join(ROOT, 'load-tests', 'results', `node-${process.versions.node.split('.')[0]}`))
 const timing = THROUGHPUT[mode]
@@ -61,11 +68,27 @@ function log(message: string): void {
 }
 
 /** The reply body as sent for one request (compressed formats stay compressed: undici.request does not decode). */
-async function bodyBytes(origin: string, format: Format, pathname: string): Promise<number> {
-  const res = await request(origin + pathname, { headers: format.headers })
+async function bodyBytes(origin: string, headers: Record<string, string>, pathname: string): Promise<Buffer> {
+  const res = await request(origin + pathname, { headers })
   const body = Buffer.from(await res.body.arrayBuffer())
-  if (res.statusCode !== 200) throw new Error(`${format.label} ${pathname}: HTTP ${res.statusCode}`)
-  return body.length
+  if (res.statusCode !== 200) throw new Error(`${pathname} (${JSON.stringify(headers)}): HTTP ${res.statusCode}`)
+  return body
+}
+
+/**
+ * How a reply was sent: its Content-Encoding, or in-format LZ4 (SPEC 4) or none; and for the
+ * B-FAST table layout (SPEC 8) the Content-Type's parameters.
+ */
+async function sentAs(origin: string, headers: Record<string, string>, pathname: string): Promise<{ bytes: number; coding: string }> {
+  const res = await request(origin + pathname, { headers })
+  const body = new Uint8Array(await res.body.arrayBuffer())
+  if (res.statusCode !== 200) throw new Error(`${pathname} (${JSON.stringify(headers)}): HTTP ${res.statusCode}`)
+  const type = String(res.headers['content-type'] ?? '')
+  const encoding = res.headers['content-encoding']
+  const bfast = type.startsWith(MEDIA_TYPE)
+  const coding = encoding !== undefined ? String(encoding) : bfast && isCompressed(body) ? 'lz4' : IDENTITY
+  const params = type.split(';').slice(1).map((p) => p.trim()).filter((p) => p.startsWith('layout') || p.startsWith('transforms'))
+  return { bytes: body.length, coding: params.length > 0 ? `${coding}, ${params.join(';')}` : coding }
 }
 
 interface Measured {
@@ -76,6 +99,10 @@ interface Measured {
 }
 
 const MICROS_PER_MS = 1000
+/** Pairs of CPU-clock readings whose median cost is subtracted from each reply's server CPU. */
+const CPU_READ_SAMPLES = 15
+/** The content coding "none" (RFC 9110 section 8.4.1). */
+const IDENTITY = 'identity'
 const MS_PER_SECOND = 1000
 
 async function cannon(server: ServerProcess, format: Format, pathname: string, seconds: number): Promise<Measured> {
@@ -134,7 +161,7 @@ async function measureThroughput(servers: Map<ServerName, ServerProcess>): Promi
         serverCpuMsPerReply: median(runs.map((m) => m.serverCpuMs / Math.max(1, m.result.requests.total))),
         serverCpuShare: mid.serverCpuMs / wallMs,
         clientCpuShare: mid.clientCpuMs / wallMs,
-        bytesPerReply: await bodyBytes(server.origin, format, pathname),
+        bytesPerReply: (await bodyBytes(server.origin, format.headers, pathname)).length,
         non2xx: all.reduce((n, r) => n + r.non2xx, 0),
         errors: all.reduce((n, r) => n + r.errors, 0),
         timeouts: all.reduce((n, r) => n + r.timeouts, 0),
@@ -152,42 +179,89 @@ async function measureThroughput(servers: Map<ServerName, ServerProcess>): Promi
 }
 
 /** One request through the proxy, timed from the call to the decoded value in hand. */
-type Fetcher = (format: Format, pathname: string) => Promise<unknown>
+type Fetcher = (format: Format, pathname: string, link: LinkSettings) => Promise<unknown>
 
 function fetcherFor(origin: string, dispatcher: Agent): Fetcher {
-  const bfastClient = createClient({ baseUrl: origin, fetch: undiciFetch as unknown as FetchFunction, dispatcher, headers: { 'accept-encoding': 'identity' } })
-  return async (format, pathname) => {
-    if (format.decoder === 'bfast') return bfastClient.get(pathname, { headers: format.headers })
-    const res = await undiciFetch(origin + pathname, { headers: format.headers, dispatcher })
+  const client = (tables?: ClientTables): ReturnType<typeof createClient> =>
+    createClient({
+      baseUrl: origin,
+      fetch: undiciFetch as unknown as FetchFunction,
+      dispatcher,
+      headers: { 'accept-encoding': IDENTITY },
+      ...(tables === undefined ? {} : { tables: tables === 'transport' ? 'transport' : tables === 'true' })
+    })
+  // The plain and LZ4 formats send their own Accept; a browser format gets the client's own.
+  const fixed = client()
+  const browsers = new Map(FORMATS.filter((f) => f.browser !== undefined).map((f) => [f.id, client(f.browser!.tables)]))
+  return async (format, pathname, link) => {
+    const headers = format.browser === undefined ? format.headers : browserHeaders(link)
+    if (format.decoder === 'bfast') return (browsers.get(format.id) ?? fixed).get(pathname, { headers })
+    const res = await undiciFetch(origin + pathname, { headers, dispatcher })
     if (!res.ok) throw new Error(`${format.label} ${pathname}: HTTP ${res.status}`)
     return res.json()
   }
 }
 
-/** Median ms per format for each payload, through one simulated link (formats interleaved). */
-async function timeThroughLink(server: ServerProcess, link: LinkSettings, userCounts: readonly number[], formats: readonly Format[] = FORMATS): Promise<Map<string, number>> {
-  const proxy = await startThrottleProxy({ targetPort: server.port, ...link })
+/** Median ms and server CPU ms per reply, per `${users}:${format}`, through one simulated link. */
+interface LinkMedians {
+  ms: Map<string, number>
+  serverCpuMs: Map<string, number>
+}
+
+/** What reading the server's CPU clock twice costs it (its admin route, twice): subtracted from each reply's. */
+async function cpuReadCostMs(server: ServerProcess): Promise<number> {
+  const samples: number[] = []
+  for (let i = 0; i < CPU_READ_SAMPLES; i++) {
+    const before = await server.cpu()
+    const after = await server.cpu()
+    samples.push(cpuMs(before, after))
+  }
+  return median(samples)
+}
+
+function cpuMs(before: ServerCpu, after: ServerCpu): number {
+  return (after.user + after.system - before.user - before.system) / MICROS_PER_MS
+}
+
+/**
+ * Median ms per format for each payload, through one simulated link (formats interleaved), and
+ * the server's CPU time per reply (its process clock read around each request, less what the
+ * reading itself costs): requests run one at a time, so the difference is that reply's work.
+ */
+async function timeThroughLink(server: ServerProcess, link: LinkSettings, userCounts: readonly number[], formats: readonly Format[] = FORMATS): Promise<LinkMedians> {
+  const proxy = await startThrottleProxy({ targetPort: server.port, mbps: link.mbps, rttMs: link.rttMs })
   // One kept-alive connection: the handshake is paid once, during warm-up, as in a real page.
   const dispatcher = new Agent({ connections: 1, keepAliveTimeout: 60_000 })
   const fetcher = fetcherFor(`http://127.0.0.1:${proxy.port}`, dispatcher)
-  const medians = new Map<string, number>()
+  const medians: LinkMedians = { ms: new Map(), serverCpuMs: new Map() }
+  const readCost = await cpuReadCostMs(server)
   try {
     for (const users of userCounts) {
-      const samples = new Map<FormatId, number[]>()
+      const samples = new Map<FormatId, { ms: number[]; cpu: number[] }>()
       for (let i = 0; i < ttoSettings.warmups + ttoSettings.samples; i++) {
         // Interleaved, so that a burst of load from elsewhere on the machine hits every format alike.
         for (const format of formats) {
           const pathname = `${format.timeToObject.path}?n=${users}`
+          const cpuBefore = await server.cpu()
           const started = performance.now()
-          const value = await fetcher(format, pathname)
+          const value = await fetcher(format, pathname, link)
           const elapsed = performance.now() - started
+          const cpu = cpuMs(cpuBefore, await server.cpu()) - readCost
           if (!Array.isArray(value) || value.length !== users) throw new Error(`${format.label}: expected ${users} users`)
-          if (i >= ttoSettings.warmups) samples.set(format.id, [...(samples.get(format.id) ?? []), elapsed])
+          if (i < ttoSettings.warmups) continue
+          const list = samples.get(format.id) ?? { ms: [], cpu: [] }
+          list.ms.push(elapsed)
+          list.cpu.push(cpu)
+          samples.set(format.id, list)
         }
       }
       for (const [format, list] of samples) {
-        medians.set(`${users}:${format}`, median(list))
-        log(`time-to-object ${link.mbps} Mbps/${link.rttMs} ms RTT, ${users} users, ${format}: ${median(list).toFixed(2)} ms`)
+        medians.ms.set(`${users}:${format}`, median(list.ms))
+        medians.serverCpuMs.set(`${users}:${format}`, median(list.cpu))
+        log(
+          `time-to-object ${link.mbps} Mbps/${link.rttMs} ms RTT, ${users} users, ${format}: ${median(list.ms).toFixed(2)} ms, ` +
+            `server ${median(list.cpu).toFixed(2)} ms CPU/reply`
+        )
       }
     }
   } finally {
@@ -197,37 +271,41 @@ async function timeThroughLink(server: ServerProcess, link: LinkSettings, userCo
   return medians
 }
 
+/** Every link profile (LINKS): each format's bytes and coding as sent there, time to object and server CPU. */
 async function measureTimeToObject(server: ServerProcess): Promise<TimeToObjectRow[]> {
   const rows = new Map<string, TimeToObjectRow>()
-  for (const users of TIME_TO_OBJECT.users) {
-    for (const format of FORMATS) {
-      const pathname = `${format.timeToObject.path}?n=${users}`
-      rows.set(`${users}:${format.id}`, {
-        users,
-        format: format.id,
-        label: format.label,
-        bytesPerReply: await bodyBytes(server.origin, format, pathname),
-        medianMs: {}
-      })
-    }
-  }
   for (const link of LINKS) {
-    for (const [key, ms] of await timeThroughLink(server, link, TIME_TO_OBJECT.users)) rows.get(key)!.medianMs[link.mbps] = ms
+    for (const users of link.users) {
+      for (const format of FORMATS) {
+        const key = `${users}:${format.id}`
+        const row = rows.get(key) ?? { users, format: format.id, label: format.label, bytes: {}, coding: {}, medianMs: {}, serverCpuMs: {} }
+        const sent = await sentAs(server.origin, requestHeaders(format, link), `${format.timeToObject.path}?n=${users}`)
+        row.bytes[link.mbps] = sent.bytes
+        row.coding[link.mbps] = sent.coding
+        rows.set(key, row)
+      }
+    }
+    log(`link ${link.name} (${link.mbps} Mbps, ${link.rttMs} ms RTT), load average ${os.loadavg()[0]!.toFixed(2)}`)
+    const medians = await timeThroughLink(server, link, link.users)
+    for (const [key, ms] of medians.ms) {
+      rows.get(key)!.medianMs[link.mbps] = ms
+      rows.get(key)!.serverCpuMs[link.mbps] = medians.serverCpuMs.get(key)!
+    }
   }
   return [...rows.values()]
 }
 
 /** The RTT sweep: one rate, several round-trip times, one payload (see RTT_SWEEP). */
-async function measureRttSweep(server: ServerProcess, rows: readonly TimeToObjectRow[]): Promise<RttSweepRow[]> {
-  const sweep = FORMATS.map((format): RttSweepRow => ({
-    format: format.id,
-    label: format.label,
-    bytesPerReply: rows.find((row) => row.users === RTT_SWEEP.users && row.format === format.id)?.bytesPerReply ?? Number.NaN,
-    medianMsByRtt: {}
-  }))
+async function measureRttSweep(server: ServerProcess): Promise<RttSweepRow[]> {
+  const link = { mbps: RTT_SWEEP.mbps, rttMs: 0 }
+  const sweep: RttSweepRow[] = []
+  for (const format of FORMATS) {
+    const sent = await sentAs(server.origin, requestHeaders(format, link), `${format.timeToObject.path}?n=${RTT_SWEEP.users}`)
+    sweep.push({ format: format.id, label: format.label, bytesPerReply: sent.bytes, medianMsByRtt: {} })
+  }
   for (const rttMs of RTT_SWEEP.rttsMs) {
     const medians = await timeThroughLink(server, { mbps: RTT_SWEEP.mbps, rttMs }, [RTT_SWEEP.users])
-    for (const row of sweep) row.medianMsByRtt[rttMs] = medians.get(`${RTT_SWEEP.users}:${row.format}`)!
+    for (const row of sweep) row.medianMsByRtt[rttMs] = medians.ms.get(`${RTT_SWEEP.users}:${row.format}`)!
   }
   return sweep
 }
@@ -237,14 +315,14 @@ async function measureThresholdSweep(server: ServerProcess): Promise<ThresholdRo
   const rows = measureThresholdCosts()
   const [plainFormat, lz4Format] = THRESHOLD_FORMATS as [Format, Format]
   for (const row of rows) {
-    const sent = await bodyBytes(server.origin, lz4Format, `${lz4Format.timeToObject.path}?n=${row.users}`)
-    const plain = await bodyBytes(server.origin, plainFormat, `${plainFormat.timeToObject.path}?n=${row.users}`)
+    const sent = (await bodyBytes(server.origin, lz4Format.headers, `${lz4Format.timeToObject.path}?n=${row.users}`)).length
+    const plain = (await bodyBytes(server.origin, plainFormat.headers, `${plainFormat.timeToObject.path}?n=${row.users}`)).length
     if (sent !== row.lz4Bytes || plain !== row.plainBytes) {
       throw new Error(`threshold sweep, ${row.users} users: the server sent ${plain}/${sent} bytes, the codec here makes ${row.plainBytes}/${row.lz4Bytes}`)
     }
   }
   for (const link of THRESHOLD_SWEEP.links) {
-    const medians = await timeThroughLink(server, link, THRESHOLD_SWEEP.users, THRESHOLD_FORMATS)
+    const medians = (await timeThroughLink(server, link, THRESHOLD_SWEEP.users, THRESHOLD_FORMATS)).ms
     for (const row of rows) {
       row.timeToObjectMs[link.mbps] = { plain: medians.get(`${row.users}:bfast`)!, lz4: medians.get(`${row.users}:lz4`)! }
     }
@@ -255,25 +333,58 @@ async function measureThresholdSweep(server: ServerProcess): Promise<ThresholdRo
   return rows
 }
 
+/**
+ * A partial run (`--only`) replaces only what it measured: the sections it left empty are kept
+ * from the results already in the output directory, and the report names the run they are from.
+ * Time-to-object rows of the earlier layout (before the link profiles) are not kept.
+ */
+function keepPrevious(measured: LoadResults, file: string): LoadResults {
+  if (!existsSync(file)) return measured
+  const previous = JSON.parse(readFileSync(file, 'utf8')) as LoadResults
+  const kept: string[] = []
+  const merged = { ...measured }
+  if (measured.throughput.length === 0 && previous.throughput.length > 0) {
+    merged.throughput = previous.throughput
+    kept.push('throughput')
+  }
+  const profiles = previous.timeToObject.every((row) => 'coding' in row)
+  if (measured.timeToObject.length === 0 && previous.timeToObject.length > 0 && profiles) {
+    merged.timeToObject = previous.timeToObject
+    merged.settings = { ...merged.settings, links: previous.settings.links }
+    kept.push('time to object')
+  }
+  if (measured.rttSweep.length === 0 && previous.rttSweep.length > 0) {
+    merged.rttSweep = previous.rttSweep
+    kept.push('RTT sweep')
+  }
+  if (measured.thresholdSweep.length === 0 && previous.thresholdSweep.length > 0) {
+    merged.thresholdSweep = previous.thresholdSweep
+    kept.push('threshold sweep')
+  }
+  if (kept.length === 0) return measured
+  return { ...merged, kept: { from: previous.kept?.from ?? `${previous.startedAt} (Node ${previous.machine.node})`, sections: kept } }
+}
+
 async function main(): Promise<void> {
   dropReplyBodies()
   const startedAt = new Date().toISOString()
   const loadStart = os.loadavg()[0]!
   log(`load tests (${mode}) -> ${outDir}`)
-  const names: ServerName[] = flags.only === 'time' ? ['defaults'] : flags.only === 'throughput' ? ['plain', 'httpCompression'] : ['plain', 'httpCompression', 'defaults']
+  const names: ServerName[] = only === 'time' || only === 'links' ? ['defaults'] : only === 'throughput' ? ['plain', 'httpCompression'] : ['plain', 'httpCompression', 'defaults']
   const servers = new Map<ServerName, ServerProcess>()
   try {
     for (const name of names) servers.set(name, await startServerProcess(SERVERS[name]))
-    const throughput = flags.only === 'time' ? [] : await measureThroughput(servers)
-    const timeToObject = flags.only === 'throughput' ? [] : await measureTimeToObject(servers.get('defaults')!)
-    const rttSweep = flags.only === 'throughput' ? [] : await measureRttSweep(servers.get('defaults')!, timeToObject)
-    const thresholdSweep = flags.only === 'throughput' ? [] : await measureThresholdSweep(servers.get('defaults')!)
+    const sweeps = only === undefined || only === 'time'
+    const throughput = only === undefined || only === 'throughput' ? await measureThroughput(servers) : []
+    const timeToObject = only === 'throughput' ? [] : await measureTimeToObject(servers.get('defaults')!)
+    const rttSweep = sweeps ? await measureRttSweep(servers.get('defaults')!) : []
+    const thresholdSweep = sweeps ? await measureThresholdSweep(servers.get('defaults')!) : []
     const serverErrors = [...servers.entries()].flatMap(([name, s]) => s.errorLines.map((line) => ({ server: name, line })))
     // autocannon ends each run by destroying its sockets, replies in flight included;
     // @fastify/compress logs those aborted streams as "premature close". Anything else fails the run.
     const aborted = serverErrors.filter((e) => e.line.includes(ABORTED_STREAM_MESSAGE))
     const unexpected = serverErrors.filter((e) => !e.line.includes(ABORTED_STREAM_MESSAGE))
-    const results: LoadResults = {
+    const measured: LoadResults = {
       mode,
       startedAt,
       finishedAt: new Date().toISOString(),
@@ -283,7 +394,7 @@ async function main(): Promise<void> {
         warmupSeconds: timing.warmupSeconds,
         seconds: timing.seconds,
         repeats: timing.repeats,
-        links: LINKS,
+        links: LINKS.map((l) => ({ name: l.name, mbps: l.mbps, rttMs: l.rttMs, users: [...l.users] })),
         rttSweep: { mbps: RTT_SWEEP.mbps, users: RTT_SWEEP.users, rttsMs: RTT_SWEEP.rttsMs },
         thresholdSweep: { links: THRESHOLD_SWEEP.links, mssBytes: THRESHOLD_SWEEP.mssBytes, batchMs: THRESHOLD_SWEEP.batchMs, batches: THRESHOLD_SWEEP.batches },
         timeToObjectSamples: ttoSettings.samples
@@ -293,10 +404,11 @@ async function main(): Promise<void> {
       rttSweep,
       thresholdSweep
     }
+    const results = only === undefined ? measured : keepPrevious(measured, path.join(outDir, 'results.json'))
     mkdirSync(outDir, { recursive: true })
     writeFileSync(path.join(outDir, 'results.json'), JSON.stringify(results, null, 2) + '\n')
     writeFileSync(path.join(outDir, 'results.md'), toMarkdown(results))
-    if (timeToObject.length > 0) writeFileSync(path.join(outDir, 'time-to-object.svg'), toSvg(results, Math.max(...TIME_TO_OBJECT.users)))
+    if (timeToObject.length > 0) writeFileSync(path.join(outDir, 'time-to-object.svg'), toSvg(results))
     for (const check of checkTargets(results)) log(`${check.met === undefined ? 'INFO' : check.met ? 'MET ' : 'MISS'} ${check.target}: ${check.measured}`)
     if (aborted.length > 0) log(`server logs: ${aborted.length} "${ABORTED_STREAM_MESSAGE}" (replies cut when autocannon stops; servers: ${[...new Set(aborted.map((e) => e.server))].join(', ')})`)
     if (unexpected.length > 0) {

@@ -8,12 +8,16 @@ export {
   AUTO_ASSUMED_MBPS,
   CODING_FIGURES,
   CONSIDERED_LEVELS,
+  CPU_BUDGETS,
   DEFAULT_LEVELS,
+  DOWNLINK_CAP_MBPS,
   ECT_MBPS,
   MEASURED,
+  MEASURED_BUDGET,
+  SERVER_BUDGET,
   SLOW_ASSUMED_MBPS
 } from './coding-model.js'
-export type { CodingFigures, ModelCoding } from './coding-model.js'
+export type { CodingFigures, CpuBudget, ModelCoding, ServerBudget } from './coding-model.js'
 export { parseAccept, prefersBfast } from './negotiate.js'
 export type { MediaRange } from './negotiate.js'
 export type * from './types.js'

@@ -7,8 +7,8 @@ import { U32_MAX } from '../src/limits.js'
 import { checkDecodeOptions, checkEncodeOptions, DECODE_OPTIONS, ENCODE_OPTIONS } from '../src/options.js'
 import type { DecodeOptions, EncodeOptions } from '../src/options.js'
 import { badOption, codecBadOption } from './errors.js'
-import { CONSIDERED_LEVELS, DEFAULT_LEVELS, MODEL_CODINGS } from './coding-model.js'
-import type { ModelCoding } from './coding-model.js'
+import { CONSIDERED_LEVELS, CPU_BUDGETS, DEFAULT_LEVELS, MODEL_CODINGS } from './coding-model.js'
+import type { CpuBudget, ModelCoding } from './coding-model.js'
 import type { HttpCoding } from './content-coding.js'
 
 /**
@@ -45,6 +45,12 @@ export interface CompressionOptions {
    * (CONSIDERED_LEVELS). Default DEFAULT_LEVELS: every measured level but brotli 9 and gzip 9.
    */
   levels?: CodingLevels
+  /**
+   * The server CPU a compressed reply may cost (./coding-model.ts ServerBudget): `'json-gzip'`
+   * (default) no more than the same value as JSON + gzip, so codings that compress slower than
+   * that leaves room for are not chosen; `'none'` lets the cost model choose any measured level.
+   */
+  cpuBudget?: CpuBudget
 }
 
 /**
@@ -127,6 +133,7 @@ export interface ResolvedCompression {
   readonly chunkSize: number
   readonly encodings: readonly ReplyCoding[]
   readonly levels: { readonly [C in HttpCoding]: readonly number[] }
+  readonly cpuBudget: CpuBudget
 }
 
 /** Plugin options after defaults are applied. */
@@ -147,6 +154,7 @@ export const DEFAULTS = {
   chunkSize: DEFAULT_CHUNK_SIZE,
   encodings: MODEL_CODINGS,
   levels: DEFAULT_LEVELS,
+  cpuBudget: 'json-gzip',
   clientHints: false,
   tables: false
 } as const satisfies Omit<ResolvedCompression, 'network'> & {
@@ -164,7 +172,7 @@ const NETWORK_NAMES: ReadonlySet<string> = new Set(['fast', 'slow', 'auto'])
 const PLUGIN_KEYS: ReadonlySet<string> = new Set(['compression', 'clientHints', 'tables', 'maxBodySize', 'encode', 'decode'])
 const ROUTE_KEYS: ReadonlySet<string> = new Set(['compression', 'tables'])
 const COMPRESSION_KEYS: ReadonlySet<string> = new Set([
-  'threshold', 'network', 'parallelThreshold', 'chunkSize', 'encodings', 'levels'
+  'threshold', 'network', 'parallelThreshold', 'chunkSize', 'encodings', 'levels', 'cpuBudget'
 ])
 /** The codec's options (the registry in src/options.ts) but those the plugin sets. */
 const ENCODE_KEYS: ReadonlySet<string> = new Set(Object.keys(ENCODE_OPTIONS).filter((k) => !(k in PLUGIN_SET_ENCODE)))
@@ -241,6 +249,12 @@ function levels(where: string, value: unknown, base: ResolvedCompression['levels
   return Object.freeze(out)
 }
 
+function cpuBudget(where: string, value: unknown): CpuBudget {
+  const known: readonly unknown[] = CPU_BUDGETS
+  if (!known.includes(value)) throw badOption(where, `must be ${CPU_BUDGETS.map((b) => `'${b}'`).join(' or ')}`, value)
+  return value as CpuBudget
+}
+
 /** Applies `raw` (unvalidated user input) over `base`. */
 export function resolveCompression(where: string, raw: unknown, base: ResolvedCompression): ResolvedCompression {
   if (raw === undefined) return base
@@ -261,7 +275,8 @@ export function resolveCompression(where: string, raw: unknown, base: ResolvedCo
         ? base.chunkSize
         : integerIn(`${where}.chunkSize`, value.chunkSize, 1, MAX_CHUNK_SIZE),
     encodings: value.encodings === undefined ? base.encodings : encodings(`${where}.encodings`, value.encodings),
-    levels: value.levels === undefined ? base.levels : levels(`${where}.levels`, value.levels, base.levels)
+    levels: value.levels === undefined ? base.levels : levels(`${where}.levels`, value.levels, base.levels),
+    cpuBudget: value.cpuBudget === undefined ? base.cpuBudget : cpuBudget(`${where}.cpuBudget`, value.cpuBudget)
   }
 }
 
@@ -314,7 +329,8 @@ export function resolveOptions(raw: unknown, bodyLimit: number): ResolvedOptions
     parallelThreshold: DEFAULTS.parallelThreshold,
     chunkSize: DEFAULTS.chunkSize,
     encodings: DEFAULTS.encodings,
-    levels: DEFAULTS.levels
+    levels: DEFAULTS.levels,
+    cpuBudget: DEFAULTS.cpuBudget
   }
   return {
     compression: resolveCompression('compression', value.compression, base),

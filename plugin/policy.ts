@@ -5,19 +5,23 @@
  * soonest at the route's bandwidth (or the one a client hint reports).
  *
  * Each route gets a RoutePolicy built once from its options: its candidate codings (the
- * `encodings` and `levels` options, those this Node line can produce), each reduced to two
+ * `encodings` and `levels` options, those this Node line can produce and, unless `cpuBudget` is
+ * 'none', those the server CPU budget allows: ./coding-model.ts ServerBudget), each reduced to two
  * numbers (a fixed cost per plain byte, 1/C + 1/D, and its ratio R), and the Vary names its
  * replies carry. Deciding a reply is then a loop over at most 13 candidates with no allocation.
  */
 import { acceptedCodings, CODING_BIT, IDENTITY_BIT } from './accept-encoding.js'
 import {
   AUTO_ASSUMED_MBPS,
+  budgetMinCompressMBps,
   CODING_FIGURES,
+  DOWNLINK_CAP_MBPS,
   ECT_MBPS,
   MIN_MBPS,
+  SERVER_BUDGET,
   SLOW_ASSUMED_MBPS
 } from './coding-model.js'
-import type { CodingFigures } from './coding-model.js'
+import type { CodingFigures, ServerBudget } from './coding-model.js'
 import { codingAvailable } from './content-coding.js'
 import type { HttpCoding } from './content-coding.js'
 import { HEADER, SAVE_DATA_ON, VARY_NAME } from './constants.js'
@@ -44,21 +48,26 @@ function single(v: string | string[] | undefined): string | undefined {
 
 /**
  * The bandwidth the client hints report, strongest first: `Save-Data: on` (the user asked to
- * save data: SLOW_ASSUMED_MBPS), a slow `ECT` (its nominal downlink, ECT_MBPS), then `Downlink`
- * (Mbps). Undefined when no hint decides (absent, malformed, or ECT "4g" without Downlink).
+ * save data: SLOW_ASSUMED_MBPS); `Downlink` (Mbps: the browser's measurement), where a value at
+ * or above DOWNLINK_CAP_MBPS, which Chromium reports for any faster link, only says "at least
+ * that", so the larger of it and `routeMbps` (the route's own bandwidth) is taken; then a slow
+ * `ECT` (its nominal downlink, ECT_MBPS). Undefined when no hint decides (absent, malformed, or
+ * ECT "4g" without Downlink). Downlink precedes ECT because a slow ECT may come from the
+ * round-trip time alone (a 1.6 Mbps link with a 300 ms RTT is "3g"), and the model wants the
+ * bandwidth.
  */
-export function hintMbps(headers: HintHeaders): number | undefined {
+export function hintMbps(headers: HintHeaders, routeMbps: number = 0): number | undefined {
   const saveData = single(headers[HEADER.saveData])
   if (saveData !== undefined && saveData.trim().toLowerCase() === SAVE_DATA_ON) return SLOW_ASSUMED_MBPS
+  const downlink = single(headers[HEADER.downlink])
+  if (downlink !== undefined && downlink.trim() !== '') {
+    const mbps = Number(downlink)
+    if (Number.isFinite(mbps) && mbps >= 0) return mbps < DOWNLINK_CAP_MBPS ? mbps : Math.max(mbps, routeMbps)
+  }
   const ect = single(headers[HEADER.ect])
   if (ect !== undefined) {
     const mbps = ECT_MBPS.get(ect.trim().toLowerCase())
     if (mbps !== undefined) return mbps
-  }
-  const downlink = single(headers[HEADER.downlink])
-  if (downlink !== undefined && downlink.trim() !== '') {
-    const mbps = Number(downlink)
-    if (Number.isFinite(mbps) && mbps >= 0) return mbps
   }
   return undefined
 }
@@ -101,11 +110,19 @@ function candidate(f: CodingFigures): Candidate {
   }
 }
 
-/** The route's candidates: the measured codings its options allow and this Node line can produce. */
-function candidatesOf(route: ResolvedCompression, figures: readonly CodingFigures[]): Candidate[] {
+/**
+ * The route's candidates: the measured codings its options allow, this Node line can produce
+ * and, under the `'json-gzip'` CPU budget, that compress at least as fast as the budget asks.
+ */
+function candidatesOf(
+  route: ResolvedCompression,
+  figures: readonly CodingFigures[],
+  budget: ServerBudget
+): Candidate[] {
+  const minCompressMBps = route.cpuBudget === 'none' ? 0 : budgetMinCompressMBps(budget)
   return figures
     .filter((f) => {
-      if (!route.encodings.includes(f.coding)) return false
+      if (!route.encodings.includes(f.coding) || f.compressMBps < minCompressMBps) return false
       if (f.coding === 'lz4') return true
       return codingAvailable(f.coding) && route.levels[f.coding].includes(f.level)
     })
@@ -160,8 +177,13 @@ export class RoutePolicy {
   private readonly parallelThreshold: number
   private readonly hints: boolean
 
-  constructor(route: ResolvedCompression, clientHints: boolean, figures: readonly CodingFigures[] = CODING_FIGURES) {
-    this.candidates = candidatesOf(route, figures)
+  constructor(
+    route: ResolvedCompression,
+    clientHints: boolean,
+    figures: readonly CodingFigures[] = CODING_FIGURES,
+    budget: ServerBudget = SERVER_BUDGET
+  ) {
+    this.candidates = candidatesOf(route, figures, budget)
     this.mbps = networkMbps(route.network)
     this.threshold = route.threshold
     this.parallelThreshold = route.parallelThreshold
@@ -173,12 +195,21 @@ export class RoutePolicy {
   decide(size: number, headers: HintHeaders): CompressionDecision {
     // Size first: most API replies are below the threshold, and then nothing else is read.
     if (size < this.threshold) return SEND_PLAIN
-    const mbps = this.hints ? (hintMbps(headers) ?? this.mbps) : this.mbps
+    const mbps = this.hints ? (hintMbps(headers, this.mbps) ?? this.mbps) : this.mbps
     if (mbps === Number.POSITIVE_INFINITY) return SEND_PLAIN
     const chosen = best(this.candidates, mbps, acceptedCodings(single(headers[HEADER.acceptEncoding])))
     if (chosen === null) return SEND_PLAIN
     if (chosen.decision === SEND_BLOCK && size >= this.parallelThreshold) return SEND_CHUNKED
     return chosen.decision
+  }
+
+  /**
+   * The smallest plain message this request's replies are compressed from (the threshold), or
+   * Infinity when none is (decide gives SEND_PLAIN whatever the size): the size from which
+   * transformed tables (SPEC 8.6), which pay only under compression, are written.
+   */
+  compressesFrom(headers: HintHeaders): number {
+    return this.decide(Number.MAX_SAFE_INTEGER, headers) === SEND_PLAIN ? Number.POSITIVE_INFINITY : this.threshold
   }
 
   /** Whether any request could get another coding than with `mbps` if it reported `other`. */

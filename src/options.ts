@@ -16,6 +16,13 @@ export interface EncodeOptions {
    * as a `BFastTable`. Only for readers that asked for `layout=table`. Default false.
    */
   tables?: boolean
+  /**
+   * Write every table (with `tables: true`) with the transforms of SPEC 8.6: offsets as lengths,
+   * numeric columns byte-shuffled. Same size, about a third under LZ4 or zstd (users-10k), and
+   * the reader undoes them on a column's first read. Only for readers that announced them
+   * (`layout=table;transforms=1`); `decode` always reads them. Default false.
+   */
+  transforms?: boolean
 }
 
 /**
@@ -122,7 +129,8 @@ const POISONING = { kind: 'enum', values: ['ignore', 'error', 'remove'], default
 /** Every encode option: what it accepts and its default. */
 export const ENCODE_OPTIONS = {
   maxDepth: MAX_DEPTH,
-  tables: { kind: 'boolean', default: false }
+  tables: { kind: 'boolean', default: false },
+  transforms: { kind: 'boolean', default: false }
 } as const satisfies OptionRegistry<EncodeOptions>
 
 /** Every decode option: what it accepts and its default. */

@@ -19,9 +19,10 @@ import { BFastTable } from './table.js'
 import {
   COL_ANY, COL_ASCII, COL_BOOL, COL_FLOAT64, COL_INT32, COL_INT64, COL_LIST, COL_PRESENCE, COL_STRING, COL_VALIDITY,
   DIR_OFFSET_CHILD_FLAGS, DIR_OFFSET_CHILD_TYPE, DIR_OFFSET_FLAGS, DIR_OFFSET_REGION, DIR_OFFSET_REGION_LENGTH,
-  DIR_OFFSET_TYPE, TABLE_ALIGN, TABLE_DIR_ENTRY_SIZE, TABLE_FLAGS_KNOWN, TABLE_HEADER_SIZE, TABLE_OFFSET_COLUMNS,
-  TABLE_OFFSET_FLAGS, TABLE_OFFSET_LENGTH, TABLE_OFFSET_ROWS, TWO_32
+  DIR_OFFSET_TYPE, TABLE_ALIGN, TABLE_DELTA, TABLE_DIR_ENTRY_SIZE, TABLE_FLAGS_KNOWN, TABLE_HEADER_SIZE,
+  TABLE_OFFSET_COLUMNS, TABLE_OFFSET_FLAGS, TABLE_OFFSET_LENGTH, TABLE_OFFSET_ROWS, TABLE_SHUFFLE, TWO_32
 } from './tags.js'
+import { shuffledWidth, undoDelta, unshuffle } from './table-transforms.js'
 import { beginEmbedded, endEmbedded, readEmbedded } from './reader.js'
 import { readUtf8 } from './utf8.js'
 import { LITTLE_ENDIAN } from './platform.js'
@@ -63,9 +64,26 @@ export class Column {
   isChild: boolean
   /** Materialized values of a column of primitives, once column()/toArray() asked for them. */
   cache: ArrayLike<unknown> | null = null
+  /**
+   * Where the items or offsets part is read (`values` is an offset in it): the message, or,
+   * once a transform is undone (SPEC 8.6), an aligned copy of that part alone.
+   */
+  data: Uint8Array
+  view: DataView
+  /** The transform (TABLE_DELTA or TABLE_SHUFFLE) still to undo before the part is read, or 0. */
+  pending: number
+  /** DELTA: the last offset, which slot 0 of the part holds (SPEC 8.6). */
+  total: number
+  /** Message offset of the items or offsets part, for errors (`values` may point into a copy). */
+  part: number
 
-  constructor(n: number, type: number, flags: number, level: number, isChild: boolean) {
+  constructor(s: TableSource, n: number, type: number, flags: number, level: number, isChild: boolean) {
     this.isChild = isChild
+    this.data = s.src
+    this.view = s.view
+    this.pending = 0
+    this.total = 0
+    this.part = -1
     this.n = n
     this.type = type
     this.flags = flags
@@ -110,7 +128,8 @@ function layout(
   stop: number,
   childType: number,
   childFlags: number,
-  entry: number
+  entry: number,
+  transforms: number
 ): void {
   const n = col.n
   let p = at
@@ -126,33 +145,43 @@ function layout(
   const width = FIXED_WIDTH[col.type]
   if (width !== undefined) {
     col.values = p
+    col.part = p
     if ((stop - p) / width !== n) bad(entry, `Column of ${n} items of ${width} bytes has ${stop - p} bytes`)
+    if ((transforms & TABLE_SHUFFLE) !== 0 && shuffledWidth(col.type) !== 0) col.pending = TABLE_SHUFFLE
     return
   }
   // Offsets: (n + 1) u32, starting at 0 and ending at the heap's size (or element count).
   col.values = p
+  col.part = p
   if ((stop - p) / 4 < n + 1) bad(entry, `Column of ${n} items has ${stop - p} bytes, too few for its offsets`)
+  // SPEC 8.6 DELTA: slot 0 holds the last offset, checked here as the plain last offset is; the
+  // lengths are added up (and checked) when the column is first read.
+  const delta = (transforms & TABLE_DELTA) !== 0
   const first = s.view.getUint32(p, true)
-  const last = s.view.getUint32(p + 4 * n, true)
-  if (first !== 0) bad(p, `First offset of a column is ${first}, not 0`)
+  const lastAt = delta ? p : p + 4 * n
+  const last = s.view.getUint32(lastAt, true)
+  if (delta) {
+    col.pending = TABLE_DELTA
+    col.total = last
+  } else if (first !== 0) bad(p, `First offset of a column is ${first}, not 0`)
   p = alignUp(p + 4 * (n + 1))
   if (p > stop) bad(entry, "Column region ends inside its offsets' padding")
   col.heap = p
   col.heapLength = stop - p
   if (col.type !== COL_LIST) {
     if (last !== col.heapLength) {
-      bad(col.values + 4 * n, `Last offset ${last} differs from the heap's ${col.heapLength} bytes`)
+      bad(lastAt, `Last offset ${last} differs from the heap's ${col.heapLength} bytes`)
     }
     return
   }
   // A list's last offset is its child's item count; the child column fills the rest.
   if (!isChildType(childType)) bad(entry, `List column with child type ${childType}`)
   if ((childFlags & ~allowedFlags(childType, true)) !== 0) bad(entry, `List child flags 0x${childFlags.toString(16)}`)
-  const child = new Column(last, childType, childFlags, col.level + 1, true)
+  const child = new Column(s, last, childType, childFlags, col.level + 1, true)
   // Every item takes at least one byte of the child region (SPEC 8.3): a count the bytes do
   // not back is refused before anything is allocated for it.
-  if (last > stop - p) bad(col.values + 4 * n, `List column claims ${last} elements in ${stop - p} bytes`)
-  layout(s, child, p, stop, 0, 0, entry)
+  if (last > stop - p) bad(lastAt, `List column claims ${last} elements in ${stop - p} bytes`)
+  layout(s, child, p, stop, 0, 0, entry, transforms)
   col.child = child
 }
 
@@ -224,8 +253,8 @@ export function openTable(
     if (type === COL_LIST && rows > 0 && depth + 3 > maxDepth) {
       throw new BFastError('DEPTH', entry, `Nesting deeper than maxDepth (${maxDepth})`)
     }
-    const col = new Column(rows, type, colFlags, depth + 2, false)
-    layout(s, col, region, region + size, childType, childFlags, entry)
+    const col = new Column(s, rows, type, colFlags, depth + 2, false)
+    layout(s, col, region, region + size, childType, childFlags, entry, flags)
     columns[i] = col
     names[i] = keys[key]
     floor = region + size
@@ -240,11 +269,11 @@ function bit(src: Uint8Array, at: number, i: number): boolean {
 }
 
 /** Item i's [start, end) in a variable-size column, checked against its neighbours' bounds. */
-function slice(s: TableSource, col: Column, i: number): number {
-  const a = s.view.getUint32(col.values + 4 * i, true)
-  const b = s.view.getUint32(col.values + 4 * i + 4, true)
+function slice(col: Column, i: number): number {
+  const a = col.view.getUint32(col.values + 4 * i, true)
+  const b = col.view.getUint32(col.values + 4 * i + 4, true)
   if (a > b || b > col.heapLength) {
-    bad(col.values + 4 * i + 4, `Offset ${b} out of order (after ${a}) or past ${col.heapLength}`)
+    bad(col.part + 4 * i + 4, `Offset ${b} out of order (after ${a}) or past ${col.heapLength}`)
   }
   sliceEnd = b
   return a
@@ -252,8 +281,7 @@ function slice(s: TableSource, col: Column, i: number): number {
 let sliceEnd = 0
 
 /** An int64 as SPEC 5 reads it under the call's `int64` option. */
-function int64At(s: TableSource, p: number): number | bigint {
-  const view = s.view
+function int64At(s: TableSource, view: DataView, p: number): number | bigint {
   if (s.int64 === INT64_BIGINT) return view.getBigInt64(p, true)
   const n = view.getInt32(p + 4, true) * TWO_32 + view.getUint32(p, true)
   return s.int64 === INT64_NUMBER || Number.isSafeInteger(n) ? n : view.getBigInt64(p, true)
@@ -269,6 +297,7 @@ function asV1(v: number, int64: number): number | bigint {
 
 /** Item i of a column: a value, null, or ABSENT. Reads a v1 cell (type any) on its own. */
 export function cellAt(s: TableSource, col: Column, i: number): unknown {
+  if (col.pending !== 0) undo(col)
   const src = s.src
   if (col.presence >= 0 && !bit(src, col.presence, i)) return ABSENT
   if (col.validity >= 0 && !bit(src, col.validity, i)) return null
@@ -276,13 +305,13 @@ export function cellAt(s: TableSource, col: Column, i: number): unknown {
     case COL_BOOL:
       return boolAt(s, col, i)
     case COL_INT32:
-      return asV1(s.view.getInt32(col.values + 4 * i, true), s.int64)
+      return asV1(col.view.getInt32(col.values + 4 * i, true), s.int64)
     case COL_INT64:
-      return int64At(s, col.values + 8 * i)
+      return int64At(s, col.view, col.values + 8 * i)
     case COL_FLOAT64:
-      return asV1(s.view.getFloat64(col.values + 8 * i, true), s.int64)
+      return asV1(col.view.getFloat64(col.values + 8 * i, true), s.int64)
     case COL_STRING: {
-      const a = slice(s, col, i)
+      const a = slice(col, i)
       return readUtf8(src, col.heap + a, sliceEnd - a)
     }
     case COL_LIST:
@@ -290,7 +319,7 @@ export function cellAt(s: TableSource, col: Column, i: number): unknown {
     default: {
       beginEmbedded(src, s.view, s.keys as string[], s.options)
       try {
-        return anyAt(s, col, i)
+        return anyAt(col, i)
       } finally {
         endEmbedded()
       }
@@ -300,16 +329,16 @@ export function cellAt(s: TableSource, col: Column, i: number): unknown {
 
 function boolAt(s: TableSource, col: Column, i: number): boolean {
   const b = s.src[col.values + i]
-  if (b > 1) bad(col.values + i, `Boolean byte ${b}`)
+  if (b > 1) bad(col.part + i, `Boolean byte ${b}`)
   return b === 1
 }
 
 /** A v1 cell; the caller has begun an embedded read. Empty slice: absent (rows only). */
-function anyAt(s: TableSource, col: Column, i: number): unknown {
-  const a = slice(s, col, i)
+function anyAt(col: Column, i: number): unknown {
+  const a = slice(col, i)
   const b = sliceEnd
   if (a === b) {
-    if (col.isChild) bad(col.values + 4 * i, 'Empty list element in a column of v1 values')
+    if (col.isChild) bad(col.part + 4 * i, 'Empty list element in a column of v1 values')
     return ABSENT
   }
   return readEmbedded(col.heap + a, col.heap + b, col.level)
@@ -317,10 +346,10 @@ function anyAt(s: TableSource, col: Column, i: number): unknown {
 
 /** List cell i: elements a..b of the child, from its materialized values when given. */
 function listAt(s: TableSource, col: Column, i: number, childValues: ArrayLike<unknown> | null): unknown[] {
-  const a = slice(s, col, i)
+  const a = slice(col, i)
   const b = sliceEnd
   const child = col.child as Column
-  if (b > child.n) bad(col.values + 4 * i + 4, `List offset ${b} past the child's ${child.n} elements`)
+  if (b > child.n) bad(col.part + 4 * i + 4, `List offset ${b} past the child's ${child.n} elements`)
   const out = new Array<unknown>(b - a)
   if (childValues !== null) {
     for (let j = a; j < b; j++) out[j - a] = childValues[j]
@@ -346,28 +375,29 @@ export function materialize(s: TableSource, col: Column): ArrayLike<unknown> {
 }
 
 /** A typed array of the column's stored values: a view when aligned, else a copy. */
-export function typedView(s: TableSource, col: Column): Int32Array | Float64Array | BigInt64Array | null {
+export function typedView(col: Column): Int32Array | Float64Array | BigInt64Array | null {
   if (col.presence >= 0 || col.validity >= 0) return null
-  const src = s.src
+  if (col.pending !== 0) undo(col)
+  const src = col.data
   const n = col.n
   const address = src.byteOffset + col.values
   switch (col.type) {
     case COL_INT32:
       if (LITTLE_ENDIAN && address % 4 === 0) return new Int32Array(src.buffer, address, n)
-      return copyTyped(new Int32Array(n), s, col)
+      return copyTyped(new Int32Array(n), col)
     case COL_FLOAT64:
       if (LITTLE_ENDIAN && address % 8 === 0) return new Float64Array(src.buffer, address, n)
-      return copyTyped(new Float64Array(n), s, col)
+      return copyTyped(new Float64Array(n), col)
     case COL_INT64:
       if (LITTLE_ENDIAN && address % 8 === 0) return new BigInt64Array(src.buffer, address, n)
-      return copyTyped(new BigInt64Array(n), s, col)
+      return copyTyped(new BigInt64Array(n), col)
     default:
       return null
   }
 }
 
-function copyTyped<A extends Int32Array | Float64Array | BigInt64Array>(out: A, s: TableSource, col: Column): A {
-  const view = s.view
+function copyTyped<A extends Int32Array | Float64Array | BigInt64Array>(out: A, col: Column): A {
+  const view = col.view
   const n = col.n
   if (out instanceof Int32Array) for (let i = 0; i < n; i++) out[i] = view.getInt32(col.values + 4 * i, true)
   else if (out instanceof Float64Array) for (let i = 0; i < n; i++) out[i] = view.getFloat64(col.values + 8 * i, true)
@@ -376,18 +406,19 @@ function copyTyped<A extends Int32Array | Float64Array | BigInt64Array>(out: A, 
 }
 
 function build(s: TableSource, col: Column): ArrayLike<unknown> {
+  if (col.pending !== 0) undo(col)
   const n = col.n
   const plain = col.presence < 0 && col.validity < 0
   if (plain && (col.type === COL_INT32 || col.type === COL_FLOAT64) && s.int64 !== INT64_BIGINT) {
-    return typedView(s, col) as ArrayLike<unknown>
+    return typedView(col) as ArrayLike<unknown>
   }
-  if (plain && col.type === COL_INT64 && s.int64 === INT64_BIGINT) return typedView(s, col) as ArrayLike<unknown>
+  if (plain && col.type === COL_INT64 && s.int64 === INT64_BIGINT) return typedView(col) as ArrayLike<unknown>
   const out = new Array<unknown>(n)
   if (col.type === COL_STRING && plain && (col.flags & COL_ASCII) !== 0) return asciiStrings(s, col, out)
   if (col.type === COL_ANY) {
     beginEmbedded(s.src, s.view, s.keys as string[], s.options)
     try {
-      for (let i = 0; i < n; i++) out[i] = anyAt(s, col, i)
+      for (let i = 0; i < n; i++) out[i] = anyAt(col, i)
     } finally {
       endEmbedded()
     }
@@ -419,14 +450,30 @@ function asciiStrings(s: TableSource, col: Column, out: unknown[]): unknown[] {
     for (let i = 0; i < col.n; i++) out[i] = cellAt(s, col, i)
     return out
   }
-  const view = s.view
+  const view = col.view
   const at = col.values
   let a = 0
   for (let i = 0; i < col.n; i++) {
     const b = view.getUint32(at + 4 * i + 4, true)
-    if (b < a || b > col.heapLength) bad(at + 4 * i + 4, `Offset ${b} out of order or past ${col.heapLength}`)
+    if (b < a || b > col.heapLength) bad(col.part + 4 * i + 4, `Offset ${b} out of order or past ${col.heapLength}`)
     out[i] = text.substring(a, b)
     a = b
   }
   return out
+}
+
+/**
+ * Undoes the column's transform (SPEC 8.6) into an aligned copy of its part, once, before the
+ * part is first read: the copy is the size of the part, and the column reads it from then on
+ * (no longer zero-copy). Throws BAD_TABLE where DELTA lengths do not add up.
+ */
+function undo(col: Column): void {
+  const at = col.values
+  const copy = col.pending === TABLE_DELTA
+    ? undoDelta(col.view, at, col.n, col.total)
+    : unshuffle(col.data, at, col.n, shuffledWidth(col.type))
+  col.pending = 0
+  col.data = copy
+  col.view = new DataView(copy.buffer, copy.byteOffset, copy.byteLength)
+  col.values = 0
 }

@@ -20,8 +20,8 @@ import { BFastError } from './errors.js'
 import {
   COL_ANY, COL_ASCII, COL_BOOL, COL_FLOAT64, COL_INT32, COL_INT64, COL_LIST, COL_PRESENCE, COL_STRING, COL_VALIDITY,
   DIR_OFFSET_CHILD_FLAGS, DIR_OFFSET_CHILD_TYPE, DIR_OFFSET_FLAGS, DIR_OFFSET_REGION, DIR_OFFSET_REGION_LENGTH,
-  DIR_OFFSET_TYPE, INT64_MAX, INT64_MIN, TABLE_ALIGN, TABLE_DIR_ENTRY_SIZE, TABLE_HEADER_SIZE, TABLE_MAX_SLOTS,
-  TABLE_OFFSET_COLUMNS, TABLE_OFFSET_FLAGS, TABLE_OFFSET_LENGTH, TABLE_OFFSET_ROWS, TAG_TABLE, TWO_32
+  DIR_OFFSET_TYPE, INT64_MAX, INT64_MIN, TABLE_ALIGN, TABLE_DIR_ENTRY_SIZE, TABLE_HEADER_SIZE,
+  TABLE_MAX_SLOTS, TABLE_OFFSET_COLUMNS, TABLE_OFFSET_FLAGS, TABLE_OFFSET_LENGTH, TABLE_OFFSET_ROWS, TAG_TABLE, TWO_32
 } from './tags.js'
 import { writeUtf8 } from './utf8.js'
 import {
@@ -42,6 +42,8 @@ export interface TableSink {
   inheritedToJSON: boolean
   /** Set once a table is written: the message's body must start 8-aligned (SPEC 8.3). */
   tableWritten: boolean
+  /** Where each table written so far starts in the body, for the transforms (SPEC 8.6). */
+  tableStarts: number[]
   ensure(n: number): void
   value(v: unknown): void
   key(name: string): void
@@ -411,6 +413,7 @@ function write(w: TableSink, rows: readonly unknown[], cols: Plan[]): boolean {
   w.view.setUint32(start + TABLE_OFFSET_LENGTH, w.pos - start - TABLE_HEADER_SIZE, true)
   w.depth--
   w.tableWritten = true
+  w.tableStarts.push(start)
   return true
 }
 

@@ -105,7 +105,7 @@ export class BFastTable<T extends object = Record<string, unknown>> implements I
     const c = this.columnNames.indexOf(name)
     if (c < 0) return undefined
     const col = this.#columns[c]
-    const typed = typedView(this.#source, col)
+    const typed = typedView(col)
     if (typed !== null) return typed
     const values = materialize(this.#source, col)
     const out = new Array<unknown>(values.length)

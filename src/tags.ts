@@ -28,6 +28,14 @@ export const OFFSET_TABLE_COUNT = 4
 export const TABLE_LAYOUT_PARAMETER = 'layout'
 export const TABLE_LAYOUT_VALUE = 'table'
 export const MEDIA_TYPE_TABLE = `${MEDIA_TYPE};${TABLE_LAYOUT_PARAMETER}=${TABLE_LAYOUT_VALUE}`
+/**
+ * SPEC 8.6: the further parameter with which a reader announces that it undoes table transforms
+ * (and which labels a reply that may hold them). A reader that did not send it never receives
+ * a transformed table.
+ */
+export const TABLE_TRANSFORMS_PARAMETER = 'transforms'
+export const TABLE_TRANSFORMS_VALUE = '1'
+export const MEDIA_TYPE_TABLE_TRANSFORMS = `${MEDIA_TYPE_TABLE};${TABLE_TRANSFORMS_PARAMETER}=${TABLE_TRANSFORMS_VALUE}`
 
 /** SPEC 2: value tags. */
 export const TAG_NULL = 0x10
@@ -62,8 +70,14 @@ export const TABLE_OFFSET_FLAGS = 1
 export const TABLE_OFFSET_COLUMNS = 2
 export const TABLE_OFFSET_ROWS = 4
 export const TABLE_OFFSET_LENGTH = 8
-/** SPEC 8.1: the table flags byte; no flag is defined yet (transforms, SPEC 8.6, would be). */
-export const TABLE_FLAGS_KNOWN = 0x00
+/**
+ * SPEC 8.6: table flags, the transforms. DELTA: every offsets part holds the last offset, then
+ * each item's length. SHUFFLE: every int32, int64 and float64 items part is byte-shuffled.
+ */
+export const TABLE_DELTA = 0x08
+export const TABLE_SHUFFLE = 0x10
+/** SPEC 8.1: every table flag a reader knows (others are BAD_TABLE). */
+export const TABLE_FLAGS_KNOWN = TABLE_DELTA | TABLE_SHUFFLE
 /** SPEC 8.2: a directory entry: u32 key index, type, flags, child type, child flags, u32 offset, u32 length. */
 export const TABLE_DIR_ENTRY_SIZE = 16
 export const DIR_OFFSET_TYPE = 4

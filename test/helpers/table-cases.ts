@@ -8,7 +8,7 @@ import fc from 'fast-check'
 import { BFastError, BFastTable, decode, encode } from '../../src/index.js'
 import {
   COL_ANY, COL_BOOL, COL_FLOAT64, COL_INT32, COL_INT64, COL_LIST, COL_PRESENCE, COL_STRING, COL_VALIDITY, HEADER_SIZE,
-  TAG_TABLE
+  TABLE_DELTA, TAG_TABLE
 } from '../../src/tags.js'
 import { INTERESTING_U32, mutate, mutationArb, oracle } from './fuzz-cases.js'
 import { concat, u16, u32, utf8 } from './messages.js'
@@ -171,6 +171,8 @@ export function tableFields(msg: Uint8Array): Field[] {
   ]
   const c = dv.getUint16(t + 2, true)
   const rows = dv.getUint32(t + 4, true)
+  // SPEC 8.6 DELTA: slot 0 of an offsets part holds the last offset.
+  const lastSlot = (msg[t + 1] & TABLE_DELTA) !== 0 ? 0 : rows
   for (let i = 0; i < c; i++) {
     const e = t + TABLE_HEADER + DIR_ENTRY * i
     fields.push(
@@ -196,7 +198,7 @@ export function tableFields(msg: Uint8Array): Field[] {
       for (let r = 0; r <= rows && o + 4 * r + 4 <= msg.length; r++) fields.push({ at: o + 4 * r, size: 4, what: `column ${i} offset ${r}` })
       const childType = msg[e + 6]
       if (type === COL_LIST && (childType === COL_STRING || childType === COL_ANY) && o + 4 * rows + 4 <= msg.length) {
-        const n = dv.getUint32(o + 4 * rows, true)
+        const n = dv.getUint32(o + 4 * lastSlot, true)
         const co = offsetsAt(Math.ceil((o + 4 * (rows + 1)) / ALIGN) * ALIGN, msg[e + 7], n)
         for (let j = 0; j <= n && co + 4 * j + 4 <= msg.length; j++) fields.push({ at: co + 4 * j, size: 4, what: `column ${i} child offset ${j}` })
       }
@@ -255,11 +257,14 @@ export const recordsArb: fc.Arbitrary<Array<Record<string, unknown>>> = fc
 export function tableSeeds(): Uint8Array[] {
   const values: unknown[] = fc.sample(recordsArb, { seed: 0x7ab1e, numRuns: 40 })
   const out: Uint8Array[] = []
-  for (const rows of values) out.push(encode(rows, { tables: true }))
-  const users = Array.from({ length: 20 }, (_, i) => ({ id: i, name: `User ${i}`, active: i % 2 === 0, scores: [i * 1.5, 99.9], at: new Date(i * 1e9) }))
-  out.push(encode(users, { tables: true }))
-  out.push(encode({ users, total: 20 }, { tables: true }))
-  out.push(encode([{ nested: users.slice(0, 3), n: null }, { nested: [], n: 1n }], { tables: true }))
+  // Each plain and with the transforms of SPEC 8.6.
+  for (const transforms of [false, true]) {
+    for (const rows of values) out.push(encode(rows, { tables: true, transforms }))
+    const users = Array.from({ length: 20 }, (_, i) => ({ id: i, name: `User ${i}`, active: i % 2 === 0, scores: [i * 1.5, 99.9], at: new Date(i * 1e9) }))
+    out.push(encode(users, { tables: true, transforms }))
+    out.push(encode({ users, total: 20 }, { tables: true, transforms }))
+    out.push(encode([{ nested: users.slice(0, 3), n: null }, { nested: [], n: 1n }], { tables: true, transforms }))
+  }
   return out.filter((m) => tableFields(m).length > 0 || m.length < 4096)
 }
 
@@ -276,7 +281,8 @@ const fieldEditArb: fc.Arbitrary<FieldEdit> = fc.record({
   value: fc.oneof(
     fc.constantFrom(...INTERESTING_U32),
     fc.integer({ min: 0, max: 64 }),
-    fc.constantFrom(1, 2, 3, 4, 5, 6, 7, 8, 0x10, 0xff),
+    // 0x08, 0x10, 0x18: the SPEC 8.6 transform flags switched on or off under a table's parts.
+    fc.constantFrom(1, 2, 3, 4, 5, 6, 7, 8, 0x10, 0x18, 0xff),
     fc.nat()
   )
 })

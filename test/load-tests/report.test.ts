@@ -4,7 +4,7 @@
  * hand-made results.
  */
 import t from 'tap'
-import { checkTargets, networkFloorMs, thresholdVerdict } from '../../load-tests/report.js'
+import { checkTargets, linkTargets, networkFloorMs, thresholdVerdict } from '../../load-tests/report.js'
 import type { LoadResults, RttSweepRow } from '../../load-tests/report.js'
 import type { ThresholdRow } from '../../load-tests/threshold.js'
 
@@ -77,4 +77,21 @@ t.test('threshold verdict: what compression saves below the threshold, and where
   t.match(verdict, /pays below 1,001 Mbps or more \(lowest at 1,895 bytes\), above the 100 Mbps network 'auto' assumes/)
   t.match(thresholdVerdict([sized(50, 3000, 1400, 60)], 1024), /\*\*below\*\* the 100 Mbps/, 'a break-even under the assumed rate is flagged')
   t.match(thresholdVerdict([sized(40, 2000, 900, 900)], 4096), /saves a TCP segment in some cases/, 'a threshold above a segment-saving size is flagged')
+})
+
+t.test('issue 16 targets per link profile: the browser B-FAST rows against the best JSON and JSON + gzip CPU', async (t) => {
+  const link = { name: 'slow', mbps: 10, rttMs: 40, users: [1000] }
+  const tto = (format: 'json' | 'gzip' | 'zstd' | 'auto' | 'transport', ms: number, cpu: number): LoadResults['timeToObject'][number] => ({
+    users: 1000, format, label: format, bytes: { 10: 1000 }, coding: { 10: 'zstd' }, medianMs: { 10: ms }, serverCpuMs: { 10: cpu }
+  })
+  const base = results([], [])
+  const withRows = (rows: LoadResults['timeToObject']): LoadResults => ({ ...base, settings: { ...base.settings, links: [link] }, timeToObject: rows })
+  const checks = linkTargets(withRows([tto('json', 300, 1), tto('gzip', 200, 3), tto('zstd', 150, 2.5), tto('auto', 149, 2), tto('transport', 151, 2)]))
+  t.equal(checks.length, 2, 'one check per browser row')
+  t.equal(checks[0]!.met, true, 'auto: sooner than zstd (the best JSON), less CPU than gzip')
+  t.match(checks[0]!.measured, /149 ms vs zstd 150 ms \(0\.99x\); CPU 2\.00 vs 3\.00 ms \(0\.67x\)/)
+  t.equal(checks[1]!.met, false, 'transport: 1 ms later than zstd')
+  const cpu = linkTargets(withRows([tto('gzip', 200, 3), tto('auto', 100, 3.1)]))
+  t.equal(cpu[0]!.met, false, 'sooner, but more CPU than JSON + gzip: missed')
+  t.same(linkTargets(withRows([tto('auto', 100, 1)])), [], 'no JSON rows: nothing to check')
 })

@@ -29,6 +29,8 @@ const BAD: Array<[unknown, RegExp]> = [
   [{ compression: { levels: { br: [] } } }, /compression\.levels\.br must be a non-empty array/],
   [{ compression: { levels: { deflate: [1] } } }, /compression\.levels\.deflate is not a known option/],
   [{ compression: { levels: [1] } }, /compression\.levels must be an object/],
+  [{ compression: { cpuBudget: 'json' } }, /compression\.cpuBudget must be 'json-gzip' or 'none'/],
+  [{ compression: { cpuBudget: false } }, /compression\.cpuBudget must be 'json-gzip' or 'none'/],
   [{ clientHints: 'yes' }, /clientHints must be a boolean/],
   [{ maxBodySize: 0 }, /maxBodySize must be an integer from 1/],
   [{ encode: { maxDepth: 0 } }, /encode\.maxDepth/],
@@ -80,7 +82,8 @@ t.test('valid options register; default and named exports are the same plugin', 
       parallelThreshold: 2_000_000,
       chunkSize: 65_536,
       encodings: ['zstd', 'br', 'lz4'],
-      levels: { zstd: [1, 3], br: [5, 9] }
+      levels: { zstd: [1, 3], br: [5, 9] },
+      cpuBudget: 'none'
     },
     clientHints: true,
     tables: true,
@@ -90,6 +93,7 @@ t.test('valid options register; default and named exports are the same plugin', 
   })
   app.get('/ok', { config: { bfast: { compression: { network: 'fast' }, tables: false } } }, async () => ({ ok: true }))
   app.get('/gzip', { config: { bfast: { compression: { encodings: ['gzip'], levels: { gzip: [1] } } } } }, async () => ({ ok: true }))
+  app.get('/budget', { config: { bfast: { compression: { cpuBudget: 'json-gzip' } } } }, async () => ({ ok: true }))
   await app.ready()
   t.equal((await app.inject({ url: '/ok' })).statusCode, 200)
   await app.close()

@@ -9,9 +9,12 @@ import t from 'tap'
 import { hintMbps, networkMbps, RoutePolicy, SEND_BLOCK, SEND_CHUNKED, SEND_PLAIN } from '../../plugin/policy.js'
 import type { CompressionDecision } from '../../plugin/policy.js'
 import {
-  AUTO_ASSUMED_MBPS, CODING_FIGURES, CONSIDERED_LEVELS, MEASURED, SLOW_ASSUMED_MBPS
+  AUTO_ASSUMED_MBPS, budgetMinCompressMBps, CODING_FIGURES, CONSIDERED_LEVELS, DOWNLINK_CAP_MBPS, MEASURED,
+  MEASURED_BUDGET, SERVER_BUDGET, SLOW_ASSUMED_MBPS
 } from '../../plugin/coding-model.js'
-import type { CodingFigures } from '../../plugin/coding-model.js'
+import type { CodingFigures, ServerBudget } from '../../plugin/coding-model.js'
+import { browserHeaders } from '../../load-tests/browser-hints.js'
+import { LINKS } from '../../load-tests/constants.js'
 import { DEFAULTS } from '../../plugin/options.js'
 import type { ResolvedCompression } from '../../plugin/options.js'
 import { AVAILABLE_CODINGS } from '../../plugin/content-coding.js'
@@ -24,6 +27,7 @@ const route = (over: Partial<ResolvedCompression> = {}): ResolvedCompression => 
   chunkSize: 262_144,
   encodings: DEFAULTS.encodings,
   levels: DEFAULTS.levels,
+  cpuBudget: 'none',
   ...over
 })
 
@@ -90,6 +94,18 @@ t.test('size: the threshold, and the chunked LZ4 form from parallelThreshold', a
   t.same(policy({ threshold: 0 }).decide(0, {}), SEND_BLOCK)
 })
 
+t.test('compressesFrom: the size from which a request\'s replies are compressed (transformed tables, SPEC 8.6)', async (t) => {
+  const slow = new RoutePolicy(route(), false, FIGURES)
+  t.equal(slow.compressesFrom({}), 1024, "'slow': from the threshold")
+  for (const size of [1023, 1024]) {
+    t.equal(slow.compressesFrom({}) <= size, slow.decide(size, {}) !== SEND_PLAIN, `agrees with decide at ${size} bytes`)
+  }
+  t.equal(new RoutePolicy(route({ network: 'fast' }), false, FIGURES).compressesFrom({}), Infinity, "'fast': never")
+  const hinted = new RoutePolicy(route({ network: 'fast' }), true, FIGURES)
+  t.equal(hinted.compressesFrom({ 'save-data': 'on' }), 1024, "'fast' with hints, Save-Data: from the threshold")
+  t.equal(hinted.compressesFrom({}), Infinity, "'fast' with hints, none sent: never")
+})
+
 t.test('the encodings and levels options bound the choice', async (t) => {
   t.same(policy({ network: { mbps: 10 }, encodings: ['lz4'] }).decide(5000, ALL), SEND_BLOCK)
   t.same(policy({ network: { mbps: 10 }, encodings: ['gzip'] }).decide(5000, ALL), content('gzip', 6))
@@ -113,11 +129,22 @@ t.test('client hints: bandwidths, strongest first', async (t) => {
   t.equal(hintMbps({ downlink: 'fast' }), undefined)
   t.equal(hintMbps({ 'save-data': ['on', 'off'] }), SLOW_ASSUMED_MBPS)
   t.equal(hintMbps({ 'save-data': 'on', ect: '2g', downlink: '100' }), SLOW_ASSUMED_MBPS)
+  // Downlink before ECT: a 1.6 Mbps link with a 300 ms RTT is "3g" by its RTT alone.
+  t.equal(hintMbps({ ect: '3g', downlink: '1.6' }), 1.6, 'Downlink before a slow ECT')
+  t.equal(hintMbps({ ect: '3g', downlink: 'fast' }), 0.7, 'a malformed Downlink leaves ECT to decide')
+  // Chromium never reports more than DOWNLINK_CAP_MBPS: at the cap, Downlink is a lower bound.
+  t.equal(hintMbps({ downlink: String(DOWNLINK_CAP_MBPS) }, AUTO_ASSUMED_MBPS), AUTO_ASSUMED_MBPS, 'at the cap: the route, if faster')
+  t.equal(hintMbps({ downlink: String(DOWNLINK_CAP_MBPS) }, SLOW_ASSUMED_MBPS), DOWNLINK_CAP_MBPS, 'at the cap: the cap, if the route is slower')
+  t.equal(hintMbps({ downlink: '9.975' }, AUTO_ASSUMED_MBPS), 9.975, 'below the cap: the measurement')
+  t.equal(hintMbps({ ect: '3g', downlink: '10' }, AUTO_ASSUMED_MBPS), AUTO_ASSUMED_MBPS, 'a Downlink at the cap outranks ECT too')
+  t.equal(hintMbps({ downlink: '2000' }, Infinity), Infinity, "above the cap on a 'fast' route: still 'fast'")
 
   const fast = policy({ network: 'fast' }, true)
   t.same(fast.decide(5000, { ...ALL, 'save-data': 'on' }), content('br', 5))
   t.same(fast.decide(5000, { 'save-data': 'on' }), SEND_BLOCK, 'a hinted client without Accept-Encoding: LZ4')
-  t.same(fast.decide(5000, { ...ALL, downlink: '2000' }), SEND_BLOCK)
+  t.same(fast.decide(5000, { ...ALL, downlink: '2000' }), SEND_PLAIN, "Downlink 2,000 says at least that: 'fast' holds")
+  t.same(policy({ network: { mbps: 1 } }, true).decide(5000, { ...ALL, downlink: '2000' }), SEND_BLOCK, 'LZ4 at 2,000 Mbps')
+  t.same(fast.decide(5000, { ...ALL, downlink: '5' }), content('br', 5), 'below the cap: the measured 5 Mbps')
   t.same(fast.decide(5000, { ...ALL, downlink: '0' }), content('br', 5), 'Downlink 0: the strongest')
   t.same(fast.decide(5000, ALL), SEND_PLAIN)
   t.same(fast.decide(500, { ...ALL, 'save-data': 'on' }), SEND_PLAIN, 'the threshold first')
@@ -165,6 +192,71 @@ t.test('the measured figures: every line, every considered level, sane values', 
   t.equal(defaults('auto').form, 'content', `'auto' (${AUTO_ASSUMED_MBPS} Mbps): a Content-Encoding`)
   t.equal(defaults('slow').form, 'content')
   t.equal(new RoutePolicy(route({ network: 'auto' }), false).decide(100_000, {}).form, 'block', 'no Accept-Encoding: LZ4')
+})
+
+t.test('the server CPU budget: codings that compress slower than it leaves room for are not chosen', async (t) => {
+  // 1/160 - 1/400 per MB leaves 1/266.7: br-5 and gzip-6 (100 MB/s) are out, zstd-1 (500) and LZ4 in.
+  const budget: ServerBudget = { encodeMBps: 400, jsonGzipMBps: 160 }
+  t.equal(Math.round(budgetMinCompressMBps(budget) * 10) / 10, 266.7)
+  t.equal(budgetMinCompressMBps({ encodeMBps: 100, jsonGzipMBps: 200 }), Infinity, 'encoding alone over budget')
+  const within = (over: Partial<ResolvedCompression> = {}, hints = false): RoutePolicy =>
+    new RoutePolicy(route({ levels: LEVELS, cpuBudget: 'json-gzip', ...over }), hints, FIGURES, budget)
+  const at = (p: RoutePolicy, headers: Record<string, string> = ALL): CompressionDecision => p.decide(100_000, headers)
+  t.same(at(within({ network: { mbps: 1 } })), HAS_ZSTD ? content('zstd', 1) : SEND_BLOCK, 'br-5 would win at 1 Mbps: zstd-1 instead')
+  t.same(at(within({ network: { mbps: 1 } }), { 'accept-encoding': 'gzip, br' }), SEND_BLOCK, 'no zstd: LZ4, not br-5 or gzip-6')
+  t.same(at(within({ network: { mbps: 1 }, cpuBudget: 'none' })), content('br', 5), "cpuBudget 'none': the model alone")
+  t.same(at(within({ network: 'fast' }, true), { ...ALL, 'save-data': 'on' }), HAS_ZSTD ? content('zstd', 1) : SEND_BLOCK, 'hints too')
+  const broke = new RoutePolicy(route({ levels: LEVELS, cpuBudget: 'json-gzip', network: { mbps: 1 } }), false, FIGURES,
+    { encodeMBps: 100, jsonGzipMBps: 200 })
+  t.same(at(broke), SEND_PLAIN, 'no room at all: plain')
+  t.same(broke.vary, ['Accept'], 'and nothing that could vary')
+})
+
+/** The coding the cost model picks by brute force: least T/S among the codings the budget admits and the client accepts. */
+function bruteForce(figures: readonly CodingFigures[], budget: ServerBudget, mbps: number, accepts: readonly string[]): string {
+  const minCompress = budgetMinCompressMBps(budget)
+  let best = 'plain'
+  let least = 8 / (mbps * 1e6)
+  for (const f of figures) {
+    if (f.compressMBps < minCompress) continue
+    if (f.coding !== 'lz4' && (!accepts.includes(f.coding) || !AVAILABLE_CODINGS.includes(f.coding))) continue
+    if (f.coding !== 'lz4' && !(DEFAULTS.levels[f.coding] as readonly number[]).includes(f.level)) continue
+    const cost = 1 / (f.compressMBps * 1e6) + 1 / (f.decompressMBps * 1e6) + (f.ratio * 8) / (mbps * 1e6)
+    if (cost < least) {
+      least = cost
+      best = f.coding === 'lz4' ? 'lz4' : `${f.coding}-${f.level}`
+    }
+  }
+  return best
+}
+
+function label(d: CompressionDecision): string {
+  return d.form === 'content' ? `${d.coding}-${d.level}` : d.form === 'none' ? 'plain' : 'lz4'
+}
+
+t.test("each link profile's choice for a browser, on every line's figures: the model's least cost within the budget", async (t) => {
+  // issue 16 item 6: the plugin defaults with clientHints, asked as the load tests' browser asks on each profile.
+  const browser = ['gzip', 'br', 'zstd']
+  for (const [line, figures] of Object.entries(MEASURED)) {
+    const budget = MEASURED_BUDGET[Number(line) as keyof typeof MEASURED_BUDGET]
+    const minCompress = budgetMinCompressMBps(budget)
+    const policy = new RoutePolicy({ ...DEFAULTS, network: 'auto' }, true, figures, budget)
+    for (const link of LINKS) {
+      const headers = browserHeaders(link)
+      const mbps = hintMbps(headers, AUTO_ASSUMED_MBPS)!
+      const chosen = label(policy.decide(100_000, headers))
+      t.equal(chosen, bruteForce(figures, budget, mbps, browser), `Node ${line}, ${link.name} (model at ${mbps} Mbps): ${chosen}`)
+      const f = figures.find((x) => (x.coding === 'lz4' ? 'lz4' : `${x.coding}-${x.level}`) === chosen)
+      if (f !== undefined) {
+        t.ok(1 / budget.encodeMBps + 1 / f.compressMBps <= 1 / budget.jsonGzipMBps, `Node ${line}, ${link.name}: ${chosen} within the budget`)
+      }
+    }
+    // The budget binds where it matters: some default level is over it on every line.
+    const overBudget = figures.filter((f) => f.coding !== 'lz4' && (DEFAULTS.levels[f.coding] as readonly number[]).includes(f.level) &&
+      f.compressMBps < minCompress)
+    t.ok(overBudget.length > 0, `Node ${line}: the budget excludes a default level`)
+  }
+  t.ok(Number.isFinite(budgetMinCompressMBps(SERVER_BUDGET)), 'this line leaves compression some room')
 })
 
 t.test('mergeVary: case-insensitive, once each, "*" absorbs all', async (t) => {

@@ -1,7 +1,8 @@
 /**
  * Bounded, seeded structure-aware fuzzing of table messages (issue 14 item 3, SPEC 8.5): every
  * header and directory field, every offset (and a child's), set to chosen values or nudged by
- * small amounts, plus byte mutations of valid table messages. decode and every accessor
+ * small amounts, plus byte mutations of valid table messages, plain and transformed (SPEC 8.6:
+ * the transform flags switched on and off too). decode and every accessor
  * (toArray, get, column, iteration, JSON) must return or throw BFastError, what they return
  * must agree and re-encode to the same value. `npm run fuzz` runs the same targets longer.
  */
