@@ -42,6 +42,14 @@ export const SHAPE_MAX_COMPILES = 32
 export const SHAPE_CACHE_MAX = 512
 /** Shapes with more members than this are read generically (generated code size stays small). */
 export const SHAPE_MAX_MEMBERS = 64
+/**
+ * Generated member writers (./writer-shapes.ts) use SHAPE_MIN_HITS, SHAPE_MAX_COMPILES (per
+ * message), SHAPE_CACHE_MAX and SHAPE_MAX_MEMBERS as the readers do. A member's learnt key list
+ * counts at most this many hits, so after a run of one shape a few others replace it ...
+ */
+export const WRITER_SHAPE_HITS_MAX = 8
+/** ... and is learnt anew at most this many times before the member's objects go generic. */
+export const WRITER_SHAPE_MAX_RELEARN = 16
 
 /**
  * The table writer (./table-writer.ts) keeps at most this many column arrays for reuse across

@@ -7,7 +7,9 @@
  * - the body is written first and the string table beside it, then both are copied once into
  *   the exact-size output (the table must precede the body, SPEC 1);
  * - the array and object loops live in their own functions, the value dispatcher stays small;
- * - numbers take the `(v | 0) === v` test first; int64 is written as two 32-bit halves.
+ * - numbers take the `(v | 0) === v` test first; int64 is written as two 32-bit halves;
+ * - objects of a repeated key list are written by generated code with named loads
+ *   (./writer-shapes.ts), not by the generic for...in loop, whose loads go megamorphic.
  */
 import { BFastError } from './errors.js'
 import type { EncodeOptions } from './options.js'
@@ -19,14 +21,16 @@ import {
   VERSION
 } from './tags.js'
 import {
-  U32_MAX, WRITER_COPY_LOOP_MAX, WRITER_INITIAL_BYTES, WRITER_KEYS_RETAIN_MAX, WRITER_RETAIN_MAX_BYTES,
-  WRITER_SLACK_BYTES
+  SHAPE_MAX_COMPILES, SHAPE_MIN_HITS, U32_MAX, WRITER_COPY_LOOP_MAX, WRITER_INITIAL_BYTES, WRITER_KEYS_RETAIN_MAX,
+  WRITER_RETAIN_MAX_BYTES, WRITER_SHAPE_HITS_MAX, WRITER_SHAPE_MAX_RELEARN, WRITER_SLACK_BYTES
 } from './limits.js'
 import { allocBytes, utf8Length, writeUtf8 } from './utf8.js'
 import { isStackOverflow } from './errors.js'
 import { isDetached } from './detached.js'
 import { paddingEntry, writeTable } from './table-writer.js'
 import { LITTLE_ENDIAN } from './platform.js'
+import { memberWriter, sameKeys } from './writer-shapes.js'
+import type { MemberWriter } from './writer-shapes.js'
 
 /**
  * encode()'s output allocator: memory the caller owns alone (byteOffset 0, `.buffer` holding
@@ -65,7 +69,26 @@ class KeyEntry {
   next: KeyEntry | null = null
   /** The first key of the last object (or list of objects) written as this member's value. */
   child: KeyEntry | null = null
+  /** The key list learnt for the objects written as this member's value (see Writer#object). */
+  shape: Shape | null = null
   constructor(readonly key: string) {}
+}
+
+/**
+ * The key list of the objects of one member (or of the root), with its compiled member writer
+ * (./writer-shapes.ts) once it has repeated SHAPE_MIN_HITS times. A majority vote: a mismatch
+ * takes a hit back and, at none left, the list is learnt anew, at most WRITER_SHAPE_MAX_RELEARN
+ * times; then the member is retired and its objects take the generic loop without the
+ * `Object.keys` call the check costs.
+ */
+class Shape {
+  hits = 1
+  relearned = 0
+  retired = false
+  write: MemberWriter | null = null
+  /** This writer's key-map entries of `keys`, in order, once `write` is compiled. */
+  entries: KeyEntry[] = []
+  constructor(public keys: string[]) {}
 }
 
 export class Writer {
@@ -87,6 +110,10 @@ export class Writer {
   epoch = 0
   /** The first key of the last root object (see KeyEntry). */
   rootFirst: KeyEntry | null = null
+  /** The key list learnt for root objects and the objects of a root list (see KeyEntry#shape). */
+  rootShape: Shape | null = null
+  /** Member writers compiled in this message (at most SHAPE_MAX_COMPILES). */
+  compiles = 0
   /** The member whose value is being written, for its objects' first-key guess (see KeyEntry). */
   parent: KeyEntry | null = null
   slots = 0
@@ -123,6 +150,7 @@ export class Writer {
     this.tpos = 0
     this.slots = 0
     this.depth = 0
+    this.compiles = 0
     this.maxDepth = maxDepth
     // keys: empty already (a new Writer, or release() after the last message).
     this.jsonKey = ''
@@ -137,9 +165,11 @@ export class Writer {
     this.epoch += KEY_EPOCH_STEP
     this.parent = null
     if (this.keys.size > WRITER_KEYS_RETAIN_MAX || this.epoch > KEY_EPOCH_LIMIT) {
-      // The guesses link entries of this map only: dropping the root drops them all.
+      // The guesses and shapes link entries of this map only: dropping the roots drops them all
+      // (an old entry's stamp must never meet the new epochs).
       this.keys.clear()
       this.rootFirst = null
+      this.rootShape = null
       this.epoch = 0
     }
     if (this.buf.length > WRITER_RETAIN_MAX_BYTES) this.setBuffer(allocBytes(WRITER_INITIAL_BYTES))
@@ -425,11 +455,30 @@ export class Writer {
    * key to call an own toJSON with, or null where toJSON must not be looked for; meeting a
    * toJSON function among the keys rewinds the object and writes its toJSON() result instead
    * (the keys interned meanwhile stay in the table, unused, which readers allow).
+   * Objects whose `Object.keys` repeat the key list learnt for their member take that list's
+   * compiled member writer instead of the loop (./writer-shapes.ts: same members, same bytes).
    */
   object(o: Record<string, unknown>, toJSONKey: string | null): void {
+    const parent = this.parent
+    const shape = parent === null ? this.rootShape : parent.shape
+    let keys: string[] | null = null
+    if (shape === null || !shape.retired) {
+      // The own enumerable string keys, in the order for...in visits own keys (as JSON takes them).
+      keys = Object.keys(o)
+      if (shape !== null && shape.write !== null && sameKeys(keys, shape.keys)) {
+        this.enter(o)
+        this.buf[this.pos++] = TAG_OBJECT
+        shape.write(this, o, shape.entries)
+        if (shape.hits < WRITER_SHAPE_HITS_MAX) shape.hits++
+        this.ensure(1)
+        this.buf[this.pos++] = OBJECT_END
+        this.parent = parent
+        this.depth--
+        return
+      }
+    }
     const start = this.pos
     this.enter(o)
-    const parent = this.parent
     this.buf[this.pos++] = TAG_OBJECT
     // Each key is first checked against the guess (KeyEntry), the map is asked only on a miss.
     let prev: KeyEntry | null = null
@@ -468,6 +517,37 @@ export class Writer {
     // Members set `parent` for their own objects; the next sibling container needs it back.
     this.parent = parent
     this.depth--
+    if (keys !== null) this.learn(parent, shape, keys)
+  }
+
+  /** Counts `keys` for the shape of `parent`'s objects (see Shape); compiles a repeated one. */
+  learn(parent: KeyEntry | null, shape: Shape | null, keys: string[]): void {
+    if (shape === null) {
+      if (parent === null) this.rootShape = new Shape(keys)
+      else parent.shape = new Shape(keys)
+      return
+    }
+    if (!sameKeys(keys, shape.keys)) {
+      if (--shape.hits > 0) return
+      if (++shape.relearned > WRITER_SHAPE_MAX_RELEARN) {
+        shape.retired = true
+        return
+      }
+      shape.keys = keys
+      shape.hits = 1
+      shape.write = null
+      shape.entries = []
+      return
+    }
+    if (++shape.hits < SHAPE_MIN_HITS || this.compiles >= SHAPE_MAX_COMPILES) return
+    this.compiles++
+    const write = memberWriter(keys)
+    if (write === null) {
+      shape.retired = true
+      return
+    }
+    shape.entries = keys.map((key) => this.entry(key))
+    shape.write = write
   }
 
   map(m: Map<unknown, unknown>): void {

@@ -1,0 +1,120 @@
+// The generated member writers (src/writer-shapes.ts) must write exactly the bytes the generic
+// member loop writes, whatever the mix of shapes and whatever the writer has learnt before.
+// The oracle is a Map of the same entries: Writer#map never uses a learnt shape, and writes
+// members (keys, left-out values, order) by the same rules as the generic object loop.
+import t from 'tap'
+import type { Test } from 'tap'
+import { decode, encode } from '../../src/index.js'
+import { WRITER_KEYS_RETAIN_MAX } from '../../src/limits.js'
+import { bytesToHex } from '../helpers/tagged.js'
+import { codeOf } from '../helpers/thrown.js'
+
+/** The same value with every plain object replaced by a Map of its own enumerable entries. */
+function asMaps(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(asMaps)
+  if (v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
+    return new Map(Object.keys(v).map((k) => [k, asMaps((v as Record<string, unknown>)[k])]))
+  }
+  return v
+}
+
+/** Encodes `value` several times (learning, then compiled) and checks every message against the oracle. */
+function sameAsGeneric(t: Test, value: unknown, what: string): void {
+  const expected = bytesToHex(encode(asMaps(value)))
+  for (let round = 0; round < 4; round++) t.equal(bytesToHex(encode(value)), expected, `${what}, message ${round}`)
+}
+
+t.test('repeated shapes: the bytes of the generic loop, while learning and once compiled', async (t) => {
+  const rows = Array.from({ length: 30 }, (_, i) => ({ sid: i, name: `n${i}`, ok: i % 2 === 0, at: [i, 1.5] }))
+  sameAsGeneric(t, rows, 'one shape')
+  const nested = Array.from({ length: 12 }, (_, i) => ({ nk: i, inner: { p: i, q: [{ r: i }, { r: -i }] } }))
+  sameAsGeneric(t, { list: nested, again: nested }, 'nested shapes under members and lists')
+})
+
+t.test('members JSON leaves out are left out by compiled shapes too', async (t) => {
+  const sym = Symbol('s')
+  const rows = Array.from({ length: 20 }, (_, i) => ({
+    lid: i,
+    u: i % 3 === 0 ? undefined : i,
+    f: i % 2 === 0 ? () => i : 'kept',
+    s: i % 4 === 0 ? sym : null,
+  }))
+  sameAsGeneric(t, rows, 'undefined, function and symbol members')
+  t.same(decode(encode(rows)), JSON.parse(JSON.stringify(rows)))
+})
+
+t.test('objects that differ from the learnt shape, interleaved and in runs', async (t) => {
+  const rows: Record<string, unknown>[] = []
+  for (let i = 0; i < 40; i++) {
+    rows.push({ di: i, a: 1, b: 2 })
+    if (i % 5 === 0) rows.push({ b: 2, a: 1, di: i }, { di: i, a: 1 }, { di: i, a: 1, b: 2, c: 3 }, {})
+  }
+  for (let i = 0; i < 30; i++) rows.push({ other: i, keys: [i] })
+  for (let i = 0; i < 30; i++) rows.push({ di: i, a: 1, b: 2 })
+  sameAsGeneric(t, rows, 'mixed shapes')
+  // Many different shapes in one member retire it; the rest is written generically, correctly.
+  const varied = Array.from({ length: 200 }, (_, i) => ({ [`v${i % 50}`]: i, w: i }))
+  sameAsGeneric(t, varied, 'fifty shapes in one list')
+})
+
+t.test('getters run once, in key order; a key a getter deletes before it is read is left out, as JSON', async (t) => {
+  let calls = 0
+  // Own keys in order: gid, got, after; reading `got` deletes `after`.
+  const make = (): Record<string, unknown>[] => Array.from({ length: 10 }, (_, i) => {
+    const o: Record<string, unknown> = { gid: i }
+    Object.defineProperty(o, 'got', {
+      enumerable: true,
+      get() {
+        calls++
+        delete o.after
+        return i
+      },
+    })
+    o.after = 'dropped'
+    return o
+  })
+  const expected = Array.from({ length: 10 }, (_, i) => ({ gid: i, got: i }))
+  t.same(JSON.parse(JSON.stringify(make())), expected, 'what JSON.stringify writes')
+  for (let round = 0; round < 3; round++) {
+    calls = 0
+    t.same(decode(encode(make())), expected, `message ${round}`)
+    t.equal(calls, 10, `message ${round}: one getter call per object`)
+  }
+})
+
+t.test('a toJSON member in a repeated shape is always called, never compiled away', async (t) => {
+  const rows = Array.from({ length: 10 }, (_, i) => ({ tj: i, toJSON: () => ({ replaced: i }) }))
+  for (let round = 0; round < 3; round++) t.same(decode(encode(rows)), rows.map((_, i) => ({ replaced: i })))
+})
+
+t.test('an enumerable Object.prototype property is never written (own keys only)', async (t) => {
+  const rows = Array.from({ length: 10 }, (_, i) => ({ pp: i }))
+  const proto = Object.prototype as Record<string, unknown>
+  proto.polluted = 'no'
+  try {
+    for (let round = 0; round < 3; round++) t.same(decode(encode(rows)), rows.map((_, i) => ({ pp: i })))
+  } finally {
+    delete proto.polluted
+  }
+})
+
+t.test('KEY_TOO_LONG in a repeated shape, every time', async (t) => {
+  const long = 'k'.repeat(300)
+  const rows = Array.from({ length: 10 }, (_, i) => ({ kt: i, [long]: i }))
+  for (let round = 0; round < 3; round++) t.equal(codeOf(() => encode(rows)), 'KEY_TOO_LONG', `message ${round}`)
+  t.ok(encode(rows.map((r) => ({ kt: r.kt }))) instanceof Uint8Array, 'the writer is usable after')
+})
+
+t.test('learnt shapes survive the key map being emptied without keeping an old index', async (t) => {
+  const rows = Array.from({ length: 10 }, (_, i) => ({ ea: i, eb: `b${i}` }))
+  const reference = bytesToHex(encode(asMaps(rows)))
+  for (let round = 0; round < 3; round++) t.equal(bytesToHex(encode(rows)), reference, `before, message ${round}`)
+  // A message with more keys than the writer keeps makes it empty its key map (and epochs).
+  const many: Record<string, number> = {}
+  for (let i = 0; i <= WRITER_KEYS_RETAIN_MAX; i++) many[`m${i}`] = i
+  encode(many)
+  for (let round = 0; round < 3; round++) {
+    t.equal(bytesToHex(encode({ first: 1, ...{ x: rows } })), bytesToHex(encode(asMaps({ first: 1, x: rows }))), `after, ${round}`)
+    t.equal(bytesToHex(encode(rows)), reference, `after, message ${round}`)
+  }
+})
