@@ -2,7 +2,9 @@
  * `npm run bench:tables`: B-FAST tables (SPEC 8, issue 14 item 6) against the JSON path, B-FAST
  * v1, msgpackr and Apache Arrow JS, on SPEC 7 users (10,000 and 100,000 rows).
  *
- * Usage: node --expose-gc dist/bench/tables.js [--rounds=N] [--no-codegen-child]
+ * Usage: node --expose-gc dist/bench/tables.js [--rounds=N] [--no-codegen-child] [--sizes-only] [--transport-only]
+ * --sizes-only prints the size tables alone (deterministic, no timing); --transport-only runs the
+ * transport comparison alone (SPEC 8.6, the client's tables: 'transport'); neither writes results.
  * A full run also runs the toArray() comparison again in a child process started with
  * --disallow-code-generation-from-strings (as under a CSP without 'unsafe-eval': no generated
  * readers for v1, no generated row builders for tables), and writes the tables to
@@ -12,6 +14,7 @@
  * build never depends on it; without it the Arrow columns read "n/a".
  */
 import { spawnSync } from 'node:child_process'
+import zlib from 'node:zlib'
 import { fileURLToPath } from 'node:url'
 import { isDeepStrictEqual } from 'node:util'
 import { Packr } from 'msgpackr'
@@ -65,22 +68,28 @@ interface Args {
   options: Options
   child: boolean
   codegenChild: boolean
+  sizesOnly: boolean
+  transportOnly: boolean
 }
 
 function parseArgs(argv: readonly string[]): Args {
   const options: Options = { rounds: DEFAULT_ROUNDS, warmupRounds: DEFAULT_WARMUP }
   let child = false
   let codegenChild = true
+  let sizesOnly = false
+  let transportOnly = false
   for (const arg of argv) {
     const [key, value = ''] = arg.split('=', 2) as [string, string?]
     if (key === '--rounds') options.rounds = Number.parseInt(value, 10)
     else if (key === '--warmup') options.warmupRounds = Number.parseInt(value, 10)
     else if (key === '--child') child = true
     else if (key === '--no-codegen-child') codegenChild = false
+    else if (key === '--sizes-only') sizesOnly = true
+    else if (key === '--transport-only') transportOnly = true
     else if (key === '--node') continue
     else throw new Error(`unknown argument ${arg}; see the header of bench/tables.ts`)
   }
-  return { options, child, codegenChild }
+  return { options, child, codegenChild, sizesOnly, transportOnly }
 }
 
 function canCompile(): boolean {
@@ -117,8 +126,90 @@ async function toArraySection(options: Options): Promise<{ row: string[]; ratio:
   }
 }
 
+/** The compressed forms of the size table: in-format LZ4 (SPEC 4) and the HTTP codings the policy chooses from. */
+const CODINGS: Array<{ name: string; compress: ((b: Uint8Array) => number) | null }> = [
+  { name: 'LZ4', compress: (b) => compress(b).length },
+  {
+    name: 'zstd-1',
+    compress: typeof (zlib as { zstdCompressSync?: unknown }).zstdCompressSync === 'function'
+      ? (b) => (zlib as unknown as { zstdCompressSync(b: Uint8Array, o: object): Buffer }).zstdCompressSync(b, { params: { [(zlib.constants as Record<string, number>).ZSTD_c_compressionLevel!]: 1 } }).length
+      : null,
+  },
+  { name: 'br-5', compress: (b) => zlib.brotliCompressSync(b, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 5 } }).length },
+  { name: 'gzip-6', compress: (b) => zlib.gzipSync(b, { level: 6 }).length },
+]
+
+/**
+ * Sizes of users-n as JSON, v1, table and transformed table (SPEC 8.6), raw and under each coding:
+ * one row per form, the ratio to JSON and to v1 in the same coding.
+ */
+function compressedSizes(n: number): Table {
+  const rows = users(n)
+  const forms: Array<[string, Uint8Array]> = [
+    ['JSON', Buffer.from(JSON.stringify(rows))],
+    ['B-FAST v1', encode(rows)],
+    ['table', encode(rows, { tables: true })],
+    ['table + transforms', encode(rows, { tables: true, transforms: true })],
+  ]
+  const table = decode<BFastTable>(forms[3]![1])
+  if (!isDeepStrictEqual(table.toArray(), JSON.parse(Buffer.from(forms[0]![1]).toString('utf8')))) {
+    throw new Error(`users-${n}: the transformed table does not read back as the rows`)
+  }
+  const sizes = forms.map(([, b]) => [b.length, ...CODINGS.map((c) => (c.compress === null ? Number.NaN : c.compress(b)))])
+  const cell = (form: number, k: number): string => {
+    const size = sizes[form]![k]!
+    if (Number.isNaN(size)) return 'n/a'
+    return form < 2 ? bytes(size) : `${bytes(size)} (${ratio(size / sizes[0]![k]!)} JSON, ${ratio(size / sizes[1]![k]!)} v1)`
+  }
+  return {
+    title: `Sizes under compression, users-${n} (bytes; ratios to JSON and to v1 in the same coding)`,
+    labelColumns: 1,
+    headers: ['form', 'raw', ...CODINGS.map((c) => c.name)],
+    rows: forms.map(([name], form) => [name, ...sizes[form]!.map((_, k) => cell(form, k))]),
+    notes: [
+      'zstd-1, br-5 and gzip-6 are zlib (zstd from Node 22.15; n/a before), as the plugin\'s HTTP codings; LZ4 is the in-format block (SPEC 4).',
+      'table + transforms: `encode(rows, { tables: true, transforms: true })`, what the plugin sends in compressed replies to a client that announced transforms.',
+    ],
+  }
+}
+
+/**
+ * The client's tables: 'transport' (issue 16 item 5) against v1, users-10k, from the bytes on the
+ * wire (in-format LZ4) to plain rows: v1 decode against decode(...).toArray() of the transformed
+ * table, and of the plain table (what a client without transforms gets).
+ */
+async function transportSection(options: Options): Promise<Table> {
+  const rows = users(SIZES[0])
+  const v1 = compress(encode(rows))
+  const tbx = compress(encode(rows, { tables: true, transforms: true }))
+  const tb = compress(encode(rows, { tables: true }))
+  const c = await compare(
+    [
+      { name: 'v1 decode', fn: () => decode(v1) },
+      { name: 'transport', fn: () => decode<BFastTable>(tbx).toArray() },
+      { name: 'plain table', fn: () => decode<BFastTable>(tb).toArray() },
+    ],
+    options
+  )
+  const q = (name: string): string => {
+    const r = c.ratioQuartiles(name, 'v1 decode')
+    return `${r.median.toFixed(2)}x [${r.p25.toFixed(2)}-${r.p75.toFixed(2)}]`
+  }
+  return {
+    title: "tables: 'transport' vs v1, users-10k, from LZ4 bytes to plain rows (median ms, p25-p75)",
+    headers: ['v1 decode', 'transport (transformed table) toArray', 'plain table toArray', 'transport / v1', 'plain table / v1'],
+    rows: [[timing(c.get('v1 decode')), timing(c.get('transport')), timing(c.get('plain table')), q('transport'), q('plain table')]],
+    notes: [`LZ4 bytes: v1 ${bytes(v1.length)}, transformed table ${bytes(tbx.length)}, plain table ${bytes(tb.length)}.`],
+  }
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2))
+  if (args.sizesOnly || args.transportOnly) {
+    const parts = args.sizesOnly ? SIZES.map(compressedSizes) : [await transportSection(args.options)]
+    console.log(`\n${parts.map(renderTable).join('\n\n')}\n`)
+    return
+  }
   if (args.child) {
     // The no-codegen child: only the toArray comparison, as JSON on stdout.
     console.log(JSON.stringify(await toArraySection(args.options)))
@@ -141,8 +232,12 @@ async function main(): Promise<void> {
   }
   const sizes: Table = {
     title: 'Sizes (bytes)',
-    headers: ['rows', 'JSON', 'B-FAST v1', 'table', 'msgpackr', 'Arrow IPC', 'v1 + LZ4', 'table + LZ4', 'table / JSON (<= 0.7x)', 'table+LZ4 / v1+LZ4 (<= 1x)'],
+    headers: [
+      'rows', 'JSON', 'B-FAST v1', 'table', 'msgpackr', 'Arrow IPC', 'v1 + LZ4', 'table + LZ4', 'transformed + LZ4',
+      'table / JSON (<= 0.7x)', 'table+LZ4 / v1+LZ4', 'transformed+LZ4 / v1+LZ4 (<= 1x)',
+    ],
     rows: [],
+    notes: ['transformed: the table with the transforms of SPEC 8.6 (same raw size), as the plugin compresses it for clients that announce them.'],
   }
   const openMs: number[] = []
   const openRatios: number[] = []
@@ -225,9 +320,11 @@ async function main(): Promise<void> {
     openRatios.push(open.ratio('table', 'JSON'))
     const v1Lz4 = compress(v1)
     const tbLz4 = compress(tb)
+    const tbxLz4 = compress(encode(rows, { tables: true, transforms: true }))
     sizes.rows.push([
       `${n}`, bytes(json.length), bytes(v1.length), bytes(tb.length), bytes(packed.length), ipc === null ? 'n/a' : bytes(ipc.length),
-      bytes(v1Lz4.length), bytes(tbLz4.length), ratio(tb.length / json.length), ratio(tbLz4.length / v1Lz4.length),
+      bytes(v1Lz4.length), bytes(tbLz4.length), bytes(tbxLz4.length), ratio(tb.length / json.length),
+      ratio(tbLz4.length / v1Lz4.length), ratio(tbxLz4.length / v1Lz4.length),
     ])
     console.log(`  users-${n}: done`)
   }
@@ -254,7 +351,7 @@ async function main(): Promise<void> {
       anomalies.push(`no-codegen child failed: ${child.stderr.slice(0, 500)}`)
     }
   }
-  const tables = [speed, flatness, csp, sizes]
+  const tables = [speed, flatness, csp, sizes, ...SIZES.map(compressedSizes), await transportSection(args.options)]
   const text = tables.map(renderTable).join('\n\n')
   console.log(`\n${text}\n`)
   if (arrow === null) console.log('apache-arrow is not installed: `npm install` (it is a devDependency) for the Arrow columns.')

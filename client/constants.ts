@@ -1,7 +1,9 @@
 /**
  * The client's constants (media types, header names, defaults), in one table.
  */
-import { DEFAULT_MAX_DECOMPRESSED_SIZE, DEFAULT_MAX_DEPTH, MEDIA_TYPE, MEDIA_TYPE_TABLE } from '../src/index.js'
+import {
+  DEFAULT_MAX_DECOMPRESSED_SIZE, DEFAULT_MAX_DEPTH, MEDIA_TYPE, MEDIA_TYPE_TABLE, MEDIA_TYPE_TABLE_TRANSFORMS
+} from '../src/index.js'
 
 /** The B-FAST media type (SPEC, preamble), re-exported for the client's users. */
 export const BFAST_MEDIA_TYPE = MEDIA_TYPE
@@ -23,12 +25,14 @@ export const JSON_SUFFIX = '+json'
 export const DEFAULT_ACCEPT = `${MEDIA_TYPE}, ${JSON_MEDIA_TYPE};q=0.9`
 
 /**
- * The `Accept` header of `tables: true` (SPEC 8.0): the table layout preferred, then B-FAST v1,
- * then JSON. A range naming `layout=table` matches only the table layout (RFC 9110 section
- * 12.5.1), so v1 is listed too: a route without tables, or a server that does not know them,
- * still answers B-FAST.
+ * The `Accept` header of `tables: true` and `'transport'` (SPEC 8.0, 8.6): the table layout with
+ * its transforms preferred (the codec undoes them), then the plain table layout, then B-FAST v1,
+ * then JSON. A range naming parameters matches only representations carrying them (RFC 9110
+ * section 12.5.1), so each is listed: a server that does not know transforms answers a plain
+ * table, a route without tables (or a server without them) B-FAST v1, never JSON.
  */
-export const TABLE_ACCEPT = `${MEDIA_TYPE_TABLE}, ${MEDIA_TYPE};q=0.95, ${JSON_MEDIA_TYPE};q=0.9`
+export const TABLE_ACCEPT =
+  `${MEDIA_TYPE_TABLE_TRANSFORMS}, ${MEDIA_TYPE_TABLE};q=0.97, ${MEDIA_TYPE};q=0.95, ${JSON_MEDIA_TYPE};q=0.9`
 
 /**
  * The values of the `tables` option (issue 14 item 5), by their text, each with what the client

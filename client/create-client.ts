@@ -312,7 +312,7 @@ async function httpError(call: PreparedCall, request: RequestContext, response: 
  * Creates a client for one API.
  *
  * Every request sends `Accept: application/x-bfast, application/json;q=0.9` (with `tables: true`,
- * the table layout first: see `TABLE_ACCEPT`, and arrays of records come back as `BFastTable`s
+ * the table layout with its transforms first: see `TABLE_ACCEPT`, and arrays of records come back as `BFastTable`s
  * where the reply holds tables, typed by `Tabled`) and, through Node's built-in fetch, an
  * `Accept-Encoding` naming every coding that fetch decodes; replies are decoded by their Content-Type
  * (B-FAST plain or compressed, JSON, otherwise text). Bodies are sent as B-FAST unless

@@ -270,9 +270,11 @@ export interface RequestOptions extends FetchOptions {
   /** Options passed to the codec's `decode` for B-FAST replies (a request's are merged over the client's). */
   decode?: DecodeOptions
   /**
-   * `true`: ask for tables (`Accept: application/x-bfast;layout=table, application/x-bfast;q=0.95,
-   * application/json;q=0.9`, SPEC 8.0) and return each array of records the reply holds as a
-   * table as a `BFastTable` (opened in O(1), rows read on demand); typed by `Tabled`.
+   * `true`: ask for tables, transformed where the server compresses (`TABLE_ACCEPT`:
+   * `application/x-bfast;layout=table;transforms=1, application/x-bfast;layout=table;q=0.97,
+   * application/x-bfast;q=0.95, application/json;q=0.9`, SPEC 8.0 and 8.6) and return each array
+   * of records the reply holds as a table as a `BFastTable` (opened in O(1), rows read on demand);
+   * typed by `Tabled`.
    * `'transport'`: ask the same, and return plain values as `false` does (each table's rows):
    * the smaller table layout on the wire, nothing else changed. Default `false` (B-FAST v1). A
    * server or route without tables answers v1 or JSON as before.

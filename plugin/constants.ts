@@ -2,8 +2,8 @@
  * The plugin's wire constants (media types, header names, client-hint values), in one table.
  * Option defaults live in ./options.ts and the compression cost model in ./policy.ts.
  */
-import { MEDIA_TYPE, MEDIA_TYPE_TABLE } from '../src/index.js'
-import { TABLE_LAYOUT_PARAMETER, TABLE_LAYOUT_VALUE } from '../src/tags.js'
+import { MEDIA_TYPE, MEDIA_TYPE_TABLE, MEDIA_TYPE_TABLE_TRANSFORMS } from '../src/index.js'
+import { TABLE_LAYOUT_PARAMETER, TABLE_LAYOUT_VALUE, TABLE_TRANSFORMS_PARAMETER, TABLE_TRANSFORMS_VALUE } from '../src/tags.js'
 
 /** The B-FAST media type; replies carry it bare (binary, so no charset parameter). */
 export const BFAST_MEDIA_TYPE = MEDIA_TYPE
@@ -15,6 +15,17 @@ export const BFAST_TABLE_MEDIA_TYPE = MEDIA_TYPE_TABLE
 /** The parameter of BFAST_TABLE_MEDIA_TYPE, as negotiation matches it (RFC 9110 section 12.5.1). */
 export const TABLE_LAYOUT_PARAM = TABLE_LAYOUT_PARAMETER
 export const TABLE_LAYOUT_PARAMS: ReadonlyMap<string, string> = new Map([[TABLE_LAYOUT_PARAMETER, TABLE_LAYOUT_VALUE]])
+/**
+ * SPEC 8.6: the label of a reply that may hold transformed tables, sent only to a client that
+ * announced it undoes them (`Accept: application/x-bfast;layout=table;transforms=1`).
+ */
+export const BFAST_TABLE_TRANSFORMS_MEDIA_TYPE = MEDIA_TYPE_TABLE_TRANSFORMS
+/** The parameters of BFAST_TABLE_TRANSFORMS_MEDIA_TYPE, as negotiation matches them. */
+export const TABLE_TRANSFORMS_PARAM = TABLE_TRANSFORMS_PARAMETER
+export const TABLE_TRANSFORMS_PARAMS: ReadonlyMap<string, string> = new Map([
+  [TABLE_LAYOUT_PARAMETER, TABLE_LAYOUT_VALUE],
+  [TABLE_TRANSFORMS_PARAMETER, TABLE_TRANSFORMS_VALUE]
+])
 
 /** The media type B-FAST competes with in negotiation (RFC 8259 section 11). */
 export const JSON_TYPE = 'application'

@@ -35,6 +35,7 @@ import {
   ACCEPT_CH_VALUE,
   BFAST_MEDIA_TYPE,
   BFAST_TABLE_MEDIA_TYPE,
+  BFAST_TABLE_TRANSFORMS_MEDIA_TYPE,
   FASTIFY_JSON_CONTENT_TYPE,
   HEADER,
   STATUS_FIRST_ERROR,
@@ -90,8 +91,17 @@ interface EncodeContext {
   options: ResolvedOptions['encode']
   /** The same with `tables: true`. */
   tableOptions: ResolvedOptions['encode'] & { tables: true }
+  /** The same with `tables: true, transforms: true` (SPEC 8.6). */
+  transformOptions: ResolvedOptions['encode'] & { tables: true; transforms: true }
   /** Whether this context writes tables. */
   tables: boolean
+  /**
+   * Whether this context writes transformed tables (SPEC 8.6), in the replies the policy
+   * compresses only: they pay only under compression, and cost the client a copy per column.
+   */
+  transforms: boolean
+  /** The route's compression policy, which says which replies are compressed. */
+  policy: RoutePolicy
   /** The Content-Type of its replies. */
   mediaType: string
   maxDepth: number
@@ -153,7 +163,8 @@ function negotiated(
   reply: FastifyReply,
   payload: unknown,
   v1: EncodeContext,
-  table: EncodeContext | null
+  table: EncodeContext | null,
+  transformed: EncodeContext | null
 ): EncodeContext | null {
   if (typeof payload !== 'object' || payload === null) return null
   const decision = negotiate(request.headers.accept)
@@ -167,6 +178,7 @@ function negotiated(
   ) {
     return null
   }
+  if (transformed !== null && (decision & NEGOTIATED.transforms) !== 0) return transformed
   if (table !== null && (decision & NEGOTIATED.table) !== 0) return table
   return (decision & NEGOTIATED.bfast) !== 0 ? v1 : null
 }
@@ -253,11 +265,13 @@ function encodeReply(
   context: EncodeContext,
   tables: boolean
 ): Buffer | typeof SEND_JSON {
-  const options = tables ? context.tableOptions : context.options
+  const options = !tables ? context.options : context.transforms ? context.transformOptions : context.tableOptions
+  // SPEC 8.6: transformed only where the policy will compress a message of that size.
+  const from = tables && context.transforms ? context.policy.compressesFrom(reply.request.headers) : 0
   const fallback = routeDefaultSerializer(reply)
-  if (fallback !== undefined) return encodeValue(roundTrip(reply, payload, fallback, true), options)
+  if (fallback !== undefined) return encodeValue(roundTrip(reply, payload, fallback, true), options, from)
   const schema = schemaSerializer(reply, reply.statusCode)
-  if (schema === undefined) return encodeValue(payload, options)
+  if (schema === undefined) return encodeValue(payload, options, from)
   const writer = tables ? null : writerFor(reply, schema, context.writers, context.maxDepth)
   if (writer !== null) {
     try {
@@ -268,7 +282,7 @@ function encodeReply(
       if (err !== NOT_MIRRORED) throw err
     }
   }
-  return encodeValue(roundTrip(reply, payload, schema, false), options)
+  return encodeValue(roundTrip(reply, payload, schema, false), options, from)
 }
 
 /**
@@ -276,8 +290,8 @@ function encodeReply(
  * Buffer Fastify sends: a pooled slice is fine here and cheaper for small replies than
  * encode()'s owned copy (issue 10 finding 10).
  */
-function encodeValue(value: unknown, options: EncodeContext['options']): Buffer | typeof SEND_JSON {
-  return value === SEND_JSON ? SEND_JSON : asBuffer(encodeForSend(value, options))
+function encodeValue(value: unknown, options: EncodeContext['options'], transformFrom: number): Buffer | typeof SEND_JSON {
+  return value === SEND_JSON ? SEND_JSON : asBuffer(encodeForSend(value, options, transformFrom))
 }
 
 // ---- Step 3, onSend: set Vary, then compress what was encoded ----
@@ -307,7 +321,9 @@ function encodedStillSent(reply: FastifyReply, payload: unknown): Buffer | null 
   reply[kEncoded] = null
   if (payload !== encoded) return null
   const type = reply.getHeader(HEADER.contentType)
-  return type === BFAST_MEDIA_TYPE || type === BFAST_TABLE_MEDIA_TYPE ? encoded : null
+  return type === BFAST_MEDIA_TYPE || type === BFAST_TABLE_MEDIA_TYPE || type === BFAST_TABLE_TRANSFORMS_MEDIA_TYPE
+    ? encoded
+    : null
 }
 
 /**
@@ -416,7 +432,10 @@ export function routeHooks(options: ResolvedOptions, route: ResolvedRoute, polic
   const context: EncodeContext = {
     options: options.encode,
     tableOptions: { ...options.encode, tables: true },
+    transformOptions: { ...options.encode, tables: true, transforms: true },
     tables: false,
+    transforms: false,
+    policy,
     mediaType: BFAST_MEDIA_TYPE,
     maxDepth: options.encode.maxDepth ?? DEFAULT_MAX_DEPTH,
     writers: new WeakMap()
@@ -424,11 +443,14 @@ export function routeHooks(options: ResolvedOptions, route: ResolvedRoute, polic
   const tableContext: EncodeContext | null = route.tables
     ? { ...context, tables: true, mediaType: BFAST_TABLE_MEDIA_TYPE }
     : null
+  const transformContext: EncodeContext | null = route.tables
+    ? { ...context, tables: true, transforms: true, mediaType: BFAST_TABLE_TRANSFORMS_MEDIA_TYPE }
+    : null
   const clientHints = options.clientHints
   const setVary = varySetter(policy.vary, clientHints)
 
   function preSerialization(request: FastifyRequest, reply: FastifyReply, payload: unknown, done: HookDone): void {
-    const chosen = negotiated(request, reply, payload, context, tableContext)
+    const chosen = negotiated(request, reply, payload, context, tableContext, transformContext)
     if (chosen !== null) serializeOnce(reply, chosen)
     done(null, payload)
   }

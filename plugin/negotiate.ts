@@ -15,6 +15,13 @@
  * parameters must all be the representation's), so a client that accepts both lists both
  * (the client sends `application/x-bfast;layout=table, application/x-bfast;q=0.95, ...`).
  *
+ * Transforms (SPEC 8.6) are a fourth representation on such a route,
+ * `application/x-bfast;layout=table;transforms=1`, chosen only when a range names both
+ * parameters with a weight above 0 and at least those of JSON, plain B-FAST and the plain table
+ * layout. A range naming `layout=table` alone would match it by RFC 9110's rule (all of the
+ * range's parameters are the representation's), so only ranges naming `transforms` are weighed
+ * for it: a client that did not announce transforms never gets them.
+ *
  * Why a small parser and not `negotiator`: negotiator lets `*` `/` `*` select any type, breaks
  * equal-weight ties by header order and does not expose the weights, so it cannot express
  * "named explicitly, and q(bfast) >= q(json)". The grammar is small (RFC 9110 sections 5.6.1
@@ -22,7 +29,8 @@
  * implemented below in one pass without regular expressions over the whole header.
  */
 import {
-  BFAST_SUBTYPE, BFAST_TYPE, FASTIFY_JSON_PARAMS, JSON_SUBTYPE, JSON_TYPE, TABLE_LAYOUT_PARAM, TABLE_LAYOUT_PARAMS
+  BFAST_SUBTYPE, BFAST_TYPE, FASTIFY_JSON_PARAMS, JSON_SUBTYPE, JSON_TYPE, TABLE_LAYOUT_PARAM, TABLE_LAYOUT_PARAMS,
+  TABLE_TRANSFORMS_PARAM, TABLE_TRANSFORMS_PARAMS
 } from './constants.js'
 import { HeaderCache } from './header-cache.js'
 
@@ -261,7 +269,9 @@ export const NEGOTIATION_CACHE = {
 export const NEGOTIATED = {
   json: 0,
   bfast: 1,
-  table: 2
+  table: 2,
+  /** The transformed table layout (SPEC 8.6) is preferred to JSON, v1 and the plain table layout. */
+  transforms: 4
 } as const
 
 /** Accept value -> decision bits, for values that mention the subtype (the others never reach it). */
@@ -277,6 +287,11 @@ function namesTableLayout(range: MediaRange): boolean {
   return range.params.some(([name]) => name === TABLE_LAYOUT_PARAM)
 }
 
+/** A range naming both `layout` and `transforms`: only such a range can select transforms (SPEC 8.6). */
+function namesTransforms(range: MediaRange): boolean {
+  return namesTableLayout(range) && range.params.some(([name]) => name === TABLE_TRANSFORMS_PARAM)
+}
+
 /**
  * The negotiation rule without the cache: parses `accept` every time. negotiate returns exactly
  * what this returns; it exists so that tests can compare the two.
@@ -288,9 +303,13 @@ export function negotiateUncached(accept: string | undefined): number {
   const json = weightOf(ranges, JSON_TYPE, JSON_SUBTYPE, FASTIFY_JSON_PARAMS)
   const bfast = weightOf(ranges, BFAST_TYPE, BFAST_SUBTYPE, NO_PARAMS, true)
   const table = weightOf(ranges.filter(namesTableLayout), BFAST_TYPE, BFAST_SUBTYPE, TABLE_LAYOUT_PARAMS, true)
+  const transformed = weightOf(ranges.filter(namesTransforms), BFAST_TYPE, BFAST_SUBTYPE, TABLE_TRANSFORMS_PARAMS, true)
   let decision: number = NEGOTIATED.json
   if (bfast > 0 && bfast >= json) decision |= NEGOTIATED.bfast
   if (table > 0 && table >= json && table >= bfast) decision |= NEGOTIATED.table
+  if (transformed > 0 && transformed >= json && transformed >= bfast && transformed >= table) {
+    decision |= NEGOTIATED.transforms
+  }
   return decision
 }
 

@@ -203,6 +203,15 @@ export class RoutePolicy {
     return chosen.decision
   }
 
+  /**
+   * The smallest plain message this request's replies are compressed from (the threshold), or
+   * Infinity when none is (decide gives SEND_PLAIN whatever the size): the size from which
+   * transformed tables (SPEC 8.6), which pay only under compression, are written.
+   */
+  compressesFrom(headers: HintHeaders): number {
+    return this.decide(Number.MAX_SAFE_INTEGER, headers) === SEND_PLAIN ? Number.POSITIVE_INFINITY : this.threshold
+  }
+
   /** Whether any request could get another coding than with `mbps` if it reported `other`. */
   private differs(mbps: number, other: number): boolean {
     for (let accepted = 0; accepted < ACCEPTED_SETS; accepted++) {

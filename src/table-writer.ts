@@ -20,11 +20,9 @@ import { BFastError } from './errors.js'
 import {
   COL_ANY, COL_ASCII, COL_BOOL, COL_FLOAT64, COL_INT32, COL_INT64, COL_LIST, COL_PRESENCE, COL_STRING, COL_VALIDITY,
   DIR_OFFSET_CHILD_FLAGS, DIR_OFFSET_CHILD_TYPE, DIR_OFFSET_FLAGS, DIR_OFFSET_REGION, DIR_OFFSET_REGION_LENGTH,
-  DIR_OFFSET_TYPE, INT64_MAX, INT64_MIN, TABLE_ALIGN, TABLE_DELTA, TABLE_DIR_ENTRY_SIZE, TABLE_HEADER_SIZE,
-  TABLE_MAX_SLOTS, TABLE_OFFSET_COLUMNS, TABLE_OFFSET_FLAGS, TABLE_OFFSET_LENGTH, TABLE_OFFSET_ROWS, TABLE_SHUFFLE,
-  TAG_TABLE, TWO_32
+  DIR_OFFSET_TYPE, INT64_MAX, INT64_MIN, TABLE_ALIGN, TABLE_DIR_ENTRY_SIZE, TABLE_HEADER_SIZE,
+  TABLE_MAX_SLOTS, TABLE_OFFSET_COLUMNS, TABLE_OFFSET_FLAGS, TABLE_OFFSET_LENGTH, TABLE_OFFSET_ROWS, TAG_TABLE, TWO_32
 } from './tags.js'
-import { transformColumn } from './table-transforms.js'
 import { writeUtf8 } from './utf8.js'
 import {
   TABLE_ORDER_WORK_BASE, TABLE_ORDER_WORK_PER_ROW, TABLE_POOL_ARRAYS, TABLE_POOL_MAX_ROWS
@@ -44,8 +42,8 @@ export interface TableSink {
   inheritedToJSON: boolean
   /** Set once a table is written: the message's body must start 8-aligned (SPEC 8.3). */
   tableWritten: boolean
-  /** encode(v, { transforms: true }): every table is written transformed (SPEC 8.6). */
-  transforms: boolean
+  /** Where each table written so far starts in the body, for the transforms (SPEC 8.6). */
+  tableStarts: number[]
   ensure(n: number): void
   value(v: unknown): void
   key(name: string): void
@@ -363,7 +361,7 @@ function write(w: TableSink, rows: readonly unknown[], cols: Plan[]): boolean {
   w.enter(rows)
   w.ensure(TABLE_HEADER_SIZE)
   w.buf[start] = TAG_TABLE
-  w.buf[start + TABLE_OFFSET_FLAGS] = w.transforms ? TABLE_DELTA | TABLE_SHUFFLE : 0
+  w.buf[start + TABLE_OFFSET_FLAGS] = 0
   w.view.setUint16(start + TABLE_OFFSET_COLUMNS, c, true)
   w.view.setUint32(start + TABLE_OFFSET_ROWS, n, true)
   w.pos = start + TABLE_HEADER_SIZE
@@ -411,12 +409,11 @@ function write(w: TableSink, rows: readonly unknown[], cols: Plan[]): boolean {
     w.buf[entry + DIR_OFFSET_CHILD_FLAGS] = childFlags
     w.view.setUint32(entry + DIR_OFFSET_REGION, region - start, true)
     w.view.setUint32(entry + DIR_OFFSET_REGION_LENGTH, w.pos - region, true)
-    // SPEC 8.6: the column, complete, is rearranged in place (nested tables did their own).
-    if (w.transforms) transformColumn(w.buf, w.view, region, n, type, flags, childType, childFlags)
   }
   w.view.setUint32(start + TABLE_OFFSET_LENGTH, w.pos - start - TABLE_HEADER_SIZE, true)
   w.depth--
   w.tableWritten = true
+  w.tableStarts.push(start)
   return true
 }
 

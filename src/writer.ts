@@ -28,6 +28,7 @@ import { allocBytes, utf8Length, writeUtf8 } from './utf8.js'
 import { isStackOverflow } from './errors.js'
 import { isDetached } from './detached.js'
 import { paddingEntry, writeTable } from './table-writer.js'
+import { transformTables } from './table-transforms.js'
 import { LITTLE_ENDIAN } from './platform.js'
 import { memberWriter, sameKeys } from './writer-shapes.js'
 import type { MemberWriter } from './writer-shapes.js'
@@ -132,8 +133,11 @@ export class Writer {
   tables = false
   /** A table was written: the body must start 8-aligned (SPEC 8.3). */
   tableWritten = false
-  /** encode(v, { tables: true, transforms: true }): tables are written transformed (SPEC 8.6). */
-  transforms = false
+  /**
+   * Where each table written starts in the body (./table-writer.ts), for the transforms applied
+   * to the finished message (SPEC 8.6); a table an object's toJSON rewound over is taken out.
+   */
+  tableStarts: number[] = []
 
   constructor() {
     this.buf = allocBytes(WRITER_INITIAL_BYTES)
@@ -142,9 +146,9 @@ export class Writer {
     this.table = allocBytes(WRITER_INITIAL_BYTES / 4)
   }
 
-  reset(maxDepth: number, tables: boolean, transforms: boolean): void {
+  reset(maxDepth: number, tables: boolean): void {
     this.tables = tables
-    this.transforms = transforms
+    if (this.tableStarts.length !== 0) this.tableStarts.length = 0
     this.tableWritten = false
     this.pos = 0
     this.tpos = 0
@@ -489,6 +493,7 @@ export class Writer {
       if (key === TO_JSON && toJSONKey !== null && typeof v === 'function') {
         this.depth--
         this.pos = start
+        this.dropTablesFrom(start)
         this.toJSONNull = -1
         this.parent = parent
         this.jsonResult(o as unknown as WithToJSON, toJSONKey)
@@ -636,6 +641,14 @@ export class Writer {
     this.slots++
   }
 
+  /** Forgets the tables at or after body offset `from` (rewound over: no longer in the message). */
+  dropTablesFrom(from: number): void {
+    const starts = this.tableStarts
+    let kept = 0
+    for (let i = 0; i < starts.length; i++) if (starts[i] < from) starts[kept++] = starts[i]
+    starts.length = kept
+  }
+
   /** SPEC 8.3: an unreferenced string-table entry so that the body starts 8-aligned. */
   alignBody(): void {
     const pad = paddingEntry(HEADER_SIZE + this.tpos)
@@ -707,14 +720,15 @@ export function encode(value: unknown, options?: EncodeOptions): Uint8Array {
  * messages (a pooled slice instead of a new ArrayBuffer). Never hand its `.buffer` on.
  * Not part of the public API.
  */
-export function encodeForSend(value: unknown, options?: EncodeOptions): Uint8Array {
-  return encodeWith(value, options, allocBytes)
+export function encodeForSend(value: unknown, options?: EncodeOptions, transformFrom = 0): Uint8Array {
+  return encodeWith(value, options, allocBytes, transformFrom)
 }
 
 function encodeWith(
   value: unknown,
   options: EncodeOptions | undefined,
-  alloc: (size: number) => Uint8Array
+  alloc: (size: number) => Uint8Array,
+  transformFrom = 0
 ): Uint8Array {
   // Checked once per call against the registry (./options.ts), which holds the defaults too.
   checkEncodeOptions(options)
@@ -725,9 +739,14 @@ function encodeWith(
   const w = shared.busy ? new Writer() : shared
   w.busy = true
   try {
-    w.reset(maxDepth, tables, transforms)
+    w.reset(maxDepth, tables)
     w.value(value)
-    return w.finish(alloc)
+    const out = w.finish(alloc)
+    // SPEC 8.6: the finished tables rearranged in place, each where the body put it.
+    if (transforms && w.tableStarts.length !== 0 && out.length >= transformFrom) {
+      transformTables(out, out.length - w.pos, w.tableStarts)
+    }
+    return out
   } catch (err) {
     // SPEC 6: every failure is a BFastError. A maxDepth raised beyond what the call stack
     // holds ends in the engine's stack overflow (RangeError in V8) before the depth check.

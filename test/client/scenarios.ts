@@ -17,7 +17,7 @@ import {
   type FetchFunction,
   type RetryContext
 } from '../../client/index.js'
-import { decode, encode, isCompressed, MEDIA_TYPE } from '../../src/index.js'
+import { decode, decompress, encode, isCompressed, MEDIA_TYPE, MEDIA_TYPE_TABLE_TRANSFORMS } from '../../src/index.js'
 import {
   BAD_BODY_FORMS,
   BAD_BODY_STATUS,
@@ -159,6 +159,17 @@ function client(ctx: ScenarioContext, options: { timeout?: number } = {}) {
   return createClient<TestRoutes>({ baseUrl: ctx.baseUrl, ...(ctx.fetch === undefined ? {} : { fetch: ctx.fetch }), ...options })
 }
 
+/** SPEC 8.6: the table flags of a transformed table (DELTA | SHUFFLE). */
+const TRANSFORMED = 0x18
+
+/** The flags byte of the root table of a plain message (SPEC 8.1, the string table skipped), or -1. */
+function rootTableFlags(msg: Uint8Array): number {
+  let p = 6
+  const count = msg[4]! | (msg[5]! << 8)
+  for (let i = 0; i < count; i++) p += 1 + msg[p]!
+  return msg[p] === 0xa0 ? msg[p + 1]! : -1
+}
+
 /** The raw reply bytes of a GET that accepts B-FAST, read without the client. */
 async function wireBytes(ctx: ScenarioContext, path: string): Promise<{ bytes: Uint8Array; contentType: string | null }> {
   const res = await fetch(ctx.baseUrl + path, { headers: { accept: MEDIA_TYPE } })
@@ -186,8 +197,13 @@ export const scenarios: Scenario[] = [
         check(JSON.stringify(table) === JSON.stringify(expected), `${route}: JSON.stringify(table)`)
       }
       const wire = await fetch(ctx.baseUrl + ROUTE.usersTable, { headers: { accept: TABLE_ACCEPT } })
-      same(wire.headers.get('content-type'), 'application/x-bfast;layout=table', 'the table reply is labelled')
-      check(isCompressed(new Uint8Array(await wire.arrayBuffer())), 'the table reply is compressed (network: slow)')
+      same(wire.headers.get('content-type'), MEDIA_TYPE_TABLE_TRANSFORMS, 'the table reply is labelled with its transforms')
+      const body = new Uint8Array(await wire.arrayBuffer())
+      check(isCompressed(body), 'the table reply is compressed (network: slow)')
+      same(rootTableFlags(decompress(body)), TRANSFORMED, 'compressed, so transformed (SPEC 8.6)')
+      const plain = await fetch(ctx.baseUrl + ROUTE.usersTablePlain, { headers: { accept: TABLE_ACCEPT } })
+      same(plain.headers.get('content-type'), MEDIA_TYPE_TABLE_TRANSFORMS, 'uncompressed: labelled as negotiated')
+      same(rootTableFlags(new Uint8Array(await plain.arrayBuffer())), 0, 'uncompressed (network: fast): not transformed')
     }
   },
   {
@@ -218,7 +234,7 @@ export const scenarios: Scenario[] = [
       same((await wire.post(ROUTE.echo, null)).accept, TABLE_ACCEPT, 'the Accept header sent: tables asked for')
       // What travels: tables, nested ones too (checked with the codec, without the client).
       const raw = await fetch(ctx.baseUrl + ROUTE.nestedTable, { headers: { accept: TABLE_ACCEPT } })
-      same(raw.headers.get('content-type'), 'application/x-bfast;layout=table', 'the reply on the wire is a table')
+      same(raw.headers.get('content-type'), MEDIA_TYPE_TABLE_TRANSFORMS, 'the reply on the wire is a table')
       const onWire = decode(new Uint8Array(await raw.arrayBuffer())) as { groups: unknown }
       check(onWire.groups instanceof BFastTable && tablesIn(onWire) > 1, `tables on the wire: ${tablesIn(onWire)}`)
       for (const route of [ROUTE.usersTable, ROUTE.usersTablePlain, ROUTE.nestedTable, ROUTE.usersPlain, ROUTE.jsonOnly] as const) {
@@ -241,7 +257,7 @@ export const scenarios: Scenario[] = [
       const grid = createClient<TestRoutes>({ baseUrl: ctx.baseUrl, tables: true, ...(ctx.fetch === undefined ? {} : { fetch: ctx.fetch }) })
       const err = await rejection(grid.get(ROUTE.tableError), 'the 422')
       check(err instanceof HttpError && err.status === 422, `rejected with ${nameOf(err)} ${String(err)}`)
-      same(err.headers.get('content-type'), 'application/x-bfast;layout=table', 'labelled as negotiated')
+      same(err.headers.get('content-type'), MEDIA_TYPE_TABLE_TRANSFORMS, 'labelled as negotiated')
       same(err.body, TABLE_ERROR_BODY, 'the error body, plain')
     }
   },

@@ -114,6 +114,65 @@ t.test('the table layout over a real socket: only for the client that asked, on 
   }
 })
 
+/**
+ * Transforms (SPEC 8.6): [Accept, what a route with `tables` sends, why]. Only a range naming
+ * both `layout=table` and `transforms=1` selects them.
+ */
+const TRANSFORMS_MATRIX: Array<[string, 'transforms' | 'table' | 'bfast' | 'json', string]> = [
+  ['application/x-bfast;layout=table;transforms=1', 'transforms', 'the transforms range alone'],
+  [
+    'application/x-bfast;layout=table;transforms=1, application/x-bfast;layout=table;q=0.97, application/x-bfast;q=0.95, ' +
+      'application/json;q=0.9',
+    'transforms',
+    "what the client's 'transport' and `tables: true` send"
+  ],
+  ['application/x-bfast;layout=table', 'table', 'a table range alone never selects transforms'],
+  ['application/x-bfast;layout=table, application/x-bfast;q=0.95', 'table', 'the v1.1 client: no transforms'],
+  ['application/x-bfast', 'bfast', 'a plain range: v1'],
+  ['application/x-bfast;transforms=1', 'json', 'transforms without layout=table select nothing'],
+  ['application/x-bfast;layout=table;transforms=1;q=0.5, application/x-bfast;layout=table', 'table', 'the plain table weighed higher'],
+  ['application/x-bfast;layout=table;transforms=1;q=0.5, application/x-bfast', 'bfast', 'v1 weighed higher'],
+  ['application/x-bfast;layout=table;transforms=1;q=0.5, application/json', 'json', 'JSON weighed higher'],
+  ['application/x-bfast;layout=table;transforms=1, application/x-bfast;layout=table', 'transforms', 'equal weights: transforms'],
+  ['application/x-bfast;layout=table;transforms=1;q=0, application/x-bfast;layout=table', 'table', 'q=0: not acceptable'],
+  ['application/x-bfast;layout=table;transforms=2', 'json', 'another value matches nothing'],
+  ['application/x-bfast;Transforms="1";LAYOUT=table', 'transforms', 'names case-insensitive, quoted value, any order'],
+  ['*/*;layout=table;transforms=1', 'json', 'a wildcard never selects B-FAST']
+]
+
+function transformsRouteSends(decision: number): 'transforms' | 'table' | 'bfast' | 'json' {
+  return (decision & NEGOTIATED.transforms) !== 0 ? 'transforms' : tableRouteSends(decision)
+}
+
+t.test('negotiate on the transforms matrix (SPEC 8.6), cached and uncached', async (t) => {
+  for (let pass = 1; pass <= 2; pass++) {
+    for (const [accept, expected, why] of TRANSFORMS_MATRIX) {
+      const label = `pass ${pass}, ${JSON.stringify(accept)}: ${why}`
+      t.equal(transformsRouteSends(negotiate(accept)), expected, `${label}: cached`)
+      t.equal(transformsRouteSends(negotiateUncached(accept)), expected, `${label}: uncached`)
+    }
+  }
+})
+
+t.test('transforms over a real socket: labelled only for the client that announced them', async (t) => {
+  const h = await harness({ tables: true }, (app) => {
+    app.get('/rows', async () => [{ id: 1 }, { id: 2 }])
+  })
+  t.teardown(() => h.close())
+  const TYPES = {
+    transforms: 'application/x-bfast;layout=table;transforms=1',
+    table: 'application/x-bfast;layout=table',
+    bfast: BFAST,
+    json: JSON_CT
+  } as const
+  for (const [accept, expected, why] of TRANSFORMS_MATRIX) {
+    for (const res of await h.both({ url: '/rows', headers: { accept } })) {
+      t.equal(res.headers['content-type'], TYPES[expected], `${res.via} ${JSON.stringify(accept)}: ${why}`)
+      t.equal(res.headers.vary, DEFAULT_VARY, `${res.via}: Vary`)
+    }
+  }
+})
+
 t.test('prefersBfast on the negotiation matrix', async (t) => {
   for (const [accept, expected, why] of MATRIX) {
     t.equal(prefersBfast(accept), expected === 'bfast', `${JSON.stringify(accept)}: ${why}`)
@@ -159,12 +218,13 @@ const PROPERTY = { seed: 0xacce97, numRuns: 2000 }
 const RANGE = fc.constantFrom(
   'application/x-bfast', 'APPLICATION/X-BFAST', 'Application/X-Bfast', 'application/json', 'application/*', '*/*',
   'text/html', 'application/x-bfastx', 'text/x-bfast', '*/json', 'garbage', '', 'application/', 'x-bfast',
-  'application/x-bfast;layout=table'
+  'application/x-bfast;layout=table',
+  'application/x-bfast;layout=table;transforms=1'
 )
 const PARAM = fc.constantFrom(
   'q=0', 'q=0.5', 'q=0.500', 'q=1', 'q=1.0', 'q=0.001', 'q=0.999', 'Q=0.7', 'q=1.5', 'q=abc', 'q=0.1234', 'q=',
   'charset=utf-8', 'charset=UTF-8', 'charset=iso-8859-1', 'version=2', 'p="a,b;q=1"', 'p="unterminated', 'ext=1', '',
-  'layout=table', 'layout="table"', 'LAYOUT=table', 'layout=Table', 'layout=rows'
+  'layout=table', 'layout="table"', 'LAYOUT=table', 'layout=Table', 'layout=rows', 'transforms=1', 'transforms=0'
 )
 const OWS = fc.constantFrom('', ' ', '\t', '  ')
 const ELEMENT = fc
@@ -192,13 +252,13 @@ t.test('prefersBfast (cached) agrees with prefersBfastUncached on generated Acce
   t.ok(negotiationCacheSize() <= NEGOTIATION_CACHE.maxEntries, 'the cache stayed within its bound meanwhile')
 })
 
-t.test('negotiate (cached) agrees with negotiateUncached on generated Accept headers, tables included', async (t) => {
-  const outcomes = { table: 0, bfast: 0, json: 0 }
+t.test('negotiate (cached) agrees with negotiateUncached on generated Accept headers, tables and transforms included', async (t) => {
+  const outcomes = { transforms: 0, table: 0, bfast: 0, json: 0 }
   fc.assert(
     fc.property(ACCEPT, (accept) => {
       const expected = negotiateUncached(accept)
       if (negotiate(accept) !== expected || negotiate(accept) !== expected) return false
-      outcomes[tableRouteSends(expected)]++
+      outcomes[transformsRouteSends(expected)]++
       return true
     }),
     PROPERTY

@@ -94,6 +94,18 @@ t.test('size: the threshold, and the chunked LZ4 form from parallelThreshold', a
   t.same(policy({ threshold: 0 }).decide(0, {}), SEND_BLOCK)
 })
 
+t.test('compressesFrom: the size from which a request\'s replies are compressed (transformed tables, SPEC 8.6)', async (t) => {
+  const slow = new RoutePolicy(route(), false, FIGURES)
+  t.equal(slow.compressesFrom({}), 1024, "'slow': from the threshold")
+  for (const size of [1023, 1024]) {
+    t.equal(slow.compressesFrom({}) <= size, slow.decide(size, {}) !== SEND_PLAIN, `agrees with decide at ${size} bytes`)
+  }
+  t.equal(new RoutePolicy(route({ network: 'fast' }), false, FIGURES).compressesFrom({}), Infinity, "'fast': never")
+  const hinted = new RoutePolicy(route({ network: 'fast' }), true, FIGURES)
+  t.equal(hinted.compressesFrom({ 'save-data': 'on' }), 1024, "'fast' with hints, Save-Data: from the threshold")
+  t.equal(hinted.compressesFrom({}), Infinity, "'fast' with hints, none sent: never")
+})
+
 t.test('the encodings and levels options bound the choice', async (t) => {
   t.same(policy({ network: { mbps: 10 }, encodings: ['lz4'] }).decide(5000, ALL), SEND_BLOCK)
   t.same(policy({ network: { mbps: 10 }, encodings: ['gzip'] }).decide(5000, ALL), content('gzip', 6))

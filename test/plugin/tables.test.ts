@@ -11,7 +11,9 @@ import type { FastifyInstance } from 'fastify'
 import compressPlugin from '@fastify/compress'
 import Fastify from 'fastify'
 import bfast from '../../plugin/index.js'
-import { BFastTable, decode, isCompressed } from '../../src/index.js'
+import zlib from 'node:zlib'
+import { BFastTable, decode, decompress, isCompressed } from '../../src/index.js'
+import { TABLE_DELTA, TABLE_SHUFFLE, TAG_TABLE } from '../../src/tags.js'
 import { listen } from '../../support/listen.js'
 import { BFAST, DEFAULT_VARY, USER_SCHEMA, harness, JSON_CT, viaSocket } from './server.js'
 import type { Reply } from './server.js'
@@ -20,6 +22,11 @@ const TABLE = 'application/x-bfast;layout=table'
 /** What the client sends with `tables: true`. */
 const ASK_TABLE = { accept: 'application/x-bfast;layout=table, application/x-bfast;q=0.95, application/json;q=0.9' }
 const ASK_BFAST = { accept: 'application/x-bfast' }
+const TRANSFORMS = 'application/x-bfast;layout=table;transforms=1'
+/** What the client sends with `tables: true` or `'transport'` (SPEC 8.6). */
+const ASK_TRANSFORMS = {
+  accept: `${TRANSFORMS}, application/x-bfast;layout=table;q=0.97, application/x-bfast;q=0.95, application/json;q=0.9`
+}
 
 /** More than the schema lets through, a coercion, Dates, nested records, nulls and a missing key. */
 function users(n: number): Array<Record<string, unknown>> {
@@ -249,5 +256,116 @@ t.test('with @fastify/compress before or after: a table reply is never Content-E
     t.equal(res.headers['content-type'], TABLE, `${first} first: a table`)
     t.equal(res.headers['content-encoding'], undefined, `${first} first: not Content-Encoded`)
     t.equal((decode(res.body) as BFastTable).length, 200, `${first} first: decodes`)
+  }
+})
+
+// ---- transforms (SPEC 8.6) ------------------------------------------------------------------
+
+/** The plain message of a reply body: LZ4 undone, or the Content-Encoding. */
+function plainMessage(res: Reply): Uint8Array {
+  const coding = res.headers['content-encoding']
+  if (coding === 'gzip') return zlib.gunzipSync(res.body)
+  if (coding === 'br') return zlib.brotliDecompressSync(res.body)
+  return isCompressed(res.body) ? decompress(res.body) : res.body
+}
+
+/** The flags byte of the root table of a plain message (the string table skipped), or -1. */
+function rootTableFlags(msg: Uint8Array): number {
+  let p = 6
+  const count = msg[4]! | (msg[5]! << 8)
+  for (let i = 0; i < count; i++) p += 1 + msg[p]!
+  return msg[p] === TAG_TABLE ? msg[p + 1]! : -1
+}
+
+const BOTH_TRANSFORMS = TABLE_DELTA | TABLE_SHUFFLE
+
+t.test('transforms: only to the client that announced them, only in replies that are compressed', async (t) => {
+  const h = await harness({ tables: true, compression: { network: 'slow', encodings: ['lz4', 'gzip'] } }, (app) => {
+    app.get('/big', async () => users(2000))
+    app.get('/small', async () => users(2))
+  })
+  const fast = await harness({ tables: true, compression: { network: 'fast' } }, (app) => {
+    app.get('/big', async () => users(2000))
+  })
+  const without = await harness(null, (app) => {
+    app.get('/big', async () => users(2000))
+  })
+  t.teardown(async () => {
+    await h.close()
+    await fast.close()
+    await without.close()
+  })
+  const [[json]] = await Promise.all([without.both({ url: '/big' })])
+  type Case = [typeof h, string, Record<string, string>, string, string | undefined, boolean, number, string]
+  const cases: Case[] = [
+    [h, '/big', ASK_TRANSFORMS, TRANSFORMS, undefined, true, BOTH_TRANSFORMS, 'announced, LZ4: transformed'],
+    [h, '/big', { ...ASK_TRANSFORMS, 'accept-encoding': 'gzip' }, TRANSFORMS, 'gzip', true, BOTH_TRANSFORMS, 'announced, gzip: transformed'],
+    [h, '/big', ASK_TABLE, TABLE, undefined, true, 0, 'not announced: plain table, compressed'],
+    [h, '/small', ASK_TRANSFORMS, TRANSFORMS, undefined, false, 0, 'below the threshold, sent plain: not transformed'],
+    [fast, '/big', ASK_TRANSFORMS, TRANSFORMS, undefined, false, 0, "policy 'fast', never compressed: not transformed"]
+  ]
+  for (const [app, url, headers, type, coding, compressed, flags, why] of cases) {
+    for (const res of await app.both({ url, headers })) {
+      const label = `${res.via} ${url}: ${why}`
+      t.equal(res.headers['content-type'], type, `${label}: Content-Type echoes what was negotiated`)
+      t.equal(res.headers['content-encoding'], coding, `${label}: Content-Encoding`)
+      t.equal(res.headers['content-length'], String(res.body.length), `${label}: Content-Length`)
+      t.equal(res.headers.vary, app === fast ? 'Accept' : DEFAULT_VARY, `${label}: Vary`)
+      const msg = plainMessage(res)
+      t.equal(isCompressed(res.body) || coding !== undefined, compressed, `${label}: compressed or not`)
+      t.equal(rootTableFlags(msg), flags, `${label}: table flags 0x${flags.toString(16)}`)
+      const table = decode<BFastTable>(msg)
+      t.ok(table instanceof BFastTable, `${label}: a table`)
+      if (url === '/big') t.equal(JSON.stringify(table), json.body.toString('utf8'), `${label}: JSON.stringify is the JSON reply`)
+    }
+  }
+})
+
+t.test('transforms: HEAD announces the GET length; a strong ETag is weakened when compressed', async (t) => {
+  const h = await harness({ tables: true, compression: { network: 'slow' } }, (app) => {
+    app.get('/big', async (_req, reply) => {
+      reply.header('etag', '"v1"')
+      return users(2000)
+    })
+  })
+  t.teardown(() => h.close())
+  const gets = await h.both({ url: '/big', headers: ASK_TRANSFORMS })
+  const heads = await h.both({ method: 'HEAD', url: '/big', headers: ASK_TRANSFORMS })
+  for (const [i, head] of heads.entries()) {
+    const get = gets[i]!
+    t.equal(rootTableFlags(plainMessage(get)), BOTH_TRANSFORMS, `${get.via}: GET transformed`)
+    t.equal(head.body.length, 0, `${head.via} HEAD: no body`)
+    t.equal(head.headers['content-type'], TRANSFORMS, `${head.via} HEAD: Content-Type as GET`)
+    t.equal(head.headers['content-length'], get.headers['content-length'], `${head.via} HEAD: Content-Length as GET`)
+    t.equal(head.headers.vary, DEFAULT_VARY, `${head.via} HEAD: Vary`)
+    t.equal(get.headers.etag, 'W/"v1"', `${get.via}: the ETag names other bytes now: weak`)
+  }
+})
+
+t.test('transforms: a response-schema route sends the schema\'s columns, transformed, equal to the JSON reply', async (t) => {
+  const h = await harness({ tables: true, compression: { network: 'slow', threshold: 0 } }, routes)
+  const without = await harness(null, routes)
+  t.teardown(async () => {
+    await h.close()
+    await without.close()
+  })
+  for (const url of ['/users-schema', '/page']) {
+    const [[json], replies, v1Replies] = await Promise.all([
+      without.both({ url }),
+      h.both({ url, headers: ASK_TRANSFORMS }),
+      h.both({ url, headers: ASK_BFAST })
+    ])
+    for (const [i, res] of replies.entries()) {
+      const label = `${res.via} ${url}`
+      t.equal(res.headers['content-type'], TRANSFORMS, `${label}: labelled`)
+      const value = decode(plainMessage(res))
+      t.ok(countTables(value) >= 1, `${label}: holds tables`)
+      t.same(plain(value), decode(v1Replies[i]!.body, { tables: false }), `${label}: the v1 reply's values`)
+      t.equal(JSON.stringify(value), json.body.toString('utf8'), `${label}: the JSON reply`)
+    }
+  }
+  for (const res of await h.both({ url: '/users-schema', headers: ASK_TRANSFORMS })) {
+    t.equal(rootTableFlags(plainMessage(res)), BOTH_TRANSFORMS, `${res.via}: the root table is transformed`)
+    t.same((decode(plainMessage(res)) as BFastTable).columnNames, ['id', 'name', 'zip', 'created', 'friends'], `${res.via}: the schema's columns`)
   }
 })

@@ -253,3 +253,32 @@ t.test('each transform alone is read as the spec says', (t) => {
   t.same(decode<BFastTable>(tableMessage(deltaOnly).bytes).toArray(), [{ id: 7, name: 'ab' }, { id: 300, name: 'c' }])
   t.end()
 })
+
+t.test('regression: a table an object toJSON rewound over is not transformed (stale position)', (t) => {
+  const inner = {
+    rows: [{ a: 1.5, s: 'x' }, { a: 2.5, s: 'yy' }],
+    toJSON: () => ({ x: [{ b: 0.25, s: 'zzz' }, { b: 0.5, s: '' }], pad: 'p'.repeat(40) })
+  }
+  const value = { first: [{ k: 1 }, { k: 2 }], inner, last: [{ k: 3.5 }] }
+  const expected: unknown = JSON.parse(JSON.stringify(value))
+  const bytes = encode(value, { tables: true, transforms: true })
+  t.equal(bytes.length, encode(value, { tables: true }).length)
+  t.equal(JSON.stringify(decode(bytes)), JSON.stringify(expected))
+  t.end()
+})
+
+t.test('a transformed message at an unaligned address reads the same (the DataView path), errors included', (t) => {
+  const at = (bytes: Uint8Array): Uint8Array => {
+    const buf = new Uint8Array(bytes.length + 1)
+    buf.set(bytes, 1)
+    return buf.subarray(1)
+  }
+  const rows = users(500)
+  const bytes = at(encode(rows, { tables: true, transforms: true }))
+  t.equal(sameValue(decode<BFastTable>(bytes).toArray(), rows), undefined, 'toArray()')
+  t.same([...(decode<BFastTable>(bytes).column('id') as Int32Array)].slice(0, 3), [0, 1, 2], 'column(id)')
+  const { bytes: lying, root } = tableMessage(lengths(3, 2, 2))
+  const part = Math.ceil((root + 28) / 8) * 8
+  t.equal(failure(() => decode<BFastTable>(at(lying)).toArray()), `BAD_TABLE@${part + 8}`, 'the lying slot, found the same way')
+  t.end()
+})
