@@ -449,7 +449,7 @@ const COLOURS: Record<FormatId, string> = {
 }
 const DASHED: ReadonlySet<FormatId> = new Set(['transport'])
 
-const CHART = { width: 760, height: 460, left: 78, right: 200, top: 48, bottom: 58 } as const
+const CHART = { width: 840, height: 480, left: 78, right: 280, top: 64, bottom: 58 } as const
 
 function escapeXml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/'/g, '&apos;')
@@ -493,7 +493,8 @@ export function toSvg(r: LoadResults): string {
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${CHART.width} ${CHART.height}" width="${CHART.width}" height="${CHART.height}" font-family="system-ui, sans-serif" font-size="12">`)
   out.push(`<rect width="${CHART.width}" height="${CHART.height}" fill="#fff"/>`)
   out.push(
-    `<text x="${CHART.left}" y="24" font-size="15" font-weight="600">Time to decoded object per link (median ms, log scales; users: ${escapeXml(payloads)})</text>`
+    `<text x="${CHART.left}" y="24" font-size="15" font-weight="600">Time to decoded object per link profile (median ms, log scales)</text>`,
+    `<text x="${CHART.left}" y="44" fill="#444">users: ${escapeXml(payloads)}</text>`
   )
   for (const t of logTicks(yLo, yHi)) {
     out.push(`<line x1="${CHART.left}" x2="${CHART.left + plotW}" y1="${y(t).toFixed(1)}" y2="${y(t).toFixed(1)}" stroke="#e3e3e3"/>`)
