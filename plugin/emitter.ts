@@ -51,6 +51,8 @@ type Utf8Write = (this: Uint8Array, text: string, offset: number, length: number
 export const utf8Write: Utf8Write = (Buffer.prototype as unknown as { utf8Write: Utf8Write }).utf8Write
 /** Bytes of a tag plus a u32 length or count (SPEC 2). */
 export const TAG_AND_U32 = 5
+/** The first UTF-16 unit that is not ASCII (one UTF-8 byte each below it). */
+export const ASCII_END = 0x80
 /** A message's first buffer holds at least this many body bytes (then its size is the last message's). */
 const MIN_BODY_BYTES = 4096
 
@@ -302,7 +304,7 @@ export function putAscii(buf: Uint8Array, p: number, s: string): number {
   let q = p + TAG_AND_U32
   for (let i = 0; i < n; i++) {
     const c = s.charCodeAt(i)
-    if (c >= 0x80) return -1
+    if (c >= ASCII_END) return -1
     buf[q++] = c
   }
   buf[p] = TAG_STRING
