@@ -15,6 +15,13 @@
  * again); the second reads
  * `row[name]` with one name per loop (a monomorphic keyed load for rows of one shape) and
  * writes numbers through the writer's DataView.
+ *
+ * OSR: each pass runs a long loop in a function called a few times per message, so V8 compiles
+ * it on stack replacement (OSR) in the middle of the loop, before the code after the loop ever
+ * ran; an operation there that has no type feedback yet deoptimized at every loop exit, in
+ * every later message too (`--trace-deopt`, Node 26: 54 deopts in 400 messages, the encode
+ * cost 2x the instructions). So long loops end their function, or the arithmetic after them
+ * moves before them.
  */
 import { BFastError } from './errors.js'
 import {
@@ -23,7 +30,7 @@ import {
   DIR_OFFSET_TYPE, INT64_MAX, INT64_MIN, TABLE_ALIGN, TABLE_DIR_ENTRY_SIZE, TABLE_HEADER_SIZE,
   TABLE_MAX_SLOTS, TABLE_OFFSET_COLUMNS, TABLE_OFFSET_FLAGS, TABLE_OFFSET_LENGTH, TABLE_OFFSET_ROWS, TAG_TABLE, TWO_32
 } from './tags.js'
-import { writeUtf8 } from './utf8.js'
+import { writeIfAscii, writeUtf8 } from './utf8.js'
 import {
   TABLE_ORDER_WORK_BASE, TABLE_ORDER_WORK_PER_ROW, TABLE_POOL_ARRAYS, TABLE_POOL_MAX_ROWS
 } from './limits.js'
@@ -96,22 +103,21 @@ const ORDER_DONE = 2
 /** preds longer than this get a predSet. */
 const PREDS_SCAN_MAX = 8
 
+/**
+ * The kind of one value. `typeof v === '...'` tests, not a `switch (typeof v)`: V8 compiles
+ * each test to a type check, where the switch called the Typeof builtin for every value (5% of
+ * the table encode of users-10k, callgrind, Node 26).
+ */
 function kindOf(v: unknown): number {
-  switch (typeof v) {
-    case 'number':
-      if ((v | 0) === v && (v !== 0 || 1 / v > 0)) return v >= 0 && v <= 7 ? K_SMALL : K_I32
-      return Number.isSafeInteger(v) && v !== 0 ? K_SAFE : K_FLOAT
-    case 'string':
-      return K_STRING
-    case 'boolean':
-      return K_BOOL
-    case 'bigint':
-      return K_BIGINT
-    case 'object':
-      return v === null ? K_NULL : Array.isArray(v) ? K_LIST : K_OTHER
-    default:
-      return 0 // undefined, functions, symbols: JSON leaves the member out
+  if (typeof v === 'number') {
+    if ((v | 0) === v && (v !== 0 || 1 / v > 0)) return v >= 0 && v <= 7 ? K_SMALL : K_I32
+    return Number.isSafeInteger(v) && v !== 0 ? K_SAFE : K_FLOAT
   }
+  if (typeof v === 'string') return K_STRING
+  if (typeof v === 'boolean') return K_BOOL
+  if (typeof v === 'object') return v === null ? K_NULL : Array.isArray(v) ? K_LIST : K_OTHER
+  if (typeof v === 'bigint') return K_BIGINT
+  return 0 // undefined, functions, symbols: JSON leaves the member out
 }
 
 /** SPEC 8.2: the column type for a set of kinds (nulls aside). */
@@ -149,9 +155,14 @@ function takeValues(n: number): unknown[] {
   return new Array<unknown>(n).fill(undefined)
 }
 
+/** A loop, not fill(): Array#fill runs in the runtime (C++). Ends with its loop (see "OSR"). */
+function clear(values: unknown[], n: number): void {
+  for (let i = 0; i < n; i++) values[i] = undefined
+}
+
 function releaseValues(cols: readonly Plan[], n: number): void {
   for (const col of cols) {
-    col.values.fill(undefined, 0, n)
+    clear(col.values, n)
     if (pool.length < TABLE_POOL_ARRAYS && col.values.length <= TABLE_POOL_MAX_ROWS) pool.push(col.values)
   }
 }
@@ -177,7 +188,7 @@ function newPlan(name: string, values: unknown[], rank: number): Plan {
  */
 function plan(rows: readonly unknown[], w: TableSink): Plan[] | null {
   const cols: Plan[] = []
-  const planned = learn(rows, w, cols)
+  const planned = learn(rows, w, cols) && cols.length !== 0
   if (!planned) releaseValues(cols, rows.length)
   return planned ? cols : null
 }
@@ -255,7 +266,8 @@ function learn(rows: readonly unknown[], w: TableSink, cols: Plan[]): boolean {
       if (work > TABLE_ORDER_WORK_BASE + TABLE_ORDER_WORK_PER_ROW * (r + 1) || !reorder(cols)) return false
     }
   }
-  return cols.length !== 0
+  // Nothing but a return after the row loop: see "OSR" in the header.
+  return true
 }
 
 /** Records that a row holds `a` right before `b` (the order keeps a before b); 1 if new. */
@@ -497,6 +509,7 @@ function fixed(
   const bits = presence >= 0 || validity >= 0
   if (!bits && fastTyped(buf, type, at, n)) {
     // No nulls, no gaps: a typed-array store per value (PERFORMANCE-NOTES "Encoding").
+    w.pos = at + width * n
     if (type === COL_FLOAT64) {
       const f = new Float64Array(buf.buffer, buf.byteOffset + at, n)
       for (let i = 0; i < n; i++) f[i] = values[i] as number
@@ -504,9 +517,9 @@ function fixed(
       const f = new Int32Array(buf.buffer, buf.byteOffset + at, n)
       for (let i = 0; i < n; i++) f[i] = values[i] as number
     }
-    w.pos = at + width * n
     return
   }
+  w.pos = at + width * n
   for (let i = 0; i < n; i++) {
     const v = values[i]
     if (!put(view, type, at + width * i, v)) {
@@ -515,21 +528,22 @@ function fixed(
     }
     if (bits) mark(buf, v, i, presence, validity)
   }
-  w.pos = at + width * n
 }
 
 /**
  * SPEC 8.2 strings: (n + 1) u32 byte offsets, then the UTF-8 heap. Returns whether the heap
- * is all ASCII (flag COL_ASCII).
+ * is all ASCII (flag COL_ASCII). `values` holds strings, null and undefined only (pass 1, or
+ * flatten()).
+ *
+ * Written for V8 on purpose: the column is joined into one string (join writes null and
+ * undefined as '') and written by one native call; when that turns out all ASCII, byte
+ * offsets are string lengths. A call per string cost ~100 ns for strings of 16+ units, a
+ * third of the table encode of users-10k (Node 26). Other columns are written string by string.
  */
 function strings(w: TableSink, values: readonly unknown[], n: number, presence: number, validity: number): boolean {
+  const text = (values.length === n ? values : values.slice(0, n)).join('')
   // Room for the offsets and the longest UTF-8 the strings can take, reserved once.
-  let units = 0
-  for (let i = 0; i < n; i++) {
-    const v = values[i]
-    if (typeof v === 'string') units += v.length
-  }
-  w.ensure(4 * (n + 1) + 2 * TABLE_ALIGN + 3 * units)
+  w.ensure(4 * (n + 1) + 2 * TABLE_ALIGN + 3 * text.length)
   const offsets = w.pos
   w.pos += 4 * (n + 1)
   align(w)
@@ -538,6 +552,11 @@ function strings(w: TableSink, values: readonly unknown[], n: number, presence: 
   const view = w.view
   view.setUint32(offsets, 0, true)
   const bits = presence >= 0 || validity >= 0
+  if (writeIfAscii(buf, heap, text)) {
+    w.pos = heap + text.length
+    asciiOffsets(buf, view, offsets, values, n, bits ? presence : -1, bits ? validity : -1)
+    return true
+  }
   let pos = heap
   let ascii = true
   for (let i = 0; i < n; i++) {
@@ -546,12 +565,30 @@ function strings(w: TableSink, values: readonly unknown[], n: number, presence: 
       const k = writeUtf8(buf, pos, v, pos)
       if (k !== v.length) ascii = false
       pos += k
-    } else if (v !== null && v !== undefined) changed(pos)
+    }
     if (bits) mark(buf, v, i, presence, validity)
     view.setUint32(offsets + 4 * (i + 1), pos - heap, true)
   }
   w.pos = pos
   return ascii
+}
+
+/**
+ * The offsets after the first of an all-ASCII string column (byte offsets are string lengths),
+ * and its bitmaps. A function of its own that ends with the loop (see "OSR" in the header).
+ */
+function asciiOffsets(
+  buf: Uint8Array, view: DataView, offsets: number, values: readonly unknown[], n: number,
+  presence: number, validity: number
+): void {
+  const bits = presence >= 0 || validity >= 0
+  let end = 0
+  for (let i = 0; i < n; i++) {
+    const v = values[i]
+    if (typeof v === 'string') end += v.length
+    if (bits) mark(buf, v, i, presence, validity)
+    view.setUint32(offsets + 4 * (i + 1), end, true)
+  }
 }
 
 /**
@@ -614,14 +651,7 @@ function listCells(
   const offsets = w.pos
   w.view.setUint32(offsets, 0, true)
   w.pos += 4 * (n + 1)
-  const bits = presence >= 0 || validity >= 0
-  let total = 0
-  for (let i = 0; i < n; i++) {
-    const v = values[i]
-    if (v !== null && v !== undefined) total += (v as unknown[]).length
-    if (bits) mark(w.buf, v, i, presence, validity)
-    w.view.setUint32(offsets + 4 * (i + 1), total, true)
-  }
+  const total = listOffsets(w.buf, w.view, offsets, values, n, presence, validity)
   // Pass 1 counted the same lists: a list that changed length since (a getter, a toJSON with
   // side effects) would make the offsets lie, so it is refused rather than written.
   if (total !== count) changed(w.pos)
@@ -631,7 +661,7 @@ function listCells(
     return false
   }
   const childValidity = (childFlags & COL_VALIDITY) !== 0 ? bitmap(w, count) : -1
-  if (childType === COL_STRING) return strings(w, flatten(values, n, count), count, -1, childValidity)
+  if (childType === COL_STRING) return strings(w, flatten(values, n, count, w.pos), count, -1, childValidity)
   const width = widthOf(childType)
   w.ensure(width * count + TABLE_ALIGN)
   const at = w.pos
@@ -640,6 +670,7 @@ function listCells(
   if (childType === COL_FLOAT64 && childValidity < 0 && fastTyped(buf, childType, at, count)) {
     // Lists of numbers (the common case): a typed-array store per element.
     const f = new Float64Array(buf.buffer, buf.byteOffset + at, count)
+    w.pos = at + width * count
     let k = 0
     for (let i = 0; i < n; i++) {
       const list = values[i]
@@ -651,9 +682,9 @@ function listCells(
         f[k] = e
       }
     }
-    w.pos = at + width * count
     return false
   }
+  w.pos = at + width * count
   let k = 0
   for (let i = 0; i < n; i++) {
     const list = values[i]
@@ -668,12 +699,27 @@ function listCells(
       } else changed(at + width * k)
     }
   }
-  w.pos = at + width * count
   return false
 }
 
-/** Every element of every list, in order (what JSON leaves out is null). */
-function flatten(values: readonly unknown[], n: number, count: number): unknown[] {
+/** A list column's element offsets after the first, and its bitmaps; returns the last (see "OSR"). */
+function listOffsets(
+  buf: Uint8Array, view: DataView, offsets: number, values: readonly unknown[], n: number,
+  presence: number, validity: number
+): number {
+  const bits = presence >= 0 || validity >= 0
+  let total = 0
+  for (let i = 0; i < n; i++) {
+    const v = values[i]
+    if (v !== null && v !== undefined) total += (v as unknown[]).length
+    if (bits) mark(buf, v, i, presence, validity)
+    view.setUint32(offsets + 4 * (i + 1), total, true)
+  }
+  return total
+}
+
+/** Every element of every list, in order (what JSON leaves out is null); `at` for the error. */
+function flatten(values: readonly unknown[], n: number, count: number, at: number): unknown[] {
   const flat = new Array<unknown>(count)
   let k = 0
   for (let i = 0; i < n; i++) {
@@ -682,7 +728,11 @@ function flatten(values: readonly unknown[], n: number, count: number): unknown[
     const a = list as unknown[]
     for (let j = 0; j < a.length; j++) {
       const e = a[j]
-      flat[k++] = e === undefined || typeof e === 'function' || typeof e === 'symbol' ? null : e
+      if (typeof e === 'string' || e === null) flat[k++] = e
+      else if (e === undefined || typeof e === 'function' || typeof e === 'symbol') flat[k++] = null
+      // Pass 1 saw strings and nulls only: a list changed since is refused (strings() joins
+      // these, and join would call an object's toString).
+      else changed(at)
     }
   }
   return flat

@@ -119,6 +119,26 @@ function writeUtf8Native(target: Uint8Array, offset: number, text: string, where
   return textEncoder.encodeInto(text, target.subarray(offset)).written
 }
 
+/**
+ * Writes `text` at `offset` and returns true if it is all ASCII; otherwise returns false, having
+ * written bytes the caller must overwrite. `target` must have room for 3 x text.length bytes
+ * from `offset`. One native call for a whole column of strings joined (./table-writer.ts): UTF-8
+ * takes exactly one byte per UTF-16 unit only when every unit is ASCII (so no lone surrogate
+ * either), the one case where byte counts equal unit counts and per-string offsets follow
+ * from string lengths.
+ */
+export function writeIfAscii(target: Uint8Array, offset: number, text: string): boolean {
+  const room = 3 * text.length
+  if (
+    nodeUtf8Write !== undefined &&
+    NodeBuffer !== undefined &&
+    target instanceof (NodeBuffer as unknown as typeof Uint8Array)
+  ) {
+    return nodeUtf8Write.call(target, text, offset, room) === text.length
+  }
+  return textEncoder.encodeInto(text, target.subarray(offset, offset + room)).written === text.length
+}
+
 function loneSurrogate(where: number): never {
   throw new BFastError('LONE_SURROGATE', where, 'String holds a lone UTF-16 surrogate, which UTF-8 cannot carry')
 }

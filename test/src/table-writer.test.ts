@@ -5,7 +5,7 @@
 import t from 'tap'
 import fc from 'fast-check'
 import { BFastError, BFastTable, decode, encode } from '../../src/index.js'
-import { TAG_LIST, TAG_TABLE } from '../../src/tags.js'
+import { COL_ASCII as COL_ASCII_FLAG, TAG_LIST, TAG_TABLE } from '../../src/tags.js'
 import { tableFields } from '../helpers/table-cases.js'
 import { COL_ANY, COL_BOOL, COL_FLOAT64, COL_INT32, COL_INT64, COL_LIST, COL_STRING } from '../helpers/table-cases.js'
 import { sameValue } from '../helpers/tagged.js'
@@ -180,6 +180,48 @@ t.test('a list that a toJSON() changes while the table is written is refused, ne
   t.throws(() => encode([{ t: grow, l: list }], { tables: true }), { code: 'BAD_VALUE' })
   list.length = 2
   t.throws(() => encode([{ t: retype, l: list }], { tables: true }), { code: 'BAD_VALUE' })
+  t.end()
+})
+
+t.test('string columns written in one piece: ASCII, non-ASCII, nulls and gaps read back, the ascii flag only where true', (t) => {
+  const long = 'x'.repeat(40)
+  const rows = [
+    { a: 'plain', b: 'caf\u00e9', c: null, d: long },
+    { a: '', b: '\u{1F600} ok', d: 'y' },
+    { a: 'ASCII only', b: 'plain too', c: 'z', d: '' }
+  ]
+  const msg = encode(rows, { tables: true })
+  t.same(columnTypes(msg), [COL_STRING, COL_STRING, COL_STRING, COL_STRING])
+  const flags = tableFields(msg).filter((f) => /^column \d flags$/.test(f.what)).map((f) => msg[f.at] & COL_ASCII_FLAG)
+  t.same(flags, [COL_ASCII_FLAG, 0, COL_ASCII_FLAG, COL_ASCII_FLAG], 'only the column with non-ASCII text lacks the flag')
+  const table = decode<BFastTable>(msg)
+  t.equal(JSON.stringify(table), JSON.stringify(rows))
+  t.same(table.toArray(), JSON.parse(JSON.stringify(rows)))
+  t.same(table.get(1), { a: '', b: '\u{1F600} ok', d: 'y' })
+  t.end()
+})
+
+t.test('a lone surrogate in a string column is LONE_SURROGATE, as in v1', (t) => {
+  const rows = [{ s: 'ok' }, { s: 'bad \ud800 here' }]
+  t.throws(() => encode(rows, { tables: true }), { code: 'LONE_SURROGATE' })
+  t.throws(() => encode([{ l: ['ok', 'bad \udc00'] }], { tables: true }), { code: 'LONE_SURROGATE' })
+  t.end()
+})
+
+t.test('regression: a string list changed into holding an object is refused without calling its toString', (t) => {
+  // The string heap is written from the column joined into one string; join would call an
+  // object's toString (user code) and write its text.
+  let called = 0
+  const sneaky = { toString: () => { called++; return 'sneaky' } }
+  const list: unknown[] = ['a', 'b']
+  const swap = {
+    toJSON: () => {
+      list[1] = sneaky
+      return 'x'
+    }
+  }
+  t.throws(() => encode([{ t: swap, l: list }], { tables: true }), { code: 'BAD_VALUE' })
+  t.equal(called, 0)
   t.end()
 })
 
