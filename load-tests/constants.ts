@@ -76,6 +76,12 @@ export const TIME_TO_OBJECT = {
   quick: { warmups: 1, samples: 3 }
 } as const
 
+/**
+ * Server CPU per reply at each link profile: requests straight to the server, one at a time,
+ * formats interleaved; the first `warmups` rounds are dropped, the median of the rest reported.
+ */
+export const CPU_PER_REPLY = { warmups: 5, samples: 25 } as const
+
 /** Soak defaults (`npm run soak -- --seconds N`). */
 export const SOAK = {
   seconds: 180,

@@ -90,7 +90,7 @@ export const FORMATS: readonly Format[] = [
   },
   {
     id: 'auto',
-    label: 'B-FAST, browser (default policy, hints)',
+    label: 'B-FAST, browser (client default)',
     headers: {},
     decoder: 'bfast',
     browser: { tables: CLIENT_DEFAULT_TABLES },

@@ -26,7 +26,7 @@ import { ROOT } from '../examples/server.js'
 import { dropReplyBodies } from './autocannon-bodies.js'
 import { startServerProcess } from './child-server.js'
 import type { ServerCpu, ServerProcess } from './child-server.js'
-import { LINKS, PAYLOAD_USERS, RTT_SWEEP, THRESHOLD_SWEEP, THROUGHPUT, TIME_TO_OBJECT } from './constants.js'
+import { CPU_PER_REPLY, LINKS, PAYLOAD_USERS, RTT_SWEEP, THRESHOLD_SWEEP, THROUGHPUT, TIME_TO_OBJECT } from './constants.js'
 import { browserHeaders } from './browser-hints.js'
 import { FORMATS, requestHeaders, SERVERS, THRESHOLD_FORMATS } from './formats.js'
 import { measureThresholdCosts } from './threshold.js'
@@ -99,8 +99,6 @@ interface Measured {
 }
 
 const MICROS_PER_MS = 1000
-/** Pairs of CPU-clock readings whose median cost is subtracted from each reply's server CPU. */
-const CPU_READ_SAMPLES = 15
 /** The content coding "none" (RFC 9110 section 8.4.1). */
 const IDENTITY = 'identity'
 const MS_PER_SECOND = 1000
@@ -202,19 +200,13 @@ function fetcherFor(origin: string, dispatcher: Agent): Fetcher {
   }
 }
 
-/** Median ms and server CPU ms per reply, per `${users}:${format}`, through one simulated link. */
-interface LinkMedians {
-  ms: Map<string, number>
-  serverCpuMs: Map<string, number>
-}
-
 /** What reading the server's CPU clock twice costs it (its admin route, twice): subtracted from each reply's. */
 async function cpuReadCostMs(server: ServerProcess): Promise<number> {
   const samples: number[] = []
-  for (let i = 0; i < CPU_READ_SAMPLES; i++) {
+  for (let i = 0; i < CPU_PER_REPLY.warmups + CPU_PER_REPLY.samples; i++) {
     const before = await server.cpu()
     const after = await server.cpu()
-    samples.push(cpuMs(before, after))
+    if (i >= CPU_PER_REPLY.warmups) samples.push(cpuMs(before, after))
   }
   return median(samples)
 }
@@ -224,44 +216,54 @@ function cpuMs(before: ServerCpu, after: ServerCpu): number {
 }
 
 /**
- * Median ms per format for each payload, through one simulated link (formats interleaved), and
- * the server's CPU time per reply (its process clock read around each request, less what the
- * reading itself costs): requests run one at a time, so the difference is that reply's work.
+ * The server's CPU time per reply of each format as asked for on `link` (a browser format's
+ * hints pick its coding), median per `${users}:${format}`: its process clock read around each
+ * request, less what the reading costs, requests sent one at a time straight to the server
+ * (not through the simulated link, whose idle waits would add whatever the process does
+ * meanwhile, GC and timers, to the reply in flight), formats interleaved.
  */
-async function timeThroughLink(server: ServerProcess, link: LinkSettings, userCounts: readonly number[], formats: readonly Format[] = FORMATS): Promise<LinkMedians> {
+async function serverCpuPerReply(server: ServerProcess, link: LinkSettings, userCounts: readonly number[]): Promise<Map<string, number>> {
+  const readCost = await cpuReadCostMs(server)
+  const medians = new Map<string, number>()
+  for (const users of userCounts) {
+    const samples = new Map<FormatId, number[]>()
+    for (let i = 0; i < CPU_PER_REPLY.warmups + CPU_PER_REPLY.samples; i++) {
+      for (const format of FORMATS) {
+        const before = await server.cpu()
+        await bodyBytes(server.origin, requestHeaders(format, link), `${format.timeToObject.path}?n=${users}`)
+        const cpu = cpuMs(before, await server.cpu()) - readCost
+        if (i >= CPU_PER_REPLY.warmups) samples.set(format.id, [...(samples.get(format.id) ?? []), cpu])
+      }
+    }
+    for (const [format, list] of samples) medians.set(`${users}:${format}`, median(list))
+  }
+  return medians
+}
+
+/** Median ms per format for each payload, through one simulated link (formats interleaved). */
+async function timeThroughLink(server: ServerProcess, link: LinkSettings, userCounts: readonly number[], formats: readonly Format[] = FORMATS): Promise<Map<string, number>> {
   const proxy = await startThrottleProxy({ targetPort: server.port, mbps: link.mbps, rttMs: link.rttMs })
   // One kept-alive connection: the handshake is paid once, during warm-up, as in a real page.
   const dispatcher = new Agent({ connections: 1, keepAliveTimeout: 60_000 })
   const fetcher = fetcherFor(`http://127.0.0.1:${proxy.port}`, dispatcher)
-  const medians: LinkMedians = { ms: new Map(), serverCpuMs: new Map() }
-  const readCost = await cpuReadCostMs(server)
+  const medians = new Map<string, number>()
   try {
     for (const users of userCounts) {
-      const samples = new Map<FormatId, { ms: number[]; cpu: number[] }>()
+      const samples = new Map<FormatId, number[]>()
       for (let i = 0; i < ttoSettings.warmups + ttoSettings.samples; i++) {
         // Interleaved, so that a burst of load from elsewhere on the machine hits every format alike.
         for (const format of formats) {
           const pathname = `${format.timeToObject.path}?n=${users}`
-          const cpuBefore = await server.cpu()
           const started = performance.now()
           const value = await fetcher(format, pathname, link)
           const elapsed = performance.now() - started
-          const cpu = cpuMs(cpuBefore, await server.cpu()) - readCost
           if (!Array.isArray(value) || value.length !== users) throw new Error(`${format.label}: expected ${users} users`)
-          if (i < ttoSettings.warmups) continue
-          const list = samples.get(format.id) ?? { ms: [], cpu: [] }
-          list.ms.push(elapsed)
-          list.cpu.push(cpu)
-          samples.set(format.id, list)
+          if (i >= ttoSettings.warmups) samples.set(format.id, [...(samples.get(format.id) ?? []), elapsed])
         }
       }
       for (const [format, list] of samples) {
-        medians.ms.set(`${users}:${format}`, median(list.ms))
-        medians.serverCpuMs.set(`${users}:${format}`, median(list.cpu))
-        log(
-          `time-to-object ${link.mbps} Mbps/${link.rttMs} ms RTT, ${users} users, ${format}: ${median(list.ms).toFixed(2)} ms, ` +
-            `server ${median(list.cpu).toFixed(2)} ms CPU/reply`
-        )
+        medians.set(`${users}:${format}`, median(list))
+        log(`time-to-object ${link.mbps} Mbps/${link.rttMs} ms RTT, ${users} users, ${format}: ${median(list).toFixed(2)} ms`)
       }
     }
   } finally {
@@ -286,10 +288,10 @@ async function measureTimeToObject(server: ServerProcess): Promise<TimeToObjectR
       }
     }
     log(`link ${link.name} (${link.mbps} Mbps, ${link.rttMs} ms RTT), load average ${os.loadavg()[0]!.toFixed(2)}`)
-    const medians = await timeThroughLink(server, link, link.users)
-    for (const [key, ms] of medians.ms) {
-      rows.get(key)!.medianMs[link.mbps] = ms
-      rows.get(key)!.serverCpuMs[link.mbps] = medians.serverCpuMs.get(key)!
+    for (const [key, ms] of await timeThroughLink(server, link, link.users)) rows.get(key)!.medianMs[link.mbps] = ms
+    for (const [key, cpu] of await serverCpuPerReply(server, link, link.users)) {
+      rows.get(key)!.serverCpuMs[link.mbps] = cpu
+      log(`server CPU per reply, ${link.name}, ${key}: ${cpu.toFixed(2)} ms`)
     }
   }
   return [...rows.values()]
@@ -305,7 +307,7 @@ async function measureRttSweep(server: ServerProcess): Promise<RttSweepRow[]> {
   }
   for (const rttMs of RTT_SWEEP.rttsMs) {
     const medians = await timeThroughLink(server, { mbps: RTT_SWEEP.mbps, rttMs }, [RTT_SWEEP.users])
-    for (const row of sweep) row.medianMsByRtt[rttMs] = medians.ms.get(`${RTT_SWEEP.users}:${row.format}`)!
+    for (const row of sweep) row.medianMsByRtt[rttMs] = medians.get(`${RTT_SWEEP.users}:${row.format}`)!
   }
   return sweep
 }
@@ -322,7 +324,7 @@ async function measureThresholdSweep(server: ServerProcess): Promise<ThresholdRo
     }
   }
   for (const link of THRESHOLD_SWEEP.links) {
-    const medians = (await timeThroughLink(server, link, THRESHOLD_SWEEP.users, THRESHOLD_FORMATS)).ms
+    const medians = await timeThroughLink(server, link, THRESHOLD_SWEEP.users, THRESHOLD_FORMATS)
     for (const row of rows) {
       row.timeToObjectMs[link.mbps] = { plain: medians.get(`${row.users}:bfast`)!, lz4: medians.get(`${row.users}:lz4`)! }
     }

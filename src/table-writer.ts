@@ -30,7 +30,7 @@ import {
   DIR_OFFSET_TYPE, INT64_MAX, INT64_MIN, TABLE_ALIGN, TABLE_DIR_ENTRY_SIZE, TABLE_HEADER_SIZE,
   TABLE_MAX_SLOTS, TABLE_OFFSET_COLUMNS, TABLE_OFFSET_FLAGS, TABLE_OFFSET_LENGTH, TABLE_OFFSET_ROWS, TAG_TABLE, TWO_32
 } from './tags.js'
-import { writeIfAscii, writeUtf8 } from './utf8.js'
+import { ASCII_PROBE_SLACK, writeIfAscii, writeUtf8 } from './utf8.js'
 import {
   TABLE_ORDER_WORK_BASE, TABLE_ORDER_WORK_PER_ROW, TABLE_POOL_ARRAYS, TABLE_POOL_MAX_ROWS
 } from './limits.js'
@@ -542,21 +542,24 @@ function fixed(
  */
 function strings(w: TableSink, values: readonly unknown[], n: number, presence: number, validity: number): boolean {
   const text = (values.length === n ? values : values.slice(0, n)).join('')
-  // Room for the offsets and the longest UTF-8 the strings can take, reserved once.
-  w.ensure(4 * (n + 1) + 2 * TABLE_ALIGN + 3 * text.length)
+  // Room for the offsets and an ASCII heap. Reserving the longest UTF-8 (3 bytes a unit) here
+  // made the scratch of users-100k outgrow what the writer keeps between messages (8 MiB).
+  w.ensure(4 * (n + 1) + 2 * TABLE_ALIGN + text.length + ASCII_PROBE_SLACK)
   const offsets = w.pos
   w.pos += 4 * (n + 1)
   align(w)
   const heap = w.pos
-  const buf = w.buf
-  const view = w.view
-  view.setUint32(offsets, 0, true)
+  w.view.setUint32(offsets, 0, true)
   const bits = presence >= 0 || validity >= 0
-  if (writeIfAscii(buf, heap, text)) {
+  if (writeIfAscii(w.buf, heap, text)) {
     w.pos = heap + text.length
-    asciiOffsets(buf, view, offsets, values, n, bits ? presence : -1, bits ? validity : -1)
+    asciiOffsets(w.buf, w.view, offsets, values, n, bits ? presence : -1, bits ? validity : -1)
     return true
   }
+  // Not ASCII: room for the longest UTF-8 the strings can take (w.pos is the heap).
+  w.ensure(3 * text.length)
+  const buf = w.buf
+  const view = w.view
   let pos = heap
   let ascii = true
   for (let i = 0; i < n; i++) {

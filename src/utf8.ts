@@ -119,16 +119,21 @@ function writeUtf8Native(target: Uint8Array, offset: number, text: string, where
   return textEncoder.encodeInto(text, target.subarray(offset)).written
 }
 
+/** Bytes writeIfAscii needs past text.length: one more than the longest UTF-8 character. */
+export const ASCII_PROBE_SLACK = 4
+
 /**
  * Writes `text` at `offset` and returns true if it is all ASCII; otherwise returns false, having
- * written bytes the caller must overwrite. `target` must have room for 3 x text.length bytes
- * from `offset`. One native call for a whole column of strings joined (./table-writer.ts): UTF-8
- * takes exactly one byte per UTF-16 unit only when every unit is ASCII (so no lone surrogate
- * either), the one case where byte counts equal unit counts and per-string offsets follow
- * from string lengths.
+ * written bytes the caller must overwrite. `target` must have room for text.length +
+ * ASCII_PROBE_SLACK bytes from `offset`. One native call for a whole column of strings joined
+ * (./table-writer.ts): UTF-8 takes exactly one byte per UTF-16 unit only when every unit is
+ * ASCII (so no lone surrogate either), the one case where byte counts equal unit counts and
+ * per-string offsets follow from string lengths. Both native writers write whole characters
+ * for as long as they fit, so non-ASCII text writes either all of itself (more bytes than
+ * units) or more than room - 4 bytes: never exactly text.length.
  */
 export function writeIfAscii(target: Uint8Array, offset: number, text: string): boolean {
-  const room = 3 * text.length
+  const room = text.length + ASCII_PROBE_SLACK
   if (
     nodeUtf8Write !== undefined &&
     NodeBuffer !== undefined &&

@@ -201,6 +201,20 @@ t.test('string columns written in one piece: ASCII, non-ASCII, nulls and gaps re
   t.end()
 })
 
+t.test('regression: non-ASCII text that fills exactly as many bytes as it has units is not taken for ASCII', (t) => {
+  // The ASCII probe writes into room for text.length + ASCII_PROBE_SLACK bytes; a smaller room
+  // let 'é' (2 bytes, 1 unit) + 'a' write exactly 2 bytes and pass for ASCII.
+  for (const c of ['\u00e9', '\u20ac', '\u{1F600}']) {
+    for (let k = 1; k <= 6; k++) {
+      for (let j = 0; j <= 6; j++) {
+        const rows = [{ s: c.repeat(k) }, { s: 'a'.repeat(j) }, { s: null }]
+        t.equal(JSON.stringify(decode(encode(rows, { tables: true }))), JSON.stringify(rows), `${c} x${k}, a x${j}`)
+      }
+    }
+  }
+  t.end()
+})
+
 t.test('a lone surrogate in a string column is LONE_SURROGATE, as in v1', (t) => {
   const rows = [{ s: 'ok' }, { s: 'bad \ud800 here' }]
   t.throws(() => encode(rows, { tables: true }), { code: 'LONE_SURROGATE' })
