@@ -34,3 +34,9 @@ export function codeOf(fn: () => unknown): string {
   const e = thrownBy(fn)
   return typeof e === 'string' ? e : e.code
 }
+
+/** The error `fn` throws, as "CODE@offset", or what it did instead. */
+export function failure(fn: () => unknown): string {
+  const e = thrownBy(fn)
+  return typeof e === 'string' ? (e.startsWith('returned') ? 'no error' : `not a BFastError: ${e}`) : `${e.code}@${e.offset}`
+}

@@ -4,9 +4,10 @@
  * code and offset; counts the bytes do not back are refused at open, before any allocation.
  */
 import t from 'tap'
-import { BFastError, BFastTable, decode, encode } from '../../src/index.js'
+import { BFastTable, decode, encode } from '../../src/index.js'
 import { TAG_TABLE } from '../../src/tags.js'
 import { concat, u32 } from '../helpers/messages.js'
+import { failure } from '../helpers/thrown.js'
 import {
   COL_ANY, COL_BOOL, COL_FLOAT64, COL_INT32, COL_LIST, COL_PRESENCE, COL_STRING, COL_VALIDITY, bits, f64s, i32s,
   stringParts, tableMessage, u32s
@@ -14,16 +15,6 @@ import {
 import type { TableSpec } from '../helpers/table-cases.js'
 
 const ASCII = 0x04
-
-/** The error `fn` throws, as "CODE@offset", or what it did instead. */
-function failure(fn: () => unknown): string {
-  try {
-    fn()
-    return 'no error'
-  } catch (err) {
-    return err instanceof BFastError ? `${err.code}@${err.offset}` : `not a BFastError: ${String(err)}`
-  }
-}
 
 /** A valid two-row table: id int32, name string (ascii), ok bool. */
 function base(): TableSpec {

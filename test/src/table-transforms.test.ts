@@ -12,6 +12,7 @@ import type { DecodeOptions } from '../../src/index.js'
 import { compress } from '../../src/compress.js'
 import { TABLE_DELTA, TABLE_SHUFFLE } from '../../src/tags.js'
 import { concat } from '../helpers/messages.js'
+import { failure } from '../helpers/thrown.js'
 import { materialize, sameValue, users } from '../helpers/tagged.js'
 import {
   COL_ANY, COL_FLOAT64, COL_INT32, COL_INT64, COL_LIST, COL_STRING, COL_VALIDITY, bits, f64s, i32s, recordsArb,
@@ -28,16 +29,6 @@ function outcome(fn: () => unknown): unknown {
     return { value: fn() }
   } catch (err) {
     return err instanceof BFastError ? { code: err.code } : { other: String(err) }
-  }
-}
-
-/** The error `fn` throws, as "CODE@offset", or what it did instead. */
-function failure(fn: () => unknown): string {
-  try {
-    fn()
-    return 'no error'
-  } catch (err) {
-    return err instanceof BFastError ? `${err.code}@${err.offset}` : `not a BFastError: ${String(err)}`
   }
 }
 
