@@ -58,12 +58,15 @@ async function serve(
   return { app, base: url }
 }
 
+// Every server here sets cpuBudget: 'none': these tests are about each coding's mechanics (one
+// coding, lengths, Vary, ETag, composition), and the per-line server CPU budget, tested in
+// policy.test.ts, rules some codings out on some lines (gzip on Node 24's figures).
 const payload = users(500)
 const plain = Buffer.from(encode(payload))
 
 for (const coding of AVAILABLE_CODINGS) {
   t.test(`${coding}: one Content-Encoding, decoded by hand and by fetch, GET and HEAD lengths alike`, async (t) => {
-    const { app, base } = await serve({ compression: { network: 'slow', encodings: [coding] } }, (app) => {
+    const { app, base } = await serve({ compression: { network: 'slow', cpuBudget: 'none', encodings: [coding] } }, (app) => {
       app.get('/users', async () => payload)
     })
     t.teardown(() => app.close())
@@ -114,7 +117,7 @@ t.test('the default policy: a browser gets a Content-Encoding, a client without 
 })
 
 t.test('JSON replies are never encoded by the plugin, and carry the same Vary', async (t) => {
-  const { app, base } = await serve({ compression: { network: 'slow' } }, (app) => {
+  const { app, base } = await serve({ compression: { network: 'slow', cpuBudget: 'none' } }, (app) => {
     app.get('/users', async () => payload)
   })
   t.teardown(() => app.close())
@@ -126,7 +129,7 @@ t.test('JSON replies are never encoded by the plugin, and carry the same Vary', 
 })
 
 t.test('a Content-Encoding the handler set is left alone; a strong ETag is weakened when the plugin encodes', async (t) => {
-  const { app, base } = await serve({ compression: { network: 'slow' } }, (app) => {
+  const { app, base } = await serve({ compression: { network: 'slow', cpuBudget: 'none' } }, (app) => {
     app.get('/tagged', async (_req, reply) => {
       reply.header('etag', '"v1"')
       return payload
@@ -168,7 +171,7 @@ for (const order of ['before', 'after'] as const) {
       const app = Fastify()
       const compressOptions = { threshold: 0, ...(customTypes === undefined ? {} : { customTypes }) }
       if (order === 'before') await app.register(compressPlugin, compressOptions)
-      await app.register(bfast, { compression: { network: 'slow' } })
+      await app.register(bfast, { compression: { network: 'slow', cpuBudget: 'none' } })
       if (order === 'after') await app.register(compressPlugin, compressOptions)
       app.get('/users', async () => payload)
       const { url: base } = await listen(app)
