@@ -37,6 +37,7 @@ export function codeOf(fn: () => unknown): string {
 
 /** The error `fn` throws, as "CODE@offset", or what it did instead. */
 export function failure(fn: () => unknown): string {
-  const e = thrownBy(fn)
-  return typeof e === 'string' ? (e.startsWith('returned') ? 'no error' : `not a BFastError: ${e}`) : `${e.code}@${e.offset}`
+  const e = caught(fn)
+  if (e === undefined) return 'no error'
+  return e instanceof BFastError ? `${e.code}@${e.offset}` : `not a BFastError: ${describeError(e)}`
 }
