@@ -26,14 +26,18 @@ export interface ColumnSink {
   childCount: number
 }
 
-/** The writer's value kinds (bit set) and classifiers that generated code uses. */
+/** The writer's value kinds (bit set, ./table-writer.ts) and its classifier, for generated code. */
 export interface ExtractKinds {
   small: number
   i32: number
+  safe: number
+  float: number
+  string: number
+  bool: number
+  null: number
   list: number
+  /** The kind of any value (what the inline tests below do not decide). */
   kindOf(v: unknown): number
-  /** Element kinds of a list, or-ed into `kinds`. */
-  listKinds(list: readonly unknown[], kinds: number): number
 }
 
 /**
@@ -55,31 +59,42 @@ let canCompile = true
  * loop treats specially (`toJSON`, `__proto__`, kept out of generated code as in ./shapes.ts),
  * or no `new Function`.
  */
-export function rowExtractor(names: readonly string[]): RowExtractor | null {
+export function rowExtractor(names: readonly string[], k: ExtractKinds): RowExtractor | null {
   const signature = JSON.stringify(names)
   const cached = cache.get(signature)
   if (cached !== undefined) return cached
-  const run = compile(names)
+  const run = compile(names, k)
   if (cache.size >= SHAPE_CACHE_MAX) cache.clear()
   cache.set(signature, run)
   return run
 }
 
-function compile(names: readonly string[]): RowExtractor | null {
+/**
+ * The kind of `x` as an expression: numbers, strings and booleans decided inline, at a site of
+ * each column's own (as kindOf in ./table-writer.ts decides them), the rest by `k.kindOf`.
+ */
+function classify(x: string, k: ExtractKinds): string {
+  return `(typeof ${x} === 'number' ? ((${x} | 0) === ${x} && (${x} !== 0 || 1 / ${x} > 0) ` +
+    `? (${x} >= 0 && ${x} <= 7 ? ${k.small} : ${k.i32}) : (Number.isSafeInteger(${x}) && ${x} !== 0 ? ${k.safe} : ${k.float}))` +
+    ` : typeof ${x} === 'string' ? ${k.string} : typeof ${x} === 'boolean' ? ${k.bool} : k.kindOf(${x}))`
+}
+
+function compile(names: readonly string[], k: ExtractKinds): RowExtractor | null {
   const m = names.length
   if (!canCompile || m === 0 || m > SHAPE_MAX_MEMBERS) return null
   if (names.includes('toJSON') || names.includes('__proto__')) return null
-  let head = 'var row, key, j, v, kind, hasOwn = Object.prototype.hasOwnProperty, OP = Object.prototype, proto;\n'
+  let head = 'var row, key, j, v, kind, e, x, ek, ck, hasOwn = Object.prototype.hasOwnProperty, OP = Object.prototype, proto;\n'
   let body = ''
   for (let c = 0; c < m; c++) {
     head += `var c${c} = cols[${c}], a${c} = c${c}.values;\n`
     // JSON string literals are valid JS string literals (ES2019), so any key is safe here.
     body += `v = row[${JSON.stringify(names[c])}];\n` +
-      // Numbers first, inline (as the generic loop): the commonest cells.
-      'kind = typeof v === \'number\' && (v | 0) === v && (v !== 0 || 1 / v > 0) ? (v >= 0 && v <= 7 ? k.small : k.i32)' +
-      ' : k.kindOf(v);\n' +
+      `kind = ${classify('v', k)};\n` +
       `if (kind !== 0) {\n  a${c}[r] = v;\n  c${c}.kinds |= kind;\n  c${c}.present++;\n` +
-      `  if (kind === k.list) {\n    c${c}.childCount += v.length;\n    c${c}.childKinds = k.listKinds(v, c${c}.childKinds);\n  }\n}\n`
+      `  if (kind === ${k.list}) {\n    c${c}.childCount += v.length;\n    ck = c${c}.childKinds;\n` +
+      // SPEC 5: in a list, what JSON leaves out is null.
+      `    for (e = 0; e < v.length; e++) {\n      x = v[e];\n      ek = ${classify('x', k)};\n` +
+      `      ck |= ek === 0 ? ${k.null} : ek;\n    }\n    c${c}.childKinds = ck;\n  }\n}\n`
   }
   const loop =
     'for (; r < n; r++) {\n' +

@@ -140,7 +140,17 @@ function typeFor(kinds: number, child: boolean): number {
 }
 
 /** What generated row extractors (./table-extract.ts) use of the kinds above. */
-const EXTRACT_KINDS: ExtractKinds = { small: K_SMALL, i32: K_I32, list: K_LIST, kindOf, listKinds }
+const EXTRACT_KINDS: ExtractKinds = {
+  small: K_SMALL,
+  i32: K_I32,
+  safe: K_SAFE,
+  float: K_FLOAT,
+  string: K_STRING,
+  bool: K_BOOL,
+  null: K_NULL,
+  list: K_LIST,
+  kindOf
+}
 
 /**
  * Arrays that hold one column's values between the passes, reused across tables: allocating
@@ -279,7 +289,7 @@ function learn(rows: readonly unknown[], w: TableSink, cols: Plan[]): boolean {
         if (lookups > 0) {
           lookups--
           runNames = cols.map((col) => col.name)
-          run = rowExtractor(runNames)
+          run = rowExtractor(runNames, EXTRACT_KINDS)
         }
       }
       if (run !== null) r = run(rows, r + 1, n, cols, runNames, EXTRACT_KINDS) - 1
