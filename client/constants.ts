@@ -18,9 +18,10 @@ export const JSON_MEDIA_TYPE = 'application/json'
 export const JSON_SUFFIX = '+json'
 
 /**
- * The default `Accept` header: B-FAST preferred, JSON accepted at a lower weight (RFC 9110
- * section 12.5.1), so a server without B-FAST (or a route opted out of it) still answers
- * something the client decodes.
+ * The `Accept` header of `tables: false`: B-FAST v1 preferred, JSON accepted at a lower weight
+ * (RFC 9110 section 12.5.1), so a server without B-FAST (or a route opted out of it) still
+ * answers something the client decodes. (The client's default, `'transport'`, sends
+ * `TABLE_ACCEPT`.)
  */
 export const DEFAULT_ACCEPT = `${MEDIA_TYPE}, ${JSON_MEDIA_TYPE};q=0.9`
 
@@ -36,11 +37,14 @@ export const TABLE_ACCEPT =
 
 /**
  * The values of the `tables` option (issue 14 item 5), by their text, each with what the client
- * asks for and how it hands replies back. `false`: B-FAST v1 (a reply holding a table would
- * still decode, as the codec does). `true`: the table layout; replies are returned as decoded, a
- * `BFastTable` for each table. `'transport'` (issue 16 item 5): the table layout on the wire,
- * where the server has it (smaller on slow links, see docs/PERFORMANCE-NOTES.md), and the plain
- * values of `false` back (client/plain-values.ts).
+ * asks for and how it hands replies back. `false`: B-FAST v1. `true`: the table layout; replies
+ * are returned as decoded, a `BFastTable` for each table. `'transport'` (issue 16 item 5): the
+ * table layout on the wire, where the server has it (smaller on slow links, and cheaper to
+ * write and read: see docs/PERFORMANCE-NOTES.md), and the plain values of `false` back
+ * (client/plain-values.ts). With plain values, the Content-Type decides how a B-FAST reply is
+ * read: one labelled `layout=table` may hold tables, one without the label is read as v1 only
+ * (a table there is the codec's UNKNOWN_TAG, as for upstream readers), unless `decode.tables`
+ * is set.
  */
 export const TABLE_MODES = {
   false: { accept: DEFAULT_ACCEPT, readsTables: false, plainValues: true },
@@ -48,8 +52,12 @@ export const TABLE_MODES = {
   transport: { accept: TABLE_ACCEPT, readsTables: true, plainValues: true }
 } as const satisfies Record<string, { accept: string; readsTables: boolean; plainValues: boolean }>
 
-/** The `tables` option's default. */
-export const DEFAULT_TABLES = false
+/**
+ * The `tables` option's default (issue 16 item 5): tables as a transport form, plain values
+ * back. Where `decode.tables: false` refuses tables and `tables` is not set, the client asks
+ * for v1 (`false`) instead.
+ */
+export const DEFAULT_TABLES = 'transport'
 
 /** Header names the client reads or writes (lowercase: header names are case-insensitive, RFC 9110 section 5.1). */
 export const HEADER = {

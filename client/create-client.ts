@@ -4,7 +4,7 @@
  */
 import { builtinFetchAcceptEncoding } from './accept-encoding.js'
 import { BODY_FORMATS, DEFAULT_BODY_FORMAT, DEFAULT_TABLES, HEADER, HEAD_METHOD, TABLE_MODES } from './constants.js'
-import { decodeBody, replyFormatOf, responseLimit } from './decode-response.js'
+import { decodeBody, labelsTables, replyFormatOf, responseLimit } from './decode-response.js'
 import { checkClientDecodeOptions, ClientOptionError, HttpError, TimeoutError, withRequest } from './errors.js'
 import { withoutTables } from './plain-values.js'
 import { discardBody, readBody } from './read-body.js'
@@ -141,8 +141,13 @@ interface PreparedCall {
   signals: ReadonlyArray<AbortSignalLike | null | undefined>
   /** The route schema this call's replies were serialized with, when the client has `routes`. */
   route: ClientRoute | undefined
-  /** `tables: 'transport'`: tables were asked for the wire only; B-FAST replies are handed back without them. */
-  untable: boolean
+  /**
+   * `tables: false` or `'transport'`: B-FAST replies are handed back as plain values, a reply
+   * labelled `layout=table` without its tables, any other read with `decodeV1With`.
+   */
+  plainValues: boolean
+  /** The decode options of an unlabelled B-FAST reply when `plainValues`: v1 only unless `decode.tables` says. */
+  decodeV1With: DecodeOptions
 }
 
 /** The client's hooks of one kind, then the call's. */
@@ -196,8 +201,13 @@ function prepareCall(
   } = defaults
 
   const url = joinUrl(baseUrl, path, query)
-  // Checked by checkOptions: a mode of TABLE_MODES.
-  const mode = tableMode(tables ?? clientTables ?? DEFAULT_TABLES)!
+  // Per-request decode options refine the client's rather than replace them.
+  const decodeMerged = decodeOptions === undefined ? clientDecodeOptions : { ...clientDecodeOptions, ...decodeOptions }
+  const tablesSet = tables ?? clientTables
+  // Checked by checkOptions: a mode of TABLE_MODES. The default gives way to decode.tables: false.
+  const mode = tablesSet === undefined && decodeMerged?.tables === false
+    ? TABLE_MODES.false
+    : tableMode(tablesSet ?? DEFAULT_TABLES)!
   const headers: Record<string, string> = { [HEADER.accept]: mode.accept }
   if (acceptEncoding !== undefined) headers[HEADER.acceptEncoding] = acceptEncoding
   setHeaders(headers, clientHeaders)
@@ -215,14 +225,13 @@ function prepareCall(
     if (headers[HEADER.contentType] === undefined) headers[HEADER.contentType] = encoded.contentType
   }
 
-  // Per-request decode options refine the client's rather than replace them.
-  const decodeMerged = decodeOptions === undefined ? clientDecodeOptions : { ...clientDecodeOptions, ...decodeOptions }
   if (mode.readsTables && decodeMerged?.tables === false) {
     const setting = mode.plainValues ? "'transport'" : 'true'
     throw new ClientOptionError(`tables: ${setting} asks ${method} ${url} for tables, which decode.tables: false refuses`)
   }
   const limit = responseLimit(maxResponseSize ?? clientMaxResponseSize, decodeMerged)
   const timeoutSetting = timeout ?? clientTimeout
+  const decodeWith = { ...decodeMerged, maxDecompressedSize: limit }
   return {
     method,
     url,
@@ -230,7 +239,7 @@ function prepareCall(
     body: requestBody,
     init: { ...clientInit, ...callInit },
     limit,
-    decodeWith: { ...decodeMerged, maxDecompressedSize: limit },
+    decodeWith,
     policy: retryPolicy(clientRetry, retry),
     hooks: {
       beforeRequest: joinHooks(clientHooks, hooks, 'beforeRequest'),
@@ -240,7 +249,8 @@ function prepareCall(
     timeoutMs: typeof timeoutSetting === 'number' && timeoutSetting > 0 ? timeoutSetting : undefined,
     signals: [clientSignal, signal],
     route,
-    untable: mode.readsTables && mode.plainValues
+    plainValues: mode.plainValues,
+    decodeV1With: decodeMerged?.tables === undefined ? { ...decodeWith, tables: false } : decodeWith
   }
 }
 
@@ -275,6 +285,17 @@ function replyFormat(call: PreparedCall, response: FetchResponse): ReplyFormat {
 }
 
 /**
+ * Decodes a reply body read into memory. Under `plainValues`, the Content-Type says whether a
+ * B-FAST reply may hold tables (SPEC 8.0): only a labelled one is decoded with them and walked
+ * back to plain values (client/plain-values.ts), so a v1 reply costs no walk.
+ */
+function decodeReply(call: PreparedCall, format: ReplyFormat, response: FetchResponse, bytes: Uint8Array): unknown {
+  if (format !== 'bfast' || !call.plainValues) return decodeBody(format, bytes, call.decodeWith)
+  if (!labelsTables(response.headers.get(HEADER.contentType))) return decodeBody(format, bytes, call.decodeV1With)
+  return withoutTables(decodeBody(format, bytes, call.decodeWith))
+}
+
+/**
  * Reads and decodes a 2xx reply; a codec error (or a body over the limit) says which request
  * it was. Read under the call's signal: a timeout also covers a body that trickles in.
  */
@@ -282,8 +303,7 @@ async function readReply(call: PreparedCall, request: RequestContext, response: 
   const format = replyFormat(call, response)
   let decoded: unknown
   try {
-    decoded = decodeBody(format, await readBody(response, format, call.limit), call.decodeWith)
-    if (call.untable && format === 'bfast') decoded = withoutTables(decoded)
+    decoded = decodeReply(call, format, response, await readBody(response, format, call.limit))
   } catch (err) {
     throw withRequest(err, call.method, request.url, response)
   }
@@ -299,8 +319,7 @@ async function httpError(call: PreparedCall, request: RequestContext, response: 
   let body: unknown
   let cause: unknown
   try {
-    body = decodeBody(format, await readBody(response, format, call.limit), call.decodeWith)
-    if (call.untable && format === 'bfast') body = withoutTables(body)
+    body = decodeReply(call, format, response, await readBody(response, format, call.limit))
     if (call.route !== undefined) body = reviveReply(call.route, response.status, body)
   } catch (err) {
     cause = err
@@ -311,9 +330,10 @@ async function httpError(call: PreparedCall, request: RequestContext, response: 
 /**
  * Creates a client for one API.
  *
- * Every request sends `Accept: application/x-bfast, application/json;q=0.9` (with `tables: true`,
- * the table layout with its transforms first: see `TABLE_ACCEPT`, and arrays of records come back as `BFastTable`s
- * where the reply holds tables, typed by `Tabled`) and, through Node's built-in fetch, an
+ * Every request asks for B-FAST tables as a transport form, then B-FAST v1, then JSON
+ * (`TABLE_ACCEPT`; with `tables: false`, `DEFAULT_ACCEPT`: v1, then JSON) and hands back plain
+ * values (with `tables: true`, arrays of records come back as `BFastTable`s where the reply holds
+ * tables, typed by `Tabled`) and, through Node's built-in fetch, sends an
  * `Accept-Encoding` naming every coding that fetch decodes; replies are decoded by their Content-Type
  * (B-FAST plain or compressed, JSON, otherwise text). Bodies are sent as B-FAST unless
  * `bodyFormat: 'json'`. A non-2xx reply rejects with an `HttpError` holding the decoded error

@@ -3,6 +3,7 @@
  * bytes: what the server labels is what is decoded (a mislabelled reply is an error, not a guess).
  */
 import { decode, type DecodeOptions } from '../src/index.js'
+import { TABLE_LAYOUT_PARAMETER, TABLE_LAYOUT_VALUE } from '../src/tags.js'
 import {
   BFAST_MEDIA_TYPE,
   DEFAULT_MAX_RESPONSE_SIZE,
@@ -26,6 +27,24 @@ export function mediaTypeOf(contentType: string | null): string {
   if (contentType === null) return ''
   const semicolon = contentType.indexOf(';')
   return (semicolon === -1 ? contentType : contentType.slice(0, semicolon)).trim().toLowerCase()
+}
+
+/**
+ * Whether a Content-Type labels a message that may hold tables (SPEC 8.0: `layout=table`; a
+ * reply without the label is B-FAST v1). Parameter names are case-insensitive and a value may
+ * be a quoted string (RFC 9110 sections 5.6.6 and 8.3.1); the media type is checked by the caller.
+ */
+export function labelsTables(contentType: string | null): boolean {
+  if (contentType === null) return false
+  const parts = contentType.split(';')
+  for (let i = 1; i < parts.length; i++) {
+    const part = parts[i]
+    const eq = part.indexOf('=')
+    if (eq === -1 || part.slice(0, eq).trim().toLowerCase() !== TABLE_LAYOUT_PARAMETER) continue
+    const value = part.slice(eq + 1).trim()
+    return (value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1) : value) === TABLE_LAYOUT_VALUE
+  }
+  return false
 }
 
 /** Which decoder a reply with this status and Content-Type gets. */

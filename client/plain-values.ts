@@ -10,6 +10,7 @@
  */
 import { BFastTable } from '../src/index.js'
 import { setOwn } from '../src/own-property.js'
+import { cellsMayHoldTables } from '../src/table.js'
 
 /** Whether a decoded value is a container that may hold a table: an array or a plain object. */
 function isContainer(value: unknown): value is unknown[] | Record<string, unknown> {
@@ -19,10 +20,10 @@ function isContainer(value: unknown): value is unknown[] | Record<string, unknow
   return proto === Object.prototype || proto === null
 }
 
-/** `table`'s rows, any tables in their cells turned to rows as well. */
+/** `table`'s rows, any tables in their cells turned to rows as well (walked only where a cell can hold one). */
 function rowsOf(table: BFastTable<object>): object[] {
   const rows = table.toArray()
-  for (const row of rows) untableIn(row as Record<string, unknown>)
+  if (cellsMayHoldTables(table)) for (const row of rows) untableIn(row as Record<string, unknown>)
   return rows
 }
 

@@ -276,8 +276,9 @@ export interface RequestOptions extends FetchOptions {
    * of records the reply holds as a table as a `BFastTable` (opened in O(1), rows read on demand);
    * typed by `Tabled`.
    * `'transport'`: ask the same, and return plain values as `false` does (each table's rows):
-   * the smaller table layout on the wire, nothing else changed. Default `false` (B-FAST v1). A
-   * server or route without tables answers v1 or JSON as before.
+   * the smaller table layout on the wire, nothing else changed. This is the default; where
+   * `decode.tables: false` is set and `tables` is not, the client asks as `false` does.
+   * `false`: B-FAST v1 (`DEFAULT_ACCEPT`). A server or route without tables answers v1 or JSON.
    */
   tables?: TablesOption
   /**

@@ -15,15 +15,15 @@ export const SERVERS = {
   /** The same, plus @fastify/compress for JSON (zstd, br, gzip by Accept-Encoding). */
   httpCompression: { bfast: { compression: { network: 'fast' } }, httpCompression: true, logger: { level: 'warn' } },
   /**
-   * The plugin's default compression policy (network 'auto', threshold 1024) with client hints
-   * and tables (so that a client asking for the table layout as a transport form gets it), plus
-   * @fastify/compress with its defaults: every format of the link simulator on one server.
+   * The plugin's defaults (compression policy network 'auto', threshold 1024; tables for a
+   * client that asks, as the client does by default) with client hints, plus @fastify/compress
+   * with its defaults: every format of the link simulator on one server.
    */
-  defaults: { bfast: { clientHints: true, tables: true }, httpCompression: true, logger: { level: 'warn' } }
+  defaults: { bfast: { clientHints: true }, httpCompression: true, logger: { level: 'warn' } }
 } as const satisfies Record<string, ExampleServerOptions>
 
 export type ServerName = keyof typeof SERVERS
-export type FormatId = 'json' | 'gzip' | 'br' | 'zstd' | 'bfast' | 'lz4' | 'auto' | 'transport'
+export type FormatId = 'json' | 'gzip' | 'br' | 'zstd' | 'bfast' | 'lz4' | 'auto' | 'browser' | 'transport'
 
 /** The `tables` modes of the B-FAST client (client/constants.ts TABLE_MODES). */
 export type ClientTables = keyof typeof TABLE_MODES
@@ -88,8 +88,16 @@ export const FORMATS: readonly Format[] = [
     throughput: { server: 'plain', path: DEMO_ROUTES.lz4 },
     timeToObject: { path: DEMO_ROUTES.lz4 }
   },
+  // Issue 5's row: the default policy alone (no hints, no HTTP coding offered), v1 asked for.
   {
     id: 'auto',
+    label: "B-FAST, 'auto' policy (no hints)",
+    headers: { accept: ACCEPT_BFAST, 'accept-encoding': IDENTITY },
+    decoder: 'bfast',
+    timeToObject: { path: '/users' }
+  },
+  {
+    id: 'browser',
     label: 'B-FAST, browser (client default)',
     headers: {},
     decoder: 'bfast',

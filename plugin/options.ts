@@ -98,8 +98,10 @@ export interface BfastPluginOptions {
   maxBodySize?: number
   /**
    * Send arrays of records as tables (SPEC 8) to clients that ask for them with
-   * `Accept: application/x-bfast;layout=table`; every other client gets what it gets without
-   * this option. Default false; a route's `config.bfast.tables` overrides it.
+   * `Accept: application/x-bfast;layout=table` (the fastify-bfast client does by default, as a
+   * transport form: issue 16 item 5); every other client gets B-FAST v1 or JSON as it asked.
+   * Default true; `false` answers every client with v1. A route's `config.bfast.tables`
+   * overrides it.
    */
   tables?: boolean
   /** Passed to `encode` for replies. */
@@ -159,7 +161,7 @@ export const DEFAULTS = {
   levels: DEFAULT_LEVELS,
   cpuBudget: 'json-gzip',
   clientHints: false,
-  tables: false
+  tables: true
 } as const satisfies Omit<ResolvedCompression, 'network'> & {
   network: NetworkPolicy
   clientHints: boolean

@@ -42,6 +42,9 @@ function builderFor(names: readonly string[]): RowBuilder | null {
   return built
 }
 
+/** The reader's columns of a table (set by BFastTable's static block: `#columns` stays private). */
+let columnsOf: (table: BFastTable<object>) => readonly Column[]
+
 /**
  * An array of records sent as a B-FAST table (SPEC 8). Values read back exactly as the v1
  * list of objects would (SPEC 5, with the same decode options): Dates, bigints, bytes, -0,
@@ -155,6 +158,24 @@ export class BFastTable<T extends object = Record<string, unknown>> implements I
   toJSON(): T[] {
     return this.toArray()
   }
+
+  static {
+    columnsOf = (table) => table.#columns
+  }
+}
+
+/** Whether a column's cells can hold B-FAST v1 values (SPEC 8.4: type any, itself or as a list's items). */
+function holdsValues(col: Column): boolean {
+  return col.type === COL_ANY || (col.child !== null && holdsValues(col.child))
+}
+
+/**
+ * Whether any row of `table` can hold another table: only a cell of type any is a v1 value
+ * (SPEC 8.4), which may be one. The client's plain-values walk (client/plain-values.ts) skips
+ * the rows of every other table: their cells are scalars, strings and lists of them.
+ */
+export function cellsMayHoldTables(table: BFastTable<object>): boolean {
+  return columnsOf(table).some(holdsValues)
 }
 
 /** A constructor of plain objects (prototype Object.prototype), for byStores. */

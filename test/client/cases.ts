@@ -75,8 +75,13 @@ export function typedSample(): Record<string, unknown> {
 export const ROUTE = {
   /** 10,000 users, compressed (route policy `network: 'slow'`). */
   usersCompressed: '/users/compressed',
-  /** 10,000 users, never compressed (route policy `network: 'fast'`). */
+  /** 10,000 users, never compressed (route policy `network: 'fast'`), never a table (`tables: false`). */
   usersPlain: '/users/plain',
+  /**
+   * A table message (SPEC 8) of UNLABELLED_ROWS labelled plain `application/x-bfast`: a server
+   * that breaks SPEC 8.0 (the plugin never does). The label decides how the client reads it.
+   */
+  unlabelledTable: '/unlabelled/table',
   /** One user by id (path parameter). */
   user: '/users/:id',
   /** 10,000 users on a route with `tables` (SPEC 8), compressed (`network: 'slow'`). */
@@ -136,6 +141,9 @@ export const ROUTE = {
    */
   flaky: '/flaky/:key'
 } as const
+
+/** The rows ROUTE.unlabelledTable sends as a table. */
+export const UNLABELLED_ROWS: ReadonlyArray<{ id: number; name: string }> = [{ id: 1, name: 'Ada' }, { id: 2, name: 'Bob' }]
 
 /** A record of ROUTE.nestedTable's reply. */
 export interface Member {

@@ -27,6 +27,7 @@ import {
   nestedRecords,
   STREAM_TYPES,
   TABLE_ERROR_BODY,
+  UNLABELLED_ROWS,
   type FlakyReply,
   difference,
   people,
@@ -65,6 +66,7 @@ export type TestRoutes = {
   'GET /users/plain': { response: Person[] }
   'GET /users/table': { response: Person[] }
   'GET /users/table-plain': { response: Person[] }
+  'GET /unlabelled/table': { response: Array<{ id: number; name: string }> }
   'GET /fail/table': { response: never }
   'GET /nested/table': { response: ReturnType<typeof nestedRecords> }
   'GET /users/:id': { response: Person }
@@ -155,7 +157,7 @@ function nameOf(err: unknown): string {
   return typeof err === 'object' && err !== null && 'name' in err ? String(err.name) : typeof err
 }
 
-function client(ctx: ScenarioContext, options: { timeout?: number } = {}) {
+function client(ctx: ScenarioContext, options: { timeout?: number; tables?: false } = {}) {
   return createClient<TestRoutes>({ baseUrl: ctx.baseUrl, ...(ctx.fetch === undefined ? {} : { fetch: ctx.fetch }), ...options })
 }
 
@@ -217,9 +219,12 @@ export const scenarios: Scenario[] = [
       const v1Route = await grid.get(ROUTE.usersPlain)
       check(Array.isArray(v1Route), `a route without tables: ${nameOf(v1Route)}`)
       same(v1Route, expected, 'a route without tables')
-      const plain = await client(ctx).get(ROUTE.usersTable)
+      const plain = await client(ctx, { tables: false }).get(ROUTE.usersTable)
       check(Array.isArray(plain), `a client without tables: ${nameOf(plain)}`)
       same(plain, expected, 'a client without tables')
+      const byDefault = await client(ctx).get(ROUTE.usersTable)
+      check(Array.isArray(byDefault), `the default client ('transport'): ${nameOf(byDefault)}`)
+      same(byDefault, expected, "the default client ('transport')")
       const asked = await client(ctx).get(ROUTE.usersTablePlain, { tables: true })
       check(asked instanceof BFastTable && asked.length === USERS_COUNT, `tables: true on the request: ${nameOf(asked)}`)
       same(asked.toArray(), expected, 'tables: true on the request')
@@ -232,6 +237,8 @@ export const scenarios: Scenario[] = [
     async run(ctx) {
       const wire = createClient<TestRoutes>({ baseUrl: ctx.baseUrl, tables: 'transport', ...(ctx.fetch === undefined ? {} : { fetch: ctx.fetch }) })
       same((await wire.post(ROUTE.echo, null)).accept, TABLE_ACCEPT, 'the Accept header sent: tables asked for')
+      same((await client(ctx).post(ROUTE.echo, null)).accept, TABLE_ACCEPT, "the default is 'transport'")
+      const v1 = client(ctx, { tables: false })
       // What travels: tables, nested ones too (checked with the codec, without the client).
       const raw = await fetch(ctx.baseUrl + ROUTE.nestedTable, { headers: { accept: TABLE_ACCEPT } })
       same(raw.headers.get('content-type'), MEDIA_TYPE_TABLE_TRANSFORMS, 'the reply on the wire is a table')
@@ -240,7 +247,7 @@ export const scenarios: Scenario[] = [
       for (const route of [ROUTE.usersTable, ROUTE.usersTablePlain, ROUTE.nestedTable, ROUTE.usersPlain, ROUTE.jsonOnly] as const) {
         const got: unknown = await wire.get(route)
         check(tablesIn(got) === 0, `${route}: ${tablesIn(got)} BFastTable(s) handed back`)
-        same(got, await client(ctx).get(route), `${route}: what tables: false returns`)
+        same(got, await v1.get(route), `${route}: what tables: false returns`)
       }
       same(await wire.get(ROUTE.nestedTable), nestedRecords(), 'nested tables: the records the server sent')
       const users = await client(ctx).get(ROUTE.usersTable, { tables: 'transport' })
@@ -339,7 +346,27 @@ export const scenarios: Scenario[] = [
       const echo = await client(ctx).post(ROUTE.echo, typedSample())
       check(echo.contentType === MEDIA_TYPE, `the server saw content-type ${echo.contentType}`)
       same(echo.body, typedSample(), 'echoed body')
-      same(echo.accept, DEFAULT_ACCEPT, 'accept header sent')
+      same(echo.accept, TABLE_ACCEPT, "accept header sent (the default, tables: 'transport')")
+      same((await client(ctx, { tables: false }).post(ROUTE.echo, null)).accept, DEFAULT_ACCEPT, 'tables: false: v1, then JSON')
+    }
+  },
+  {
+    name: 'the Content-Type decides: a table in a reply not labelled layout=table is an error under plain values',
+    async run(ctx) {
+      // SPEC 8.0: only a reply labelled layout=table may hold tables; the client never sniffs.
+      const url = ctx.baseUrl + ROUTE.unlabelledTable
+      for (const tables of [undefined, false, 'transport'] as const) {
+        const api = createClient<TestRoutes>({ baseUrl: ctx.baseUrl, ...(tables === undefined ? {} : { tables }), ...(ctx.fetch === undefined ? {} : { fetch: ctx.fetch }) })
+        const err = await rejection(api.get(ROUTE.unlabelledTable), `tables: ${String(tables)}`)
+        check(err instanceof BFastRequestError && err.code === 'UNKNOWN_TAG', `tables: ${String(tables)}: ${nameOf(err)} ${String(err)}`)
+        check(err.url === url && err.status === 200, `tables: ${String(tables)}: url/status ${err.url} ${err.status}`)
+      }
+      const grid = createClient<TestRoutes>({ baseUrl: ctx.baseUrl, tables: true, ...(ctx.fetch === undefined ? {} : { fetch: ctx.fetch }) })
+      const table = await grid.get(ROUTE.unlabelledTable)
+      check(table instanceof BFastTable, `tables: true reads what arrives: ${nameOf(table)}`)
+      same(table.toArray(), UNLABELLED_ROWS, 'tables: true: the rows')
+      const asked = await client(ctx).get(ROUTE.unlabelledTable, { decode: { tables: true } })
+      check(asked instanceof BFastTable, `decode.tables: true set by the caller: ${nameOf(asked)}`)
     }
   },
   {

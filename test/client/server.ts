@@ -23,6 +23,7 @@ import {
   JSON_AS_BFAST,
   nestedRecords,
   TABLE_ERROR_BODY,
+  UNLABELLED_ROWS,
   people,
   ROUTE,
   SERVER_ERROR_MESSAGE,
@@ -108,7 +109,9 @@ export async function startServer(setup?: (app: FastifyInstance) => void): Promi
   // HTTP coding that fetch decodes before the client sees the bytes.
   const lz4Only = { compression: { network: 'slow', encodings: ['lz4'] } } as const
   app.get(ROUTE.usersCompressed, { config: { bfast: lz4Only } }, async () => users)
-  app.get(ROUTE.usersPlain, { config: { bfast: { compression: { network: 'fast' } } } }, async () => users)
+  app.get(ROUTE.usersPlain, { config: { bfast: { compression: { network: 'fast' }, tables: false } } }, async () => users)
+  const unlabelled = Buffer.from(encode(UNLABELLED_ROWS, { tables: true }))
+  app.get(ROUTE.unlabelledTable, { config: { bfast: false } }, async (_request, reply) => reply.type(MEDIA_TYPE).send(unlabelled))
   app.get(ROUTE.usersTable, { config: { bfast: { ...lz4Only, tables: true } } }, async () => users)
   app.get(ROUTE.usersTablePlain, { config: { bfast: { tables: true, compression: { network: 'fast' } } } }, async () => users)
   app.get(ROUTE.nestedTable, { config: { bfast: { tables: true } } }, async () => nestedRecords())

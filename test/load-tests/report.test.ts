@@ -6,6 +6,7 @@
 import t from 'tap'
 import { checkTargets, linkTargets, networkFloorMs, thresholdVerdict } from '../../load-tests/report.js'
 import type { LoadResults, RttSweepRow } from '../../load-tests/report.js'
+import type { FormatId } from '../../load-tests/formats.js'
 import type { ThresholdRow } from '../../load-tests/threshold.js'
 
 /** 1 MB at 100 Mbps takes 80 ms on the wire. */
@@ -81,17 +82,33 @@ t.test('threshold verdict: what compression saves below the threshold, and where
 
 t.test('issue 16 targets per link profile: the browser B-FAST rows against the best JSON and JSON + gzip CPU', async (t) => {
   const link = { name: 'slow', mbps: 10, rttMs: 40, users: [1000] }
-  const tto = (format: 'json' | 'gzip' | 'zstd' | 'auto' | 'transport', ms: number, cpu: number): LoadResults['timeToObject'][number] => ({
+  const tto = (format: FormatId, ms: number, cpu: number): LoadResults['timeToObject'][number] => ({
     users: 1000, format, label: format, bytes: { 10: 1000 }, coding: { 10: 'zstd' }, medianMs: { 10: ms }, serverCpuMs: { 10: cpu }
   })
   const base = results([], [])
   const withRows = (rows: LoadResults['timeToObject']): LoadResults => ({ ...base, settings: { ...base.settings, links: [link] }, timeToObject: rows })
-  const checks = linkTargets(withRows([tto('json', 300, 1), tto('gzip', 200, 3), tto('zstd', 150, 2.5), tto('auto', 149, 2), tto('transport', 151, 2)]))
-  t.equal(checks.length, 2, 'one check per browser row')
-  t.equal(checks[0]!.met, true, 'auto: sooner than zstd (the best JSON), less CPU than gzip')
+  const checks = linkTargets(withRows([
+    tto('json', 300, 1), tto('gzip', 200, 3), tto('zstd', 150, 2.5), tto('auto', 400, 1), tto('browser', 149, 2), tto('transport', 151, 2)
+  ]))
+  t.equal(checks.length, 2, "one check per browser row (issue 5's unhinted 'auto' row is not one)")
+  t.equal(checks[0]!.met, true, 'browser: sooner than zstd (the best JSON), less CPU than gzip')
   t.match(checks[0]!.measured, /149 ms vs zstd 150 ms \(0\.99x\); CPU 2\.00 vs 3\.00 ms \(0\.67x\)/)
   t.equal(checks[1]!.met, false, 'transport: 1 ms later than zstd')
-  const cpu = linkTargets(withRows([tto('gzip', 200, 3), tto('auto', 100, 3.1)]))
+  const cpu = linkTargets(withRows([tto('gzip', 200, 3), tto('browser', 100, 3.1)]))
   t.equal(cpu[0]!.met, false, 'sooner, but more CPU than JSON + gzip: missed')
-  t.same(linkTargets(withRows([tto('auto', 100, 1)])), [], 'no JSON rows: nothing to check')
+  t.same(linkTargets(withRows([tto('browser', 100, 1)])), [], 'no JSON rows: nothing to check')
+})
+
+t.test("issue 5's 1 Gbps check weighs 'auto' against the forms it chooses among and JSON, not a browser's table layout", async (t) => {
+  const at1000 = (format: FormatId, ms: number, bytes: number): LoadResults['timeToObject'][number] => ({
+    users: 10_000, format, label: format, bytes: { 1000: bytes }, coding: { 1000: 'identity' }, medianMs: { 1000: ms }, serverCpuMs: { 1000: 1 }
+  })
+  const base = results([], [])
+  const check = (rows: LoadResults['timeToObject']): { met: boolean | undefined; measured: string } | undefined =>
+    checkTargets({ ...base, timeToObject: rows }).find((c) => c.target.includes("'auto' within"))
+  const rows = [at1000('json', 30, 1_000_000), at1000('bfast', 20, 700_000), at1000('lz4', 25, 200_000), at1000('auto', 20.5, 700_000)]
+  const met = check([...rows, at1000('browser', 12, 30_000), at1000('transport', 12, 30_000)])
+  t.equal(met?.met, true, 'within 5% of B-FAST, the best of the others; the browser rows left out')
+  t.match(met?.measured ?? '', /^1\.02x bfast \(20\.50 vs 20\.00 ms\)/)
+  t.equal(check([...rows.slice(0, 3), at1000('auto', 25, 200_000)])?.met, false, '1.25x: missed')
 })

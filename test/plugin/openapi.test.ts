@@ -20,7 +20,11 @@ import { BFAST, JSON_CT, LOG_LEVEL, logCollector, viaSocket } from './server.js'
 import type { Reply } from './server.js'
 
 const JSON_TYPE = 'application/json'
+const TABLE = `${BFAST};layout=table`
+/** Request bodies: JSON and B-FAST v1 (never tables). */
 const BOTH = [JSON_TYPE, BFAST]
+/** Replies of a governed route under the plugin's default `tables: true`: the table layout too (SPEC 8.0). */
+const REPLIES = [JSON_TYPE, BFAST, TABLE]
 
 interface Media {
   schema?: unknown
@@ -105,17 +109,17 @@ for (const order of ORDERS) {
     const paths = pathsOf(app)
 
     const get = paths['/users/{id}']!.get!
-    t.same(keys(get.responses['200']!.content), BOTH, 'GET: the 200 reply in both formats')
-    t.same(keys(get.responses['404']!.content), BOTH, 'GET: the 404 reply in both formats')
+    t.same(keys(get.responses['200']!.content), REPLIES, 'GET: the 200 reply in both formats')
+    t.same(keys(get.responses['404']!.content), REPLIES, 'GET: the 404 reply in both formats')
     t.same(get.responses['200']!.content![BFAST], get.responses['200']!.content![JSON_TYPE], 'the same schema for both')
 
     const post = paths['/users']!.post!
     t.same(keys(post.requestBody?.content), BOTH, 'POST: the body in both formats')
     t.same(post.requestBody!.content[BFAST], post.requestBody!.content[JSON_TYPE])
-    t.same(keys(post.responses['201']!.content), BOTH, 'POST: the 201 reply in both formats')
+    t.same(keys(post.responses['201']!.content), REPLIES, 'POST: the 201 reply in both formats')
 
     const byType = paths['/by-type']!
-    t.same(keys(byType.get!.responses['200']!.content), BOTH, 'a content-map reply gets a B-FAST entry')
+    t.same(keys(byType.get!.responses['200']!.content), REPLIES, 'a content-map reply gets a B-FAST entry')
     t.same(byType.get!.responses['200']!.content![BFAST], byType.get!.responses['200']!.content![JSON_TYPE])
     t.same(keys(byType.post!.requestBody?.content), BOTH, 'a content-map body gets a B-FAST entry')
 
@@ -128,7 +132,8 @@ for (const order of ORDERS) {
     t.same(keys(jsonOnly.post!.responses['201']!.content), [JSON_TYPE])
 
     t.same(keys(paths['/csv']!.get!.responses['200']!.content), ['text/csv'], 'producing something else: left alone')
-    t.same(keys(paths['/mixed']!.get!.responses['200']!.content), [JSON_TYPE, BFAST, 'text/csv'], 'B-FAST after JSON')
+    t.same(keys(paths['/mixed']!.get!.responses['200']!.content), [JSON_TYPE, BFAST, TABLE, 'text/csv'],
+      'B-FAST after JSON')
   })
 }
 
@@ -149,9 +154,9 @@ t.test('Swagger 2 document: produces and consumes per operation', async (t) => {
     t.teardown(() => app.close())
     await app.ready()
     const paths = pathsOf(app)
-    t.same(paths['/users']!.post!.produces, BOTH, `${order}: produces`)
+    t.same(paths['/users']!.post!.produces, REPLIES, `${order}: produces`)
     t.same(paths['/users']!.post!.consumes, BOTH, `${order}: consumes`)
-    t.same(paths['/users/{id}']!.get!.produces, BOTH)
+    t.same(paths['/users/{id}']!.get!.produces, REPLIES)
     t.equal(paths['/json-only']!.get!.produces, undefined, 'opted out: left to the document default')
     t.equal(paths['/json-only']!.post!.consumes, undefined)
   }
@@ -166,12 +171,11 @@ t.test('HEAD routes exposed with an operationId, plugin registered first', async
   await app.ready()
   const op = pathsOf(app)['/op']!
   t.equal(op.head!.operationId, 'op-head')
-  t.same(keys(op.get!.responses['200']!.content), BOTH)
-  t.same(keys(op.head!.responses['200']!.content), BOTH)
+  t.same(keys(op.get!.responses['200']!.content), REPLIES)
+  t.same(keys(op.head!.responses['200']!.content), REPLIES)
 })
 
 t.test('routes with tables list application/x-bfast;layout=table for their replies, never for bodies', async (t) => {
-  const TABLE = 'application/x-bfast;layout=table'
   const list = { type: 'array', items: user }
   for (const order of ORDERS) {
     const app = Fastify()
@@ -221,8 +225,8 @@ t.test('shared schema objects are copied, never changed', async (t) => {
     for (const url of ['/governed', '/governed-too']) {
       const op = paths[url]!.post!
       t.same(keys(op.requestBody?.content), BOTH, `${order}: ${url} body`)
-      t.same(keys(op.responses['201']!.content), BOTH, `${order}: ${url} 201`)
-      t.same(keys(op.responses['400']!.content), BOTH, `${order}: ${url} 400`)
+      t.same(keys(op.responses['201']!.content), REPLIES, `${order}: ${url} 201`)
+      t.same(keys(op.responses['400']!.content), REPLIES, `${order}: ${url} 400`)
     }
     const optedOut = paths['/opted-out']!.post!
     t.same(keys(optedOut.requestBody?.content), [JSON_TYPE], `${order}: the opted-out route sharing it stays JSON-only`)
