@@ -26,7 +26,10 @@ import {
   KEY_MAX_BYTES, OBJECT_END, SMALL_INT_WRITE_MAX, TAG_FALSE, TAG_FLOAT64, TAG_INT64, TAG_LIST, TAG_NULL, TAG_OBJECT,
   TAG_SMALL_INT, TAG_STRING, TAG_TRUE, TWO_32
 } from '../src/tags.js'
-import { ASCII_END, Emitter, putNum, SHORT_ASCII, TAG_AND_U32, takeEmitter, utf8Write } from './emitter.js'
+import {
+  ASCII_END, BATCH_MAX_UNITS, BATCH_STRINGS, BATCH_UNITS, Emitter, putNum, SHORT_ASCII, TAG_AND_U32, takeEmitter,
+  utf8Write
+} from './emitter.js'
 
 /** A compiled writer: the B-FAST message for a payload. */
 export type SchemaWriter = (payload: unknown) => Buffer
@@ -198,10 +201,16 @@ const VALUE_ROOM = 9
 const MEMBER_ROOM = 4 + VALUE_ROOM
 /** Reloads the locals after an Emitter method wrote (it may have grown the buffer). */
 const RELOAD = 'p = e.pos; buf = e.buf; dv = e.view; lim = e.safeEnd;'
-/** The generated function's locals (see above). */
+/**
+ * The generated function's locals (see above); `rope`, `nb` and `bat` hold the current batch of
+ * strings, its size, and whether strings are still batched (see emitter.ts BATCH_MAX_UNITS).
+ */
 const PRELUDE =
   'let buf = e.buf, dv = e.view, p = e.pos, lim = e.safeEnd;\n' +
-  'const so = e.slotOf, putNum = h.putNum, utf8Write = h.utf8Write;\n'
+  'const so = e.slotOf, putNum = h.putNum, utf8Write = h.utf8Write, bq = e.batch;\n' +
+  "let rope = '', nb = 0, bat = true;\n"
+/** Writes the last batch of strings (it may move p: see Emitter.relayout). */
+const FLUSH_LAST = 'if (nb > 0) { e.pos = p; e.flushStrings(rope, nb); p = e.pos; }'
 
 /** Code calling an Emitter method (or a coercion writing through one) from the generated code. */
 function call(code: string): string {
@@ -335,7 +344,15 @@ function single(ctx: Ctx, schema: Schema, doc: Schema, type: unknown, v: string,
       const slow = `${call(`e.text(${TAG_STRING}, ${v})`)}\n${room(rest)}`
       return (
         `if (typeof ${v} === 'string') {\nconst ${n} = ${v}.length;\n` +
-        `if (${n} <= ${SHORT_ASCII}) {\n` +
+        // Batched (emitter.ts BATCH_MAX_UNITS): the tag and length as if ASCII, the bytes' room
+        // left for flushStrings(), which a full batch calls first. After a batch that was not all
+        // ASCII (bat false), the message's strings are written directly, as below.
+        `if (bat && ${n} <= ${BATCH_MAX_UNITS}) {\n` +
+        `if (nb === ${BATCH_STRINGS} || rope.length + ${n} > ${BATCH_UNITS}) ` +
+        `{ e.pos = p; bat = e.flushStrings(rope, nb); rope = ''; nb = 0; ${RELOAD} }\n` +
+        `${room(`${TAG_AND_U32 + rest} + ${n}`)}\n` +
+        `rope += ${v}; bq[nb++] = p; buf[p] = ${TAG_STRING}; dv.setUint32(p + 1, ${n}, true); p += ${TAG_AND_U32} + ${n};\n` +
+        `} else if (${n} <= ${SHORT_ASCII}) {\n` +
         `${room(`${TAG_AND_U32 + rest} + ${n}`)}\n` +
         // Short text: putAscii's loop written here with literal constants (the emitter's tags
         // are module bindings, each use a cell load and hole check once inlined; callgrind,
@@ -517,7 +534,7 @@ export function compileSchemaWriter(
   let body: string
   try {
     const root = gen(ctx, schema, schema, 'input', 0, 0)
-    body = `${PRELUDE}${slotLocals(ctx.keys.length)}${room(VALUE_ROOM)}\n${root}\nreturn p;`
+    body = `${PRELUDE}${slotLocals(ctx.keys.length)}${room(VALUE_ROOM)}\n${root}\n${FLUSH_LAST}\nreturn p;`
   } catch (err) {
     if (err instanceof Unsupported) return { fallback: err.keyword }
     throw err

@@ -8,3 +8,13 @@
  * through DataView. A big-endian host takes the DataView path.
  */
 export const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
+
+/**
+ * The major version of Node.js running the codec, 0 on any other host (browsers). Read from
+ * `process.versions` on the global, never imported (browser-safe); used only where Node lines
+ * measured differently (./utf8.ts UTF8_SLICE_FROM_NODE).
+ */
+export const NODE_MAJOR: number = Number.parseInt(
+  (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node ?? '0',
+  10
+) || 0

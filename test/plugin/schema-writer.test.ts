@@ -351,6 +351,54 @@ t.test('regression: numbers at every SPEC 5 edge and strings around the native w
   t.end()
 })
 
+/** What `encode` of the JSON round trip's value throws, as 'CODE@offset', or 'bytes'. */
+function codecOutcome(f: () => unknown): string {
+  try {
+    f()
+    return 'bytes'
+  } catch (err) {
+    if (err instanceof BFastError) return `${err.code}@${err.offset}`
+    throw err
+  }
+}
+
+t.test('regression: batched strings (full batches, one non-ASCII or lone-surrogate string among thousands of ASCII ones) keep the round trip\'s bytes and the codec\'s error offset', (t) => {
+  // emitter.ts BATCH_MAX_UNITS: strings up to 128 units are written as one batch per 1,024
+  // strings or 16,384 units, checked for ASCII once per batch; a batch that is not is laid out
+  // again string by string, and the rest of the message is written directly.
+  const schema: Schema = { type: 'array', items: { type: 'object', properties: { s: { type: 'string' }, t: { type: 'string' } } } }
+  const result = compileSchemaWriter(schema, {}, 128)
+  if (!('writer' in result)) throw new Error(`not compiled (${result.fallback})`)
+  const writer = result.writer
+  const serialize = fastJsonStringify(schema) as (v: unknown) => string
+  const ITEMS = 2600
+  // Lengths 0-140 (over the batch limit too), so batches end on either bound; `t` is a cons string.
+  const payload = (odd: string, at: number) =>
+    Array.from({ length: ITEMS }, (_, i) => ({ s: i === at ? `${'a'.repeat(i % 7)}${odd}` : 'x'.repeat((i * 37) % 141), t: `user${i}@example.com` }))
+  let checked = 0
+  for (const at of [0, 1, 511, 512, 1023, 1024, 2047, ITEMS - 1]) {
+    for (const odd of ['\xe9', '\u20ac', '\u{1F600}', 'b'.repeat(120) + '\xff']) {
+      const value = payload(odd, at)
+      const expected = roundTrip(serialize, value)
+      if (!('bytes' in expected)) throw new Error('the round trip failed')
+      t.equal(Buffer.compare(writer(value), Buffer.from(expected.bytes)), 0, `${printable(odd)} at item ${at}: the round trip's bytes`)
+      checked++
+    }
+    for (const lone of ['\ud800', '\udc00']) {
+      const value = payload(lone, at)
+      const codec = codecOutcome(() => encode(JSON.parse(serialize(value))))
+      t.match(codec, /^LONE_SURROGATE@\d+$/, 'the codec refuses the lone surrogate')
+      t.equal(codecOutcome(() => writer(value)), codec, `${printable(lone)} at item ${at}: the codec's code and offset`)
+    }
+  }
+  const ascii = payload('', -1)
+  const expected = roundTrip(serialize, ascii)
+  if (!('bytes' in expected)) throw new Error('the round trip failed')
+  t.equal(Buffer.compare(writer(ascii), Buffer.from(expected.bytes)), 0, 'all ASCII: the round trip\'s bytes')
+  t.equal(checked, 32)
+  t.end()
+})
+
 t.test('a reply holds little more memory than its bytes, after a larger reply too', (t) => {
   const result = compileSchemaWriter(GROWTH_SCHEMA, {}, 128)
   if (!('writer' in result)) throw new Error(`not compiled (${result.fallback})`)

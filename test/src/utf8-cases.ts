@@ -6,12 +6,13 @@
  * imports none of it, so the browser test controls how the codec is loaded.
  */
 import type { Test } from 'tap'
+import fc from 'fast-check'
 import type * as Codec from '../../src/index.js'
 
 /** Lengths on both sides of every strategy cut-over in src/utf8.ts (16, 32, 256, 1024 bytes or units). */
 export const CUT_LENGTHS = [0, 1, 2, 3, 4, 7, 8, 15, 16, 17, 31, 32, 33, 63, 64, 65, 255, 256, 1023, 1024, 1025, 4096, 70_000]
 
-const PIECES = ['a', 'é', '中', '🚀', '\u0000', '\u007f', '\u0080', '\u07ff', '\u0800', '\uffff', '\u{10ffff}']
+const PIECES = ['a', 'é', '中', '🚀', '\ufffd', '\u0000', '\u007f', '\u0080', '\u07ff', '\u0800', '\uffff', '\u{10ffff}']
 
 const INVALID: ReadonlyArray<readonly number[]> = [
   [0xc0, 0xaf], [0xe0, 0x80, 0xaf], [0xf0, 0x80, 0x80, 0xaf], [0xed, 0xa0, 0x80], [0xed, 0xbf, 0xbf],
@@ -100,7 +101,53 @@ export function refusesLoneSurrogatesAtEveryLength(t: Test, codec: typeof Codec)
   t.same(failures.slice(0, 20), [], 'LONE_SURROGATE every time')
 }
 
-/** The three checks above as subtests of `t`: the suite both UTF-8 test files run. */
+/** Well-formed sequences of every length class, U+FFFD among them, for mixedBytesLikeTextDecoder. */
+const WELL_FORMED: ReadonlyArray<readonly number[]> = [
+  [0x61], [0x00], [0x7f], [0xc2, 0x80], [0xc3, 0xa9], [0xdf, 0xbf], [0xe0, 0xa0, 0x80], [0xe4, 0xb8, 0xad],
+  [0xed, 0x9f, 0xbf], [0xee, 0x80, 0x80], [0xef, 0xbb, 0xbf], [0xef, 0xbf, 0xbd], [0xf0, 0x90, 0x80, 0x80],
+  [0xf0, 0x9f, 0x9a, 0x80], [0xf4, 0x8f, 0xbf, 0xbf]
+]
+/** Fixed seed: a failure reproduces with the seed and path fast-check prints. */
+const MIXED_SEED = 110
+const MIXED_RUNS = 1500
+
+/**
+ * Random mixes of well-formed sequences, ill-formed ones and arbitrary bytes, of 0 to ~1,200
+ * bytes (every cut-over of src/utf8.ts): decode gives exactly what a fatal TextDecoder gives,
+ * and BAD_UTF8 exactly when it throws. Guards the paths that decode first and validate after
+ * (Node's utf8Slice and its U+FFFD check) as much as the validating ones.
+ */
+export function mixedBytesLikeTextDecoder(t: Test, codec: typeof Codec): void {
+  const reference = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+  const piece = fc.oneof(
+    { weight: 6, arbitrary: fc.constantFrom(...WELL_FORMED) },
+    { weight: 1, arbitrary: fc.constantFrom(...INVALID) },
+    { weight: 1, arbitrary: fc.integer({ min: 0, max: 255 }).map((b) => [b]) }
+  )
+  const text = fc.array(piece, { maxLength: 400, size: 'max' }).map((ps) => Uint8Array.from(ps.flat()))
+  const details = fc.check(
+    fc.property(text, (bytes) => {
+      const expected = decodedOrUndefined(reference, bytes)
+      try {
+        return codec.decode(stringMessage(bytes)) === expected
+      } catch (err) {
+        return expected === undefined && (err as { code?: string }).code === 'BAD_UTF8'
+      }
+    }),
+    { seed: MIXED_SEED, numRuns: MIXED_RUNS }
+  )
+  t.notOk(details.failed, details.failed ? `counterexample (seed ${details.seed}, path ${details.counterexamplePath})` : `${details.numRuns} cases`)
+}
+
+function decodedOrUndefined(decoder: TextDecoder, bytes: Uint8Array): string | undefined {
+  try {
+    return decoder.decode(bytes)
+  } catch {
+    return undefined
+  }
+}
+
+/** The checks above as subtests of `t`: the suite both UTF-8 test files run. */
 export function utf8Suite(t: Test, codec: typeof Codec): void {
   t.test('round trips at every length', (t) => {
     roundTripsAtEveryLength(t, codec)
@@ -112,6 +159,10 @@ export function utf8Suite(t: Test, codec: typeof Codec): void {
   })
   t.test('lone surrogates at every length', (t) => {
     refusesLoneSurrogatesAtEveryLength(t, codec)
+    t.end()
+  })
+  t.test('random byte mixes decode as a fatal TextDecoder does', (t) => {
+    mixedBytesLikeTextDecoder(t, codec)
     t.end()
   })
 }
