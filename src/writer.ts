@@ -593,13 +593,18 @@ export class Writer {
   field(e: KeyEntry, v: unknown): void {
     const mark = this.pos
     this.keyIndex(e)
-    // The common members first, past value()'s dispatch; keyIndex left room for a number.
+    // The common members first, past value()'s dispatch; keyIndex left room for a number or a
+    // boolean (WRITER_SLACK_BYTES).
     if (typeof v === 'string') {
       this.text(TAG_STRING, v)
       return
     }
     if (typeof v === 'number') {
       this.number(v)
+      return
+    }
+    if (typeof v === 'boolean') {
+      this.buf[this.pos++] = v ? TAG_TRUE : TAG_FALSE
       return
     }
     if (typeof v === 'object' && v !== null) {
