@@ -36,6 +36,15 @@ export const TABLE_ACCEPT =
   `${MEDIA_TYPE_TABLE_TRANSFORMS}, ${MEDIA_TYPE_TABLE};q=0.97, ${MEDIA_TYPE};q=0.95, ${JSON_MEDIA_TYPE};q=0.9`
 
 /**
+ * The `Accept` header of `tables: 'transport'` (issue 16 item 5): as `TABLE_ACCEPT`, but B-FAST
+ * v1 weighed as high as the transformed table layout, since the client hands back the same
+ * plain values either way: the server chooses (RFC 9110 section 12.5.1), and the plugin sends
+ * v1 where that is cheaper (a schema route's compiled writer, uncompressed) and tables elsewhere.
+ */
+export const TRANSPORT_ACCEPT =
+  `${MEDIA_TYPE_TABLE_TRANSFORMS}, ${MEDIA_TYPE_TABLE};q=0.97, ${MEDIA_TYPE}, ${JSON_MEDIA_TYPE};q=0.9`
+
+/**
  * The values of the `tables` option (issue 14 item 5), by their text, each with what the client
  * asks for and how it hands replies back. `false`: B-FAST v1. `true`: the table layout; replies
  * are returned as decoded, a `BFastTable` for each table. `'transport'` (issue 16 item 5): the
@@ -49,7 +58,7 @@ export const TABLE_ACCEPT =
 export const TABLE_MODES = {
   false: { accept: DEFAULT_ACCEPT, readsTables: false, plainValues: true },
   true: { accept: TABLE_ACCEPT, readsTables: true, plainValues: false },
-  transport: { accept: TABLE_ACCEPT, readsTables: true, plainValues: true }
+  transport: { accept: TRANSPORT_ACCEPT, readsTables: true, plainValues: true }
 } as const satisfies Record<string, { accept: string; readsTables: boolean; plainValues: boolean }>
 
 /**

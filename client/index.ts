@@ -15,7 +15,8 @@ export {
   DEFAULT_MAX_RESPONSE_SIZE,
   JSON_MEDIA_TYPE,
   RETRY_DEFAULTS,
-  TABLE_ACCEPT
+  TABLE_ACCEPT,
+  TRANSPORT_ACCEPT
 } from './constants.js'
 export { BFastError, BFastTable, type DecodeOptions } from '../src/index.js'
 export { defineRoutes } from './route-schemas.js'

@@ -178,9 +178,29 @@ function negotiated(
   ) {
     return null
   }
-  if (transformed !== null && (decision & NEGOTIATED.transforms) !== 0) return transformed
-  if (table !== null && (decision & NEGOTIATED.table) !== 0) return table
+  if (transformed !== null && (decision & NEGOTIATED.transforms) !== 0) {
+    return tieGoesToV1(decision, request, reply, v1) ? v1 : transformed
+  }
+  if (table !== null && (decision & NEGOTIATED.table) !== 0) {
+    return tieGoesToV1(decision, request, reply, v1) ? v1 : table
+  }
   return (decision & NEGOTIATED.bfast) !== 0 ? v1 : null
+}
+
+/**
+ * Which of two equally weighted representations goes where the client weighs B-FAST v1 as high
+ * as the table layout (NEGOTIATED.v1Tie: the client's `tables: 'transport'`; RFC 9110 section
+ * 12.5.1 leaves the choice to the server). Tables, except on a schema route whose B-FAST reply
+ * the compiled writer builds (issue 12) and that the policy sends uncompressed: there v1 is
+ * several times cheaper to write than the JSON round trip a table takes (the compiled writer
+ * writes v1 only) and tables gain nothing on the wire. Where the reply is compressed, tables win
+ * on size (SPEC 8.6; issue 16), and without a compiled writer tables cost no more to write.
+ */
+function tieGoesToV1(decision: number, request: FastifyRequest, reply: FastifyReply, v1: EncodeContext): boolean {
+  if ((decision & NEGOTIATED.v1Tie) === 0 || routeDefaultSerializer(reply) !== undefined) return false
+  const schema = schemaSerializer(reply, reply.statusCode)
+  if (schema === undefined || v1.policy.compressesFrom(request.headers) !== Number.POSITIVE_INFINITY) return false
+  return writerFor(reply, schema, v1.writers, v1.maxDepth) !== null
 }
 
 /**

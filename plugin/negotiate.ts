@@ -271,7 +271,13 @@ export const NEGOTIATED = {
   bfast: 1,
   table: 2,
   /** The transformed table layout (SPEC 8.6) is preferred to JSON, v1 and the plain table layout. */
-  transforms: 4
+  transforms: 4,
+  /**
+   * With `table`: the client weighs B-FAST v1 as high as the table layout chosen (the bundled
+   * client's `tables: 'transport'`), so either may go (RFC 9110 section 12.5.1: the server
+   * chooses among equally weighted representations; ./hooks.ts says which).
+   */
+  v1Tie: 8
 } as const
 
 /** Accept value -> decision bits, for values that mention the subtype (the others never reach it). */
@@ -310,6 +316,9 @@ export function negotiateUncached(accept: string | undefined): number {
   if (transformed > 0 && transformed >= json && transformed >= bfast && transformed >= table) {
     decision |= NEGOTIATED.transforms
   }
+  const chosen =
+    (decision & NEGOTIATED.transforms) !== 0 ? transformed : (decision & NEGOTIATED.table) !== 0 ? table : 0
+  if (chosen > 0 && bfast >= chosen) decision |= NEGOTIATED.v1Tie
   return decision
 }
 

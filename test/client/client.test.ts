@@ -8,7 +8,7 @@ import t from 'tap'
 import { Agent, fetch as undiciFetch } from 'undici'
 import {
   BFastError, BFastRequestError, CLIENT_ERROR_CODES, ClientOptionError, createClient, decodeResponse,
-  DEFAULT_ACCEPT, DEFAULT_MAX_RESPONSE_SIZE, HttpError, TABLE_ACCEPT, type FetchFunction, type FetchInit, type FetchResponse
+  DEFAULT_ACCEPT, DEFAULT_MAX_RESPONSE_SIZE, HttpError, TRANSPORT_ACCEPT, type FetchFunction, type FetchInit, type FetchResponse
 } from '../../client/index.js'
 import { BOMB_CODINGS, difference, ENCODED_REPLY, people, ROUTE, typedSample, USERS_COUNT } from './cases.js'
 import { scenarios, type ScenarioContext, type TestRoutes } from './scenarios.js'
@@ -167,7 +167,7 @@ t.test("the tables option: true, false or 'transport', checked before anything i
   t.equal(difference(await v1Only.get(ROUTE.usersTable), people(USERS_COUNT)), undefined, 'the rows, as v1')
   const perCall = await api.post(ROUTE.echo, null, { decode: { tables: false } }) as { accept: string }
   t.equal(perCall.accept, DEFAULT_ACCEPT, 'decode.tables: false on the request')
-  t.equal((await api.post(ROUTE.echo, null) as { accept: string }).accept, TABLE_ACCEPT, 'the default otherwise')
+  t.equal((await api.post(ROUTE.echo, null) as { accept: string }).accept, TRANSPORT_ACCEPT, 'the default otherwise')
   // A user's own Accept still wins over the one tables chooses.
   const own = await api.post(ROUTE.echo, null, { tables: true, headers: { accept: 'application/x-bfast' } })
   t.equal((own as { accept: string }).accept, 'application/x-bfast', 'the Accept header given')

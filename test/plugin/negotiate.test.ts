@@ -124,7 +124,13 @@ const TRANSFORMS_MATRIX: Array<[string, 'transforms' | 'table' | 'bfast' | 'json
     'application/x-bfast;layout=table;transforms=1, application/x-bfast;layout=table;q=0.97, application/x-bfast;q=0.95, ' +
       'application/json;q=0.9',
     'transforms',
-    "what the client's 'transport' and `tables: true` send"
+    "what the client's `tables: true` sends"
+  ],
+  [
+    'application/x-bfast;layout=table;transforms=1, application/x-bfast;layout=table;q=0.97, application/x-bfast, ' +
+      'application/json;q=0.9',
+    'transforms',
+    "what the client's 'transport' sends: v1 as high as transforms, the tie to the table layout (NEGOTIATED.v1Tie)"
   ],
   ['application/x-bfast;layout=table', 'table', 'a table range alone never selects transforms'],
   ['application/x-bfast;layout=table, application/x-bfast;q=0.95', 'table', 'the v1.1 client: no transforms'],
@@ -151,6 +157,21 @@ t.test('negotiate on the transforms matrix (SPEC 8.6), cached and uncached', asy
       t.equal(transformsRouteSends(negotiate(accept)), expected, `${label}: cached`)
       t.equal(transformsRouteSends(negotiateUncached(accept)), expected, `${label}: uncached`)
     }
+  }
+})
+
+t.test('NEGOTIATED.v1Tie: set where v1 weighs as much as the table layout chosen, and only then', async (t) => {
+  const cases: Array<[string, boolean, string]> = [
+    [TRANSFORMS_MATRIX[2]![0], true, "the client's 'transport'"],
+    [TRANSFORMS_MATRIX[1]![0], false, "the client's `tables: true`: v1 at q=0.95"],
+    ['application/x-bfast;layout=table, application/x-bfast', true, 'plain table and v1 at q=1'],
+    ['application/x-bfast;layout=table;transforms=1, application/x-bfast;q=0.99', false, 'v1 lower'],
+    ['application/x-bfast;layout=table', false, 'no v1 range'],
+    ['application/x-bfast', false, 'v1 alone: no table chosen']
+  ]
+  for (const [accept, tie, why] of cases) {
+    t.equal((negotiate(accept) & NEGOTIATED.v1Tie) !== 0, tie, `${accept}: ${why}`)
+    t.equal((negotiateUncached(accept) & NEGOTIATED.v1Tie) !== 0, tie, `${accept}: ${why} (uncached)`)
   }
 })
 

@@ -28,6 +28,11 @@ const ASK_TRANSFORMS = {
   accept: `${TRANSFORMS}, application/x-bfast;layout=table;q=0.97, application/x-bfast;q=0.95, application/json;q=0.9`
 }
 
+/** What the client sends with `tables: 'transport'` (its default): v1 weighed as high as transforms. */
+const ASK_TRANSPORT = {
+  accept: `${TRANSFORMS}, application/x-bfast;layout=table;q=0.97, application/x-bfast, application/json;q=0.9`
+}
+
 /** More than the schema lets through, a coercion, Dates, nested records, nulls and a missing key. */
 function users(n: number): Array<Record<string, unknown>> {
   return Array.from({ length: n }, (_, i) => {
@@ -371,5 +376,30 @@ t.test('transforms: a response-schema route sends the schema\'s columns, transfo
   for (const res of await h.both({ url: '/users-schema', headers: ASK_TRANSFORMS })) {
     t.equal(rootTableFlags(plainMessage(res)), BOTH_TRANSFORMS, `${res.via}: the root table is transformed`)
     t.same((decode(plainMessage(res)) as BFastTable).columnNames, ['id', 'name', 'zip', 'created', 'friends'], `${res.via}: the schema's columns`)
+  }
+})
+
+t.test("a tie between v1 and tables ('transport'): v1 from the compiled writer where the reply goes uncompressed, tables elsewhere", async (t) => {
+  const list = { schema: { response: { 200: { type: 'array', items: USER_SCHEMA } } } }
+  const h = await harness({ compression: { network: 'fast' } }, (app) => {
+    app.get('/schema', list, async () => users(50))
+    app.get('/schema-compressed', { ...list, config: { bfast: { compression: { network: 'slow', threshold: 0 } } } }, async () => users(50))
+    app.get('/no-schema', async () => users(50))
+  })
+  t.teardown(() => h.close())
+  const cases: Array<[string, Record<string, string>, string, string]> = [
+    ['/schema', ASK_TRANSPORT, BFAST, 'schema route, uncompressed: v1 (the compiled writer)'],
+    ['/schema', ASK_TRANSFORMS, TRANSFORMS, '`tables: true` (no tie): the table layout'],
+    ['/schema-compressed', ASK_TRANSPORT, TRANSFORMS, 'schema route, compressed: tables (smaller, SPEC 8.6)'],
+    ['/no-schema', ASK_TRANSPORT, TRANSFORMS, 'no schema: tables']
+  ]
+  for (const [url, headers, type, why] of cases) {
+    const v1 = await h.both({ url, headers: ASK_BFAST })
+    for (const [i, res] of (await h.both({ url, headers })).entries()) {
+      t.equal(res.headers['content-type'], type, `${res.via} ${url}: ${why}`)
+      t.equal(res.headers.vary, v1[i]!.headers.vary, `${res.via} ${url}: the same Vary as v1's`)
+      t.same(plain(decode(res.body)), plain(decode(v1[i]!.body)), `${res.via} ${url}: the v1 reply's values`)
+      if (type === BFAST) t.same(res.body, v1[i]!.body, `${res.via} ${url}: the v1 reply's bytes`)
+    }
   }
 })
