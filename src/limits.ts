@@ -67,6 +67,14 @@ export const TABLE_POOL_MAX_ROWS = 1 << 20
 export const TABLE_ORDER_WORK_BASE = 1 << 16
 export const TABLE_ORDER_WORK_PER_ROW = 64
 /**
+ * The table writer hands a run of rows of one key list to a generated extractor
+ * (./table-extract.ts) only when more than this many rows are left, so a compile is paid for by
+ * the rows it reads; it looks one up (compiling it if new) at most TABLE_EXTRACT_LOOKUPS times
+ * per table, so rows of alternating shapes cannot buy a compile each.
+ */
+export const TABLE_EXTRACT_MIN_ROWS = 32
+export const TABLE_EXTRACT_LOOKUPS = 2
+/**
  * Heap every message may build before the per-byte budget (decode option maxHeapPerByte, SPEC 6)
  * applies (small messages never fail).
  */

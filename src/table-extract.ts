@@ -1,0 +1,123 @@
+/**
+ * Generated row extractors for the table writer's first pass (./table-writer.ts, SPEC 8.4).
+ * Browser-safe.
+ *
+ * Written for V8 on purpose. The writer's generic row loop is one site for every table of every
+ * shape: a `for...in` per row, then for each key a keyed load by the for-in variable, a
+ * classification and a store into the column, all through sites that see every column (a
+ * keyed store into five different arrays, five kinds of value). For a run of rows whose keys
+ * are exactly the columns, in order, this module compiles a loop that checks the row's keys
+ * (the same for...in, now with feedback for that shape alone), then reads each member by name
+ * (`row["id"]`: a named load whose inline cache sees that shape's hidden class) and classifies
+ * and stores it through code written out once per column. Each member is still read exactly
+ * once, when the row is reached, as JSON reads it.
+ *
+ * Where `new Function` is forbidden (a Content-Security-Policy without 'unsafe-eval') nothing is
+ * compiled and every row takes the generic loop.
+ */
+import { SHAPE_CACHE_MAX, SHAPE_MAX_MEMBERS } from './limits.js'
+
+/** What an extractor updates of one column's plan (./table-writer.ts `Plan`). */
+export interface ColumnSink {
+  values: unknown[]
+  kinds: number
+  present: number
+  childKinds: number
+  childCount: number
+}
+
+/** The writer's value kinds (bit set, ./table-writer.ts) and its classifier, for generated code. */
+export interface ExtractKinds {
+  small: number
+  i32: number
+  safe: number
+  float: number
+  string: number
+  bool: number
+  null: number
+  list: number
+  /** The kind of any value (what the inline tests below do not decide). */
+  kindOf(v: unknown): number
+}
+
+/**
+ * Extracts rows `r`, `r + 1`, ... while each is a plain object (prototype Object.prototype or
+ * null) whose own enumerable keys are exactly the compiled names in order; returns the index of
+ * the first row it did not take (`n` when it took them all). A member JSON leaves out (its kind
+ * is 0) leaves the row's slot empty, as in the generic loop.
+ */
+export type RowExtractor = (
+  rows: readonly unknown[], r: number, n: number, cols: readonly ColumnSink[], names: readonly string[],
+  k: ExtractKinds
+) => number
+
+const cache = new Map<string, RowExtractor | null>()
+let canCompile = true
+
+/**
+ * The extractor for rows with exactly these keys, or null: too many members, a key the generic
+ * loop treats specially (`toJSON`, `__proto__`, kept out of generated code as in ./shapes.ts),
+ * or no `new Function`.
+ */
+export function rowExtractor(names: readonly string[], k: ExtractKinds): RowExtractor | null {
+  const signature = JSON.stringify(names)
+  const cached = cache.get(signature)
+  if (cached !== undefined) return cached
+  const run = compile(names, k)
+  if (cache.size >= SHAPE_CACHE_MAX) cache.clear()
+  cache.set(signature, run)
+  return run
+}
+
+/**
+ * The kind of `x` as an expression: numbers, strings and booleans decided inline, at a site of
+ * each column's own (as kindOf in ./table-writer.ts decides them), the rest by `k.kindOf`.
+ */
+function classify(x: string, k: ExtractKinds): string {
+  return `(typeof ${x} === 'number' ? ((${x} | 0) === ${x} && (${x} !== 0 || 1 / ${x} > 0) ` +
+    `? (${x} >= 0 && ${x} <= 7 ? ${k.small} : ${k.i32}) : (Number.isSafeInteger(${x}) && ${x} !== 0 ? ${k.safe} : ${k.float}))` +
+    ` : typeof ${x} === 'string' ? ${k.string} : typeof ${x} === 'boolean' ? ${k.bool} : k.kindOf(${x}))`
+}
+
+function compile(names: readonly string[], k: ExtractKinds): RowExtractor | null {
+  const m = names.length
+  if (!canCompile || m === 0 || m > SHAPE_MAX_MEMBERS) return null
+  if (names.includes('toJSON') || names.includes('__proto__')) return null
+  let head = 'var row, key, j, v, kind, e, x, ek, ck, hasOwn = Object.prototype.hasOwnProperty, OP = Object.prototype, proto;\n'
+  let body = ''
+  for (let c = 0; c < m; c++) {
+    head += `var c${c} = cols[${c}], a${c} = c${c}.values;\n`
+    // JSON string literals are valid JS string literals (ES2019), so any key is safe here.
+    body += `v = row[${JSON.stringify(names[c])}];\n` +
+      `kind = ${classify('v', k)};\n` +
+      `if (kind !== 0) {\n  a${c}[r] = v;\n  c${c}.kinds |= kind;\n  c${c}.present++;\n` +
+      `  if (kind === ${k.list}) {\n    c${c}.childCount += v.length;\n    ck = c${c}.childKinds;\n` +
+      // SPEC 5: in a list, what JSON leaves out is null.
+      `    for (e = 0; e < v.length; e++) {\n      x = v[e];\n      ek = ${classify('x', k)};\n` +
+      `      ck |= ek === 0 ? ${k.null} : ek;\n    }\n    c${c}.childKinds = ck;\n  }\n}\n`
+  }
+  const loop =
+    'for (; r < n; r++) {\n' +
+    '  row = rows[r];\n' +
+    '  if (typeof row !== \'object\' || row === null || Array.isArray(row)) return r;\n' +
+    // The `in` test gives TurboFan the row's map, so getPrototypeOf folds (./table-writer.ts).
+    '  void (\'constructor\' in row);\n' +
+    '  proto = Object.getPrototypeOf(row);\n' +
+    '  if (proto !== OP && proto !== null) return r;\n' +
+    '  j = 0;\n' +
+    '  for (key in row) {\n' +
+    '    if (!hasOwn.call(row, key)) continue;\n' +
+    '    if (key !== names[j]) return r;\n' +
+    '    j++;\n' +
+    '  }\n' +
+    `  if (j !== ${m}) return r;\n` +
+    body +
+    '}\n' +
+    'return r;\n'
+  try {
+    return new Function('rows', 'r', 'n', 'cols', 'names', 'k', head + loop) as RowExtractor
+  } catch {
+    canCompile = false
+    return null
+  }
+}
