@@ -75,6 +75,11 @@ const MIN_BODY_BYTES = 4096
 export const BATCH_MAX_UNITS = 128
 /** Strings per batch (the positions array). */
 export const BATCH_STRINGS = 1024
+/**
+ * Strings in a message's first batch: a message of non-ASCII text finds out after this many, and
+ * lays out only these again before writing its strings directly.
+ */
+export const BATCH_FIRST_STRINGS = 64
 /** Units per batch: the rope's length, which bounds `scratch` (3 bytes a unit) to stay in cache. */
 export const BATCH_UNITS = 16_384
 /** Bytes of the UTF-8 of a batch at most (3 per unit, SPEC 5 strings are UTF-8). */

@@ -27,8 +27,8 @@ import {
   TAG_SMALL_INT, TAG_STRING, TAG_TRUE, TWO_32
 } from '../src/tags.js'
 import {
-  ASCII_END, BATCH_MAX_UNITS, BATCH_STRINGS, BATCH_UNITS, Emitter, putNum, SHORT_ASCII, TAG_AND_U32, takeEmitter,
-  utf8Write
+  ASCII_END, BATCH_FIRST_STRINGS, BATCH_MAX_UNITS, BATCH_STRINGS, BATCH_UNITS, Emitter, putNum, SHORT_ASCII,
+  TAG_AND_U32, takeEmitter, utf8Write
 } from './emitter.js'
 
 /** A compiled writer: the B-FAST message for a payload. */
@@ -202,13 +202,14 @@ const MEMBER_ROOM = 4 + VALUE_ROOM
 /** Reloads the locals after an Emitter method wrote (it may have grown the buffer). */
 const RELOAD = 'p = e.pos; buf = e.buf; dv = e.view; lim = e.safeEnd;'
 /**
- * The generated function's locals (see above); `rope`, `nb` and `bat` hold the current batch of
- * strings, its size, and whether strings are still batched (see emitter.ts BATCH_MAX_UNITS).
+ * The generated function's locals (see above); `rope`, `nb`, `cap` and `bat` hold the current
+ * batch of strings, its size and capacity, and whether strings are still batched (see emitter.ts
+ * BATCH_MAX_UNITS).
  */
 const PRELUDE =
   'let buf = e.buf, dv = e.view, p = e.pos, lim = e.safeEnd;\n' +
   'const so = e.slotOf, putNum = h.putNum, utf8Write = h.utf8Write, bq = e.batch;\n' +
-  "let rope = '', nb = 0, bat = true;\n"
+  `let rope = '', nb = 0, bat = true, cap = ${BATCH_FIRST_STRINGS};\n`
 /** Writes the last batch of strings (it may move p: see Emitter.relayout). */
 const FLUSH_LAST = 'if (nb > 0) { e.pos = p; e.flushStrings(rope, nb); p = e.pos; }'
 
@@ -347,9 +348,11 @@ function single(ctx: Ctx, schema: Schema, doc: Schema, type: unknown, v: string,
         // Batched (emitter.ts BATCH_MAX_UNITS): the tag and length as if ASCII, the bytes' room
         // left for flushStrings(), which a full batch calls first. After a batch that was not all
         // ASCII (bat false), the message's strings are written directly, as below.
+        `if (bat && ${n} <= ${BATCH_MAX_UNITS} && (nb === cap || rope.length + ${n} > ${BATCH_UNITS})) ` +
+        `{ e.pos = p; bat = e.flushStrings(rope, nb); rope = ''; nb = 0; cap = ${BATCH_STRINGS}; ${RELOAD} }\n` +
+        // Tested again: after a batch that was not all ASCII, this string is written directly too
+        // (batched alone, it would make the last flush lay out the rest of the message again).
         `if (bat && ${n} <= ${BATCH_MAX_UNITS}) {\n` +
-        `if (nb === ${BATCH_STRINGS} || rope.length + ${n} > ${BATCH_UNITS}) ` +
-        `{ e.pos = p; bat = e.flushStrings(rope, nb); rope = ''; nb = 0; ${RELOAD} }\n` +
         `${room(`${TAG_AND_U32 + rest} + ${n}`)}\n` +
         `rope += ${v}; bq[nb++] = p; buf[p] = ${TAG_STRING}; dv.setUint32(p + 1, ${n}, true); p += ${TAG_AND_U32} + ${n};\n` +
         `} else if (${n} <= ${SHORT_ASCII}) {\n` +

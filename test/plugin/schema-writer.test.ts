@@ -364,8 +364,9 @@ function codecOutcome(f: () => unknown): string {
 
 t.test('regression: batched strings (full batches, one non-ASCII or lone-surrogate string among thousands of ASCII ones) keep the round trip\'s bytes and the codec\'s error offset', (t) => {
   // emitter.ts BATCH_MAX_UNITS: strings up to 128 units are written as one batch per 1,024
-  // strings or 16,384 units, checked for ASCII once per batch; a batch that is not is laid out
-  // again string by string, and the rest of the message is written directly.
+  // strings (64 in a message's first batch) or 16,384 units, checked for ASCII once per batch; a
+  // batch that is not is laid out again string by string, and the rest of the message is written
+  // directly. Two strings an item: batches end after items 31, 543, 1055...
   const schema: Schema = { type: 'array', items: { type: 'object', properties: { s: { type: 'string' }, t: { type: 'string' } } } }
   const result = compileSchemaWriter(schema, {}, 128)
   if (!('writer' in result)) throw new Error(`not compiled (${result.fallback})`)
@@ -376,7 +377,7 @@ t.test('regression: batched strings (full batches, one non-ASCII or lone-surroga
   const payload = (odd: string, at: number) =>
     Array.from({ length: ITEMS }, (_, i) => ({ s: i === at ? `${'a'.repeat(i % 7)}${odd}` : 'x'.repeat((i * 37) % 141), t: `user${i}@example.com` }))
   let checked = 0
-  for (const at of [0, 1, 511, 512, 1023, 1024, 2047, ITEMS - 1]) {
+  for (const at of [0, 1, 31, 32, 511, 512, 543, 544, 1023, 1024, 2047, ITEMS - 1]) {
     for (const odd of ['\xe9', '\u20ac', '\u{1F600}', 'b'.repeat(120) + '\xff']) {
       const value = payload(odd, at)
       const expected = roundTrip(serialize, value)
@@ -395,7 +396,7 @@ t.test('regression: batched strings (full batches, one non-ASCII or lone-surroga
   const expected = roundTrip(serialize, ascii)
   if (!('bytes' in expected)) throw new Error('the round trip failed')
   t.equal(Buffer.compare(writer(ascii), Buffer.from(expected.bytes)), 0, 'all ASCII: the round trip\'s bytes')
-  t.equal(checked, 32)
+  t.equal(checked, 48)
   t.end()
 })
 
