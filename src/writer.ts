@@ -237,10 +237,19 @@ export class Writer {
         return
       }
       if (v !== 0) {
-        buf[p++] = TAG_INT64
-        this.view.setInt32(p, v, true)
-        this.view.setInt32(p + 4, v >> 31, true)
-        this.pos = p + 8
+        // Byte stores, not DataView#setInt32: V8 13/14 left those as builtin calls here.
+        // Typed-array stores keep the low 8 bits, so no masks are needed.
+        const sign = v >> 31
+        buf[p] = TAG_INT64
+        buf[p + 1] = v
+        buf[p + 2] = v >> 8
+        buf[p + 3] = v >> 16
+        buf[p + 4] = v >> 24
+        buf[p + 5] = sign
+        buf[p + 6] = sign
+        buf[p + 7] = sign
+        buf[p + 8] = sign
+        this.pos = p + 9
         return
       }
     } else if (Number.isSafeInteger(v)) {
@@ -430,7 +439,15 @@ export class Writer {
     this.buf[this.pos] = TAG_LIST
     this.view.setUint32(this.pos + 1, n, true)
     this.pos += 5
-    for (let i = 0; i < n; i++) this.value(a[i])
+    for (let i = 0; i < n; i++) {
+      const v = a[i]
+      // Numbers written here, not through value(): an element of a double array passed to a
+      // call that is not inlined (value() is recursive) is boxed first, a heap number each.
+      if (typeof v === 'number') {
+        if (this.pos > this.safeEnd) this.grow(WRITER_SLACK_BYTES)
+        this.number(v)
+      } else this.value(v)
+    }
     this.depth--
   }
 
@@ -576,6 +593,20 @@ export class Writer {
   field(e: KeyEntry, v: unknown): void {
     const mark = this.pos
     this.keyIndex(e)
+    // The common members first, past value()'s dispatch; keyIndex left room for a number or a
+    // boolean (WRITER_SLACK_BYTES).
+    if (typeof v === 'string') {
+      this.text(TAG_STRING, v)
+      return
+    }
+    if (typeof v === 'number') {
+      this.number(v)
+      return
+    }
+    if (typeof v === 'boolean') {
+      this.buf[this.pos++] = v ? TAG_TRUE : TAG_FALSE
+      return
+    }
     if (typeof v === 'object' && v !== null) {
       this.jsonKey = e.key
       this.parent = e
