@@ -21,7 +21,7 @@ export const JSON_SUFFIX = '+json'
  * The `Accept` header of `tables: false`: B-FAST v1 preferred, JSON accepted at a lower weight
  * (RFC 9110 section 12.5.1), so a server without B-FAST (or a route opted out of it) still
  * answers something the client decodes. (The client's default, `'transport'`, sends
- * `TABLE_ACCEPT`.)
+ * `TRANSPORT_ACCEPT`.)
  */
 export const DEFAULT_ACCEPT = `${MEDIA_TYPE}, ${JSON_MEDIA_TYPE};q=0.9`
 

@@ -331,7 +331,7 @@ async function httpError(call: PreparedCall, request: RequestContext, response: 
  * Creates a client for one API.
  *
  * Every request asks for B-FAST tables as a transport form, then B-FAST v1, then JSON
- * (`TABLE_ACCEPT`; with `tables: false`, `DEFAULT_ACCEPT`: v1, then JSON) and hands back plain
+ * (`TRANSPORT_ACCEPT`; with `tables: false`, `DEFAULT_ACCEPT`: v1, then JSON) and hands back plain
  * values (with `tables: true`, arrays of records come back as `BFastTable`s where the reply holds
  * tables, typed by `Tabled`) and, through Node's built-in fetch, sends an
  * `Accept-Encoding` naming every coding that fetch decodes; replies are decoded by their Content-Type

@@ -275,7 +275,8 @@ export interface RequestOptions extends FetchOptions {
    * application/x-bfast;q=0.95, application/json;q=0.9`, SPEC 8.0 and 8.6) and return each array
    * of records the reply holds as a table as a `BFastTable` (opened in O(1), rows read on demand);
    * typed by `Tabled`.
-   * `'transport'`: ask the same, and return plain values as `false` does (each table's rows):
+   * `'transport'`: ask for the same layouts, v1 weighed as high as tables (`TRANSPORT_ACCEPT`: the
+   * server chooses), and return plain values as `false` does (each table's rows):
    * the smaller table layout on the wire, nothing else changed. This is the default; where
    * `decode.tables: false` is set and `tables` is not, the client asks as `false` does.
    * `false`: B-FAST v1 (`DEFAULT_ACCEPT`). A server or route without tables answers v1 or JSON.

@@ -5,7 +5,6 @@
  * ignored, as before; the registry's defaults are what the codec does without options; and the
  * checks compiled with `new Function` answer as the generic ones used where it is forbidden.
  */
-import { execFileSync } from 'node:child_process'
 import t from 'tap'
 import { BFastError, decode, Decompressor, decompress, encode } from '../../src/index.js'
 import type { DecodeOptions, EncodeOptions } from '../../src/index.js'
@@ -15,7 +14,7 @@ import {
 } from '../../src/options.js'
 import type { BooleanRule, EnumRule, IntegerRule, PositiveRule } from '../../src/options.js'
 import { thrownBy } from '../helpers/thrown.js'
-import { ROOT } from '../helpers/paths.js'
+import { distSpecifier, moduleOutput } from '../helpers/child-module.js'
 
 type Rule = EnumRule | BooleanRule | IntegerRule | PositiveRule
 
@@ -175,7 +174,7 @@ t.test('decompress and Decompressor check maxDecompressedSize with the same rule
 
 t.test('where new Function is forbidden (CSP without unsafe-eval) the checks give the same answers', (t) => {
   // A real Node run with --disallow-code-generation-from-strings: the generic check instead of the compiled one.
-  const options = JSON.stringify(new URL('dist/src/options.js', `file://${ROOT}`).href)
+  const options = distSpecifier('src/options.js')
   const script = `
 import { checkDecodeOptions, checkEncodeOptions } from ${options}
 let compiles = true
@@ -189,8 +188,7 @@ const cases = [{}, { int64: 'bigint', maxDepth: 3 }, { int64: 'string' }, { date
 const answers = cases.map((c) => [answer(checkDecodeOptions, c), answer(checkEncodeOptions, c)])
 console.log(JSON.stringify({ compiles, answers }))
 `
-  const run = (flags: string[]): { compiles: boolean; answers: string[][] } =>
-    JSON.parse(execFileSync(process.execPath, [...flags, '--input-type=module', '-e', script], { encoding: 'utf8' }))
+  const run = (flags: string[]): { compiles: boolean; answers: string[][] } => moduleOutput(script, flags)
   const csp = run(['--disallow-code-generation-from-strings'])
   const normal = run([])
   t.equal(csp.compiles, false, 'the flag forbids new Function')

@@ -4,11 +4,10 @@
  * rows as a run that may compile, and the flag really forbids compiling there.
  */
 import t from 'tap'
-import { execFileSync } from 'node:child_process'
-import { ROOT } from '../helpers/paths.js'
+import { distSpecifier, moduleOutput } from '../helpers/child-module.js'
 
 const script = `
-import { BFastTable, decode, encode } from ${JSON.stringify(new URL('dist/src/index.js', 'file://' + ROOT).href)}
+import { BFastTable, decode, encode } from ${distSpecifier('src/index.js')}
 let compiles = true
 try { new Function('return 1') } catch { compiles = false }
 const rows = Array.from({ length: 50 }, (_, i) => ({ id: i, name: 'User ' + i, at: new Date(i * 1e9), tags: ['a', String(i)], score: i / 3 }))
@@ -30,8 +29,7 @@ console.log(JSON.stringify(out))
 interface Run { compiles: boolean; isTable: boolean; json: string; rows: string; plain: boolean }
 
 function run(flags: string[]): Run {
-  const out = execFileSync(process.execPath, [...flags, '--input-type=module', '-e', script], { encoding: 'utf8' })
-  return JSON.parse(out) as Run
+  return moduleOutput<Run>(script, flags)
 }
 
 t.test('toArray() with and without new Function', (t) => {

@@ -5,10 +5,9 @@
  * the rows, and read each member once.
  */
 import t from 'tap'
-import { execFileSync } from 'node:child_process'
 import { BFastTable, decode, encode } from '../../src/index.js'
 import { TABLE_EXTRACT_MIN_ROWS } from '../../src/limits.js'
-import { ROOT } from '../helpers/paths.js'
+import { distSpecifier, moduleOutput } from '../helpers/child-module.js'
 
 /** Rows long enough for the extractor, broken at row `at` by `odd(row)` (a new row, or the same). */
 const cases = `
@@ -36,7 +35,7 @@ export const cases = {
 `
 
 const script = `
-import { encode } from ${JSON.stringify(new URL('dist/src/index.js', 'file://' + ROOT).href)}
+import { encode } from ${distSpecifier('src/index.js')}
 ${cases}
 let compiles = true
 try { new Function('return 1') } catch { compiles = false }
@@ -48,8 +47,7 @@ console.log(JSON.stringify(out))
 interface Run { compiles: boolean; bytes: Record<string, string> }
 
 function run(flags: string[]): Run {
-  const out = execFileSync(process.execPath, [...flags, '--input-type=module', '-e', script], { encoding: 'utf8' })
-  return JSON.parse(out) as Run
+  return moduleOutput<Run>(script, flags)
 }
 
 t.test('extracted runs give the bytes of the generic row loop', (t) => {
