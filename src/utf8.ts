@@ -126,8 +126,12 @@ function writeUtf8Native(target: Uint8Array, offset: number, text: string, where
     NodeBuffer !== undefined &&
     target instanceof (NodeBuffer as unknown as typeof Uint8Array)
   ) {
-    if (!wellFormed(text)) loneSurrogate(where)
-    return nodeUtf8Write.call(target, text, offset, target.length - offset)
+    // Checked after the write, and only for non-ASCII text: utf8Write turns a lone surrogate into
+    // U+FFFD (3 bytes for 1 unit), so a byte count equal to the unit count means ASCII only. The
+    // check first cost a runtime call per string on Node 26 (isWellFormed bumps a use counter).
+    const n = nodeUtf8Write.call(target, text, offset, target.length - offset)
+    if (n !== text.length && !wellFormed(text)) loneSurrogate(where)
+    return n
   }
   if (text.length < SHORT_ENCODE_NO_BUFFER) return writeUtf8Js(target, offset, text, where)
   if (!wellFormed(text)) loneSurrogate(where)

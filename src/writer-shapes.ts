@@ -18,7 +18,8 @@
  * Content-Security-Policy without 'unsafe-eval'), nothing is compiled and every object takes
  * the generic loop.
  */
-import { SHAPE_CACHE_MAX, SHAPE_MAX_MEMBERS } from './limits.js'
+import { SHAPE_CACHE_MAX, SHAPE_MAX_MEMBERS, WRITER_SLACK_BYTES } from './limits.js'
+import { OBJECT_END, TAG_OBJECT } from './tags.js'
 
 /** What a member writer needs of the Writer: `field` writes one member JSON keeps. */
 export interface MemberSink<E> {
@@ -31,7 +32,33 @@ export interface MemberSink<E> {
  */
 export type MemberWriter = <E>(w: MemberSink<E>, o: Record<string, unknown>, entries: readonly E[]) => void
 
-const cache = new Map<string, MemberWriter | null>()
+/** What a list writer needs of the Writer besides `field`: its buffer, depth and path (see Writer). */
+export interface ListSink<E> extends MemberSink<E> {
+  buf: Uint8Array
+  pos: number
+  safeEnd: number
+  depth: number
+  maxDepth: number
+  path: unknown[]
+  parent: E | null
+  grow(n: number): void
+}
+
+/**
+ * A compiled writer for a run of list elements of one key list: from index `i` on, writes each
+ * element that is a plain object (prototype Object.prototype or null) with exactly these own
+ * enumerable keys, as Writer#object would, and returns the index of the first element it did not
+ * write (`a.length` when it wrote them all). The caller writes that element the generic way.
+ */
+export type ListWriter = <E>(w: ListSink<E>, a: readonly unknown[], i: number, entries: readonly E[]) => number
+
+/** Both writers of one key list (see memberWriter and listWriter). */
+interface Compiled {
+  member: MemberWriter
+  list: ListWriter
+}
+
+const cache = new Map<string, Compiled | null>()
 let canCompile = true
 
 /**
@@ -41,26 +68,74 @@ let canCompile = true
  * or no `new Function`.
  */
 export function memberWriter(keys: readonly string[]): MemberWriter | null {
+  return compiled(keys)?.member ?? null
+}
+
+/**
+ * The list writer for runs of objects with exactly these keys (see ListWriter), or null where
+ * memberWriter gives null. Written for V8 on purpose: one generated loop per key list, so the
+ * element's prototype, key list and member loads are checked at sites that see that list's
+ * hidden classes only, and the per-element dispatch (value, objectLike, object, the indirect call
+ * of the member writer) is skipped. The `in` test runs no user code on an ordinary object (no
+ * getter is called) and gives TurboFan the element's map, so that getPrototypeOf after it folds
+ * to a constant behind that map check; alone it was a runtime call per object on Node 26
+ * (PERFORMANCE-NOTES "The generic encoder on Node 26 and 24").
+ */
+export function listWriter(keys: readonly string[]): ListWriter | null {
+  return compiled(keys)?.list ?? null
+}
+
+function compiled(keys: readonly string[]): Compiled | null {
   const signature = JSON.stringify(keys)
   const cached = cache.get(signature)
   if (cached !== undefined) return cached
-  const writer = compile(keys)
+  const writers = compile(keys)
   if (cache.size >= SHAPE_CACHE_MAX) cache.clear()
-  cache.set(signature, writer)
-  return writer
+  cache.set(signature, writers)
+  return writers
 }
 
-function compile(keys: readonly string[]): MemberWriter | null {
+function compile(keys: readonly string[]): Compiled | null {
   if (!canCompile || keys.length === 0 || keys.length > SHAPE_MAX_MEMBERS) return null
   if (keys.includes('toJSON') || keys.includes('__proto__')) return null
   // JSON string literals are valid JS string literals (ES2019), so any key is safe here.
-  let body = 'var v;\n'
+  let members = ''
+  let check = `k.length !== ${keys.length}`
   for (let i = 0; i < keys.length; i++) {
-    body += `v = o[${JSON.stringify(keys[i])}];\n`
-    body += `if (v !== undefined && typeof v !== 'function' && typeof v !== 'symbol') w.field(e[${i}], v);\n`
+    const key = JSON.stringify(keys[i])
+    members += `v = o[${key}];\n`
+    members += `if (v !== undefined && typeof v !== 'function' && typeof v !== 'symbol') w.field(e[${i}], v);\n`
+    check += ` || k[${i}] !== ${key}`
   }
+  // Writer#object for one element, with Writer#enter's depth and path (the path is read only
+  // when the depth limit is hit, to tell a cycle from deep nesting).
+  const list =
+    'var n = a.length, d = w.depth + 1, parent = w.parent, o, v, k, p;\n' +
+    'if (d > w.maxDepth) return i;\n' +
+    'for (; i < n; i++) {\n' +
+    '  o = a[i];\n' +
+    '  if (typeof o !== \'object\' || o === null || Array.isArray(o)) return i;\n' +
+    '  void (\'constructor\' in o);\n' +
+    '  p = Object.getPrototypeOf(o);\n' +
+    '  if (p !== OP && p !== null) return i;\n' +
+    '  k = Object.keys(o);\n' +
+    `  if (${check}) return i;\n` +
+    '  w.depth = d;\n' +
+    '  w.path[d] = o;\n' +
+    `  if (w.pos > w.safeEnd) w.grow(${WRITER_SLACK_BYTES});\n` +
+    `  w.buf[w.pos++] = ${TAG_OBJECT};\n` +
+    members +
+    `  if (w.pos > w.safeEnd) w.grow(${WRITER_SLACK_BYTES});\n` +
+    `  w.buf[w.pos++] = ${OBJECT_END};\n` +
+    '  w.parent = parent;\n' +
+    '  w.depth = d - 1;\n' +
+    '}\n' +
+    'return i;\n'
   try {
-    return new Function('w', 'o', 'e', body) as MemberWriter
+    return {
+      member: new Function('w', 'o', 'e', 'var v;\n' + members) as MemberWriter,
+      list: new Function('OP', `return function (w, a, i, e) {\n${list}}`)(Object.prototype) as ListWriter
+    }
   } catch {
     canCompile = false
     return null

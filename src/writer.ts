@@ -30,8 +30,8 @@ import { isDetached } from './detached.js'
 import { paddingEntry, writeTable } from './table-writer.js'
 import { transformTables } from './table-transforms.js'
 import { LITTLE_ENDIAN } from './platform.js'
-import { memberWriter, sameKeys } from './writer-shapes.js'
-import type { MemberWriter } from './writer-shapes.js'
+import { listWriter, memberWriter, sameKeys } from './writer-shapes.js'
+import type { ListWriter, MemberWriter } from './writer-shapes.js'
 
 /**
  * encode()'s output allocator: memory the caller owns alone (byteOffset 0, `.buffer` holding
@@ -87,6 +87,8 @@ class Shape {
   relearned = 0
   retired = false
   write: MemberWriter | null = null
+  /** The compiled writer for runs of such objects in a list (Writer#list), with `write`. */
+  list: ListWriter | null = null
   /** This writer's key-map entries of `keys`, in order, once `write` is compiled. */
   entries: KeyEntry[] = []
   constructor(public keys: string[]) {}
@@ -439,6 +441,12 @@ export class Writer {
     this.buf[this.pos] = TAG_LIST
     this.view.setUint32(this.pos + 1, n, true)
     this.pos += 5
+    // Objects of the key list learnt for this member's objects: runs of them are written by that
+    // list's compiled loop (./writer-shapes.ts ListWriter), past value(), objectLike() and
+    // object() per element. A plain-object toJSON on Object.prototype must be called: not then.
+    const shape = this.parent === null ? this.rootShape : this.parent.shape
+    let writeList = shape !== null && !this.inheritedToJSON ? shape.list : null
+    const entries = shape !== null ? shape.entries : []
     for (let i = 0; i < n; i++) {
       const v = a[i]
       // Numbers written here, not through value(): an element of a double array passed to a
@@ -446,7 +454,21 @@ export class Writer {
       if (typeof v === 'number') {
         if (this.pos > this.safeEnd) this.grow(WRITER_SLACK_BYTES)
         this.number(v)
-      } else this.value(v)
+        continue
+      }
+      if (writeList !== null && typeof v === 'object' && v !== null) {
+        const next = writeList(this, a, i, entries)
+        if (next !== i) {
+          // The same vote Writer#object casts per object (see Shape).
+          const s = shape as Shape
+          s.hits = s.hits + next - i < WRITER_SHAPE_HITS_MAX ? s.hits + next - i : WRITER_SHAPE_HITS_MAX
+          i = next - 1
+          continue
+        }
+        // Not of the learnt list: the rest of this list takes the generic path (and votes).
+        writeList = null
+      }
+      this.value(v)
     }
     this.depth--
   }
@@ -558,6 +580,7 @@ export class Writer {
       shape.keys = keys
       shape.hits = 1
       shape.write = null
+      shape.list = null
       shape.entries = []
       return
     }
@@ -570,6 +593,7 @@ export class Writer {
     }
     shape.entries = keys.map((key) => this.entry(key))
     shape.write = write
+    shape.list = listWriter(keys)
   }
 
   map(m: Map<unknown, unknown>): void {

@@ -12,7 +12,7 @@ import { codeOf } from '../helpers/thrown.js'
 /** The same value with every plain object replaced by a Map of its own enumerable entries. */
 function asMaps(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(asMaps)
-  if (v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
+  if (v !== null && typeof v === 'object' && [Object.prototype, null].includes(Object.getPrototypeOf(v))) {
     return new Map(Object.keys(v).map((k) => [k, asMaps((v as Record<string, unknown>)[k])]))
   }
   return v
@@ -117,4 +117,64 @@ t.test('learnt shapes survive the key map being emptied without keeping an old i
     t.equal(bytesToHex(encode({ first: 1, ...{ x: rows } })), bytesToHex(encode(asMaps({ first: 1, x: rows }))), `after, ${round}`)
     t.equal(bytesToHex(encode(rows)), reference, `after, message ${round}`)
   }
+})
+
+// Writer#list hands runs of objects of a compiled key list to that list's generated loop
+// (ListWriter); every element it does not take must still be written the generic way.
+t.test('lists of a compiled shape: runs broken by other values keep the generic bytes', async (t) => {
+  class Row {
+    lw: number
+    s: string
+    constructor(i: number) {
+      this.lw = i
+      this.s = `c${i}`
+    }
+
+    toJSON(): unknown {
+      return { fromToJSON: this.lw }
+    }
+  }
+  const rows: unknown[] = []
+  for (let i = 0; i < 60; i++) {
+    rows.push({ lw: i, s: `x${i}` })
+    if (i % 7 === 3) {
+      const bare = Object.create(null) as Record<string, unknown>
+      bare.lw = i
+      bare.s = 'bare'
+      rows.push(new Row(i), bare, [i], null, 'str', i + 0.5, { s: 'reversed', lw: i }, {})
+    }
+  }
+  t.same(decode(encode(rows)), JSON.parse(JSON.stringify(rows)), 'as JSON')
+  rows.splice(30, 0, new Date(30), { lw: 30, s: 'after a date' })
+  sameAsGeneric(t, rows, 'one list')
+  sameAsGeneric(t, { a: rows, b: [rows, rows] }, 'under members and nested lists')
+})
+
+t.test('lists of a compiled shape: the depth limit and cycles are reported as before', async (t) => {
+  const rows = Array.from({ length: 10 }, (_, i) => ({ cy: i, next: null as unknown }))
+  for (let round = 0; round < 3; round++) encode(rows)
+  for (let round = 0; round < 3; round++) {
+    t.equal(codeOf(() => encode(rows, { maxDepth: 1 })), 'DEPTH', `maxDepth 1 with objects in a list, ${round}`)
+    t.ok(encode(rows, { maxDepth: 2 }) instanceof Uint8Array, `maxDepth 2 holds them, ${round}`)
+  }
+  rows[4].next = rows[4]
+  for (let round = 0; round < 3; round++) t.equal(codeOf(() => encode(rows)), 'CIRCULAR', `an object holding itself, ${round}`)
+  rows[4].next = rows
+  for (let round = 0; round < 3; round++) t.equal(codeOf(() => encode(rows)), 'CIRCULAR', `the list holding itself, ${round}`)
+  rows[4].next = null
+  t.same(decode(encode(rows)), rows, 'usable after')
+})
+
+t.test('lists of a compiled shape: an Object.prototype.toJSON added later is called for every element', async (t) => {
+  const rows = Array.from({ length: 10 }, (_, i) => ({ pj: i }))
+  for (let round = 0; round < 3; round++) encode(rows)
+  const proto = Object.prototype as Record<string, unknown>
+  // The list itself is given back as it is (JSON then writes its elements, each through toJSON).
+  proto.toJSON = function (this: { pj?: number }) { return 'pj' in this ? this.pj : this }
+  try {
+    t.same(decode(encode(rows)), JSON.parse(JSON.stringify(rows)), 'as JSON.stringify')
+  } finally {
+    delete proto.toJSON
+  }
+  t.same(decode(encode(rows)), rows, 'and forgotten once removed')
 })
