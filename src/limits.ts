@@ -43,6 +43,11 @@ export const SHAPE_CACHE_MAX = 512
 /** Shapes with more members than this are read generically (generated code size stays small). */
 export const SHAPE_MAX_MEMBERS = 64
 /**
+ * Key lists other than its own that a compiled reader's shape keeps a builder for (twitter.json's
+ * status objects come in 4, its objects starting with "id" in 4); more are built generically.
+ */
+export const SHAPE_MAX_VARIANTS = 8
+/**
  * Generated member writers (./writer-shapes.ts) use SHAPE_MIN_HITS, SHAPE_MAX_COMPILES (per
  * message), SHAPE_CACHE_MAX and SHAPE_MAX_MEMBERS as the readers do. A member's learnt key list
  * counts at most this many hits, so after a run of one shape a few others replace it ...

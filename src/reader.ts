@@ -24,11 +24,11 @@ import {
 } from './tags.js'
 import {
   DECODE_BUDGET_SLACK, HEAP_COST_LIST, HEAP_COST_OBJECT, HEAP_COST_SLOT, HEAP_COST_TYPED_ARRAY, MAX_STRING_UNITS,
-  SHAPE_MAX_COMPILES, SHAPE_MIN_HITS
+  SHAPE_MAX_COMPILES, SHAPE_MAX_VARIANTS, SHAPE_MIN_HITS
 } from './limits.js'
 import { forgetRegion, readUtf8, readUtf8Region } from './utf8.js'
-import { shapeReader } from './shapes.js'
-import type { ShapeReader } from './shapes.js'
+import { shapeBuilder, shapeReader } from './shapes.js'
+import type { ShapeBuilder, ShapeReader } from './shapes.js'
 import { decompressWithin } from './frame.js'
 import { isDetached } from './detached.js'
 import { openTable } from './table-reader.js'
@@ -54,6 +54,13 @@ interface Shape {
   reader: ShapeReader | null
   /** Read generically from now on (uncompilable, over budget, or missing too often). */
   retired: boolean
+  /** Other key lists met by the compiled reader, each with its builder (see continueObject). */
+  variants: Variant[] | null
+}
+
+interface Variant {
+  indices: number[]
+  build: ShapeBuilder | null
 }
 
 const INT64_AUTO = 0
@@ -331,9 +338,46 @@ function readMembers(o: Record<string, unknown>, seen: number[] | null): Record<
   }
 }
 
-/** Where a generated reader meets an unexpected key: carry on generically. */
-function continueObject(o: Record<string, unknown>): Record<string, unknown> {
-  return readMembers(o, null)
+/**
+ * Where a generated reader meets an unexpected key after `matched` members (their values in
+ * `values`): reads the other members and builds the object with the builder of its key list,
+ * a variant of the shape filed under indices[0] (compiled the first time it is met, within the
+ * message's SHAPE_MAX_COMPILES and the shape's SHAPE_MAX_VARIANTS). Built by keyed stores
+ * instead, an object of over 16 members ends in dictionary mode (see ./shapes.ts).
+ */
+function continueObject(indices: readonly number[], matched: number, values: unknown[]): Record<string, unknown> {
+  const seen = indices.slice(0, matched)
+  values.length = matched
+  for (;;) {
+    if (pos >= end) truncated(pos, 'an object (no 0x7F terminator)')
+    if (src[pos] === OBJECT_END) break
+    seen.push(readKeyIndex())
+    values.push(readValue())
+  }
+  pos++
+  const shape = shapes[indices[0]] as Shape
+  let variants = shape.variants
+  if (variants === null) variants = shape.variants = []
+  for (let i = 0; i < variants.length; i++) {
+    const variant = variants[i]
+    if (sameIndices(variant.indices, seen)) {
+      return variant.build !== null ? variant.build(values) : buildMembers(seen, values)
+    }
+  }
+  if (variants.length < SHAPE_MAX_VARIANTS && compiles < SHAPE_MAX_COMPILES) {
+    compiles++
+    const build = shapeBuilder(seen.map((i) => keys[i]))
+    variants.push({ indices: seen, build })
+    if (build !== null) return build(values)
+  }
+  return buildMembers(seen, values)
+}
+
+/** An object of these key indices and values by generic stores (repeated keys: the last wins). */
+function buildMembers(indices: readonly number[], values: readonly unknown[]): Record<string, unknown> {
+  const o: Record<string, unknown> = {}
+  for (let i = 0; i < indices.length; i++) setOwn(o, keys[indices[i]], values[i])
+  return o
 }
 
 function readKeyIndex(): number {
@@ -366,7 +410,7 @@ function expectEnd(): boolean {
  */
 function learn(first: number, seen: number[], shape: Shape | undefined): void {
   if (shape === undefined) {
-    shapes[first] = { indices: seen, hits: 1, reader: null, retired: false }
+    shapes[first] = { indices: seen, hits: 1, reader: null, retired: false, variants: null }
     return
   }
   if (!sameIndices(shape.indices, seen)) {

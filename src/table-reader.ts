@@ -97,6 +97,19 @@ export class Column {
   }
 }
 
+/**
+ * One Column that lives as long as this module, for V8: a class instance's hidden classes are
+ * reached from the constructor's initial map only through transitions, which V8 holds weakly.
+ * With no table open, a full GC collected them, and every function that had checked them
+ * (cellAt, build, materialize...) was deoptimized and ran in baseline code until its loops
+ * were compiled again (users-10k toArray right after a full GC, callgrind on Node 26: 35.8M
+ * instructions, against 12.0M in optimized code).
+ */
+export const PINNED_COLUMN = new Column(
+  { src: new Uint8Array(0), view: new DataView(new ArrayBuffer(0)), keys: [], options: undefined, int64: INT64_AUTO },
+  0, COL_BOOL, 0, 0, false
+)
+
 function bad(at: number, what: string): never {
   throw new BFastError('BAD_TABLE', at, what)
 }

@@ -21,8 +21,7 @@ const builders = new Map<string, RowBuilder | null>()
 let canCompile = true
 
 /** A generated builder for rows with exactly these keys, or null (SPEC 5 `__proto__`, CSP). */
-function builderFor(names: readonly string[]): RowBuilder | null {
-  const signature = JSON.stringify(names)
+function builderFor(names: readonly string[], signature: string): RowBuilder | null {
   const cached = builders.get(signature)
   if (cached !== undefined) return cached
   let built: RowBuilder | null = null
@@ -134,9 +133,10 @@ export class BFastTable<T extends object = Record<string, unknown>> implements I
       if (col.presence >= 0 || (complete && col.type === COL_ANY && hasAbsent(v))) complete = false
     }
     if (complete) {
-      const build = builderFor(names)
+      const signature = JSON.stringify(names)
+      const build = builderFor(names, signature)
       if (build !== null) return build(n, values) as T[]
-      if (!names.includes('__proto__')) return byStores(n, names, values) as T[]
+      if (!names.includes('__proto__')) return byStores(n, names, values, signature) as T[]
     }
     const out = new Array<T>(n)
     for (let i = 0; i < n; i++) {
@@ -197,6 +197,23 @@ function rowConstructor(c: number): RowConstructor {
   return Row
 }
 
+/**
+ * One row per key list that byStores has built, with null values, kept for V8: the rows'
+ * hidden classes hang off the constructor's initial map by transitions, which V8 holds weakly.
+ * Once a full GC had collected them (no row of the shape alive), the next table's rows got new
+ * maps and the store sites went megamorphic for good (users-10k without `new Function`,
+ * callgrind on Node 26: 21.1M instructions a toArray, 7.5M of them KeyedStoreIC_Megamorphic).
+ */
+const rowPins = new Map<string, object>()
+
+function pinRowShape(Row: RowConstructor, names: readonly string[], signature: string): void {
+  if (rowPins.has(signature)) return
+  const pin = new Row()
+  for (const name of names) pin[name] = null
+  if (rowPins.size >= SHAPE_CACHE_MAX) rowPins.clear()
+  rowPins.set(signature, pin)
+}
+
 /** Store sites written out one per column (see byStores). */
 const UNROLLED_COLUMNS = 8
 
@@ -212,12 +229,15 @@ const UNROLLED_COLUMNS = 8
 function byStores(
   n: number,
   names: readonly string[],
-  values: ReadonlyArray<ArrayLike<unknown>>
+  values: ReadonlyArray<ArrayLike<unknown>>,
+  signature: string
 ): Record<string, unknown>[] {
   const c = names.length
   const Row = rowConstructor(c)
+  pinRowShape(Row, names, signature)
   const empty: ArrayLike<unknown> = []
-  const [n0 = '', n1 = '', n2 = '', n3 = '', n4 = '', n5 = '', n6 = '', n7 = ''] = names
+  const keys = internalized(names)
+  const [n0 = '', n1 = '', n2 = '', n3 = '', n4 = '', n5 = '', n6 = '', n7 = ''] = keys
   const v0 = values[0] ?? empty
   const v1 = values[1] ?? empty
   const v2 = values[2] ?? empty
@@ -237,8 +257,24 @@ function byStores(
     if (c > 5) o[n5] = v5[i]
     if (c > 6) o[n6] = v6[i]
     if (c > 7) o[n7] = v7[i]
-    for (let k = UNROLLED_COLUMNS; k < c; k++) o[names[k]] = values[k][i]
+    for (let k = UNROLLED_COLUMNS; k < c; k++) o[keys[k]] = values[k][i]
     out[i] = o
+  }
+  return out
+}
+
+/**
+ * The same names as V8's internalized strings (the copies a property key holds). The reader's
+ * key strings are cut from the message; a keyed store IC given a string that is equal to the
+ * name it recorded but not that very string goes megamorphic at its second miss (V8's IC log on
+ * Node 26: byStores' sites went monomorphic, then megamorphic, with the same map and key).
+ */
+function internalized(names: readonly string[]): string[] {
+  const out = new Array<string>(names.length)
+  for (let k = 0; k < names.length; k++) {
+    const probe: Record<string, number> = {}
+    probe[names[k]] = 0
+    out[k] = Object.keys(probe)[0] ?? names[k]
   }
   return out
 }

@@ -43,3 +43,35 @@ t.test('toArray() with and without new Function', (t) => {
   t.ok(csp.plain && normal.plain, 'every row is a plain object (prototype Object.prototype)')
   t.end()
 })
+
+// Regression (byStores went megamorphic): the reader's key strings are not V8's internalized
+// names and a full GC collected the rows' hidden classes; rows are now stored through
+// internalized names and their shapes pinned. Same rows across a full GC, with index-like and
+// Object.prototype-named keys, as v1 decodes them.
+const regression = `
+import { decode, encode } from ${distSpecifier('src/index.js')}
+const rows = Array.from({ length: 40 }, (_, i) => ({ b: i, 0: 'zero' + i, 10: i % 2 === 0, constructor: 'c' + i, toString: [i], hasOwnProperty: null }))
+const bytes = encode(rows, { tables: true })
+const first = decode(bytes).toArray()
+globalThis.gc()
+const second = decode(bytes).toArray()
+globalThis.gc()
+const third = decode(bytes).toArray()
+const v1 = decode(encode(rows))
+const same = (a) => a.every((r, i) => JSON.stringify(Object.entries(r)) === JSON.stringify(Object.entries(v1[i])))
+console.log(JSON.stringify({
+  same: [first, second, third].map(same),
+  plain: [first, second, third].every((a) => a.every((r) => Object.getPrototypeOf(r) === Object.prototype)),
+  own: third.every((r) => Object.hasOwn(r, 'constructor') && Object.hasOwn(r, 'toString') && Object.hasOwn(r, '0'))
+}))
+`
+
+t.test('regression: byStores rows stay the rows sent across full GCs, with index-like and prototype-named keys', (t) => {
+  for (const flags of [['--disallow-code-generation-from-strings', '--expose-gc'], ['--expose-gc']]) {
+    const out = moduleOutput<{ same: boolean[]; plain: boolean; own: boolean }>(regression, flags)
+    t.same(out.same, [true, true, true], `${flags.join(' ')}: the rows v1 decodes, key order included`)
+    t.ok(out.plain, 'plain objects')
+    t.ok(out.own, 'prototype-named keys are own properties')
+  }
+  t.end()
+})
