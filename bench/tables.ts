@@ -135,9 +135,24 @@ async function toArraySection(options: Options): Promise<{ row: string[]; ratio:
   }
 }
 
+/**
+ * The users' strings as the benchmark builds them (template literals: the e-mails are cons
+ * strings, which Buffer#utf8Write and JSON.stringify both take a slower path for) or flat, as
+ * rows read by JSON.parse or a database driver hold them (the same values).
+ */
+type StringForm = 'cons' | 'flat'
+const STRING_FORMS: readonly StringForm[] = ['cons', 'flat']
+
+/** users(n) with its strings in the given form. */
+function usersWith(n: number, form: StringForm): unknown[] {
+  const rows = users(n)
+  return form === 'cons' ? rows : (JSON.parse(JSON.stringify(rows)) as unknown[])
+}
+
 /** One size's encode cells (table, JSON, v1, msgpackr) and the table / JSON verdict. */
 interface EncodeRow {
   n: number
+  strings: StringForm
   cells: Record<'table' | 'JSON' | 'v1' | 'msgpackr', string>
   verdict: string
 }
@@ -149,21 +164,25 @@ interface EncodeRow {
 async function encodeSection(options: Options): Promise<EncodeRow[]> {
   const out: EncodeRow[] = []
   for (const n of SIZES) {
-    const rows = users(n)
-    const packr = new Packr({ useRecords: true })
-    const c = await compare(
-      [
-        { name: 'table', fn: () => encode(rows, { tables: true }) },
-        { name: 'JSON', fn: () => Buffer.from(JSON.stringify(rows)) },
-        { name: 'v1', fn: () => encode(rows) },
-        { name: 'msgpackr', fn: () => packr.pack(rows) },
-      ],
-      options
-    )
-    const cells = { table: timing(c.get('table')), JSON: timing(c.get('JSON')), v1: timing(c.get('v1')), msgpackr: timing(c.get('msgpackr')) }
-    out.push({ n, cells, verdict: verdict(c.ratioQuartiles('table', 'JSON'), TABLE_TARGETS.encodeVsJson) })
+    for (const form of STRING_FORMS) out.push(await encodeRow(n, form, options))
   }
   return out
+}
+
+async function encodeRow(n: number, strings: StringForm, options: Options): Promise<EncodeRow> {
+  const rows = usersWith(n, strings)
+  const packr = new Packr({ useRecords: true })
+  const c = await compare(
+    [
+      { name: 'table', fn: () => encode(rows, { tables: true }) },
+      { name: 'JSON', fn: () => Buffer.from(JSON.stringify(rows)) },
+      { name: 'v1', fn: () => encode(rows) },
+      { name: 'msgpackr', fn: () => packr.pack(rows) },
+    ],
+    options
+  )
+  const cells = { table: timing(c.get('table')), JSON: timing(c.get('JSON')), v1: timing(c.get('v1')), msgpackr: timing(c.get('msgpackr')) }
+  return { n, strings, cells, verdict: verdict(c.ratioQuartiles('table', 'JSON'), TABLE_TARGETS.encodeVsJson) }
 }
 
 /** The compressed forms of the size table: in-format LZ4 (SPEC 4) and the HTTP codings the policy chooses from. */
@@ -282,6 +301,8 @@ async function main(): Promise<void> {
       'encode = `encode(rows, { tables: true })` / `Buffer.from(JSON.stringify(rows))` / v1 `encode` / `packr.pack`, timed in a child process',
       'that never loads Arrow (its tableFromJSON flattens the rows\' strings, which makes JSON.stringify faster; bench/tables.ts says why) /',
       'Arrow `tableToIPC(tableFromJSON(rows))`, timed in this process beside the table encode.',
+      'encode, flat strings: the same comparison on `JSON.parse(JSON.stringify(rows))` (the same values, every string flat, as',
+      'rows from JSON.parse or a database driver hold them; the users\' e-mails are otherwise template-literal cons strings).',
       'Ratio cells: median of per-round ratios [p25-p75] against the target of issue 14.',
     ],
   }
@@ -359,8 +380,9 @@ async function main(): Promise<void> {
         ],
         args.options
       )
-    const encoded = encodeRows.find((row) => row.n === n)
-    if (encoded === undefined) anomalies.push(`users-${n}: no encode figures from the child process`)
+    const encoded = encodeRows.find((row) => row.n === n && row.strings === 'cons')
+    const encodedFlat = encodeRows.find((row) => row.n === n && row.strings === 'flat')
+    if (encoded === undefined || encodedFlat === undefined) anomalies.push(`users-${n}: no encode figures from the child process`)
     const cell = (c: Awaited<ReturnType<typeof compare>>, name: string): string => (name === 'Arrow' && arrow === null ? 'n/a' : timing(c.get(name)))
     const line = (op: string, c: Awaited<ReturnType<typeof compare>>, target: number | null): string[] => {
       const q = c.ratioQuartiles('table', 'JSON')
@@ -373,6 +395,10 @@ async function main(): Promise<void> {
       [
         `${n}`, 'encode', encoded?.cells.table ?? 'n/a', encoded?.cells.JSON ?? 'n/a', encoded?.cells.v1 ?? 'n/a',
         encoded?.cells.msgpackr ?? 'n/a', arrowEncode === null ? 'n/a' : timing(arrowEncode.get('Arrow')), encoded?.verdict ?? 'n/a',
+      ],
+      [
+        `${n}`, 'encode, flat strings', encodedFlat?.cells.table ?? 'n/a', encodedFlat?.cells.JSON ?? 'n/a',
+        encodedFlat?.cells.v1 ?? 'n/a', encodedFlat?.cells.msgpackr ?? 'n/a', 'n/a', encodedFlat?.verdict ?? 'n/a',
       ]
     )
     openMs.push(open.get('table').medianMs)

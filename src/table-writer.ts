@@ -155,7 +155,8 @@ const EXTRACT_KINDS: ExtractKinds = {
 /**
  * Arrays that hold one column's values between the passes, reused across tables: allocating
  * them afresh for every table was a tenth of the encode (young-generation GC). Each is
- * emptied (filled with undefined) before it goes back, so no caller's value stays reachable.
+ * emptied (filled with undefined) before it goes back, so no caller's value stays reachable,
+ * and so that pass 1 of the next table finds undefined where a row lacks the key.
  */
 const pool: unknown[][] = []
 
@@ -431,7 +432,13 @@ function write(w: TableSink, rows: readonly unknown[], cols: Plan[]): boolean {
   const start = w.pos
   const c = cols.length
   w.enter(rows)
-  w.ensure(TABLE_HEADER_SIZE)
+  // One grow for the whole table: column by column, a table of 100,000 users grew the scratch
+  // 64 KiB -> 16 MiB in four copies, past what the writer keeps between messages (8 MiB), so
+  // every such message paid them again (and the page faults of fresh buffers). The strings are
+  // counted only when the rest does not fit already (a scratch kept from an earlier message).
+  let size = tableBytes(cols, n)
+  if (w.pos + size > w.buf.length) size += heapBytes(cols, n)
+  w.ensure(size)
   w.buf[start] = TAG_TABLE
   w.buf[start + TABLE_OFFSET_FLAGS] = 0
   w.view.setUint16(start + TABLE_OFFSET_COLUMNS, c, true)
@@ -487,6 +494,46 @@ function write(w: TableSink, rows: readonly unknown[], cols: Plan[]): boolean {
   w.tableWritten = true
   w.tableStarts.push(start)
   return true
+}
+
+/**
+ * The bytes of the table (SPEC 8.3) but its string heaps (heapBytes); columns of v1 values and
+ * the elements of lists of strings count as empty (their slices grow the buffer as they are
+ * written).
+ */
+function tableBytes(cols: readonly Plan[], n: number): number {
+  const bitmaps = 2 * (((n + 7) >>> 3) + TABLE_ALIGN)
+  const offsets = 4 * (n + 1) + TABLE_ALIGN
+  let size = TABLE_HEADER_SIZE + cols.length * TABLE_DIR_ENTRY_SIZE
+  for (let i = 0; i < cols.length; i++) {
+    const col = cols[i]
+    const type = typeFor(col.kinds, false)
+    size += TABLE_ALIGN + bitmaps
+    if (type === COL_STRING) size += offsets + ASCII_PROBE_SLACK
+    else if (type === COL_LIST) size += offsets + ((n + 7) >>> 3) + TABLE_ALIGN + 8 * col.childCount
+    else if (type === COL_ANY) size += offsets
+    else size += widthOf(type) * n + TABLE_ALIGN
+  }
+  return size
+}
+
+/** The string heaps of the table if ASCII: the UTF-16 units of its string columns. */
+function heapBytes(cols: readonly Plan[], n: number): number {
+  let size = 0
+  for (let i = 0; i < cols.length; i++) {
+    if (typeFor(cols[i].kinds, false) === COL_STRING) size += units(cols[i].values, n)
+  }
+  return size
+}
+
+/** UTF-16 units over the strings of a column (a loop of its own, see "OSR"). */
+function units(values: readonly unknown[], n: number): number {
+  let sum = 0
+  for (let i = 0; i < n; i++) {
+    const v = values[i]
+    if (typeof v === 'string') sum += v.length
+  }
+  return sum
 }
 
 function setBit(buf: Uint8Array, at: number, i: number): void {
@@ -579,6 +626,12 @@ function fixed(
     }
     return
   }
+  if (!bits && type === COL_BOOL) {
+    // Pass 1 saw booleans only, and these are the values it saw: a byte store per value.
+    w.pos = at + n
+    for (let i = 0; i < n; i++) buf[at + i] = values[i] === true ? 1 : 0
+    return
+  }
   w.pos = at + width * n
   for (let i = 0; i < n; i++) {
     const v = values[i]
@@ -595,28 +648,31 @@ function fixed(
  * is all ASCII (flag COL_ASCII). `values` holds strings, null and undefined only (pass 1, or
  * flatten()).
  *
- * Written for V8 on purpose: the column is joined into one string (join writes null and
- * undefined as '') and written by one native call; when that turns out all ASCII, byte
- * offsets are string lengths. A call per string cost ~100 ns for strings of 16+ units, a
- * third of the table encode of users-10k (Node 26). Other columns are written string by string.
+ * Written for V8 on purpose: one loop appends every string to a rope (`text += v`, a ConsString
+ * per string, which V8 flattens iteratively) and writes the offsets as if the column were ASCII
+ * (byte offsets = string lengths); one native call then writes the rope, its byte count doubling
+ * as the ASCII check. A call per string cost ~100 ns for strings of 16+ units, a third of the
+ * table encode of users-10k (Node 26); `values.join('')` in place of the rope cost 10.8 ns a
+ * string against 5.9 (Node 26, 10,000 flat 20-unit strings, timed), about 200 instructions a
+ * string in callgrind. A column that is not ASCII is written again string by string.
  */
 function strings(w: TableSink, values: readonly unknown[], n: number, presence: number, validity: number): boolean {
-  const text = (values.length === n ? values : values.slice(0, n)).join('')
-  // Room for the offsets and an ASCII heap. Reserving the longest UTF-8 (3 bytes a unit) here
-  // made the scratch of users-100k outgrow what the writer keeps between messages (8 MiB).
-  w.ensure(4 * (n + 1) + 2 * TABLE_ALIGN + text.length + ASCII_PROBE_SLACK)
+  w.ensure(4 * (n + 1) + 2 * TABLE_ALIGN)
   const offsets = w.pos
   w.pos += 4 * (n + 1)
   align(w)
   const heap = w.pos
-  w.view.setUint32(offsets, 0, true)
   const bits = presence >= 0 || validity >= 0
+  const text = asciiLayout(w.buf, w.view, offsets, values, n, bits ? presence : -1, bits ? validity : -1)
+  // Room for an ASCII heap. Reserving the longest UTF-8 (3 bytes a unit) here made the scratch
+  // of users-100k outgrow what the writer keeps between messages (8 MiB).
+  w.ensure(text.length + ASCII_PROBE_SLACK)
   if (writeIfAscii(w.buf, heap, text)) {
     w.pos = heap + text.length
-    asciiOffsets(w.buf, w.view, offsets, values, n, bits ? presence : -1, bits ? validity : -1)
     return true
   }
-  // Not ASCII: room for the longest UTF-8 the strings can take (w.pos is the heap).
+  // Not ASCII: room for the longest UTF-8 the strings can take (w.pos is the heap), and the
+  // offsets written again from the bytes each string takes.
   w.ensure(3 * text.length)
   const buf = w.buf
   const view = w.view
@@ -629,7 +685,6 @@ function strings(w: TableSink, values: readonly unknown[], n: number, presence: 
       if (k !== v.length) ascii = false
       pos += k
     }
-    if (bits) mark(buf, v, i, presence, validity)
     view.setUint32(offsets + 4 * (i + 1), pos - heap, true)
   }
   w.pos = pos
@@ -637,21 +692,35 @@ function strings(w: TableSink, values: readonly unknown[], n: number, presence: 
 }
 
 /**
- * The offsets after the first of an all-ASCII string column (byte offsets are string lengths),
- * and its bitmaps. A function of its own that ends with the loop (see "OSR" in the header).
+ * The offsets of a string column as if all ASCII (byte offsets are string lengths) and its
+ * bitmaps; returns the column's strings joined (null and absent items add nothing). Offsets go
+ * through a Uint32Array where the host is little-endian and the address aligned. A function of
+ * its own that ends with the loop (see "OSR" in the header).
  */
-function asciiOffsets(
+function asciiLayout(
   buf: Uint8Array, view: DataView, offsets: number, values: readonly unknown[], n: number,
   presence: number, validity: number
-): void {
+): string {
   const bits = presence >= 0 || validity >= 0
-  let end = 0
+  let text = ''
+  if (!bits && LITTLE_ENDIAN && (buf.byteOffset + offsets) % 4 === 0) {
+    const u32 = new Uint32Array(buf.buffer, buf.byteOffset + offsets, n + 1)
+    u32[0] = 0
+    for (let i = 0; i < n; i++) {
+      const v = values[i]
+      if (typeof v === 'string') text += v
+      u32[i + 1] = text.length
+    }
+    return text
+  }
+  view.setUint32(offsets, 0, true)
   for (let i = 0; i < n; i++) {
     const v = values[i]
-    if (typeof v === 'string') end += v.length
+    if (typeof v === 'string') text += v
     if (bits) mark(buf, v, i, presence, validity)
-    view.setUint32(offsets + 4 * (i + 1), end, true)
+    view.setUint32(offsets + 4 * (i + 1), text.length, true)
   }
+  return text
 }
 
 /**
@@ -772,6 +841,15 @@ function listOffsets(
 ): number {
   const bits = presence >= 0 || validity >= 0
   let total = 0
+  if (!bits && LITTLE_ENDIAN && (buf.byteOffset + offsets) % 4 === 0) {
+    // No nulls, no gaps (the common case): a Uint32Array store per offset.
+    const u32 = new Uint32Array(buf.buffer, buf.byteOffset + offsets, n + 1)
+    for (let i = 0; i < n; i++) {
+      total += (values[i] as unknown[]).length
+      u32[i + 1] = total
+    }
+    return total
+  }
   for (let i = 0; i < n; i++) {
     const v = values[i]
     if (v !== null && v !== undefined) total += (v as unknown[]).length
