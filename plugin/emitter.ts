@@ -84,8 +84,19 @@ export const BATCH_FIRST_STRINGS = 64
 export const BATCH_UNITS = 16_384
 /** Bytes of the UTF-8 of a batch at most (3 per unit, SPEC 5 strings are UTF-8). */
 const BATCH_SCRATCH_BYTES = 3 * BATCH_UNITS
-/** Bytes copied at a time when a batched string is moved into its room (a u32 load and store). */
-const COPY_WORD = 4
+/**
+ * Bytes copied at a time when a batched string is moved into its room: a float64 load and store
+ * (DataView), four bytes for shorter strings. Eight ASCII bytes never read as a NaN (that takes
+ * a byte of 0xF0 or more), so the bytes go through a float64 register unchanged. Half the word
+ * loads and stores of u32 words, each of which costs a map, length and bounds check in V8.
+ */
+const COPY_WORD = 8
+const COPY_HALF_WORD = 4
+/**
+ * Batched string positions are int32 (the generated code batches only below this position):
+ * a Float64Array of positions cost a double-to-index conversion at every access of the copy.
+ */
+export const BATCH_POSITION_MAX = 0x7fff0000
 
 export class Emitter {
   buf: Uint8Array
@@ -105,8 +116,11 @@ export class Emitter {
   /** Where the body starts in buf (see start()). */
   base = 0
 
-  /** Tag positions of the strings of the current batch (see BATCH_MAX_UNITS); doubles, so any position fits. */
-  batch = new Float64Array(BATCH_STRINGS)
+  /**
+   * Where the bytes of each string of the current batch go, after its tag and length (see
+   * BATCH_MAX_UNITS and BATCH_POSITION_MAX).
+   */
+  batch = new Int32Array(BATCH_STRINGS)
   /** The UTF-8 of a batch, allocated on the first flush. */
   scratch: Uint8Array = EMPTY
   scratchView = new DataView(EMPTY.buffer)
@@ -226,15 +240,21 @@ export class Emitter {
     const src = this.scratch
     const srcView = this.scratchView
     const at = this.batch
+    // Locals: a module constant read in the loop is a cell load and hole check at every use.
+    const word = COPY_WORD
+    const half = COPY_HALF_WORD
     let off = 0
     for (let k = 0; k < count; k++) {
-      const to = at[k]! + TAG_AND_U32
+      const to = at[k]!
       const n = view.getUint32(to - 4, true)
-      if (n >= COPY_WORD) {
+      if (n >= word) {
         // Words from the start, and the last word ending at the string's end (it may overlap).
-        const last = n - COPY_WORD
-        for (let i = 0; i < last; i += COPY_WORD) view.setUint32(to + i, srcView.getUint32(off + i, true), true)
-        view.setUint32(to + last, srcView.getUint32(off + last, true), true)
+        const last = n - word
+        for (let i = 0; i < last; i += word) view.setFloat64(to + i, srcView.getFloat64(off + i, true), true)
+        view.setFloat64(to + last, srcView.getFloat64(off + last, true), true)
+      } else if (n >= half) {
+        view.setUint32(to, srcView.getUint32(off, true), true)
+        view.setUint32(to + n - half, srcView.getUint32(off + n - half, true), true)
       } else {
         for (let i = 0; i < n; i++) buf[to + i] = src[off + i]!
       }
@@ -250,7 +270,7 @@ export class Emitter {
    */
   relayout(rope: string, count: number): void {
     const at = this.batch
-    const start = at[0]!
+    const start = at[0]! - TAG_AND_U32
     // A copy (Buffer#slice would be a view of the bytes being rewritten).
     const old = allocBytes(this.pos - start)
     old.set(this.buf.subarray(start, this.pos))
@@ -258,7 +278,7 @@ export class Emitter {
     let from = 0
     let off = 0
     for (let k = 0; k < count; k++) {
-      const tag = at[k]! - start
+      const tag = at[k]! - TAG_AND_U32 - start
       this.bytes(old, from, tag)
       const n = (old[tag + 1]! | (old[tag + 2]! << 8) | (old[tag + 3]! << 16)) + old[tag + 4]! * 0x1000000
       this.text(TAG_STRING, rope.slice(off, off + n))

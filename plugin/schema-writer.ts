@@ -27,8 +27,8 @@ import {
   TAG_SMALL_INT, TAG_STRING, TAG_TRUE, TWO_32
 } from '../src/tags.js'
 import {
-  ASCII_END, BATCH_FIRST_STRINGS, BATCH_MAX_UNITS, BATCH_STRINGS, BATCH_UNITS, Emitter, putNum, SHORT_ASCII,
-  TAG_AND_U32, takeEmitter, utf8Write
+  ASCII_END, BATCH_FIRST_STRINGS, BATCH_MAX_UNITS, BATCH_POSITION_MAX, BATCH_STRINGS, BATCH_UNITS, Emitter, putNum,
+  SHORT_ASCII, TAG_AND_U32, takeEmitter, utf8Write
 } from './emitter.js'
 
 /** A compiled writer: the B-FAST message for a payload. */
@@ -351,10 +351,11 @@ function single(ctx: Ctx, schema: Schema, doc: Schema, type: unknown, v: string,
         `if (bat && ${n} <= ${BATCH_MAX_UNITS} && (nb === cap || rope.length + ${n} > ${BATCH_UNITS})) ` +
         `{ e.pos = p; bat = e.flushStrings(rope, nb); rope = ''; nb = 0; cap = ${BATCH_STRINGS}; ${RELOAD} }\n` +
         // Tested again: after a batch that was not all ASCII, this string is written directly too
-        // (batched alone, it would make the last flush lay out the rest of the message again).
-        `if (bat && ${n} <= ${BATCH_MAX_UNITS}) {\n` +
+        // (batched alone, it would make the last flush lay out the rest of the message again);
+        // and past BATCH_POSITION_MAX (batch positions are int32) strings are written directly.
+        `if (bat && ${n} <= ${BATCH_MAX_UNITS} && p < ${BATCH_POSITION_MAX}) {\n` +
         `${room(`${TAG_AND_U32 + rest} + ${n}`)}\n` +
-        `rope += ${v}; bq[nb++] = p; buf[p] = ${TAG_STRING}; dv.setUint32(p + 1, ${n}, true); p += ${TAG_AND_U32} + ${n};\n` +
+        `rope += ${v}; bq[nb++] = p + ${TAG_AND_U32}; buf[p] = ${TAG_STRING}; dv.setUint32(p + 1, ${n}, true); p += ${TAG_AND_U32} + ${n};\n` +
         `} else if (${n} <= ${SHORT_ASCII}) {\n` +
         `${room(`${TAG_AND_U32 + rest} + ${n}`)}\n` +
         // Short text: putAscii's loop written here with literal constants (the emitter's tags
