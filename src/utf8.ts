@@ -298,11 +298,19 @@ const REGION_STRING_MAX = 64
  */
 const REGION_BYTES = 512
 const NO_BYTES = new Uint8Array(0)
+const NO_WORDS: DataView = new DataView(NO_BYTES.buffer)
+// `var`, not `let`, on purpose: V8 checks a module-level `let` for the hole (TDZ) at every use in
+// optimized code, never a `var` (see the module state of ./reader.ts).
+/* eslint-disable no-var */
 /** Latin-1 text of regionOf[regionStart, regionStart + region.length), one char per byte. */
-let region = ''
-let regionOf: Uint8Array = NO_BYTES
-let regionStart = 0
-let regionEnd = 0
+var region = ''
+var regionOf: Uint8Array = NO_BYTES
+var regionStart = 0
+var regionEnd = 0
+/** A DataView of wordsOf, for the ASCII check four bytes at a time (readUtf8Region). */
+var wordsOf: Uint8Array = NO_BYTES
+var words: DataView = NO_WORDS
+/* eslint-enable no-var */
 
 /**
  * readUtf8 for the values of a message, which are read front to back: short ASCII strings are
@@ -326,9 +334,15 @@ export function readUtf8Region(src: Uint8Array, start: number, length: number): 
   // Below SHORT_DECODE readShort makes no native call: a new region is cut only for a string
   // that would have taken one (so a message of sparse short strings pays nothing extra).
   if (length < SHORT_DECODE && !inRegion) return readShort(src, start, length)
+  if (src !== wordsOf) {
+    wordsOf = src
+    words = new DataView(src.buffer, src.byteOffset, src.byteLength)
+  }
   let hi = 0
-  for (let i = start; i < stop; i++) hi |= src[i]
-  if (hi >= 0x80) return decodeNonAscii(src, start, stop)
+  let i = start
+  for (const last = stop - 4; i <= last; i += 4) hi |= words.getUint32(i, true)
+  for (; i < stop; i++) hi |= src[i]
+  if ((hi & 0x80808080) !== 0) return decodeNonAscii(src, start, stop)
   if (!inRegion) {
     regionOf = src
     regionStart = start
@@ -344,6 +358,8 @@ export function forgetRegion(): void {
   regionOf = NO_BYTES
   regionStart = 0
   regionEnd = 0
+  wordsOf = NO_BYTES
+  words = NO_WORDS
 }
 
 function asciiApply(src: Uint8Array, start: number, end: number): string {

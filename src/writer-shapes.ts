@@ -24,6 +24,9 @@ import { OBJECT_END, TAG_OBJECT } from './tags.js'
 /** What a member writer needs of the Writer: `field` writes one member JSON keeps. */
 export interface MemberSink<E> {
   field(entry: E, value: unknown): void
+  /** `field` for a string or a number, whose type the generated code has tested at its own site. */
+  fieldString(entry: E, value: string): void
+  fieldNumber(entry: E, value: number): void
 }
 
 /**
@@ -103,8 +106,12 @@ function compile(keys: readonly string[]): Compiled | null {
   let check = `k.length !== ${keys.length}`
   for (let i = 0; i < keys.length; i++) {
     const key = JSON.stringify(keys[i])
+    // The type is tested here, where the site sees this member's values only (Writer#field's own
+    // tests see every member's).
     members += `v = o[${key}];\n`
-    members += `if (v !== undefined && typeof v !== 'function' && typeof v !== 'symbol') w.field(e[${i}], v);\n`
+    members += `if (typeof v === 'string') w.fieldString(e[${i}], v);\n`
+    members += `else if (typeof v === 'number') w.fieldNumber(e[${i}], v);\n`
+    members += `else if (v !== undefined && typeof v !== 'function' && typeof v !== 'symbol') w.field(e[${i}], v);\n`
     check += ` || k[${i}] !== ${key}`
   }
   // Writer#object for one element, with Writer#enter's depth and path (the path is read only

@@ -643,6 +643,18 @@ export class Writer {
     }
   }
 
+  /** field() for a string member (see MemberSink). */
+  fieldString(e: KeyEntry, v: string): void {
+    this.keyIndex(e)
+    this.text(TAG_STRING, v)
+  }
+
+  /** field() for a number member (see MemberSink); keyIndex left room for it. */
+  fieldNumber(e: KeyEntry, v: number): void {
+    this.keyIndex(e)
+    this.number(v)
+  }
+
   /** The map's entry for `key`. A key too long to intern is not kept (addKey will refuse it). */
   entry(key: string): KeyEntry {
     let e = this.keys.get(key)
