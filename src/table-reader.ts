@@ -24,7 +24,7 @@ import {
 } from './tags.js'
 import { shuffledWidth, undoDelta, unshuffle } from './table-transforms.js'
 import { beginEmbedded, endEmbedded, readEmbedded } from './reader.js'
-import { readUtf8 } from './utf8.js'
+import { readAscii, readUtf8 } from './utf8.js'
 import { LITTLE_ENDIAN } from './platform.js'
 
 /** A cell that is not there (the row lacks the key): distinct from every value. */
@@ -446,18 +446,31 @@ function build(s: TableSource, col: Column): ArrayLike<unknown> {
     }
     return out
   }
+  if (col.type === COL_BOOL && plain) return bools(col, out)
   for (let i = 0; i < n; i++) out[i] = cellAt(s, col, i)
   return out
 }
 
+/** A boolean column without bitmaps: its bytes in one loop (each 0 or 1, SPEC 8.2). */
+function bools(col: Column, out: unknown[]): unknown[] {
+  const data = col.data
+  const at = col.values
+  for (let i = 0; i < col.n; i++) {
+    const b = data[at + i]
+    if (b > 1) bad(col.part + i, `Boolean byte ${b}`)
+    out[i] = b === 1
+  }
+  return out
+}
+
 /**
- * An all-ASCII string column (flag COL_ASCII): the heap decoded in one call (which validates
- * it) and cut with substring. The flag is checked, not trusted: ASCII text, and only ASCII,
- * decodes to one UTF-16 unit per byte.
+ * An all-ASCII string column (flag COL_ASCII): the heap checked and turned into one string
+ * (readAscii) and cut with substring. The flag is checked, not trusted: only ASCII text has
+ * one UTF-16 unit per byte, so that byte offsets are string offsets.
  */
 function asciiStrings(s: TableSource, col: Column, out: unknown[]): unknown[] {
-  const text = readUtf8(s.src, col.heap, col.heapLength)
-  if (text.length !== col.heapLength) {
+  const text = readAscii(s.src, col.heap, col.heapLength)
+  if (text === null) {
     // Not ASCII after all: byte offsets are not UTF-16 offsets, so each cell is decoded alone
     // (the same values get() returns; a flag is a hint, never trusted).
     for (let i = 0; i < col.n; i++) out[i] = cellAt(s, col, i)

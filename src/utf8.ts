@@ -238,6 +238,32 @@ export function readUtf8(src: Uint8Array, start: number, length: number): string
 }
 
 /**
+ * `length` bytes of `src` at `start` as a string when every one is ASCII, else null: the heap
+ * of a string column flagged ASCII (SPEC 8.2), checked (a flag is a hint) and turned into one
+ * string that the reader cuts with substring. Written for V8 on purpose: the check ORs aligned
+ * u32 words, about 4x fewer loop turns than readUtf8's byte scan (users-10k toArray, callgrind
+ * on Node 26: the byte scan was ~40% of the instructions). Browsers: the fatal decoder, which
+ * cannot throw on ASCII.
+ */
+export function readAscii(src: Uint8Array, start: number, length: number): string | null {
+  const end = start + length
+  let p = start
+  let hi = 0
+  // Bytes up to a 4-aligned address, then words, then the tail.
+  while (p < end && (src.byteOffset + p) % 4 !== 0) hi |= src[p++]
+  const words = (end - p) >>> 2
+  if (words > 0) {
+    const w = new Uint32Array(src.buffer, src.byteOffset + p, words)
+    for (let k = 0; k < words; k++) hi |= w[k]
+    p += words * 4
+  }
+  while (p < end) hi |= src[p++]
+  if ((hi & 0x80808080) !== 0) return null
+  if (nodeLatin1Slice !== undefined) return nodeLatin1Slice.call(src, start, end)
+  return fatalDecoder.decode(src.subarray(start, end))
+}
+
+/**
  * Text that holds a non-ASCII byte. Node's utf8Slice (24 and later, UTF8_SLICE_FROM_NODE) does
  * not validate: like every WHATWG decoder it puts U+FFFD in place of each ill-formed sequence
  * (overlong forms, surrogates, values above U+10FFFF, cut sequences). So a result without

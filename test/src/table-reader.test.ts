@@ -103,6 +103,33 @@ t.test('strings: an ascii flag on UTF-8 is checked, not trusted', (t) => {
   t.end()
 })
 
+t.test('strings: the ascii check finds a non-ASCII byte anywhere in the heap, at any memory alignment', (t) => {
+  // readAscii ORs aligned u32 words with bytes before and after them: each byte position of
+  // the heap, each of the four alignments of the message in memory.
+  const cells = ['abcdefghij', 'klm', '', 'nopqrstuvwxyz0123', 'x']
+  const text = cells.join('')
+  for (let shift = 0; shift < 4; shift++) {
+    for (let at = -1; at < text.length; at++) {
+      let p = 0
+      // 'é' (2 bytes) or 'ÿ' in place of character `at` (none for at = -1).
+      const values = cells.map((c) => {
+        const out = c.split('').map((ch, k) => (p + k === at ? (at % 2 === 0 ? 'é' : 'ÿ') : ch)).join('')
+        p += c.length
+        return out
+      })
+      const spec = base()
+      spec.rows = values.length
+      spec.columns = [{ key: 1, type: COL_STRING, flags: ASCII, parts: stringParts(values) }]
+      const bytes = tableMessage(spec).bytes
+      const moved = new Uint8Array(bytes.length + shift)
+      moved.set(bytes, shift)
+      const table = decode<BFastTable>(moved.subarray(shift))
+      t.same(table.toArray(), values.map((name) => ({ name })), `shift ${shift}, non-ASCII at ${at}`)
+    }
+  }
+  t.end()
+})
+
 t.test('lists: offsets past the child, huge child counts, empty v1 elements', (t) => {
   const list = (offsets: number[], childType: number, child: Array<Array<Uint8Array | number>>, flags = 0, childFlags = 0): TableSpec => ({
     keys: ['l'], rows: 2, columns: [{ key: 0, type: COL_LIST, flags, childType, childFlags, parts: [[u32s(offsets)], ...child] }]
