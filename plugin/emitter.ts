@@ -6,28 +6,28 @@
  * skipped (SPEC 2 "object terminator trap"), then the root value with u32 lengths and counts.
  * It is its own small emitter rather than the codec's Writer because a compiled writer knows
  * every key when it is compiled: a key is a small integer id whose UTF-8 bytes are ready, so
- * interning is one typed-array load per member instead of a Map lookup of a string.
+ * interning is a compare per member instead of a Map lookup of a string, and the generated code
+ * does it itself (its first use records the id in `order`; finish() writes the table from it).
  *
  * Written for V8 on purpose: each message is built in a buffer of its own, sized from the
  * writer's last message, and sent as a view of it (no final copy of the body: see start() and
- * finish()). The generated code holds its
- * state (buf, view, pos, safeEnd) in locals, writes the common cases itself (numbers inline,
- * strings with putAscii or utf8Write), and checks bounds once per object (./schema-writer.ts); the methods are its slow
- * paths (coercions, non-ASCII and long text, Dates, bigints), key interning and finish(), each
- * with one bounds check per value against a slack margin. Measured on Node 26 (users-10k
+ * finish()). The generated code holds its state (buf, view, pos, safeEnd) in locals, writes the
+ * common cases itself (numbers inline, strings batched or with putAscii or utf8Write), and checks
+ * bounds once per object (./schema-writer.ts); the methods are its slow paths (coercions,
+ * non-ASCII and long text, Dates, bigints, a batch's flush) and finish(), each with one bounds
+ * check per value against a slack margin. Measured on Node 26 (users-10k
  * schema): 0.66x -> 0.46x Buffer.from(JSON.stringify(x)) against calling a method per value;
  * building in place took another 7% (Node 26) to 12% (Node 24) off.
  */
 import { BFastError } from '../src/index.js'
 import {
   HEADER_SIZE, INT64_MAX, INT64_MIN, LOW_BYTE, MAGIC_0, MAGIC_1, OBJECT_END, OFFSET_FLAGS, OFFSET_TABLE_COUNT,
-  OFFSET_VERSION, SMALL_INT_WRITE_MAX, TABLE_MAX_SLOTS, TAG_DATETIME, TAG_FALSE, TAG_FLOAT64, TAG_INT64, TAG_LIST,
+  OFFSET_VERSION, SMALL_INT_WRITE_MAX, TAG_DATETIME, TAG_FALSE, TAG_FLOAT64, TAG_INT64, TAG_LIST,
   TAG_NULL, TAG_OBJECT, TAG_SMALL_INT, TAG_STRING, TAG_TRUE, TWO_32, VERSION
 } from '../src/tags.js'
 import { allocBytes, writeUtf8 } from '../src/utf8.js'
-// The same scratch sizes as the codec's Writer (it grows x4 and is dropped back after a message
-// over WRITER_RETAIN_MAX_BYTES; every fixed-size value fits in the slack without its own check).
-import { WRITER_INITIAL_BYTES, WRITER_RETAIN_MAX_BYTES, WRITER_SLACK_BYTES } from '../src/limits.js'
+// The codec Writer's slack: every fixed-size value fits in it without its own check.
+import { WRITER_SLACK_BYTES } from '../src/limits.js'
 
 /** SHORT_ASCII from Node 26 on, and before (see SHORT_ASCII). */
 const SHORT_ASCII_NODE_26 = 12
@@ -53,6 +53,12 @@ export const utf8Write: Utf8Write = (Buffer.prototype as unknown as { utf8Write:
 export const TAG_AND_U32 = 5
 /** The first UTF-16 unit that is not ASCII (one UTF-8 byte each below it). */
 export const ASCII_END = 0x80
+/**
+ * In Emitter.order: a padding slot, the empty key the table holds before every 0x7F slot (SPEC 2
+ * "object terminator trap"); after the last slot used, NO_SLOT.
+ */
+export const PAD_SLOT = -1
+const NO_SLOT = -2
 /** A message's first buffer holds at least this many body bytes (then its size is the last message's). */
 const MIN_BODY_BYTES = 4096
 
@@ -103,11 +109,16 @@ export class Emitter {
   view: DataView
   pos = 0
   safeEnd: number
-  table: Uint8Array
-  tpos = 0
-  slots = 0
-  /** Per key id: its slot in this message's table, or -1 before its first use. */
+  /**
+   * Per key id past the generated code's local slots: its slot in this message's table, or -1
+   * before its first use (./schema-writer.ts key()).
+   */
   slotOf: Int32Array = new Int32Array(0)
+  /**
+   * This message's string table (SPEC 3), filled by the generated code: per slot, the key id
+   * first used there or PAD_SLOT, then NO_SLOT after the last slot used.
+   */
+  order: Int32Array = new Int32Array(0)
   /** Per key id: its UTF-8 bytes (at most 255, checked when compiling). */
   keyBytes: readonly Uint8Array[] = []
   /** A toJSON() that serializes another reply re-enters: it gets its own Emitter. */
@@ -129,7 +140,6 @@ export class Emitter {
     this.buf = EMPTY
     this.view = new DataView(EMPTY.buffer)
     this.safeEnd = -WRITER_SLACK_BYTES
-    this.table = allocBytes(WRITER_INITIAL_BYTES / 4)
   }
 
   /**
@@ -138,16 +148,18 @@ export class Emitter {
    * can make (`tableBound`), and finish() puts the table and header right before it. `hint`: the
    * body size expected (the writer's last message), so that most messages never grow.
    */
-  start(keyBytes: readonly Uint8Array[], slotOf: Int32Array, tableBound: number, hint: number): void {
+  start(
+    keyBytes: readonly Uint8Array[], slotOf: Int32Array, order: Int32Array, tableBound: number, hint: number
+  ): void {
     const base = HEADER_SIZE + tableBound
     this.setBuffer(allocBytes(base + Math.max(hint + (hint >>> 3), MIN_BODY_BYTES) + WRITER_SLACK_BYTES))
     this.base = base
     this.pos = base
-    this.tpos = 0
-    this.slots = 0
     this.keyBytes = keyBytes
     this.slotOf = slotOf
+    this.order = order
     slotOf.fill(-1)
+    order.fill(NO_SLOT)
   }
 
   setBuffer(next: Uint8Array): void {
@@ -242,16 +254,25 @@ export class Emitter {
     const at = this.batch
     // Locals: a module constant read in the loop is a cell load and hole check at every use.
     const word = COPY_WORD
+    const threeWords = 3 * COPY_WORD
     const half = COPY_HALF_WORD
     let off = 0
     for (let k = 0; k < count; k++) {
       const to = at[k]!
       const n = view.getUint32(to - 4, true)
-      if (n >= word) {
+      if (n > threeWords) {
         // Words from the start, and the last word ending at the string's end (it may overlap).
         const last = n - word
         for (let i = 0; i < last; i += word) view.setFloat64(to + i, srcView.getFloat64(off + i, true), true)
         view.setFloat64(to + last, srcView.getFloat64(off + last, true), true)
+      } else if (n >= word) {
+        // Up to three words, most strings of a reply: three overlapping words (at 0, in the
+        // middle, at the end), no inner loop, whose stack check made V8 check the maps of view
+        // and srcView again after it, every string.
+        const mid = (n - word) >> 1
+        view.setFloat64(to, srcView.getFloat64(off, true), true)
+        view.setFloat64(to + mid, srcView.getFloat64(off + mid, true), true)
+        view.setFloat64(to + n - word, srcView.getFloat64(off + n - word, true), true)
       } else if (n >= half) {
         view.setUint32(to, srcView.getUint32(off, true), true)
         view.setUint32(to + n - half, srcView.getUint32(off + n - half, true), true)
@@ -313,45 +334,6 @@ export class Emitter {
     this.buf[this.pos++] = OBJECT_END
   }
 
-  key(id: number): void {
-    let slot = this.slotOf[id]!
-    if (slot < 0) slot = this.intern(id)
-    if (this.pos > this.safeEnd) this.grow(WRITER_SLACK_BYTES)
-    // A u32 LE whose high half is 0: SPEC 3 allows at most 65,535 slots.
-    const buf = this.buf
-    const p = this.pos
-    buf[p] = slot & LOW_BYTE
-    buf[p + 1] = slot >>> 8
-    buf[p + 2] = 0
-    buf[p + 3] = 0
-    this.pos = p + 4
-  }
-
-  /** SPEC 3: the key's first use in this message takes the next slot; SPEC 2: never a 0x7F slot. */
-  intern(id: number): number {
-    if ((this.slots & LOW_BYTE) === OBJECT_END) this.tableEntry(EMPTY)
-    if (this.slots >= TABLE_MAX_SLOTS) throw new BFastError('TOO_MANY_KEYS', this.pos - this.base, `More than ${TABLE_MAX_SLOTS} string-table slots in one message`)
-    const slot = this.slots
-    this.tableEntry(this.keyBytes[id]!)
-    this.slotOf[id] = slot
-    return slot
-  }
-
-  tableEntry(bytes: Uint8Array): void {
-    const need = 1 + bytes.length
-    if (this.tpos + need > this.table.length) {
-      let size = this.table.length * 2
-      while (size < this.tpos + need) size *= 2
-      const next = allocBytes(size)
-      next.set(this.table.subarray(0, this.tpos))
-      this.table = next
-    }
-    this.table[this.tpos] = bytes.length
-    this.table.set(bytes, this.tpos + 1)
-    this.tpos += need
-    this.slots++
-  }
-
   /**
    * Header, string table and body (SPEC 1): a view of the message's own buffer, the table and
    * header written right before the body. A buffer more than twice the message (a smaller
@@ -359,16 +341,35 @@ export class Emitter {
    * reply never holds much more memory than its bytes. Callers only send it (never its .buffer).
    */
   finish(): Buffer {
-    const tpos = this.tpos
-    const at = this.base - tpos - HEADER_SIZE
+    const order = this.order
+    const keyBytes = this.keyBytes
+    let slots = 0
+    let tableSize = 0
+    for (; slots < order.length && order[slots] !== NO_SLOT; slots++) {
+      const id = order[slots]!
+      tableSize += 1 + (id === PAD_SLOT ? 0 : keyBytes[id]!.length)
+    }
+    const at = this.base - tableSize - HEADER_SIZE
     const buf = this.buf as Buffer
     buf[at] = MAGIC_0
     buf[at + 1] = MAGIC_1
     buf[at + OFFSET_FLAGS] = 0
     buf[at + OFFSET_VERSION] = VERSION
-    buf[at + OFFSET_TABLE_COUNT] = this.slots & LOW_BYTE
-    buf[at + OFFSET_TABLE_COUNT + 1] = this.slots >>> 8
-    buf.set(this.table.subarray(0, tpos), at + HEADER_SIZE)
+    buf[at + OFFSET_TABLE_COUNT] = slots & LOW_BYTE
+    buf[at + OFFSET_TABLE_COUNT + 1] = slots >>> 8
+    // SPEC 3: per slot, a u8 length and the key's UTF-8 bytes (a padding slot is the empty key).
+    let q = at + HEADER_SIZE
+    for (let k = 0; k < slots; k++) {
+      const id = order[k]!
+      if (id === PAD_SLOT) {
+        buf[q++] = 0
+        continue
+      }
+      const bytes = keyBytes[id]!
+      buf[q++] = bytes.length
+      buf.set(bytes, q)
+      q += bytes.length
+    }
     const size = this.pos - at
     if (buf.length > 2 * size + MIN_BODY_BYTES) {
       const out = allocBytes(size) as Buffer
@@ -383,11 +384,10 @@ export class Emitter {
     return this.pos - this.base
   }
 
-  /** Drops the message's buffer (the caller holds it now) and an oversized table. */
+  /** Drops the message's buffer (the caller holds it now). */
   release(): void {
     this.keyBytes = NO_KEYS
     this.setBuffer(EMPTY)
-    if (this.table.length > WRITER_RETAIN_MAX_BYTES) this.table = allocBytes(WRITER_INITIAL_BYTES / 4)
   }
 }
 

@@ -23,12 +23,12 @@
  * in comments, and key bytes are passed in as data.
  */
 import {
-  KEY_MAX_BYTES, OBJECT_END, SMALL_INT_WRITE_MAX, TAG_FALSE, TAG_FLOAT64, TAG_INT64, TAG_LIST, TAG_NULL, TAG_OBJECT,
-  TAG_SMALL_INT, TAG_STRING, TAG_TRUE, TWO_32
+  KEY_MAX_BYTES, LOW_BYTE, OBJECT_END, SMALL_INT_WRITE_MAX, TABLE_MAX_SLOTS, TAG_FALSE, TAG_FLOAT64, TAG_INT64,
+  TAG_LIST, TAG_NULL, TAG_OBJECT, TAG_SMALL_INT, TAG_STRING, TAG_TRUE, TWO_32
 } from '../src/tags.js'
 import {
-  ASCII_END, BATCH_FIRST_STRINGS, BATCH_MAX_UNITS, BATCH_POSITION_MAX, BATCH_STRINGS, BATCH_UNITS, Emitter, putNum,
-  SHORT_ASCII, TAG_AND_U32, takeEmitter, utf8Write
+  ASCII_END, BATCH_FIRST_STRINGS, BATCH_MAX_UNITS, BATCH_POSITION_MAX, BATCH_STRINGS, BATCH_UNITS, Emitter, PAD_SLOT,
+  putNum, SHORT_ASCII, TAG_AND_U32, takeEmitter, utf8Write
 } from './emitter.js'
 
 /** A compiled writer: the B-FAST message for a payload. */
@@ -173,6 +173,31 @@ function literal(ctx: Ctx, value: unknown, keyword: string, rest: number): strin
   throw new Unsupported(keyword)
 }
 
+/** The schema's type, or the one fast-json-stringify infers from its keywords. */
+function typeOf(schema: Schema): unknown {
+  if (schema.type !== undefined) return schema.type
+  for (const [inferred, keywords] of INFER) {
+    if (keywords.some((k) => k in schema)) return inferred
+  }
+  return undefined
+}
+
+/**
+ * What the code for a (dereferenced) schema writes, as far as the bounds checks go: 'bounded'
+ * for a value of at most VALUE_ROOM bytes whatever the payload, 'string' for a plain string
+ * (batched, see object()), 'object' for a non-nullable object (it checks its room before writing
+ * anything: object()), 'other' for anything else. Unsupported schemas are 'other' (gen()
+ * refuses them).
+ */
+function sizeClass(schema: Schema): 'bounded' | 'string' | 'object' | 'other' {
+  if (schema.const !== undefined) return 'other'
+  const type = typeOf(schema)
+  if (type === 'integer' || type === 'number' || type === 'boolean' || type === 'null') return 'bounded'
+  if (type === 'string' && schema.format !== 'date-time') return 'string'
+  if (type === 'object' && schema.nullable !== true) return 'object'
+  return 'other'
+}
+
 function checkKeywords(schema: Schema): void {
   for (const k of Object.keys(schema)) {
     if (HANDLED.has(k) || IGNORED.has(k) || k.startsWith('x-')) continue
@@ -192,24 +217,43 @@ function checkKeywords(schema: Schema): void {
  * of room (p + VALUE_ROOM + rest <= lim) and leaves rest bytes of room, where rest is what the
  * enclosing object still writes without another check (its remaining members' keys and fixed
  * parts, and its end byte). Values of a bounded size (at most VALUE_ROOM bytes) need no check;
- * strings, objects and arrays make room for themselves plus rest.
+ * strings, objects and arrays make room for themselves plus rest. An object checks once for all
+ * its members' fixed parts and its first strings' batched bytes (object()), a list of bounded
+ * items once per chunk of items (array()), and no call is left on the common path (a key's first
+ * use included: intern()), so that V8 keeps buf and dv's maps known from one check to the next.
  */
 
 /** Bytes of a value's fixed part at most: a tag and 8 bytes, or a list's tag and u32 count (SPEC 2). */
 const VALUE_ROOM = 9
 /** A member's u32 key index (SPEC 2) and its value's fixed part. */
 const MEMBER_ROOM = 4 + VALUE_ROOM
+/**
+ * Pre strings per object at most (see object()): at most the first batch's size, so that a flush
+ * always leaves space for them.
+ */
+const PRE_STRINGS_MAX = BATCH_FIRST_STRINGS
+/** Items of a list of bounded values under one bounds check (see array()). */
+const ARRAY_CHUNK_ITEMS = 1024
 /** Reloads the locals after an Emitter method wrote (it may have grown the buffer). */
 const RELOAD = 'p = e.pos; buf = e.buf; dv = e.view; lim = e.safeEnd;'
 /**
- * The generated function's locals (see above); `rope`, `nb`, `cap` and `bat` hold the current
- * batch of strings, its size and capacity, and whether strings are still batched (see emitter.ts
+ * The generated function's locals (see above); `rope`, `nb`, `cap` and `bmax` hold the current
+ * batch of strings, its size and capacity, and the longest string batched: BATCH_MAX_UNITS, or -1
+ * once a batch was not all ASCII (a number compared with a string's length, not a boolean tested
+ * before it: one live value and one branch fewer per string; see emitter.ts
  * BATCH_MAX_UNITS).
  */
 const PRELUDE =
-  'let buf = e.buf, dv = e.view, p = e.pos, lim = e.safeEnd;\n' +
-  'const so = e.slotOf, putNum = h.putNum, utf8Write = h.utf8Write, bq = e.batch;\n' +
-  `let rope = '', nb = 0, bat = true, cap = ${BATCH_FIRST_STRINGS};\n`
+  'let buf = e.buf, dv = e.view, p = e.pos, lim = e.safeEnd, ns = 0;\n' +
+  'const so = e.slotOf, ord = e.order, putNum = h.putNum, utf8Write = h.utf8Write, bq = e.batch;\n' +
+  `let rope = '', nb = 0, bmax = ${BATCH_MAX_UNITS}, cap = ${BATCH_FIRST_STRINGS};\n`
+/**
+ * Code writing the current batch of strings and starting the next one (a batch that was not all
+ * ASCII leaves nb at 0 and rope empty for the rest of the message, so no flush is due again).
+ */
+const FLUSH =
+  `e.pos = p; bmax = e.flushStrings(rope, nb) ? ${BATCH_MAX_UNITS} : -1; rope = ''; nb = 0; cap = ${BATCH_STRINGS}; ` +
+  RELOAD
 /** Writes the last batch of strings (it may move p: see Emitter.relayout). */
 const FLUSH_LAST = 'if (nb > 0) { e.pos = p; e.flushStrings(rope, nb); p = e.pos; }'
 
@@ -233,12 +277,25 @@ function room(n: number | string): string {
  */
 const LOCAL_SLOTS = 64
 
+/**
+ * Code giving key `id` its slot on its first use in the message (SPEC 3: the next one, never a
+ * 0x7F slot, which takes a padding entry first: SPEC 2), recorded in `ord` for finish(). No call:
+ * a call on this path (Emitter.intern, taken once per key and message) left a merge after every
+ * member where V8 no longer knew the maps of buf and dv, so every store after it checked them
+ * again (with the per-object checks of object() and array(), callgrind on Node 26, users-10k:
+ * 14.5M -> 12.0M instructions a message). No slot-count check: MAX_KEYS keys and their padding
+ * stay far below TABLE_MAX_SLOTS (compileSchemaWriter).
+ */
+function intern(id: number, slot: string): string {
+  return `if ((ns & ${LOW_BYTE}) === ${OBJECT_END}) ord[ns++] = ${PAD_SLOT}; ${slot} = ns; ord[ns++] = ${id};`
+}
+
 /** Code writing key `id`'s u32 index (SPEC 2), interning it on its first use in the message (SPEC 3). */
 function key(id: number): string {
   if (id < LOCAL_SLOTS) {
-    return `if (s${id} < 0) { e.pos = p; s${id} = e.intern(${id}); } dv.setUint32(p, s${id}, true); p += 4;`
+    return `if (s${id} < 0) { ${intern(id, `s${id}`)} } dv.setUint32(p, s${id}, true); p += 4;`
   }
-  return `{ let s = so[${id}]; if (s < 0) { e.pos = p; s = e.intern(${id}) } dv.setUint32(p, s, true); p += 4; }`
+  return `{ let s = so[${id}]; if (s < 0) { ${intern(id, 's')} so[${id}] = s; } dv.setUint32(p, s, true); p += 4; }`
 }
 
 /** The declarations of the slot locals of the first `count` keys (see LOCAL_SLOTS). */
@@ -278,24 +335,19 @@ function listHeader(n: string): string {
 
 /**
  * Code writing the value held in the variable `v` under `schema`; `rest`: the room the caller
- * needs left after it (see above).
+ * needs left after it (see above); `pre`: a string the caller made batch space and room for
+ * (object()).
  */
-function gen(ctx: Ctx, input: Schema | boolean, inputDoc: Schema, v: string, depth: number, rest: number): string {
+function gen(
+  ctx: Ctx, input: Schema | boolean, inputDoc: Schema, v: string, depth: number, rest: number, pre = false
+): string {
   if (typeof input === 'boolean' || !isRecord(input)) throw new Unsupported('boolean schema')
   const [schema, doc] = deref(ctx, input, inputDoc)
   if (ctx.refStack.has(schema)) throw new Unsupported('recursive $ref')
   // A nested $id changes the base URI of the $refs under it: not followed.
   if (schema !== doc && schema.$id !== undefined) throw new Unsupported('$id')
   checkKeywords(schema)
-  let type = schema.type
-  if (type === undefined) {
-    for (const [inferred, keywords] of INFER) {
-      if (keywords.some((k) => k in schema)) {
-        type = inferred
-        break
-      }
-    }
-  }
+  const type = typeOf(schema)
   const nullable = schema.nullable === true
   let code: string
   if (schema.const !== undefined) {
@@ -306,13 +358,15 @@ function gen(ctx: Ctx, input: Schema | boolean, inputDoc: Schema, v: string, dep
     throw new Unsupported('type array')
   } else {
     ctx.refStack.add(schema)
-    code = single(ctx, schema, doc, type, v, depth, rest)
+    code = single(ctx, schema, doc, type, v, depth, rest, pre)
     ctx.refStack.delete(schema)
   }
   return nullable ? `if (${v} === null) buf[p++] = ${TAG_NULL}; else {\n${code}\n}` : code
 }
 
-function single(ctx: Ctx, schema: Schema, doc: Schema, type: unknown, v: string, depth: number, rest: number): string {
+function single(
+  ctx: Ctx, schema: Schema, doc: Schema, type: unknown, v: string, depth: number, rest: number, pre: boolean
+): string {
   switch (type) {
     case 'null':
       return `buf[p++] = ${TAG_NULL};`
@@ -347,14 +401,16 @@ function single(ctx: Ctx, schema: Schema, doc: Schema, type: unknown, v: string,
         `if (typeof ${v} === 'string') {\nconst ${n} = ${v}.length;\n` +
         // Batched (emitter.ts BATCH_MAX_UNITS): the tag and length as if ASCII, the bytes' room
         // left for flushStrings(), which a full batch calls first. After a batch that was not all
-        // ASCII (bat false), the message's strings are written directly, as below.
-        `if (bat && ${n} <= ${BATCH_MAX_UNITS} && (nb === cap || rope.length + ${n} > ${BATCH_UNITS})) ` +
-        `{ e.pos = p; bat = e.flushStrings(rope, nb); rope = ''; nb = 0; cap = ${BATCH_STRINGS}; ${RELOAD} }\n` +
+        // ASCII (bmax -1), the message's strings are written directly, as below. A string the
+        // enclosing object made room and batch space for (`pre`, see object()) has no checks here.
+        (pre
+          ? ''
+          : `if (${n} <= bmax && (nb === cap || rope.length + ${n} > ${BATCH_UNITS})) { ${FLUSH} }\n`) +
         // Tested again: after a batch that was not all ASCII, this string is written directly too
         // (batched alone, it would make the last flush lay out the rest of the message again);
         // and past BATCH_POSITION_MAX (batch positions are int32) strings are written directly.
-        `if (bat && ${n} <= ${BATCH_MAX_UNITS} && p < ${BATCH_POSITION_MAX}) {\n` +
-        `${room(`${TAG_AND_U32 + rest} + ${n}`)}\n` +
+        `if (${n} <= bmax && p < ${BATCH_POSITION_MAX}) {\n` +
+        (pre ? '' : `${room(`${TAG_AND_U32 + rest} + ${n}`)}\n`) +
         `rope += ${v}; bq[nb++] = p + ${TAG_AND_U32}; buf[p] = ${TAG_STRING}; dv.setUint32(p + 1, ${n}, true); p += ${TAG_AND_U32} + ${n};\n` +
         `} else if (${n} <= ${SHORT_ASCII}) {\n` +
         `${room(`${TAG_AND_U32 + rest} + ${n}`)}\n` +
@@ -400,13 +456,46 @@ function object(ctx: Ctx, schema: Schema, doc: Schema, v: string, depth: number,
     const rb = required.includes(b)
     return ra === rb ? 0 : ra ? -1 : 1
   })
+  // Plain string members before the first member that may batch strings itself (an object or
+  // array) are `pre`: the batch is flushed here if it lacks space for all of them, and this
+  // object's room check covers their batched bytes, so that they write with no call and no check.
+  const members = names.map((name) => {
+    const sub = properties[name]
+    if (!isRecord(sub)) throw new Unsupported(typeof sub === 'boolean' ? 'boolean schema' : 'properties')
+    const [resolved] = deref(ctx, sub, doc)
+    return { name, sub, resolved, size: sizeClass(resolved), pre: false, room: MEMBER_ROOM }
+  })
+  let preCount = 0
+  for (const m of members) {
+    if (m.size === 'other' || m.size === 'object' || preCount === PRE_STRINGS_MAX) break
+    if (m.size === 'string') {
+      m.pre = true
+      m.room = MEMBER_ROOM - VALUE_ROOM + TAG_AND_U32 + BATCH_MAX_UNITS
+      preCount++
+    }
+  }
+  let code = ''
+  if (preCount > 0) {
+    code +=
+      `if (nb > cap - ${preCount} || rope.length > ${BATCH_UNITS - preCount * BATCH_MAX_UNITS}) { ${FLUSH} }\n`
+  }
+  // One check for the tag, every member's key and fixed part (a pre string's batched bytes), the
+  // end byte and the caller's rest, made before the null test (null takes two bytes at most), so
+  // that gen() needs no room for an object (sizeClass 'object'); `after`: what the members after
+  // each still need.
+  const after: number[] = []
+  let tail = 1 + rest
+  for (let i = members.length - 1; i >= 0; i--) {
+    after[i] = tail
+    tail += members[i]!.room
+  }
+  code += `${room(1 + tail)}\n`
   const o = `o${ctx.uid++}`
   // fast-json-stringify's `v && typeof v.toJSON === 'function'`, with the usual case (a non-null
   // object) tested first: a typeof and a compare instead of the full truthiness test.
-  let code =
+  code +=
     `const ${o} = (typeof ${v} === 'object' && ${v} !== null) ? (typeof ${v}.toJSON === 'function' ? ${v}.toJSON() : ${v}) ` +
     `: (${v} && typeof ${v}.toJSON === 'function') ? ${v}.toJSON() : ${v};\n`
-  // Null: two bytes at most, within the VALUE_ROOM gen() was entered with.
   const whenNull =
     schema.nullable === true ? `buf[p++] = ${TAG_NULL};` : `buf[p++] = ${TAG_OBJECT}; buf[p++] = ${OBJECT_END};`
   code += `if (${o} === null) { ${whenNull} } else {\n`
@@ -414,18 +503,13 @@ function object(ctx: Ctx, schema: Schema, doc: Schema, v: string, depth: number,
     if (typeof name !== 'string') throw new Unsupported('required')
     if (!names.includes(name)) code += `if (${o}[${JSON.stringify(name)}] === undefined) throw new Error('required');\n`
   }
-  // The tag, every member's key and fixed part, the end byte, and the caller's rest.
-  code += `${room(1 + MEMBER_ROOM * names.length + 1 + rest)}\nbuf[p++] = ${TAG_OBJECT};\n`
-  names.forEach((name, i) => {
+  code += `buf[p++] = ${TAG_OBJECT};\n`
+  members.forEach(({ name, sub, resolved, pre }, i) => {
     const id = keyId(ctx, name)
-    const sub = properties[name]
-    if (!isRecord(sub)) throw new Unsupported(typeof sub === 'boolean' ? 'boolean schema' : 'properties')
-    const [resolved] = deref(ctx, sub, doc)
-    const after = MEMBER_ROOM * (names.length - 1 - i) + 1 + rest
     const x = `x${ctx.uid++}`
     code += `const ${x} = ${o}[${JSON.stringify(name)}];\n`
-    code += `if (${x} !== undefined) {\n${key(id)}\n${gen(ctx, sub, doc, x, depth, after)}\n}`
-    const absent = resolved.default !== undefined ? `{\n${key(id)}\n${literal(ctx, resolved.default, 'default', after)}\n}` : null
+    code += `if (${x} !== undefined) {\n${key(id)}\n${gen(ctx, sub, doc, x, depth, after[i]!, pre)}\n}`
+    const absent = resolved.default !== undefined ? `{\n${key(id)}\n${literal(ctx, resolved.default, 'default', after[i]!)}\n}` : null
     if (absent !== null) code += ` else ${absent}\n`
     else if (required.includes(name)) code += ' else throw new Error(\'required\');\n'
     else code += '\n'
@@ -446,7 +530,21 @@ function array(ctx: Ctx, schema: Schema, doc: Schema, v: string, depth: number, 
   let code = `if (${v} === null) { ${listHeader('0')} }\n`
   code += `else if (!Array.isArray(${v})) throw new TypeError('not an array');\n`
   code += `else {\nconst ${n} = ${v}.length;\n${listHeader(n)}\n`
-  code += `for (let ${i} = 0; ${i} < ${n}; ${i}++) {\nconst ${item} = ${v}[${i}];\n${room(VALUE_ROOM)}\n`
+  const itemSize = sizeClass(deref(ctx, items, doc)[0])
+  if (itemSize === 'bounded') {
+    // Items of at most VALUE_ROOM bytes: one bounds check per chunk of items (and the caller's
+    // rest), so that buf and dv stay the same objects through the inner loop. Chunks, not the
+    // whole list: a long list of small ints takes 1 byte an item, not VALUE_ROOM.
+    const end = `m${ctx.uid++}`
+    code += `for (let ${i} = 0; ${i} < ${n};) {\n`
+    code += `const ${end} = ${n} - ${i} > ${ARRAY_CHUNK_ITEMS} ? ${i} + ${ARRAY_CHUNK_ITEMS} : ${n};\n`
+    code += `${room(`${VALUE_ROOM} * (${end} - ${i}) + ${rest}`)}\n`
+    code += `for (; ${i} < ${end}; ${i}++) {\nconst ${item} = ${v}[${i}];\n`
+    code += `${gen(ctx, items, doc, item, depth, 0)}\n}\n}\n}`
+    return code
+  }
+  // An object item checks its own room first (object()).
+  code += `for (let ${i} = 0; ${i} < ${n}; ${i}++) {\nconst ${item} = ${v}[${i}];\n${itemSize === 'object' ? '' : room(VALUE_ROOM)}\n`
   code += `${gen(ctx, items, doc, item, depth, 0)}\n}\n`
   code += `${room(rest)}\n}`
   return code
@@ -559,8 +657,11 @@ export function compileSchemaWriter(
   }
   const data = ctx.data
   const slotOf = new Int32Array(keyBytes.length)
-  // SPEC 3: each key at most once, a padding entry before every 0x7F slot (Emitter.intern).
-  let tableBound = Math.ceil(keyBytes.length / 255) + 1
+  // SPEC 3: each key at most once, a padding entry before every 0x7F slot (intern()).
+  const maxSlots = keyBytes.length + Math.ceil(keyBytes.length / 255) + 1
+  if (maxSlots > TABLE_MAX_SLOTS) return { fallback: 'too many keys' }
+  const order = new Int32Array(maxSlots)
+  let tableBound = maxSlots - keyBytes.length
   for (const bytes of keyBytes) tableBound += 1 + bytes.length
   let hint = 0
   let busy = false
@@ -569,9 +670,10 @@ export function compileSchemaWriter(
     const outer = !busy
     busy = true
     e.busy = true
-    // A writer re-entered from a toJSON() takes its own slot array: the outer message still
-    // needs this one (takeEmitter gave it its own Emitter for the same reason).
-    e.start(keyBytes, outer ? slotOf : new Int32Array(keyBytes.length), tableBound, hint)
+    // A writer re-entered from a toJSON() takes its own slot and order arrays: the outer message
+    // still needs these (takeEmitter gave it its own Emitter for the same reason).
+    const own = outer ? [slotOf, order] : [new Int32Array(keyBytes.length), new Int32Array(maxSlots)]
+    e.start(keyBytes, own[0]!, own[1]!, tableBound, hint)
     try {
       // The end position is returned, not stored in e.pos: a store after a long first loop has
       // no type feedback when V8 compiles that loop on stack (OSR), and deoptimized every call.

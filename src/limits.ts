@@ -80,6 +80,18 @@ export const TABLE_ORDER_WORK_PER_ROW = 64
 export const TABLE_EXTRACT_MIN_ROWS = 32
 export const TABLE_EXTRACT_LOOKUPS = 2
 /**
+ * The table writer's first call of an extractor on a run takes at most this many rows (then one
+ * call takes the rest), so that the code after its row loop has run, with type feedback, before
+ * V8 compiles the loop on stack replacement (./table-extract.ts RowExtractor).
+ */
+export const TABLE_EXTRACT_FIRST_ROWS = 8
+/**
+ * The table writer writes a string column's rope (./table-writer.ts asciiLayout) out each time
+ * it holds this many UTF-16 units, so that flattening it never makes a large-object string
+ * (V8: from 64 Ki one-byte units) nor keeps more of the column's strings alive than that.
+ */
+export const TABLE_STRING_CHUNK = 1 << 15
+/**
  * Heap every message may build before the per-byte budget (decode option maxHeapPerByte, SPEC 6)
  * applies (small messages never fail).
  */

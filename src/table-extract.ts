@@ -45,6 +45,12 @@ export interface ExtractKinds {
  * null) whose own enumerable keys are exactly the compiled names in order; returns the index of
  * the first row it did not take (`n` when it took them all). A member JSON leaves out (its kind
  * is 0) leaves the row's slot empty, as in the generic loop.
+ *
+ * Written for V8 on purpose: each column's kinds and counts are locals of the run, written back
+ * to its plan after the row loop. Code after a long loop that has never run has no type
+ * feedback when V8 compiles the loop on stack replacement, and deoptimizes at every exit (the
+ * "OSR" note of ./table-writer.ts), so the caller's first call on a run is a short one
+ * (TABLE_EXTRACT_FIRST_ROWS rows) that runs it.
  */
 export type RowExtractor = (
   rows: readonly unknown[], r: number, n: number, cols: readonly ColumnSink[], names: readonly string[],
@@ -85,13 +91,19 @@ function compile(names: readonly string[], k: ExtractKinds): RowExtractor | null
   if (names.includes('toJSON') || names.includes('__proto__')) return null
   let head = 'var row, key, j, v, kind, e, x, ek, ck, hasOwn = Object.prototype.hasOwnProperty, OP = Object.prototype, proto;\n'
   let body = ''
+  let tail = ''
+  // JSON string literals are valid JS string literals (ES2019), so any key is safe here.
+  const literals = names.map((name) => JSON.stringify(name))
   for (let c = 0; c < m; c++) {
-    head += `var c${c} = cols[${c}], a${c} = c${c}.values;\n`
-    // JSON string literals are valid JS string literals (ES2019), so any key is safe here.
-    body += `v = row[${JSON.stringify(names[c])}];\n` +
+    // The column's counts live in locals for the run (a load and a store of the plan per cell
+    // otherwise), written back once where the run ends (see RowExtractor on feedback).
+    head += `var c${c} = cols[${c}], a${c} = c${c}.values, k${c} = c${c}.kinds, p${c} = c${c}.present, ` +
+      `n${c} = c${c}.childCount, h${c} = c${c}.childKinds;\n`
+    tail += `c${c}.kinds = k${c}; c${c}.present = p${c}; c${c}.childCount = n${c}; c${c}.childKinds = h${c};\n`
+    body += `v = row[${literals[c]}];\n` +
       `kind = ${classify('v', k)};\n` +
-      `if (kind !== 0) {\n  a${c}[r] = v;\n  c${c}.kinds |= kind;\n  c${c}.present++;\n` +
-      `  if (kind === ${k.list}) {\n    c${c}.childCount += v.length;\n    ck = c${c}.childKinds;\n` +
+      `if (kind !== 0) {\n  a${c}[r] = v;\n  k${c} |= kind;\n  p${c}++;\n` +
+      `  if (kind === ${k.list}) {\n    n${c} += v.length;\n    ck = h${c};\n` +
       // SPEC 5: in a list, what JSON leaves out is null. Once the elements hold a float, another
       // number cannot change the child's type (float64 holds them all: ./table-writer.ts
       // typeFor), so numbers skip the classification (users-10k's scores, Node 26: 1.5% fewer
@@ -99,25 +111,31 @@ function compile(names: readonly string[], k: ExtractKinds): RowExtractor | null
       '    for (e = 0; e < v.length; e++) {\n      x = v[e];\n' +
       `      if (typeof x === 'number' && (ck & ${k.float}) !== 0) continue;\n` +
       `      ek = ${classify('x', k)};\n` +
-      `      ck |= ek === 0 ? ${k.null} : ek;\n    }\n    c${c}.childKinds = ck;\n  }\n}\n`
+      `      ck |= ek === 0 ? ${k.null} : ek;\n    }\n    h${c} = ck;\n  }\n}\n`
   }
+  // The i-th key compared with the i-th name as a literal: TurboFan compares two internalized
+  // strings by identity there, where `names[j]` was an element load and a string comparison
+  // (users-10k, Node 26: 2% fewer instructions a table encode, callgrind).
+  const keyTest = literals.map((name, i) => `j === ${i} ? key !== ${name} : `).join('') + 'true'
   const loop =
     'for (; r < n; r++) {\n' +
     '  row = rows[r];\n' +
-    '  if (typeof row !== \'object\' || row === null || Array.isArray(row)) return r;\n' +
+    '  if (typeof row !== \'object\' || row === null || Array.isArray(row)) break;\n' +
     // The `in` test gives TurboFan the row's map, so getPrototypeOf folds (./table-writer.ts).
     '  void (\'constructor\' in row);\n' +
     '  proto = Object.getPrototypeOf(row);\n' +
-    '  if (proto !== OP && proto !== null) return r;\n' +
+    '  if (proto !== OP && proto !== null) break;\n' +
     '  j = 0;\n' +
     '  for (key in row) {\n' +
     '    if (!hasOwn.call(row, key)) continue;\n' +
-    '    if (key !== names[j]) return r;\n' +
+    // A key that is not the next name (one past the last included) ends the row's test.
+    `    if (${keyTest}) {\n      j = -1;\n      break;\n    }\n` +
     '    j++;\n' +
     '  }\n' +
-    `  if (j !== ${m}) return r;\n` +
+    `  if (j !== ${m}) break;\n` +
     body +
     '}\n' +
+    tail +
     'return r;\n'
   try {
     return new Function('rows', 'r', 'n', 'cols', 'names', 'k', head + loop) as RowExtractor

@@ -32,8 +32,8 @@ import {
 } from './tags.js'
 import { ASCII_PROBE_SLACK, writeIfAscii, writeUtf8 } from './utf8.js'
 import {
-  TABLE_EXTRACT_LOOKUPS, TABLE_EXTRACT_MIN_ROWS, TABLE_ORDER_WORK_BASE, TABLE_ORDER_WORK_PER_ROW, TABLE_POOL_ARRAYS,
-  TABLE_POOL_MAX_ROWS
+  TABLE_EXTRACT_FIRST_ROWS, TABLE_EXTRACT_LOOKUPS, TABLE_EXTRACT_MIN_ROWS, TABLE_ORDER_WORK_BASE,
+  TABLE_ORDER_WORK_PER_ROW, TABLE_POOL_ARRAYS, TABLE_POOL_MAX_ROWS, TABLE_STRING_CHUNK
 } from './limits.js'
 import { LITTLE_ENDIAN } from './platform.js'
 import { rowExtractor } from './table-extract.js'
@@ -293,11 +293,23 @@ function learn(rows: readonly unknown[], w: TableSink, cols: Plan[]): boolean {
           run = rowExtractor(runNames, EXTRACT_KINDS)
         }
       }
-      if (run !== null) r = run(rows, r + 1, n, cols, runNames, EXTRACT_KINDS) - 1
+      if (run !== null) r = extract(run, rows, r + 1, n, cols, runNames) - 1
     }
   }
   // Nothing but a return after the row loop: see "OSR" in the header.
   return true
+}
+
+/**
+ * Rows `r`... through a generated extractor; returns the first row it did not take. A short call
+ * first, so that the code after its loop has run before V8 compiles the loop (RowExtractor).
+ */
+function extract(
+  run: RowExtractor, rows: readonly unknown[], r: number, n: number, cols: Plan[], names: string[]
+): number {
+  const first = Math.min(n, r + TABLE_EXTRACT_FIRST_ROWS)
+  const next = run(rows, r, first, cols, names, EXTRACT_KINDS)
+  return next < first ? next : run(rows, next, n, cols, names, EXTRACT_KINDS)
 }
 
 /**
@@ -650,11 +662,13 @@ function fixed(
  *
  * Written for V8 on purpose: one loop appends every string to a rope (`text += v`, a ConsString
  * per string, which V8 flattens iteratively) and writes the offsets as if the column were ASCII
- * (byte offsets = string lengths); one native call then writes the rope, its byte count doubling
- * as the ASCII check. A call per string cost ~100 ns for strings of 16+ units, a third of the
- * table encode of users-10k (Node 26); `values.join('')` in place of the rope cost 10.8 ns a
- * string against 5.9 (Node 26, 10,000 flat 20-unit strings, timed), about 200 instructions a
- * string in callgrind. A column that is not ASCII is written again string by string.
+ * (byte offsets = string lengths); a native call per TABLE_STRING_CHUNK units then writes the
+ * rope, its byte count doubling as the ASCII check. A call per string cost ~100 ns for strings
+ * of 16+ units, a third of the table encode of users-10k (Node 26); for flat strings (JSON.parse'd)
+ * 512 instructions a string against 136 through the rope (callgrind, Node 26, 20-unit strings);
+ * `values.join('')` in place of the rope cost 10.8 ns a string against 5.9 (Node 26, 10,000
+ * flat 20-unit strings, timed), about 200 instructions a string in callgrind. A column that is
+ * not ASCII is written again string by string.
  */
 function strings(w: TableSink, values: readonly unknown[], n: number, presence: number, validity: number): boolean {
   w.ensure(4 * (n + 1) + 2 * TABLE_ALIGN)
@@ -663,17 +677,24 @@ function strings(w: TableSink, values: readonly unknown[], n: number, presence: 
   align(w)
   const heap = w.pos
   const bits = presence >= 0 || validity >= 0
-  const text = asciiLayout(w.buf, w.view, offsets, values, n, bits ? presence : -1, bits ? validity : -1)
-  // Room for an ASCII heap. Reserving the longest UTF-8 (3 bytes a unit) here made the scratch
-  // of users-100k outgrow what the writer keeps between messages (8 MiB).
-  w.ensure(text.length + ASCII_PROBE_SLACK)
-  if (writeIfAscii(w.buf, heap, text)) {
-    w.pos = heap + text.length
-    return true
+  const text = asciiLayout(w, offsets, heap, values, n, bits ? presence : -1, bits ? validity : -1)
+  if (text !== null) {
+    // The last chunk: the heap so far is the last offset less the units still in the rope.
+    // Reserving the longest UTF-8 (3 bytes a unit) here made the scratch of users-100k outgrow
+    // what the writer keeps between messages (8 MiB).
+    const at = heap + w.view.getUint32(offsets + 4 * n, true) - text.length
+    w.pos = at
+    w.ensure(text.length + ASCII_PROBE_SLACK)
+    if (writeIfAscii(w.buf, at, text)) {
+      w.pos = at + text.length
+      return true
+    }
   }
   // Not ASCII: room for the longest UTF-8 the strings can take (w.pos is the heap), and the
-  // offsets written again from the bytes each string takes.
-  w.ensure(3 * text.length)
+  // offsets written again from the bytes each string takes; the bitmaps too, since asciiLayout
+  // stops at the first chunk that is not ASCII.
+  w.pos = heap
+  w.ensure(3 * units(values, n))
   const buf = w.buf
   const view = w.view
   let pos = heap
@@ -685,6 +706,7 @@ function strings(w: TableSink, values: readonly unknown[], n: number, presence: 
       if (k !== v.length) ascii = false
       pos += k
     }
+    if (bits) mark(buf, v, i, presence, validity)
     view.setUint32(offsets + 4 * (i + 1), pos - heap, true)
   }
   w.pos = pos
@@ -692,33 +714,66 @@ function strings(w: TableSink, values: readonly unknown[], n: number, presence: 
 }
 
 /**
+ * Writes a chunk of a string column's rope at `at` if the scratch has room for it (no grow in
+ * the middle of asciiLayout's loop, which holds views of the scratch); false if the text is not
+ * all ASCII. With no room the rope grows on, and strings() writes it after the loop.
+ */
+function flushChunk(w: TableSink, at: number, text: string): number {
+  if (at + text.length + ASCII_PROBE_SLACK > w.buf.length) return 0
+  return writeIfAscii(w.buf, at, text) ? 1 : -1
+}
+
+/**
  * The offsets of a string column as if all ASCII (byte offsets are string lengths) and its
- * bitmaps; returns the column's strings joined (null and absent items add nothing). Offsets go
- * through a Uint32Array where the host is little-endian and the address aligned. A function of
- * its own that ends with the loop (see "OSR" in the header).
+ * bitmaps; returns the column's strings joined since the last chunk written (null and absent
+ * items add nothing), or null when a chunk was not ASCII. Offsets go through a Uint32Array
+ * where the host is little-endian and the address aligned.
+ *
+ * Written for V8 on purpose: the rope is written out every TABLE_STRING_CHUNK units. A whole
+ * column flattened at once is a string in V8's large-object space from 64 Ki units up (a fresh
+ * mapping, its pages faulted in, for every message: users-100k spent a quarter of its encode in
+ * the kernel, Node 26, perf) and keeps every ConsString of the column alive until the end. A
+ * function of its own that ends with the loop (see "OSR" in the header).
  */
 function asciiLayout(
-  buf: Uint8Array, view: DataView, offsets: number, values: readonly unknown[], n: number,
+  w: TableSink, offsets: number, heap: number, values: readonly unknown[], n: number,
   presence: number, validity: number
-): string {
+): string | null {
   const bits = presence >= 0 || validity >= 0
-  let text = ''
-  if (!bits && LITTLE_ENDIAN && (buf.byteOffset + offsets) % 4 === 0) {
-    const u32 = new Uint32Array(buf.buffer, buf.byteOffset + offsets, n + 1)
-    u32[0] = 0
-    for (let i = 0; i < n; i++) {
-      const v = values[i]
-      if (typeof v === 'string') text += v
-      u32[i + 1] = text.length
-    }
-    return text
-  }
+  const buf = w.buf
+  const view = w.view
+  const fast = !bits && LITTLE_ENDIAN && (buf.byteOffset + offsets) % 4 === 0
+  const u32 = fast ? new Uint32Array(buf.buffer, buf.byteOffset + offsets, n + 1) : null
   view.setUint32(offsets, 0, true)
-  for (let i = 0; i < n; i++) {
-    const v = values[i]
-    if (typeof v === 'string') text += v
-    if (bits) mark(buf, v, i, presence, validity)
-    view.setUint32(offsets + 4 * (i + 1), text.length, true)
+  let text = ''
+  // Units written out in chunks so far, and the rope's length that ends a chunk.
+  let done = 0
+  let limit = TABLE_STRING_CHUNK
+  for (let i = 0; i < n;) {
+    // Inner loops without a call, so that TurboFan hoists the checks of values, u32 and buf out
+    // of them (the chunk's call in the same loop cost ~80 instructions a string, Node 26).
+    if (u32 !== null) {
+      for (; i < n && text.length < limit; i++) {
+        const v = values[i]
+        if (typeof v === 'string') text += v
+        u32[i + 1] = done + text.length
+      }
+    } else {
+      for (; i < n && text.length < limit; i++) {
+        const v = values[i]
+        if (typeof v === 'string') text += v
+        if (bits) mark(buf, v, i, presence, validity)
+        view.setUint32(offsets + 4 * (i + 1), done + text.length, true)
+      }
+    }
+    if (i < n) {
+      const wrote = flushChunk(w, heap + done, text)
+      if (wrote < 0) return null
+      if (wrote > 0) {
+        done += text.length
+        text = ''
+      } else limit = TWO_32 // no room: the rope grows on (see flushChunk)
+    }
   }
   return text
 }

@@ -446,7 +446,9 @@ export class Writer {
     // object() per element. A plain-object toJSON on Object.prototype must be called: not then.
     const shape = this.parent === null ? this.rootShape : this.parent.shape
     let writeList = shape !== null && !this.inheritedToJSON ? shape.list : null
-    const entries = shape !== null ? shape.entries : []
+    // Captured with writeList: a relearn mid-list (an element's members vote) must not pair this
+    // loop with another list's entries. Null, not `[]`: no allocation per list without a shape.
+    const entries = writeList !== null ? (shape as Shape).entries : null
     for (let i = 0; i < n; i++) {
       const v = a[i]
       // Numbers written here, not through value(): an element of a double array passed to a
@@ -456,7 +458,7 @@ export class Writer {
         this.number(v)
         continue
       }
-      if (writeList !== null && typeof v === 'object' && v !== null) {
+      if (writeList !== null && entries !== null && typeof v === 'object' && v !== null) {
         const next = writeList(this, a, i, entries)
         if (next !== i) {
           // The same vote Writer#object casts per object (see Shape).

@@ -400,6 +400,34 @@ t.test('regression: batched strings (full batches, one non-ASCII or lone-surroga
   t.end()
 })
 
+t.test('many keys: slots past the generated code\'s local ones, the 0x7F padding slot, and more string members than a first batch holds keep the round trip\'s bytes', (t) => {
+  // schema-writer.ts: key slots are given by the generated code (intern()), the first 64 keys in
+  // locals and the rest in an array, with the empty padding entry before slot 0x7F (SPEC 2); an
+  // object's first string members are batched under one check (object(), at most 64 of them).
+  const KEYS = 300
+  const properties: Schema = {}
+  for (let k = 0; k < KEYS; k++) properties[`k${k}`] = k % 3 === 0 ? { type: 'integer' } : { type: 'string' }
+  const schema: Schema = { type: 'array', items: { type: 'object', properties } }
+  const result = compileSchemaWriter(schema, {}, 128)
+  if (!('writer' in result)) throw new Error(`not compiled (${result.fallback})`)
+  const serialize = fastJsonStringify(schema) as (v: unknown) => string
+  const item = (i: number, odd: string) =>
+    Object.fromEntries(Array.from({ length: KEYS }, (_, k) => [`k${k}`, k % 3 === 0 ? i * k : `${'s'.repeat((i + k) % 40)}${k === 200 ? odd : ''}`]))
+  for (const odd of ['', '\xe9']) {
+    // Each item skips a different key, so first uses (and slots) come in a shifted order.
+    const value = Array.from({ length: 40 }, (_, i) => {
+      const o = item(i, odd)
+      delete o[`k${(i * 7) % KEYS}`]
+      return o
+    })
+    const expected = roundTrip(serialize, value)
+    if (!('bytes' in expected)) throw new Error('the round trip failed')
+    t.equal(Buffer.compare(result.writer(value), Buffer.from(expected.bytes)), 0, `${odd === '' ? 'ASCII' : 'non-ASCII'}: the round trip's bytes`)
+    t.equal((decode(result.writer(value)) as unknown[]).length, 40)
+  }
+  t.end()
+})
+
 t.test('a reply holds little more memory than its bytes, after a larger reply too', (t) => {
   const result = compileSchemaWriter(GROWTH_SCHEMA, {}, 128)
   if (!('writer' in result)) throw new Error(`not compiled (${result.fallback})`)

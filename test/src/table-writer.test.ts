@@ -6,6 +6,7 @@ import t from 'tap'
 import fc from 'fast-check'
 import { BFastError, BFastTable, decode, encode } from '../../src/index.js'
 import { COL_ASCII as COL_ASCII_FLAG, TAG_LIST, TAG_TABLE } from '../../src/tags.js'
+import { TABLE_STRING_CHUNK } from '../../src/limits.js'
 import { tableFields } from '../helpers/table-cases.js'
 import { COL_ANY, COL_BOOL, COL_FLOAT64, COL_INT32, COL_INT64, COL_LIST, COL_STRING } from '../helpers/table-cases.js'
 import { sameValue } from '../helpers/tagged.js'
@@ -198,6 +199,43 @@ t.test('string columns written in one piece: ASCII, non-ASCII, nulls and gaps re
   t.equal(JSON.stringify(table), JSON.stringify(rows))
   t.same(table.toArray(), JSON.parse(JSON.stringify(rows)))
   t.same(table.get(1), { a: '', b: '\u{1F600} ok', d: 'y' })
+  t.end()
+})
+
+t.test('string columns of several chunks (TABLE_STRING_CHUNK): non-ASCII, nulls and gaps in a later chunk', (t) => {
+  // A scratch with room for every chunk (the shared writer keeps it between messages).
+  encode('x'.repeat(1 << 20))
+  const n = Math.ceil((3 * TABLE_STRING_CHUNK) / 16)
+  const text = (i: number): string => `user ${i} `.padEnd(16, '.')
+  const odd = (i: number, s: string): string => (i === n >> 1 || i === n - 3 ? s : text(i))
+  const cases: Record<string, Array<Record<string, unknown>>> = {
+    ascii: Array.from({ length: n }, (_, i) => ({ s: text(i) })),
+    'non-ASCII in a middle and the last chunk': Array.from({ length: n }, (_, i) => ({ s: odd(i, '\u00e9t\u00e9') })),
+    'nulls and gaps': Array.from({ length: n }, (_, i) => (i % 7 === 0 ? {} : { s: i % 5 === 0 ? null : text(i) })),
+    'nulls, gaps and non-ASCII': Array.from({ length: n }, (_, i) =>
+      (i % 7 === 0 ? {} : { s: i % 5 === 0 ? null : odd(i, '\u{1F600}') }))
+  }
+  for (const [name, rows] of Object.entries(cases)) {
+    const msg = encode(rows, { tables: true })
+    t.equal(rootTag(msg), TAG_TABLE, name)
+    const flags = tableFields(msg).filter((f) => /^column \d flags$/.test(f.what)).map((f) => msg[f.at] & COL_ASCII_FLAG)
+    t.same(flags, [name.includes('non-ASCII') ? 0 : COL_ASCII_FLAG], `${name}: the ascii flag`)
+    t.equal(JSON.stringify(decode(msg)), JSON.stringify(rows), name)
+  }
+  const bad = Array.from({ length: n }, (_, i) => ({ s: odd(i, 'bad \ud800') }))
+  t.throws(() => encode(bad, { tables: true }), { code: 'LONE_SURROGATE' }, 'a lone surrogate in a middle chunk')
+  t.end()
+})
+
+t.test('a string column larger than a new writer\'s scratch is written whole after its loop', (t) => {
+  // encode() inside a toJSON() runs on a new Writer (small scratch): no chunk has room there.
+  const rows = [{ s: 'x'.repeat(2 * TABLE_STRING_CHUNK) }, { s: 'y'.repeat(3 * TABLE_STRING_CHUNK) }, { s: '\u00e9' }]
+  let inner: Uint8Array | undefined
+  encode({ toJSON: () => { inner = encode(rows, { tables: true }); return 0 } })
+  t.ok(inner)
+  t.equal(rootTag(inner!), TAG_TABLE)
+  t.equal(JSON.stringify(decode(inner!)), JSON.stringify(rows))
+  t.same(inner, encode(rows, { tables: true }), 'the bytes of the shared writer')
   t.end()
 })
 

@@ -178,3 +178,18 @@ t.test('lists of a compiled shape: an Object.prototype.toJSON added later is cal
   }
   t.same(decode(encode(rows)), rows, 'and forgotten once removed')
 })
+
+// Regression: Writer#list must hand its compiled loop the entries it was compiled with. Here the
+// inner lists of one element relearn the member's key list (and compile the new one) while the
+// outer list of the same member is still being written by the old loop; after a number breaks
+// the run the outer loop is called again, and entries read at that moment would be the new list's.
+t.test('regression: a relearn inside a list keeps the outer list loop on its own entries', async (t) => {
+  const node = (i: number, kids: unknown[]): Record<string, unknown> => ({ rt: i, kids })
+  const plain = { kids: Array.from({ length: 10 }, (_, i) => node(i, [])) }
+  for (let round = 0; round < 4; round++) encode(plain)
+  const relearning = Array.from({ length: 14 }, (_, i) => ({ ru: i }))
+  const value = { kids: [node(0, []), node(1, relearning), node(2, []), 7, node(3, []), node(4, [])] }
+  t.same(decode(encode(value)), JSON.parse(JSON.stringify(value)), 'as JSON')
+  for (let round = 0; round < 4; round++) encode(plain)
+  sameAsGeneric(t, value, 'the bytes of the generic loop')
+})
