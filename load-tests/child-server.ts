@@ -22,10 +22,16 @@ export interface ServerMemory {
   arrayBuffers: number
 }
 
-/** The child's CPU time so far (microseconds, as process.cpuUsage). */
+/**
+ * The child's CPU time so far (microseconds, as process.cpuUsage), and the garbage collections
+ * it has run (counted by a PerformanceObserver of 'gc' entries, ./server-process.ts).
+ */
 export interface ServerCpu {
   user: number
   system: number
+  /** Scavenges (young generation) and mark-compacts (whole heap) so far. */
+  gcMinor: number
+  gcMajor: number
 }
 
 export interface ServerProcess {

@@ -31,6 +31,11 @@ export interface ThroughputRow {
   latencyP99Ms: number
   /** Server CPU time per reply (user + system), ms: median over the repeats. */
   serverCpuMsPerReply: number
+  /**
+   * The server's garbage collections per 1,000 replies (scavenges, mark-compacts): medians over
+   * the repeats. Absent from results written before it was measured.
+   */
+  gcPerThousandReplies?: { minor: number; major: number }
   /** Share of one core the server and the load generator used (median run): near 100% is saturated. */
   serverCpuShare: number
   clientCpuShare: number
@@ -268,6 +273,11 @@ function msText(n: number | undefined): string {
   return n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2)
 }
 
+/** Scavenges / mark-compacts per 1,000 replies, or a dash for results measured before they were counted. */
+function gcText(gc: ThroughputRow['gcPerThousandReplies']): string {
+  return gc === undefined ? '–' : `${Math.round(gc.minor)} / ${Math.round(gc.major)}`
+}
+
 /** The results as Markdown: method, machine, both tables and the target checks. */
 export function toMarkdown(r: LoadResults): string {
   const m = r.machine
@@ -286,17 +296,26 @@ export function toMarkdown(r: LoadResults): string {
       "JSON, B-FAST and B-FAST + LZ4 come from one server with network 'fast' (JSON and B-FAST on the same route, only Accept differs; LZ4 on a route pinned to 'slow'); " +
       'gzip and brotli from a server that also registers @fastify/compress (default settings). Bytes/reply: the reply body as sent. Failures: totals over warm-up and repeats. ' +
       'Server CPU/reply: the server process\'s user+system CPU time over the run divided by the replies (median over the repeats). ' +
+      'GC/1000: the server\'s scavenges / mark-compacts per 1,000 replies (medians over the repeats); ' +
+      'at 10,000 users, mark-compacts mean the requests\' data was promoted and the reply\'s CPU time ' +
+      'includes sweeping it (docs/PERFORMANCE-NOTES.md "The 10,000-user reply on a real socket"). ' +
       'CPU server/client: the share of one core each process used in the median run; a load generator near 100% means the client, not the server, was the limit. ' +
       'autocannon is patched not to build each reply body into a string (load-tests/autocannon-bodies.ts), which cost it several times more for binary replies than for JSON.',
     ''
   )
-  lines.push('| Users | Format | Requests/s | vs JSON | p50 ms | p99 ms | Server CPU/reply ms | CPU server/client | Bytes/reply | non-2xx | errors | timeouts |')
-  lines.push('|---:|:---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|')
+  lines.push(
+    '| Users | Format | Requests/s | vs JSON | p50 ms | p99 ms | Server CPU/reply ms | GC/1000 | CPU server/client | ' +
+      'Bytes/reply | non-2xx | errors | timeouts |'
+  )
+  lines.push('|---:|:---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|')
   for (const row of r.throughput) {
     const json = findThroughput(r, row.users, 'json')
     const vs = json === undefined ? '–' : `${(row.requestsPerSecond / json.requestsPerSecond).toFixed(2)}x`
     lines.push(
-      `| ${fmt(row.users)} | ${row.label} | ${fmt(row.requestsPerSecond)} | ${vs} | ${msText(row.latencyP50Ms)} | ${msText(row.latencyP99Ms)} | ${row.serverCpuMsPerReply.toFixed(3)} | ${pct(row.serverCpuShare)} / ${pct(row.clientCpuShare)} | ${fmt(row.bytesPerReply)} | ${row.non2xx} | ${row.errors} | ${row.timeouts} |`
+      `| ${fmt(row.users)} | ${row.label} | ${fmt(row.requestsPerSecond)} | ${vs} | ${msText(row.latencyP50Ms)} | ` +
+        `${msText(row.latencyP99Ms)} | ${row.serverCpuMsPerReply.toFixed(3)} | ${gcText(row.gcPerThousandReplies)} | ` +
+        `${pct(row.serverCpuShare)} / ${pct(row.clientCpuShare)} | ${fmt(row.bytesPerReply)} | ${row.non2xx} | ` +
+        `${row.errors} | ${row.timeouts} |`
     )
   }
   lines.push('', '## Time to decoded object through a throttled link', '')

@@ -96,9 +96,14 @@ interface Measured {
   /** Server CPU ms over the run, and the load generator's (this process). */
   serverCpuMs: number
   clientCpuMs: number
+  /** The server's scavenges and mark-compacts over the run. */
+  gcMinor: number
+  gcMajor: number
 }
 
 const MICROS_PER_MS = 1000
+/** GC counts in the throughput table are per this many replies. */
+const REPLIES_PER_GC_COUNT = 1000
 /** The content coding "none" (RFC 9110 section 8.4.1). */
 const IDENTITY = 'identity'
 const MS_PER_SECOND = 1000
@@ -118,7 +123,9 @@ async function cannon(server: ServerProcess, format: Format, pathname: string, s
   return {
     result,
     serverCpuMs: (serverAfter.user + serverAfter.system - serverBefore.user - serverBefore.system) / MICROS_PER_MS,
-    clientCpuMs: (client.user + client.system) / MICROS_PER_MS
+    clientCpuMs: (client.user + client.system) / MICROS_PER_MS,
+    gcMinor: serverAfter.gcMinor - serverBefore.gcMinor,
+    gcMajor: serverAfter.gcMajor - serverBefore.gcMajor
   }
 }
 
@@ -157,6 +164,10 @@ async function measureThroughput(servers: Map<ServerName, ServerProcess>): Promi
         latencyP50Ms: mid.result.latency.p50,
         latencyP99Ms: mid.result.latency.p99,
         serverCpuMsPerReply: median(runs.map((m) => m.serverCpuMs / Math.max(1, m.result.requests.total))),
+        gcPerThousandReplies: {
+          minor: median(runs.map((m) => (m.gcMinor * REPLIES_PER_GC_COUNT) / Math.max(1, m.result.requests.total))),
+          major: median(runs.map((m) => (m.gcMajor * REPLIES_PER_GC_COUNT) / Math.max(1, m.result.requests.total)))
+        },
         serverCpuShare: mid.serverCpuMs / wallMs,
         clientCpuShare: mid.clientCpuMs / wallMs,
         bytesPerReply: (await bodyBytes(server.origin, format.headers, pathname)).length,
@@ -169,6 +180,8 @@ async function measureThroughput(servers: Map<ServerName, ServerProcess>): Promi
       log(
         `throughput ${users} users ${format.label}: ${Math.round(row.requestsPerSecond)} req/s (runs ${rates.map((r) => Math.round(r)).join(', ')}), ` +
           `p50 ${row.latencyP50Ms} ms, p99 ${row.latencyP99Ms} ms, server ${row.serverCpuMsPerReply.toFixed(3)} ms CPU/reply, ` +
+          `GC/1000 replies ${Math.round(row.gcPerThousandReplies!.minor)} minor ` +
+          `${Math.round(row.gcPerThousandReplies!.major)} major, ` +
           `CPU ${Math.round(row.serverCpuShare * 100)}%/${Math.round(row.clientCpuShare * 100)}%, ${row.bytesPerReply} B, failures ${row.non2xx + row.errors + row.timeouts}`
       )
     }

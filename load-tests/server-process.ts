@@ -4,6 +4,7 @@
  * passes the example server's options in an environment variable and gets the port back over
  * IPC. Adds one admin route reporting memory after a full GC (node --expose-gc).
  */
+import { PerformanceObserver, constants as perfConstants } from 'node:perf_hooks'
 import { buildServer } from '../examples/server.js'
 import { users, USERS_MAX } from '../examples/data.js'
 import type { ExampleServerOptions } from '../examples/server.js'
@@ -35,9 +36,26 @@ app.get<{ Querystring: { n: number } }>(
   async (request) => users(request.query.n)
 )
 
+// Garbage collections so far, by kind: a 10,000-user reply's CPU time depends on whether the
+// request's data is promoted and swept by mark-compacts (docs/PERFORMANCE-NOTES.md "The
+// 10,000-user reply on a real socket"), so the throughput table shows the counts beside it.
+const gcCounts = { minor: 0, major: 0 }
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) {
+    // Node's 'gc' entries carry the kind in `detail` (not in @types/node 20's PerformanceEntry).
+    const kind = (entry as PerformanceEntry & { detail?: { kind?: number } | null }).detail?.kind
+    if (kind === perfConstants.NODE_PERFORMANCE_GC_MINOR) gcCounts.minor++
+    else if (kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR) gcCounts.major++
+  }
+}).observe({ entryTypes: ['gc'] })
+
 // CPU time the server process has used: the load tests divide it by the requests served, a
 // cost per reply that other work on the machine disturbs far less than requests/s.
-app.get(ADMIN_CPU_PATH, { config: { bfast: false } }, async (): Promise<ServerCpu> => process.cpuUsage())
+app.get(ADMIN_CPU_PATH, { config: { bfast: false } }, async (): Promise<ServerCpu> => ({
+  ...process.cpuUsage(),
+  gcMinor: gcCounts.minor,
+  gcMajor: gcCounts.major
+}))
 
 const { port } = await listen(app)
 const ready: ServerReady = { port }

@@ -254,16 +254,25 @@ export class Emitter {
     const at = this.batch
     // Locals: a module constant read in the loop is a cell load and hole check at every use.
     const word = COPY_WORD
+    const threeWords = 3 * COPY_WORD
     const half = COPY_HALF_WORD
     let off = 0
     for (let k = 0; k < count; k++) {
       const to = at[k]!
       const n = view.getUint32(to - 4, true)
-      if (n >= word) {
+      if (n > threeWords) {
         // Words from the start, and the last word ending at the string's end (it may overlap).
         const last = n - word
         for (let i = 0; i < last; i += word) view.setFloat64(to + i, srcView.getFloat64(off + i, true), true)
         view.setFloat64(to + last, srcView.getFloat64(off + last, true), true)
+      } else if (n >= word) {
+        // Up to three words, most strings of a reply: three overlapping words (at 0, in the
+        // middle, at the end), no inner loop, whose stack check made V8 check the maps of view
+        // and srcView again after it, every string.
+        const mid = (n - word) >> 1
+        view.setFloat64(to, srcView.getFloat64(off, true), true)
+        view.setFloat64(to + mid, srcView.getFloat64(off + mid, true), true)
+        view.setFloat64(to + n - word, srcView.getFloat64(off + n - word, true), true)
       } else if (n >= half) {
         view.setUint32(to, srcView.getUint32(off, true), true)
         view.setUint32(to + n - half, srcView.getUint32(off + n - half, true), true)

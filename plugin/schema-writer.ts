@@ -237,14 +237,23 @@ const ARRAY_CHUNK_ITEMS = 1024
 /** Reloads the locals after an Emitter method wrote (it may have grown the buffer). */
 const RELOAD = 'p = e.pos; buf = e.buf; dv = e.view; lim = e.safeEnd;'
 /**
- * The generated function's locals (see above); `rope`, `nb`, `cap` and `bat` hold the current
- * batch of strings, its size and capacity, and whether strings are still batched (see emitter.ts
+ * The generated function's locals (see above); `rope`, `nb`, `cap` and `bmax` hold the current
+ * batch of strings, its size and capacity, and the longest string batched: BATCH_MAX_UNITS, or -1
+ * once a batch was not all ASCII (a number compared with a string's length, not a boolean tested
+ * before it: one live value and one branch fewer per string; see emitter.ts
  * BATCH_MAX_UNITS).
  */
 const PRELUDE =
   'let buf = e.buf, dv = e.view, p = e.pos, lim = e.safeEnd, ns = 0;\n' +
   'const so = e.slotOf, ord = e.order, putNum = h.putNum, utf8Write = h.utf8Write, bq = e.batch;\n' +
-  `let rope = '', nb = 0, bat = true, cap = ${BATCH_FIRST_STRINGS};\n`
+  `let rope = '', nb = 0, bmax = ${BATCH_MAX_UNITS}, cap = ${BATCH_FIRST_STRINGS};\n`
+/**
+ * Code writing the current batch of strings and starting the next one (a batch that was not all
+ * ASCII leaves nb at 0 and rope empty for the rest of the message, so no flush is due again).
+ */
+const FLUSH =
+  `e.pos = p; bmax = e.flushStrings(rope, nb) ? ${BATCH_MAX_UNITS} : -1; rope = ''; nb = 0; cap = ${BATCH_STRINGS}; ` +
+  RELOAD
 /** Writes the last batch of strings (it may move p: see Emitter.relayout). */
 const FLUSH_LAST = 'if (nb > 0) { e.pos = p; e.flushStrings(rope, nb); p = e.pos; }'
 
@@ -392,16 +401,15 @@ function single(
         `if (typeof ${v} === 'string') {\nconst ${n} = ${v}.length;\n` +
         // Batched (emitter.ts BATCH_MAX_UNITS): the tag and length as if ASCII, the bytes' room
         // left for flushStrings(), which a full batch calls first. After a batch that was not all
-        // ASCII (bat false), the message's strings are written directly, as below. A string the
+        // ASCII (bmax -1), the message's strings are written directly, as below. A string the
         // enclosing object made room and batch space for (`pre`, see object()) has no checks here.
         (pre
           ? ''
-          : `if (bat && ${n} <= ${BATCH_MAX_UNITS} && (nb === cap || rope.length + ${n} > ${BATCH_UNITS})) ` +
-            `{ e.pos = p; bat = e.flushStrings(rope, nb); rope = ''; nb = 0; cap = ${BATCH_STRINGS}; ${RELOAD} }\n`) +
+          : `if (${n} <= bmax && (nb === cap || rope.length + ${n} > ${BATCH_UNITS})) { ${FLUSH} }\n`) +
         // Tested again: after a batch that was not all ASCII, this string is written directly too
         // (batched alone, it would make the last flush lay out the rest of the message again);
         // and past BATCH_POSITION_MAX (batch positions are int32) strings are written directly.
-        `if (bat && ${n} <= ${BATCH_MAX_UNITS} && p < ${BATCH_POSITION_MAX}) {\n` +
+        `if (${n} <= bmax && p < ${BATCH_POSITION_MAX}) {\n` +
         (pre ? '' : `${room(`${TAG_AND_U32 + rest} + ${n}`)}\n`) +
         `rope += ${v}; bq[nb++] = p + ${TAG_AND_U32}; buf[p] = ${TAG_STRING}; dv.setUint32(p + 1, ${n}, true); p += ${TAG_AND_U32} + ${n};\n` +
         `} else if (${n} <= ${SHORT_ASCII}) {\n` +
@@ -469,8 +477,7 @@ function object(ctx: Ctx, schema: Schema, doc: Schema, v: string, depth: number,
   let code = ''
   if (preCount > 0) {
     code +=
-      `if (bat && (nb > cap - ${preCount} || rope.length > ${BATCH_UNITS - preCount * BATCH_MAX_UNITS})) ` +
-      `{ e.pos = p; bat = e.flushStrings(rope, nb); rope = ''; nb = 0; cap = ${BATCH_STRINGS}; ${RELOAD} }\n`
+      `if (nb > cap - ${preCount} || rope.length > ${BATCH_UNITS - preCount * BATCH_MAX_UNITS}) { ${FLUSH} }\n`
   }
   // One check for the tag, every member's key and fixed part (a pre string's batched bytes), the
   // end byte and the caller's rest, made before the null test (null takes two bytes at most), so

@@ -4,7 +4,7 @@
  * hand-made results.
  */
 import t from 'tap'
-import { checkTargets, linkTargets, networkFloorMs, thresholdVerdict } from '../../load-tests/report.js'
+import { checkTargets, linkTargets, networkFloorMs, thresholdVerdict, toMarkdown } from '../../load-tests/report.js'
 import type { LoadResults, RttSweepRow } from '../../load-tests/report.js'
 import type { FormatId } from '../../load-tests/formats.js'
 import type { ThresholdRow } from '../../load-tests/threshold.js'
@@ -111,4 +111,26 @@ t.test("issue 5's 1 Gbps check weighs 'auto' against the forms it chooses among 
   t.equal(met?.met, true, 'within 5% of B-FAST, the best of the others; the browser rows left out')
   t.match(met?.measured ?? '', /^1\.02x bfast \(20\.50 vs 20\.00 ms\)/)
   t.equal(check([...rows.slice(0, 3), at1000('auto', 25, 200_000)])?.met, false, '1.25x: missed')
+})
+
+t.test('the throughput table: scavenges / mark-compacts per 1,000 replies, a dash where not measured', async (t) => {
+  const measured = { requestsPerSecond: 100, latencyP50Ms: 30, latencyP99Ms: 60, serverCpuMsPerReply: 3.5 }
+  const shares = { serverCpuShare: 1, clientCpuShare: 0.2 }
+  const sent = { bytesPerReply: 1000, non2xx: 0, errors: 0, timeouts: 0, runs: [100] }
+  const row = (format: FormatId, gc?: { minor: number; major: number }): LoadResults['throughput'][number] => ({
+    ...measured,
+    ...shares,
+    ...sent,
+    users: 10_000,
+    format,
+    label: format,
+    ...(gc === undefined ? {} : { gcPerThousandReplies: gc })
+  })
+  const throughput = [row('json', { minor: 90.4, major: 0 }), row('bfast', { minor: 128.6, major: 26.5 }), row('lz4')]
+  const md = toMarkdown({ ...results([], []), throughput })
+  t.match(md, /\| GC\/1000 \|/, 'a GC column')
+  const cells = '\\| 100 \\| 1\\.00x \\| 30\\.0 \\| 60\\.0 \\| 3\\.500 \\|'
+  t.match(md, new RegExp(`\\| 10,000 \\| json ${cells} 90 / 0 \\|`), 'JSON row: rounded counts')
+  t.match(md, new RegExp(`\\| 10,000 \\| bfast ${cells} 129 / 27 \\|`), 'B-FAST row')
+  t.match(md, new RegExp(`\\| 10,000 \\| lz4 ${cells} – \\|`), 'a row from results written before GC was counted')
 })
