@@ -39,3 +39,17 @@ t.test('the corpus', (t) => {
   }
   t.end()
 })
+t.test('ASCII and short non-ASCII strings of every length up to 80 (the reused apply scratch arrays)', (t) => {
+  // Two different strings of each length, read one after the other: a scratch array reused for
+  // the second must not leak the first one's characters; lengths cross every cut-off (16, 32, 64).
+  const texts: string[] = []
+  for (let n = 0; n <= 80; n++) {
+    for (const [a, b] of [['a', 'Z'], ['0', '~'], ['\u00e9', '\u4e2d']] as const) {
+      texts.push(Array.from({ length: n }, (_, i) => (i % 3 === 0 ? a : b)).join(''))
+      texts.push(Array.from({ length: n }, (_, i) => (i % 2 === 0 ? b : a)).join(''))
+    }
+  }
+  t.same(codec.decode<string[]>(codec.encode(texts)), texts)
+  t.same(codec.decode(codec.encode({ a: texts[40], b: texts[41] })), { a: texts[40], b: texts[41] })
+  t.end()
+})
