@@ -297,7 +297,8 @@ async function main(): Promise<void> {
     notes: [
       'open = `decode(bytes)` (a BFastTable, no row built) / `JSON.parse(textDecoder.decode(bytes))` / v1 `decode` /',
       '`packr.unpack` / Arrow `tableFromIPC`; open + 50 rows adds `get(i)` (Arrow: `get(i).toJSON()`) for the first 50 rows;',
-      'toArray = `decode(bytes).toArray()` (Arrow: `tableFromIPC(bytes).toArray()`, proxies, not plain objects);',
+      'toArray = `decode(bytes).toArray()` (Arrow: `tableFromIPC(bytes).toArray()`, proxies, not plain objects); at 100,000 rows',
+      'every candidate makes one run per sample, right after the full GC (bench/tables.ts says why);',
       'encode = `encode(rows, { tables: true })` / `Buffer.from(JSON.stringify(rows))` / v1 `encode` / `packr.pack`, timed in a child process',
       'that never loads Arrow (its tableFromJSON flattens the rows\' strings, which makes JSON.stringify faster; bench/tables.ts says why) /',
       'Arrow `tableToIPC(tableFromJSON(rows))`, timed in this process beside the table encode.',
@@ -361,6 +362,10 @@ async function main(): Promise<void> {
       ],
       args.options
     )
+    // At 100,000 rows every candidate makes one run per sample, right after the full GC: with
+    // 10 ms samples the table's toArray (8-10 ms) made two runs and the second paid one or two
+    // scavenges copying the rows it was building (+35 ms CPU, Node 26), which v1 decode and
+    // JSON.parse (one run each) never paid: 29.3 ms, 1.4x v1, on 2026-12-01 (PERFORMANCE-NOTES).
     const toArray = await compare(
       [
         { name: 'table', fn: () => decode<BFastTable>(tb).toArray() },
@@ -369,7 +374,7 @@ async function main(): Promise<void> {
         { name: 'msgpackr', fn: () => packr.unpack(packed) },
         { name: 'Arrow', fn: ipc !== null && arrow !== null ? () => arrow.tableFromIPC(ipc).toArray() : na },
       ],
-      args.options
+      n > SIZES[0] ? { ...args.options, minSampleMs: 0 } : args.options
     )
     const arrowEncode = arrow === null
       ? null

@@ -4,10 +4,10 @@
  * built when asked for. Browser-safe.
  *
  * Rows are built for V8 on purpose: `toArray()` materializes each column once (numeric
- * columns as typed-array views, no copy) and builds every row with one object literal from a
- * generated function per column set, so rows share one hidden class; where `new Function`
- * is forbidden (a Content-Security-Policy without 'unsafe-eval') rows come from one
- * constructor and get their keys through one store site per column (byStores).
+ * columns as typed-array views, no copy) and builds every row from one constructor, with one
+ * store site per column, so rows share one hidden class: a generated function per column set
+ * (builderFor) names the keys in its stores; where `new Function` is forbidden (a
+ * Content-Security-Policy without 'unsafe-eval') byStores stores through internalized names.
  */
 import { ABSENT, cellAt, materialize, typedView } from './table-reader.js'
 import type { Column, TableSource } from './table-reader.js'
@@ -20,18 +20,33 @@ type RowBuilder = (n: number, columns: ReadonlyArray<ArrayLike<unknown>>) => unk
 const builders = new Map<string, RowBuilder | null>()
 let canCompile = true
 
-/** A generated builder for rows with exactly these keys, or null (SPEC 5 `__proto__`, CSP). */
+/**
+ * A generated builder for rows with exactly these keys, or null (SPEC 5 `__proto__`, CSP).
+ *
+ * Written for V8 on purpose: each row is `new Row()` (the byStores constructor for the column
+ * count) and gets its keys by one named store per column, written out in the generated code, so
+ * every store site sees one key and one map (monomorphic). Not an object literal: a literal is
+ * an allocation site, which V8 pretenures once its objects survive scavenges (one users-100k
+ * toArray, or a grid holding its rows); from then on every row is allocated in old space with a
+ * write barrier per cell pointing at a young string. Users-10k toArray, main-thread CPU time
+ * under --single-threaded (PERFORMANCE-NOTES "Row builders and pretenuring"): the literal
+ * 0.62 ms fresh but 1.26-1.34 ms while 100,000 earlier rows are held (Node 26; Node 20 after
+ * the bench's history 3.65 ms), these stores 0.63-0.75 ms in every state, on 26, 24 and 20.
+ */
 function builderFor(names: readonly string[], signature: string): RowBuilder | null {
   const cached = builders.get(signature)
   if (cached !== undefined) return cached
   let built: RowBuilder | null = null
   if (canCompile && names.length <= SHAPE_MAX_MEMBERS && !names.includes('__proto__')) {
     // JSON string literals are valid JS string literals (ES2019), so any key is safe here.
-    const members = names.map((name, c) => `${JSON.stringify(name)}: c${c}[i]`).join(', ')
+    const stores = names.map((name, c) => `o[${JSON.stringify(name)}] = c${c}[i];`).join(' ')
     const locals = names.map((_, c) => `c${c} = columns[${c}]`).join(', ')
-    const body = `var ${locals};\nvar out = new Array(n);\nfor (var i = 0; i < n; i++) out[i] = {${members}};\nreturn out;`
+    const body = `return function (n, columns) {\nvar ${locals};\nvar out = new Array(n);\n` +
+      `for (var i = 0; i < n; i++) { var o = new Row(); ${stores} out[i] = o; }\nreturn out;\n}`
     try {
-      built = new Function('n', 'columns', body) as RowBuilder
+      const Row = rowConstructor(names.length)
+      built = (new Function('Row', body) as (Row: RowConstructor) => RowBuilder)(Row)
+      pinRowShape(Row, names, signature)
     } catch {
       canCompile = false
     }
@@ -178,7 +193,7 @@ export function cellsMayHoldTables(table: BFastTable<object>): boolean {
   return columnsOf(table).some(holdsValues)
 }
 
-/** A constructor of plain objects (prototype Object.prototype), for byStores. */
+/** A constructor of plain objects (prototype Object.prototype), for builderFor and byStores. */
 type RowConstructor = new () => Record<string, unknown>
 
 /** One constructor per column count, so each gets in-object room for its rows' keys. */
@@ -198,7 +213,7 @@ function rowConstructor(c: number): RowConstructor {
 }
 
 /**
- * One row per key list that byStores has built, with null values, kept for V8: the rows'
+ * One row per key list that builderFor or byStores builds, with null values, kept for V8: the rows'
  * hidden classes hang off the constructor's initial map by transitions, which V8 holds weakly.
  * Once a full GC had collected them (no row of the shape alive), the next table's rows got new
  * maps and the store sites went megamorphic for good (users-10k without `new Function`,
