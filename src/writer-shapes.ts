@@ -27,6 +27,9 @@ export interface MemberSink<E> {
   /** `field` for a string or a number, whose type the generated code has tested at its own site. */
   fieldString(entry: E, value: string): void
   fieldNumber(entry: E, value: number): void
+  fieldBoolean(entry: E, value: boolean): void
+  /** `field` for an array, past the value dispatch (value, objectLike) that `field` goes through. */
+  fieldList(entry: E, value: unknown[]): void
 }
 
 /**
@@ -111,6 +114,8 @@ function compile(keys: readonly string[]): Compiled | null {
     members += `v = o[${key}];\n`
     members += `if (typeof v === 'string') w.fieldString(e[${i}], v);\n`
     members += `else if (typeof v === 'number') w.fieldNumber(e[${i}], v);\n`
+    members += `else if (typeof v === 'boolean') w.fieldBoolean(e[${i}], v);\n`
+    members += `else if (Array.isArray(v)) w.fieldList(e[${i}], v);\n`
     members += `else if (v !== undefined && typeof v !== 'function' && typeof v !== 'symbol') w.field(e[${i}], v);\n`
     check += ` || k[${i}] !== ${key}`
   }

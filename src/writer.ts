@@ -657,6 +657,29 @@ export class Writer {
     this.number(v)
   }
 
+  /** field() for a boolean member (see MemberSink); keyIndex left room for it. */
+  fieldBoolean(e: KeyEntry, v: boolean): void {
+    this.keyIndex(e)
+    this.buf[this.pos++] = v ? TAG_TRUE : TAG_FALSE
+  }
+
+  /**
+   * field() for an array member (see MemberSink): what field() then value() and objectLike() do
+   * for an array, without their tests (arrays' toJSON is not called, as in objectLike).
+   */
+  fieldList(e: KeyEntry, v: unknown[]): void {
+    const mark = this.pos
+    this.keyIndex(e)
+    this.parent = e
+    if (this.pos > this.safeEnd) this.grow(WRITER_SLACK_BYTES)
+    this.list(v)
+    if (this.toJSONNull === mark + 4) {
+      // field()'s rule, kept so that both paths take a member out alike.
+      this.pos = mark
+      this.toJSONNull = -1
+    }
+  }
+
   /** The map's entry for `key`. A key too long to intern is not kept (addKey will refuse it). */
   entry(key: string): KeyEntry {
     let e = this.keys.get(key)

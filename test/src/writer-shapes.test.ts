@@ -193,3 +193,28 @@ t.test('regression: a relearn inside a list keeps the outer list loop on its own
   for (let round = 0; round < 4; round++) encode(plain)
   sameAsGeneric(t, value, 'the bytes of the generic loop')
 })
+
+// The generated member writers write boolean and array members themselves (Writer#fieldBoolean,
+// #fieldList), past field() and value(): same bytes, same rules for what is inside the arrays.
+t.test('boolean and array members of a compiled shape: the bytes of the generic loop', async (t) => {
+  const withToJSON = Object.assign([1, 2], { toJSON: () => 'never called for an array' })
+  class Gone {
+    toJSON(): undefined {
+      return undefined
+    }
+  }
+  const rows = Array.from({ length: 20 }, (_, i) => ({
+    ba: i % 3 === 0,
+    list: i % 4 === 0 ? [] : [i, i + 0.5, `s${i}`, { deep: [i] }, [true, null]],
+    own: withToJSON,
+    gone: [new Gone(), () => i],
+  }))
+  sameAsGeneric(t, rows, 'booleans, lists, an array with its own toJSON, left-out elements')
+  t.same(decode(encode(rows)), JSON.parse(JSON.stringify(rows.map((r) => ({ ...r, own: [1, 2] })))), 'as JSON')
+  // Key lists never seen before: the first message is written by the generic loop.
+  const tabled = rows.map((r, i) => ({ tb: r.ba, tl: [{ tr: i, ts: 'x' }, { tr: -i, ts: 'y' }] }))
+  const expected = bytesToHex(encode(tabled, { tables: true }))
+  for (let round = 1; round < 5; round++) {
+    t.equal(bytesToHex(encode(tabled, { tables: true })), expected, `tables: true, message ${round}`)
+  }
+})
