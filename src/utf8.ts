@@ -367,8 +367,8 @@ export function forgetRegion(): void {
  * String.fromCharCode.apply of a packed array of small integers takes V8's fast path, where
  * applying it to a typed array (a subarray allocated per string) takes the generic array-like
  * one. Browsers only (Node slices with latin1Slice / ucs2Slice). Chromium (V8 14), bench:browser,
- * decode / response.json(): users-10k 0.83x -> 0.52x, its ASCII e-mails of 16-31 bytes being
- * 37% of the decode before (PERFORMANCE-NOTES "Decode in Chromium").
+ * decode / response.json(): users-10k 0.83x -> 0.59x (quiet runs), its ASCII e-mails of 16-31
+ * bytes being 37% of the decode before (PERFORMANCE-NOTES "Decode in Chromium").
  */
 const APPLY_SCRATCH_MAX = 64
 const applyScratch: number[][] = []
