@@ -6,7 +6,7 @@
  * `BFastError` with a code and the byte offset (offsets count in the plain message).
  *
  * Written for V8 on purpose (PERFORMANCE-NOTES "Decoding"): the state of the one message
- * being read lives in module-level variables (decode never re-enters: it runs no user code),
+ * being read lives in one module-level object (decode never re-enters: it runs no user code),
  * single bytes are read as `src[pos++]` and wider values through one DataView per message,
  * keys are decoded once per message from the string table, and the list and object loops
  * are their own functions beside a small switch on the tag.
@@ -85,41 +85,48 @@ const CONSTRUCTOR_KEY = 'constructor'
 const PROTOTYPE_KEY = 'prototype'
 
 // ---- the message being read ------------------------------------------------------------------
-// `var`, not `let`, on purpose (V8): every use of a module-level `let` in optimized code checks
-// it for the hole (TDZ), a load, compare and branch per read of `pos`; a `var` is never the hole.
-// Callgrind, Node 26, 4 users-10k decodes: 129.6M -> 121.1M instructions (citm 8.3% fewer; Node
-// 24 and 20 5-7% fewer).
-/* eslint-disable no-var */
-var src: Uint8Array = EMPTY
-var view: DataView = EMPTY_VIEW
-var pos = 0
-var end = 0
-var keys: string[] = []
-var depth = 0
-/** Shapes learnt in this message, by the key index objects start with (./shapes.ts). */
-var shapes: (Shape | undefined)[] = []
-var compiles = 0
-/** Estimated heap built so far (SPEC 6 work budget; see charge()). */
-var work = 0
-/** charge() recomputes the allowance only once `work` passes this (the last allowance computed). */
-var workLimit = DECODE_BUDGET_SLACK
-/** The table holds a key the poisoning options act on: objects are checked (see guard()). */
-var guarded = false
-// ---- options of the current call -------------------------------------------------------------
-var maxDepth = DEFAULT_MAX_DEPTH
-var int64Mode = INT64_AUTO
-var datesAsString = false
-var decimalAsString = false
-var f64AsArray = false
-var copyBinary = false
-/** SPEC 8 tables accepted (DecodeOptions.tables); false reads v1 only. */
-var tablesAllowed = true
-var maxHeapPerByte = DEFAULT_MAX_HEAP_PER_BYTE
-var protoAction = ACTION_IGNORE
-var constructorAction = ACTION_IGNORE
-/** The call's options as given, for tables' lazily read cells (SPEC 8.5). */
-var callOptions: DecodeOptions | undefined
-/* eslint-enable no-var */
+/**
+ * The state of the message being read and the options of the call, as fields of one object
+ * made once. Written for V8 on purpose: a module-level variable lives in a context slot of no
+ * known type, so optimized code checks and untags every read of `pos`, `end` or `depth` (a Smi
+ * check and shift) and retags every write; a field of `r`, a constant of stable map, loads as
+ * a field of known representation (Smi for the offsets) without the check. Callgrind, 4
+ * decodes (GC pinned), users-10k / twitter / citm: Node 26 115.3M / 40.4M / 52.9M -> 99.1M /
+ * 36.5M / 46.8M; Node 24 107.5M / 38.6M / 72.7M -> 98.5M / 37.1M / 67.0M.
+ */
+class ReaderState {
+  src: Uint8Array = EMPTY
+  view: DataView = EMPTY_VIEW
+  pos = 0
+  end = 0
+  keys: string[] = []
+  depth = 0
+  /** Shapes learnt in this message, by the key index objects start with (./shapes.ts). */
+  shapes: (Shape | undefined)[] = []
+  compiles = 0
+  /** Estimated heap built so far (SPEC 6 work budget; see charge()). */
+  work = 0
+  /** charge() recomputes the allowance only once `work` passes this (the last allowance computed). */
+  workLimit = DECODE_BUDGET_SLACK
+  /** The table holds a key the poisoning options act on: objects are checked (see guard()). */
+  guarded = false
+  // ---- options of the current call -----------------------------------------------------------
+  maxDepth = DEFAULT_MAX_DEPTH
+  int64Mode = INT64_AUTO
+  datesAsString = false
+  decimalAsString = false
+  f64AsArray = false
+  copyBinary = false
+  /** SPEC 8 tables accepted (DecodeOptions.tables); false reads v1 only. */
+  tablesAllowed = true
+  maxHeapPerByte = DEFAULT_MAX_HEAP_PER_BYTE
+  protoAction = ACTION_IGNORE
+  constructorAction = ACTION_IGNORE
+  /** The call's options as given, for tables' lazily read cells (SPEC 8.5). */
+  callOptions: DecodeOptions | undefined = undefined
+}
+
+const r = new ReaderState()
 
 function truncated(at: number, what: string): never {
   throw new BFastError('TRUNCATED', at, `Message ends inside ${what}`)
@@ -127,10 +134,10 @@ function truncated(at: number, what: string): never {
 
 /** Reads a u32 length or count and checks that `unit` bytes per item remain for it. */
 function readLength(unit: number, what: string): number {
-  if (end - pos < 4) truncated(pos, `the length of ${what}`)
-  const n = view.getUint32(pos, true)
-  pos += 4
-  if (n > (end - pos) / unit) truncated(pos - 4, `${what} (declares ${n}, ${end - pos} bytes remain)`)
+  if (r.end - r.pos < 4) truncated(r.pos, `the length of ${what}`)
+  const n = r.view.getUint32(r.pos, true)
+  r.pos += 4
+  if (n > (r.end - r.pos) / unit) truncated(r.pos - 4, `${what} (declares ${n}, ${r.end - r.pos} bytes remain)`)
   return n
 }
 
@@ -144,27 +151,27 @@ function readLength(unit: number, what: string): number {
 function charge(cost: number, at: number): void {
   // The hot test is one add and one compare against the last allowance; the allowance grows
   // with pos, so it is recomputed only when passed (a few times per message for real data).
-  if ((work += cost) > workLimit) recheck(at)
+  if ((r.work += cost) > r.workLimit) recheck(at)
 }
 
 function recheck(at: number): void {
-  const allowed = maxHeapPerByte * pos + DECODE_BUDGET_SLACK
-  if (work > allowed) overBudget(at)
-  workLimit = allowed
+  const allowed = r.maxHeapPerByte * r.pos + DECODE_BUDGET_SLACK
+  if (r.work > allowed) overBudget(at)
+  r.workLimit = allowed
 }
 
 function overBudget(at: number): never {
   throw new BFastError(
     'OVER_BUDGET',
     at,
-    `Decoding would build more than maxHeapPerByte (${maxHeapPerByte}) estimated heap bytes per message byte ` +
-      `(${work} bytes by byte ${pos}): too many containers for the message size`
+    `Decoding would build more than maxHeapPerByte (${r.maxHeapPerByte}) estimated heap bytes per message byte ` +
+      `(${r.work} bytes by byte ${r.pos}): too many containers for the message size`
   )
 }
 
 function readValue(): unknown {
-  if (pos >= end) truncated(pos, 'a value')
-  const tag = src[pos++]
+  if (r.pos >= r.end) truncated(r.pos, 'a value')
+  const tag = r.src[r.pos++]
   switch (tag) {
     case TAG_STRING:
       return readText('a string')
@@ -175,9 +182,9 @@ function readValue(): unknown {
     case TAG_INT64:
       return readInt64()
     case TAG_FLOAT64: {
-      if (end - pos < F64_BYTES) truncated(pos, 'a float64')
-      const v = view.getFloat64(pos, true)
-      pos += F64_BYTES
+      if (r.end - r.pos < F64_BYTES) truncated(r.pos, 'a float64')
+      const v = r.view.getFloat64(r.pos, true)
+      r.pos += F64_BYTES
       return v
     }
     case TAG_NULL:
@@ -199,42 +206,42 @@ function readValue(): unknown {
       return readUuid()
     case TAG_DECIMAL: {
       const text = readText('a decimal')
-      return decimalAsString ? text : parseFloat(text)
+      return r.decimalAsString ? text : parseFloat(text)
     }
     case TAG_TABLE: {
       // SPEC 8: opened in O(columns) by ./table-reader.ts, which checks every extent.
-      const at = pos - 1
-      if (!tablesAllowed) {
+      const at = r.pos - 1
+      if (!r.tablesAllowed) {
         throw new BFastError('UNKNOWN_TAG', at, 'Unknown tag 0xa0 (a table, SPEC 8, where only B-FAST v1 is read)')
       }
-      const table = openTable(src, view, at, end, keys, depth, callOptions, int64Mode)
-      pos = at + TABLE_HEADER_SIZE + view.getUint32(at + TABLE_OFFSET_LENGTH, true)
+      const table = openTable(r.src, r.view, at, r.end, r.keys, r.depth, r.callOptions, r.int64Mode)
+      r.pos = at + TABLE_HEADER_SIZE + r.view.getUint32(at + TABLE_OFFSET_LENGTH, true)
       // SPEC 6 work budget: rows are built on demand, after decode returns; charge them as if
       // read now (one object and one slot each) so a table can never make more per byte than
       // the same rows as v1 objects.
       charge(table.length * (HEAP_COST_OBJECT + HEAP_COST_SLOT), at)
-      if (guarded) guardTable(table.columnNames, at)
+      if (r.guarded) guardTable(table.columnNames, at)
       return table
     }
     default:
       // SPEC 2: 0x30..0x3F except 0x38 are small ints (0x39..0x3F are read, never written).
       if (tag >= TAG_SMALL_INT && tag <= TAG_SMALL_INT_LAST) return tag & SMALL_INT_MASK
-      throw new BFastError('UNKNOWN_TAG', pos - 1, `Unknown tag 0x${tag.toString(16).padStart(2, '0')}`)
+      throw new BFastError('UNKNOWN_TAG', r.pos - 1, `Unknown tag 0x${tag.toString(16).padStart(2, '0')}`)
   }
 }
 
 function readList(): unknown[] {
-  const at = pos - 1
+  const at = r.pos - 1
   // SPEC 6: every value takes at least one byte, so a count beyond the remaining bytes is
   // refused before the array is allocated.
   const n = readLength(1, 'a list')
-  if (++depth > maxDepth) deep(at)
-  const a = pos < end && isNumberTag(src[pos]) ? readNumbers(n) : readValues(n)
+  if (++r.depth > r.maxDepth) deep(at)
+  const a = r.pos < r.end && isNumberTag(r.src[r.pos]) ? readNumbers(n) : readValues(n)
   // Charged once the elements are read (each took at least one byte), so a long list is
   // never refused for bytes it has not been given credit for yet; its elements (objects,
   // typed arrays) are charged as they are read, so a flood inside it stops early.
   charge(HEAP_COST_LIST + n * HEAP_COST_SLOT, at)
-  depth--
+  r.depth--
   return a
 }
 
@@ -260,46 +267,46 @@ function readValues(n: number): unknown[] {
 function readNumbers(n: number): unknown[] {
   const a = new Array<unknown>(n)
   for (let i = 0; i < n; i++) {
-    if (pos >= end) truncated(pos, 'a value')
-    const tag = src[pos]
+    if (r.pos >= r.end) truncated(r.pos, 'a value')
+    const tag = r.src[r.pos]
     if (tag === TAG_FLOAT64) {
-      if (end - pos <= F64_BYTES) truncated(pos + 1, 'a float64')
-      a[i] = view.getFloat64(pos + 1, true)
-      pos += 1 + F64_BYTES
+      if (r.end - r.pos <= F64_BYTES) truncated(r.pos + 1, 'a float64')
+      a[i] = r.view.getFloat64(r.pos + 1, true)
+      r.pos += 1 + F64_BYTES
     } else if (tag >= TAG_SMALL_INT && tag <= TAG_SMALL_INT_LAST && tag !== TAG_INT64) {
       a[i] = tag & SMALL_INT_MASK
-      pos++
+      r.pos++
     } else a[i] = readValue()
   }
   return a
 }
 
 function readObject(): Record<string, unknown> {
-  const at = pos - 1
-  if (++depth > maxDepth) deep(at)
+  const at = r.pos - 1
+  if (++r.depth > r.maxDepth) deep(at)
   charge(HEAP_COST_OBJECT, at)
-  if (pos >= end) truncated(pos, 'an object (no 0x7F terminator)')
+  if (r.pos >= r.end) truncated(r.pos, 'an object (no 0x7F terminator)')
   let o: Record<string, unknown>
   // SPEC 2: a 0x7F byte where a key index starts ends the object (as upstream reads it).
-  if (src[pos] === OBJECT_END) {
-    pos++
+  if (r.src[r.pos] === OBJECT_END) {
+    r.pos++
     o = {}
   } else {
     const first = readKeyIndex()
-    const shape = shapes[first]
+    const shape = r.shapes[first]
     if (shape !== undefined && shape.reader !== null) {
       o = shape.reader(readValue, expectKey, expectEnd, shape.indices, continueObject)
     } else {
       const seen = shape === undefined || !shape.retired ? [first] : null
       o = {}
-      setOwn(o, keys[first], readValue())
+      setOwn(o, r.keys[first], readValue())
       readMembers(o, seen)
       if (seen !== null) learn(first, seen, shape)
     }
   }
   // Checked on the finished object, whichever path built it (generic loop or shape reader).
-  if (guarded) guard(o, at)
-  depth--
+  if (r.guarded) guard(o, at)
+  r.depth--
   return o
 }
 
@@ -309,14 +316,14 @@ function readObject(): Record<string, unknown> {
  * `prototype` key. Only runs for messages whose string table holds one of those keys.
  */
 function guard(o: Record<string, unknown>, at: number): void {
-  if (protoAction !== ACTION_IGNORE && hasOwn.call(o, PROTO_KEY)) {
-    if (protoAction === ACTION_ERROR) forbidden(at, PROTO_KEY)
+  if (r.protoAction !== ACTION_IGNORE && hasOwn.call(o, PROTO_KEY)) {
+    if (r.protoAction === ACTION_ERROR) forbidden(at, PROTO_KEY)
     delete o[PROTO_KEY]
   }
-  if (constructorAction !== ACTION_IGNORE && hasOwn.call(o, CONSTRUCTOR_KEY)) {
+  if (r.constructorAction !== ACTION_IGNORE && hasOwn.call(o, CONSTRUCTOR_KEY)) {
     const c = o[CONSTRUCTOR_KEY]
     if (c !== null && typeof c === 'object' && hasOwn.call(c, PROTOTYPE_KEY)) {
-      if (constructorAction === ACTION_ERROR) forbidden(at, `${CONSTRUCTOR_KEY}.${PROTOTYPE_KEY}`)
+      if (r.constructorAction === ACTION_ERROR) forbidden(at, `${CONSTRUCTOR_KEY}.${PROTOTYPE_KEY}`)
       delete o[CONSTRUCTOR_KEY]
     }
   }
@@ -327,8 +334,8 @@ function guard(o: Record<string, unknown>, at: number): void {
  * be removed from them: under 'error' and 'remove' alike the table is refused.
  */
 function guardTable(names: readonly string[], at: number): void {
-  if (protoAction !== ACTION_IGNORE && names.includes(PROTO_KEY)) forbidden(at, `a table column ${PROTO_KEY}`)
-  if (constructorAction !== ACTION_IGNORE && names.includes(CONSTRUCTOR_KEY)) {
+  if (r.protoAction !== ACTION_IGNORE && names.includes(PROTO_KEY)) forbidden(at, `a table column ${PROTO_KEY}`)
+  if (r.constructorAction !== ACTION_IGNORE && names.includes(CONSTRUCTOR_KEY)) {
     forbidden(at, `a table column ${CONSTRUCTOR_KEY}`)
   }
 }
@@ -339,11 +346,11 @@ function forbidden(at: number, what: string): never {
 
 /** The generic member loop, from a key index or the terminator; records indices in `seen`. */
 function readMembers(o: Record<string, unknown>, seen: number[] | null): Record<string, unknown> {
-  const table = keys
+  const table = r.keys
   for (;;) {
-    if (pos >= end) truncated(pos, 'an object (no 0x7F terminator)')
-    if (src[pos] === OBJECT_END) {
-      pos++
+    if (r.pos >= r.end) truncated(r.pos, 'an object (no 0x7F terminator)')
+    if (r.src[r.pos] === OBJECT_END) {
+      r.pos++
       return o
     }
     const index = readKeyIndex()
@@ -363,13 +370,13 @@ function continueObject(indices: readonly number[], matched: number, values: unk
   const seen = indices.slice(0, matched)
   values.length = matched
   for (;;) {
-    if (pos >= end) truncated(pos, 'an object (no 0x7F terminator)')
-    if (src[pos] === OBJECT_END) break
+    if (r.pos >= r.end) truncated(r.pos, 'an object (no 0x7F terminator)')
+    if (r.src[r.pos] === OBJECT_END) break
     seen.push(readKeyIndex())
     values.push(readValue())
   }
-  pos++
-  const shape = shapes[indices[0]] as Shape
+  r.pos++
+  const shape = r.shapes[indices[0]] as Shape
   let variants = shape.variants
   if (variants === null) variants = shape.variants = []
   for (let i = 0; i < variants.length; i++) {
@@ -378,9 +385,9 @@ function continueObject(indices: readonly number[], matched: number, values: unk
       return variant.build !== null ? variant.build(values) : buildMembers(seen, values)
     }
   }
-  if (variants.length < SHAPE_MAX_VARIANTS && compiles < SHAPE_MAX_COMPILES) {
-    compiles++
-    const build = shapeBuilder(seen.map((i) => keys[i]))
+  if (variants.length < SHAPE_MAX_VARIANTS && r.compiles < SHAPE_MAX_COMPILES) {
+    r.compiles++
+    const build = shapeBuilder(seen.map((i) => r.keys[i]))
     variants.push({ indices: seen, build })
     if (build !== null) return build(values)
   }
@@ -390,31 +397,31 @@ function continueObject(indices: readonly number[], matched: number, values: unk
 /** An object of these key indices and values by generic stores (repeated keys: the last wins). */
 function buildMembers(indices: readonly number[], values: readonly unknown[]): Record<string, unknown> {
   const o: Record<string, unknown> = {}
-  for (let i = 0; i < indices.length; i++) setOwn(o, keys[indices[i]], values[i])
+  for (let i = 0; i < indices.length; i++) setOwn(o, r.keys[indices[i]], values[i])
   return o
 }
 
 function readKeyIndex(): number {
-  if (end - pos < 4) truncated(pos, 'a key index')
-  const index = view.getUint32(pos, true)
-  if (index >= keys.length) {
-    throw new BFastError('BAD_KEY_INDEX', pos, `Key index ${index} outside the string table of ${keys.length}`)
+  if (r.end - r.pos < 4) truncated(r.pos, 'a key index')
+  const index = r.view.getUint32(r.pos, true)
+  if (index >= r.keys.length) {
+    throw new BFastError('BAD_KEY_INDEX', r.pos, `Key index ${index} outside the string table of ${r.keys.length}`)
   }
-  pos += 4
+  r.pos += 4
   return index
 }
 
 /** Generated readers' key check: consumes the next key index only if it is `index`. */
 function expectKey(index: number): boolean {
-  if (end - pos < 4 || view.getUint32(pos, true) !== index) return false
-  pos += 4
+  if (r.end - r.pos < 4 || r.view.getUint32(r.pos, true) !== index) return false
+  r.pos += 4
   return true
 }
 
 /** Generated readers' end check: consumes the 0x7F terminator only if it is next. */
 function expectEnd(): boolean {
-  if (pos >= end || src[pos] !== OBJECT_END) return false
-  pos++
+  if (r.pos >= r.end || r.src[r.pos] !== OBJECT_END) return false
+  r.pos++
   return true
 }
 
@@ -424,7 +431,7 @@ function expectEnd(): boolean {
  */
 function learn(first: number, seen: number[], shape: Shape | undefined): void {
   if (shape === undefined) {
-    shapes[first] = { indices: seen, hits: 1, reader: null, retired: false, variants: null }
+    r.shapes[first] = { indices: seen, hits: 1, reader: null, retired: false, variants: null }
     return
   }
   if (!sameIndices(shape.indices, seen)) {
@@ -435,12 +442,12 @@ function learn(first: number, seen: number[], shape: Shape | undefined): void {
     return
   }
   if (++shape.hits < SHAPE_MIN_HITS) return
-  if (compiles >= SHAPE_MAX_COMPILES) {
+  if (r.compiles >= SHAPE_MAX_COMPILES) {
     shape.retired = true
     return
   }
-  compiles++
-  shape.reader = shapeReader(seen.map((i) => keys[i]))
+  r.compiles++
+  shape.reader = shapeReader(seen.map((i) => r.keys[i]))
   if (shape.reader === null) shape.retired = true
 }
 
@@ -451,60 +458,60 @@ function sameIndices(a: readonly number[], b: readonly number[]): boolean {
 }
 
 function deep(at: number): never {
-  throw new BFastError('DEPTH', at, `Nesting deeper than maxDepth (${maxDepth})`)
+  throw new BFastError('DEPTH', at, `Nesting deeper than maxDepth (${r.maxDepth})`)
 }
 
 function readInt64(): number | bigint {
-  if (end - pos < 8) truncated(pos, 'an int64')
-  const lo = view.getUint32(pos, true)
-  const hi = view.getInt32(pos + 4, true)
+  if (r.end - r.pos < 8) truncated(r.pos, 'an int64')
+  const lo = r.view.getUint32(r.pos, true)
+  const hi = r.view.getInt32(r.pos + 4, true)
   let v: number | bigint
-  if (int64Mode === INT64_BIGINT) v = view.getBigInt64(pos, true)
+  if (r.int64Mode === INT64_BIGINT) v = r.view.getBigInt64(r.pos, true)
   else {
     // hi * 2^32 is exact and the sum rounds once, so 'number' mode is correctly rounded.
     const n = hi * TWO_32 + lo
-    v = int64Mode === INT64_NUMBER || Number.isSafeInteger(n) ? n : view.getBigInt64(pos, true)
+    v = r.int64Mode === INT64_NUMBER || Number.isSafeInteger(n) ? n : r.view.getBigInt64(r.pos, true)
   }
-  pos += 8
+  r.pos += 8
   return v
 }
 
 function readBytes(): Uint8Array {
-  charge(HEAP_COST_TYPED_ARRAY, pos - 1)
+  charge(HEAP_COST_TYPED_ARRAY, r.pos - 1)
   const n = readLength(1, 'bytes')
-  const start = pos
-  pos += n
+  const start = r.pos
+  r.pos += n
   // A view into the input unless asked for a copy (SPEC 5); slice via the Uint8Array
   // prototype so a Node Buffer input is copied too (Buffer#slice is a view).
-  return copyBinary
-    ? Uint8Array.prototype.slice.call(src, start, pos)
-    : new Uint8Array(src.buffer, src.byteOffset + start, n)
+  return r.copyBinary
+    ? Uint8Array.prototype.slice.call(r.src, start, r.pos)
+    : new Uint8Array(r.src.buffer, r.src.byteOffset + start, n)
 }
 
 function readFloat64Array(): Float64Array | number[] {
-  charge(HEAP_COST_TYPED_ARRAY, pos - 1)
+  charge(HEAP_COST_TYPED_ARRAY, r.pos - 1)
   const n = readLength(F64_BYTES, 'a float64 array')
-  const start = pos
-  pos += n * F64_BYTES
-  if (f64AsArray) {
+  const start = r.pos
+  r.pos += n * F64_BYTES
+  if (r.f64AsArray) {
     const a = new Array<number>(n)
-    for (let i = 0; i < n; i++) a[i] = view.getFloat64(start + i * F64_BYTES, true)
+    for (let i = 0; i < n; i++) a[i] = r.view.getFloat64(start + i * F64_BYTES, true)
     return a
   }
-  const offset = src.byteOffset + start
+  const offset = r.src.byteOffset + start
   // SPEC 5: a zero-copy view needs 8-byte alignment; otherwise (or on request) a copy.
-  if (LITTLE_ENDIAN && !copyBinary && offset % F64_BYTES === 0) return new Float64Array(src.buffer, offset, n)
+  if (LITTLE_ENDIAN && !r.copyBinary && offset % F64_BYTES === 0) return new Float64Array(r.src.buffer, offset, n)
   const out = new Float64Array(n)
-  if (LITTLE_ENDIAN) new Uint8Array(out.buffer).set(src.subarray(start, pos))
-  else for (let i = 0; i < n; i++) out[i] = view.getFloat64(start + i * F64_BYTES, true)
+  if (LITTLE_ENDIAN) new Uint8Array(out.buffer).set(r.src.subarray(start, r.pos))
+  else for (let i = 0; i < n; i++) out[i] = r.view.getFloat64(start + i * F64_BYTES, true)
   return out
 }
 
 function readText(what: string): string {
   const n = readLength(1, what)
   // UTF-8 never gives more UTF-16 units than bytes: only longer texts need counting.
-  const s = n > MAX_STRING_UNITS ? readHugeText(pos, n) : readUtf8Region(src, pos, n)
-  pos += n
+  const s = n > MAX_STRING_UNITS ? readHugeText(r.pos, n) : readUtf8Region(r.src, r.pos, n)
+  r.pos += n
   return s
 }
 
@@ -516,7 +523,7 @@ function readText(what: string): string {
 function checkUnits(start: number, n: number): void {
   let units = 0
   for (let i = start, stop = start + n; i < stop; i++) {
-    const b = src[i]
+    const b = r.src[i]
     if ((b & 0xc0) !== 0x80) units += b >= 0xf0 ? 2 : 1
   }
   if (units > MAX_STRING_UNITS) {
@@ -541,8 +548,8 @@ function readHugeText(start: number, n: number): string {
   for (let p = start; p < stop;) {
     let q = Math.min(stop, p + HUGE_TEXT_PIECE)
     // Cut before a lead byte so no sequence straddles two pieces (at most 3 continuation bytes).
-    for (let back = 0; back < 3 && q < stop && (src[q] & 0xc0) === 0x80; back++) q--
-    s += readUtf8(src, p, q - p)
+    for (let back = 0; back < 3 && q < stop && (r.src[q] & 0xc0) === 0x80; back++) q--
+    s += readUtf8(r.src, p, q - p)
     p = q
   }
   return s
@@ -553,9 +560,9 @@ function badValue(at: number, what: string): never {
 }
 
 function readDate(tag: number): Date | string {
-  const at = pos - 1
+  const at = r.pos - 1
   const text = readText(tag === TAG_DATE ? 'a date' : 'a datetime')
-  if (datesAsString) return text
+  if (r.datesAsString) return text
   // A naive datetime (no zone) is read as UTC, so the result never depends on the reader's
   // time zone; a date "YYYY-MM-DD" is UTC midnight by ECMAScript's own rule.
   const d = new Date(tag === TAG_DATETIME && !HAS_ZONE.test(text) ? text + 'Z' : text)
@@ -566,30 +573,30 @@ function readDate(tag: number): Date | string {
 }
 
 function readUuid(): string {
-  const at = pos - 1
+  const at = r.pos - 1
   const t = readText('a UUID')
   if (!UUID_HEX.test(t)) badValue(at, `A UUID must be 32 hex digits, got "${t.slice(0, 64)}"`)
   return `${t.slice(0, 8)}-${t.slice(8, 12)}-${t.slice(12, 16)}-${t.slice(16, 20)}-${t.slice(20)}`.toLowerCase()
 }
 
 function readTable(): void {
-  if (end < HEADER_SIZE) truncated(end, 'the header')
-  const count = src[OFFSET_TABLE_COUNT] | (src[OFFSET_TABLE_COUNT + 1] << 8)
+  if (r.end < HEADER_SIZE) truncated(r.end, 'the header')
+  const count = r.src[OFFSET_TABLE_COUNT] | (r.src[OFFSET_TABLE_COUNT + 1] << 8)
   // SPEC 3: every entry takes at least its length byte.
-  if (count > end - HEADER_SIZE) truncated(HEADER_SIZE, `the string table (declares ${count} keys)`)
+  if (count > r.end - HEADER_SIZE) truncated(HEADER_SIZE, `the string table (declares ${count} keys)`)
   const table = new Array<string>(count)
-  pos = HEADER_SIZE
+  r.pos = HEADER_SIZE
   for (let i = 0; i < count; i++) {
-    if (pos >= end) truncated(pos, 'the string table')
-    const n = src[pos++]
-    if (n > end - pos) truncated(pos - 1, `key ${i} of the string table`)
-    table[i] = readUtf8(src, pos, n)
-    pos += n
+    if (r.pos >= r.end) truncated(r.pos, 'the string table')
+    const n = r.src[r.pos++]
+    if (n > r.end - r.pos) truncated(r.pos - 1, `key ${i} of the string table`)
+    table[i] = readUtf8(r.src, r.pos, n)
+    r.pos += n
   }
-  keys = table
-  shapes = new Array<Shape | undefined>(count)
-  compiles = 0
-  guarded = needsGuard(table)
+  r.keys = table
+  r.shapes = new Array<Shape | undefined>(count)
+  r.compiles = 0
+  r.guarded = needsGuard(table)
 }
 
 /**
@@ -597,20 +604,20 @@ function readTable(): void {
  * the registry in ./options.ts); a missing option takes the registry's default.
  */
 function setOptions(options: DecodeOptions | undefined): void {
-  callOptions = options
+  r.callOptions = options
   checkDecodeOptions(options)
   if (options === undefined) options = NO_OPTIONS
-  maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH
+  r.maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH
   const int64 = options.int64 ?? DECODE_OPTIONS.int64.default
-  int64Mode = int64 === 'number' ? INT64_NUMBER : int64 === 'bigint' ? INT64_BIGINT : INT64_AUTO
-  datesAsString = (options.dates ?? DECODE_OPTIONS.dates.default) === 'string'
-  decimalAsString = (options.decimal ?? DECODE_OPTIONS.decimal.default) === 'string'
-  f64AsArray = (options.float64Array ?? DECODE_OPTIONS.float64Array.default) === 'array'
-  copyBinary = options.copyBinary ?? DECODE_OPTIONS.copyBinary.default
-  tablesAllowed = options.tables ?? DECODE_OPTIONS.tables.default
-  maxHeapPerByte = options.maxHeapPerByte ?? DEFAULT_MAX_HEAP_PER_BYTE
-  protoAction = actionIndex(options.onProtoPoisoning ?? DECODE_OPTIONS.onProtoPoisoning.default)
-  constructorAction = actionIndex(options.onConstructorPoisoning ?? DECODE_OPTIONS.onConstructorPoisoning.default)
+  r.int64Mode = int64 === 'number' ? INT64_NUMBER : int64 === 'bigint' ? INT64_BIGINT : INT64_AUTO
+  r.datesAsString = (options.dates ?? DECODE_OPTIONS.dates.default) === 'string'
+  r.decimalAsString = (options.decimal ?? DECODE_OPTIONS.decimal.default) === 'string'
+  r.f64AsArray = (options.float64Array ?? DECODE_OPTIONS.float64Array.default) === 'array'
+  r.copyBinary = options.copyBinary ?? DECODE_OPTIONS.copyBinary.default
+  r.tablesAllowed = options.tables ?? DECODE_OPTIONS.tables.default
+  r.maxHeapPerByte = options.maxHeapPerByte ?? DEFAULT_MAX_HEAP_PER_BYTE
+  r.protoAction = actionIndex(options.onProtoPoisoning ?? DECODE_OPTIONS.onProtoPoisoning.default)
+  r.constructorAction = actionIndex(options.onConstructorPoisoning ?? DECODE_OPTIONS.onConstructorPoisoning.default)
 }
 
 function actionIndex(action: PoisoningAction): number {
@@ -662,38 +669,38 @@ export function beginEmbedded(
   options: DecodeOptions | undefined
 ): void {
   setOptions(options)
-  src = message
-  view = messageView
-  keys = table
-  shapes = new Array<Shape | undefined>(table.length)
-  compiles = 0
+  r.src = message
+  r.view = messageView
+  r.keys = table
+  r.shapes = new Array<Shape | undefined>(table.length)
+  r.compiles = 0
   forgetRegion()
   // A lazily read cell starts a fresh budget (not the last decode's); objects in cells get
   // the same prototype checks as the message's own.
-  work = 0
-  workLimit = DECODE_BUDGET_SLACK
-  guarded = needsGuard(table)
+  r.work = 0
+  r.workLimit = DECODE_BUDGET_SLACK
+  r.guarded = needsGuard(table)
 }
 
 /** True when the string table holds a key the poisoning options act on (see guard()). */
 function needsGuard(table: readonly string[]): boolean {
   return (
-    (protoAction !== ACTION_IGNORE && table.includes(PROTO_KEY)) ||
-    (constructorAction !== ACTION_IGNORE && table.includes(CONSTRUCTOR_KEY))
+    (r.protoAction !== ACTION_IGNORE && table.includes(PROTO_KEY)) ||
+    (r.constructorAction !== ACTION_IGNORE && table.includes(CONSTRUCTOR_KEY))
   )
 }
 
 export function readEmbedded(start: number, stop: number, level: number): unknown {
-  pos = start
-  end = stop
-  depth = level
+  r.pos = start
+  r.end = stop
+  r.depth = level
   try {
     const v = readValue()
-    if (pos !== stop) throw new BFastError('BAD_TABLE', pos, `${stop - pos} bytes left in a table cell after its value`)
+    if (r.pos !== stop) throw new BFastError('BAD_TABLE', r.pos, `${stop - r.pos} bytes left in a table cell after its value`)
     return v
   } catch (err) {
-    if (isStackOverflow(err) && depth > DEFAULT_MAX_DEPTH) {
-      throw new BFastError('DEPTH', pos, `Nesting of ${depth} levels exceeds the call stack`)
+    if (isStackOverflow(err) && r.depth > DEFAULT_MAX_DEPTH) {
+      throw new BFastError('DEPTH', r.pos, `Nesting of ${r.depth} levels exceeds the call stack`)
     }
     throw err
   }
@@ -701,52 +708,52 @@ export function readEmbedded(start: number, stop: number, level: number): unknow
 
 export function endEmbedded(): void {
   forgetRegion()
-  src = EMPTY
-  view = EMPTY_VIEW
-  keys = []
-  shapes = []
-  callOptions = undefined
+  r.src = EMPTY
+  r.view = EMPTY_VIEW
+  r.keys = []
+  r.shapes = []
+  r.callOptions = undefined
 }
 
 function readMessage(message: Uint8Array): unknown {
-  src = message
-  view = new DataView(message.buffer, message.byteOffset, message.byteLength)
-  end = message.length
-  pos = 0
-  depth = 0
-  work = 0
-  workLimit = DECODE_BUDGET_SLACK
-  guarded = false
+  r.src = message
+  r.view = new DataView(message.buffer, message.byteOffset, message.byteLength)
+  r.end = message.length
+  r.pos = 0
+  r.depth = 0
+  r.work = 0
+  r.workLimit = DECODE_BUDGET_SLACK
+  r.guarded = false
   forgetRegion()
   try {
-    if (end < HEADER_SIZE) truncated(end, 'the header')
-    if (src[0] !== MAGIC_0 || src[1] !== MAGIC_1) {
+    if (r.end < HEADER_SIZE) truncated(r.end, 'the header')
+    if (r.src[0] !== MAGIC_0 || r.src[1] !== MAGIC_1) {
       throw new BFastError('BAD_MAGIC', 0, 'Message does not start with "BF"')
     }
-    if ((src[OFFSET_FLAGS] & FLAG_BIG_ENDIAN) !== 0) {
+    if ((r.src[OFFSET_FLAGS] & FLAG_BIG_ENDIAN) !== 0) {
       throw new BFastError('BAD_FLAGS', OFFSET_FLAGS, 'Big-endian flag set; B-FAST v1 is little-endian only')
     }
-    if (src[OFFSET_VERSION] !== VERSION) {
-      throw new BFastError('BAD_VERSION', OFFSET_VERSION, `Unknown version ${src[OFFSET_VERSION]}`)
+    if (r.src[OFFSET_VERSION] !== VERSION) {
+      throw new BFastError('BAD_VERSION', OFFSET_VERSION, `Unknown version ${r.src[OFFSET_VERSION]}`)
     }
     readTable()
     const root = readValue()
-    if (pos !== end) throw new BFastError('TRAILING', pos, `${end - pos} bytes after the root value`)
+    if (r.pos !== r.end) throw new BFastError('TRAILING', r.pos, `${r.end - r.pos} bytes after the root value`)
     return root
   } catch (err) {
     // SPEC 6: every failure is a BFastError. A maxDepth raised beyond what the call stack
     // holds ends in the engine's stack overflow (RangeError in V8), which is DEPTH here.
-    if (isStackOverflow(err) && depth > DEFAULT_MAX_DEPTH) {
-      throw new BFastError('DEPTH', pos, `Nesting of ${depth} levels exceeds the call stack`)
+    if (isStackOverflow(err) && r.depth > DEFAULT_MAX_DEPTH) {
+      throw new BFastError('DEPTH', r.pos, `Nesting of ${r.depth} levels exceeds the call stack`)
     }
     throw err
   } finally {
     // Drop the references to the caller's bytes.
     forgetRegion()
-    src = EMPTY
-    view = EMPTY_VIEW
-    keys = []
-    shapes = []
-    callOptions = undefined
+    r.src = EMPTY
+    r.view = EMPTY_VIEW
+    r.keys = []
+    r.shapes = []
+    r.callOptions = undefined
   }
 }
