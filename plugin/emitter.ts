@@ -11,7 +11,7 @@
  *
  * Written for V8 on purpose: each message is built in a buffer of its own, sized from the
  * writer's last message, and sent as a view of it (no final copy of the body: see start() and
- * finish()). The generated code holds its state (buf, view, pos, safeEnd) in locals, writes the
+ * finish()). The generated code holds its state (view, pos, safeEnd) in locals, writes the
  * common cases itself (numbers inline, strings batched or with putAscii or utf8Write), and checks
  * bounds once per object (./schema-writer.ts); the methods are its slow paths (coercions,
  * non-ASCII and long text, Dates, bigints, a batch's flush) and finish(), each with one bounds
