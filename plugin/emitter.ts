@@ -11,7 +11,7 @@
  *
  * Written for V8 on purpose: each message is built in a buffer of its own, sized from the
  * writer's last message, and sent as a view of it (no final copy of the body: see start() and
- * finish()). The generated code holds its state (buf, view, pos, safeEnd) in locals, writes the
+ * finish()). The generated code holds its state (view, pos, safeEnd) in locals, writes the
  * common cases itself (numbers inline, strings batched or with putAscii or utf8Write), and checks
  * bounds once per object (./schema-writer.ts); the methods are its slow paths (coercions,
  * non-ASCII and long text, Dates, bigints, a batch's flush) and finish(), each with one bounds
@@ -21,9 +21,8 @@
  */
 import { BFastError } from '../src/index.js'
 import {
-  HEADER_SIZE, INT64_MAX, INT64_MIN, LOW_BYTE, MAGIC_0, MAGIC_1, OBJECT_END, OFFSET_FLAGS, OFFSET_TABLE_COUNT,
-  OFFSET_VERSION, SMALL_INT_WRITE_MAX, TAG_DATETIME, TAG_FALSE, TAG_FLOAT64, TAG_INT64, TAG_LIST,
-  TAG_NULL, TAG_OBJECT, TAG_SMALL_INT, TAG_STRING, TAG_TRUE, TWO_32, VERSION
+  HEADER_SIZE, INT64_MAX, INT64_MIN, LOW_BYTE, MAGIC_0, MAGIC_1, OFFSET_FLAGS, OFFSET_TABLE_COUNT, OFFSET_VERSION,
+  SMALL_INT_WRITE_MAX, TAG_DATETIME, TAG_FLOAT64, TAG_INT64, TAG_NULL, TAG_SMALL_INT, TAG_STRING, TWO_32, VERSION
 } from '../src/tags.js'
 import { allocBytes, writeUtf8 } from '../src/utf8.js'
 // The codec Writer's slack: every fixed-size value fits in it without its own check.
@@ -182,11 +181,6 @@ export class Emitter {
     this.buf[this.pos++] = TAG_NULL
   }
 
-  bool(v: boolean): void {
-    if (this.pos > this.safeEnd) this.grow(WRITER_SLACK_BYTES)
-    this.buf[this.pos++] = v ? TAG_TRUE : TAG_FALSE
-  }
-
   /** SPEC 5 numbers, as the codec writes them (putNum). */
   num(v: number): void {
     if (this.pos > this.safeEnd) this.grow(WRITER_SLACK_BYTES)
@@ -315,23 +309,6 @@ export class Emitter {
     if (this.pos + n > this.safeEnd) this.grow(n)
     this.buf.set(bytes.subarray(from, to), this.pos)
     this.pos += n
-  }
-
-  list(count: number): void {
-    if (this.pos > this.safeEnd) this.grow(WRITER_SLACK_BYTES)
-    this.buf[this.pos] = TAG_LIST
-    this.view.setUint32(this.pos + 1, count, true)
-    this.pos += TAG_AND_U32
-  }
-
-  obj(): void {
-    if (this.pos > this.safeEnd) this.grow(WRITER_SLACK_BYTES)
-    this.buf[this.pos++] = TAG_OBJECT
-  }
-
-  end(): void {
-    if (this.pos > this.safeEnd) this.grow(WRITER_SLACK_BYTES)
-    this.buf[this.pos++] = OBJECT_END
   }
 
   /**
