@@ -11,7 +11,7 @@
  *
  * Written for V8 on purpose: each message is built in a buffer of its own, sized from the
  * writer's last message, and sent as a view of it (no final copy of the body: see start() and
- * finish()). The generated code holds its state (buf, view, pos, safeEnd) in locals, writes the
+ * finish()). The generated code holds its state (view, pos, safeEnd) in locals, writes the
  * common cases itself (numbers inline, strings batched or with putAscii or utf8Write), and checks
  * bounds once per object (./schema-writer.ts); the methods are its slow paths (coercions,
  * non-ASCII and long text, Dates, bigints, a batch's flush) and finish(), each with one bounds
@@ -21,9 +21,8 @@
  */
 import { BFastError } from '../src/index.js'
 import {
-  HEADER_SIZE, INT64_MAX, INT64_MIN, LOW_BYTE, MAGIC_0, MAGIC_1, OBJECT_END, OFFSET_FLAGS, OFFSET_TABLE_COUNT,
-  OFFSET_VERSION, SMALL_INT_WRITE_MAX, TAG_DATETIME, TAG_FALSE, TAG_FLOAT64, TAG_INT64, TAG_LIST,
-  TAG_NULL, TAG_OBJECT, TAG_SMALL_INT, TAG_STRING, TAG_TRUE, TWO_32, VERSION
+  HEADER_SIZE, INT64_MAX, INT64_MIN, LOW_BYTE, MAGIC_0, MAGIC_1, OFFSET_FLAGS, OFFSET_TABLE_COUNT, OFFSET_VERSION,
+  SMALL_INT_WRITE_MAX, TAG_DATETIME, TAG_FLOAT64, TAG_INT64, TAG_NULL, TAG_SMALL_INT, TAG_STRING, TWO_32, VERSION
 } from '../src/tags.js'
 import { allocBytes, writeUtf8 } from '../src/utf8.js'
 // The codec Writer's slack: every fixed-size value fits in it without its own check.
@@ -182,11 +181,6 @@ export class Emitter {
     this.buf[this.pos++] = TAG_NULL
   }
 
-  bool(v: boolean): void {
-    if (this.pos > this.safeEnd) this.grow(WRITER_SLACK_BYTES)
-    this.buf[this.pos++] = v ? TAG_TRUE : TAG_FALSE
-  }
-
   /** SPEC 5 numbers, as the codec writes them (putNum). */
   num(v: number): void {
     if (this.pos > this.safeEnd) this.grow(WRITER_SLACK_BYTES)
@@ -248,38 +242,52 @@ export class Emitter {
       return false
     }
     const view = this.view
-    const buf = this.buf
-    const src = this.scratch
     const srcView = this.scratchView
     const at = this.batch
-    // Locals: a module constant read in the loop is a cell load and hole check at every use.
+    // Two strings an iteration: V8 checks the maps of at, view and srcView again at the top of
+    // every iteration (the loop's stack check may run code), not between the two (callgrind,
+    // users-10k: Node 24 113 -> 98, Node 26 107 -> 93 instructions a string). Strings of 4-24
+    // bytes, most of a reply's, are copied here as overlapping words (three float64 words at 0,
+    // in the middle and at the end, or two u32 words) with no inner loop, whose stack check
+    // would make V8 check those maps again after it; the others by copyBytes().
     const word = COPY_WORD
     const threeWords = 3 * COPY_WORD
     const half = COPY_HALF_WORD
     let off = 0
-    for (let k = 0; k < count; k++) {
-      const to = at[k]!
-      const n = view.getUint32(to - 4, true)
-      if (n > threeWords) {
-        // Words from the start, and the last word ending at the string's end (it may overlap).
-        const last = n - word
-        for (let i = 0; i < last; i += word) view.setFloat64(to + i, srcView.getFloat64(off + i, true), true)
-        view.setFloat64(to + last, srcView.getFloat64(off + last, true), true)
-      } else if (n >= word) {
-        // Up to three words, most strings of a reply: three overlapping words (at 0, in the
-        // middle, at the end), no inner loop, whose stack check made V8 check the maps of view
-        // and srcView again after it, every string.
-        const mid = (n - word) >> 1
-        view.setFloat64(to, srcView.getFloat64(off, true), true)
-        view.setFloat64(to + mid, srcView.getFloat64(off + mid, true), true)
-        view.setFloat64(to + n - word, srcView.getFloat64(off + n - word, true), true)
-      } else if (n >= half) {
-        view.setUint32(to, srcView.getUint32(off, true), true)
-        view.setUint32(to + n - half, srcView.getUint32(off + n - half, true), true)
+    let k = 0
+    for (; k + 1 < count; k += 2) {
+      const to0 = at[k]!
+      const to1 = at[k + 1]!
+      const n0 = view.getUint32(to0 - 4, true)
+      const n1 = view.getUint32(to1 - 4, true)
+      const off1 = off + n0
+      if (n0 >= word && n0 <= threeWords) {
+        const mid = (n0 - word) >> 1
+        view.setFloat64(to0, srcView.getFloat64(off, true), true)
+        view.setFloat64(to0 + mid, srcView.getFloat64(off + mid, true), true)
+        view.setFloat64(to0 + n0 - word, srcView.getFloat64(off1 - word, true), true)
+      } else if (n0 >= half && n0 < word) {
+        view.setUint32(to0, srcView.getUint32(off, true), true)
+        view.setUint32(to0 + n0 - half, srcView.getUint32(off1 - half, true), true)
       } else {
-        for (let i = 0; i < n; i++) buf[to + i] = src[off + i]!
+        copyBytes(view, srcView, to0, off, n0)
       }
-      off += n
+      if (n1 >= word && n1 <= threeWords) {
+        const mid = (n1 - word) >> 1
+        view.setFloat64(to1, srcView.getFloat64(off1, true), true)
+        view.setFloat64(to1 + mid, srcView.getFloat64(off1 + mid, true), true)
+        view.setFloat64(to1 + n1 - word, srcView.getFloat64(off1 + n1 - word, true), true)
+      } else if (n1 >= half && n1 < word) {
+        view.setUint32(to1, srcView.getUint32(off1, true), true)
+        view.setUint32(to1 + n1 - half, srcView.getUint32(off1 + n1 - half, true), true)
+      } else {
+        copyBytes(view, srcView, to1, off1, n1)
+      }
+      off = off1 + n1
+    }
+    if (k < count) {
+      const to = at[k]!
+      copyBytes(view, srcView, to, off, view.getUint32(to - 4, true))
     }
     return true
   }
@@ -315,23 +323,6 @@ export class Emitter {
     if (this.pos + n > this.safeEnd) this.grow(n)
     this.buf.set(bytes.subarray(from, to), this.pos)
     this.pos += n
-  }
-
-  list(count: number): void {
-    if (this.pos > this.safeEnd) this.grow(WRITER_SLACK_BYTES)
-    this.buf[this.pos] = TAG_LIST
-    this.view.setUint32(this.pos + 1, count, true)
-    this.pos += TAG_AND_U32
-  }
-
-  obj(): void {
-    if (this.pos > this.safeEnd) this.grow(WRITER_SLACK_BYTES)
-    this.buf[this.pos++] = TAG_OBJECT
-  }
-
-  end(): void {
-    if (this.pos > this.safeEnd) this.grow(WRITER_SLACK_BYTES)
-    this.buf[this.pos++] = OBJECT_END
   }
 
   /**
@@ -388,6 +379,32 @@ export class Emitter {
   release(): void {
     this.keyBytes = NO_KEYS
     this.setBuffer(EMPTY)
+  }
+}
+
+/**
+ * Copies n bytes from `from` in src to `to` in dst (ASCII bytes: see COPY_WORD), for
+ * flushStrings(); small enough for V8 to inline there.
+ */
+function copyBytes(dst: DataView, src: DataView, to: number, from: number, n: number): void {
+  if (n > 3 * COPY_WORD) {
+    // Words from the start, and the last word ending at the string's end (it may overlap).
+    const last = n - COPY_WORD
+    for (let i = 0; i < last; i += COPY_WORD) dst.setFloat64(to + i, src.getFloat64(from + i, true), true)
+    dst.setFloat64(to + last, src.getFloat64(from + last, true), true)
+  } else if (n >= COPY_WORD) {
+    // Up to three words, most strings of a reply: three overlapping words (at 0, in the middle,
+    // at the end), no inner loop, whose stack check made V8 check the maps of dst and src again
+    // after it, every string.
+    const mid = (n - COPY_WORD) >> 1
+    dst.setFloat64(to, src.getFloat64(from, true), true)
+    dst.setFloat64(to + mid, src.getFloat64(from + mid, true), true)
+    dst.setFloat64(to + n - COPY_WORD, src.getFloat64(from + n - COPY_WORD, true), true)
+  } else if (n >= COPY_HALF_WORD) {
+    dst.setUint32(to, src.getUint32(from, true), true)
+    dst.setUint32(to + n - COPY_HALF_WORD, src.getUint32(from + n - COPY_HALF_WORD, true), true)
+  } else {
+    for (let i = 0; i < n; i++) dst.setUint8(to + i, src.getUint8(from + i))
   }
 }
 

@@ -48,8 +48,6 @@ export const allocBytes: (size: number) => Uint8Array =
 const textEncoder = new TextEncoder()
 /** One shared fatal decoder: it throws on invalid UTF-8 instead of inserting U+FFFD. */
 const fatalDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
-/** Turns already-validated UTF-16 units into a string (see unitsToString). */
-const utf16Decoder = new TextDecoder('utf-16le', { ignoreBOM: true })
 
 /**
  * Below this many UTF-16 units a JS loop beats a native call (measured: ~12 ns vs ~44 ns at
@@ -64,18 +62,10 @@ const SHORT_ENCODE = 16
  * browser.md: users-10k encode 11.7 -> 4.9 ms with this cut-off).
  */
 const SHORT_ENCODE_NO_BUFFER = 256
-/**
- * Without Node's ucs2Slice, fewer UTF-16 units than this become a string through
- * String.fromCharCode.apply (about 0.06 us for 4-8 units in Chromium) rather than a UTF-16
- * TextDecoder (about 0.16 us a call whatever the length; even at about 64 units).
- */
-const SHORT_UNITS_APPLY = 32
 /** Below this many bytes the JS decoder beats a native call (PERFORMANCE-NOTES "Decoding"). */
 const SHORT_DECODE = 16
 /** Up to this many bytes, non-ASCII text is decoded in JS (see readUtf8). */
 const MEDIUM_DECODE = 1024
-/** Longest ASCII run handed to String.fromCharCode.apply in one call (stack-safe). */
-const APPLY_CHUNK = 4096
 
 const isWellFormed = (String.prototype as { isWellFormed?: () => boolean }).isWellFormed
 
@@ -226,13 +216,15 @@ function badUtf8(at: number): never {
  */
 export function readUtf8(src: Uint8Array, start: number, length: number): string {
   if (length < SHORT_DECODE) return readShort(src, start, length)
+  if (nodeLatin1Slice === undefined && length <= APPLY_SCRATCH_MAX) return readApply(src, start, start + length)
   const end = start + length
   // ASCII is the common case for API payloads: one scan, then one native slice.
   let i = start
   while (i < end && src[i] < 0x80) i++
   if (i === end) {
     if (nodeLatin1Slice !== undefined) return nodeLatin1Slice.call(src, start, end)
-    return asciiApply(src, start, end)
+    // Browsers, longer than APPLY_SCRATCH_MAX: ASCII cannot make the fatal decoder throw.
+    return fatalDecoder.decode(src.subarray(start, end))
   }
   return decodeNonAscii(src, start, end)
 }
@@ -363,29 +355,51 @@ export function forgetRegion(): void {
 }
 
 /**
- * One plain array of each length up to APPLY_SCRATCH_MAX, for asciiApply and unitsToString:
- * String.fromCharCode.apply of a packed array of small integers takes V8's fast path, where
- * applying it to a typed array (a subarray allocated per string) takes the generic array-like
- * one. Browsers only (Node slices with latin1Slice / ucs2Slice). Chromium (V8 14), bench:browser,
- * decode / response.json(): users-10k 0.83x -> 0.59x (quiet runs), its ASCII e-mails of 16-31
- * bytes being 37% of the decode before (PERFORMANCE-NOTES "Decode in Chromium").
+ * Browsers only (Node slices with latin1Slice / ucs2Slice): strings of SHORT_DECODE to this many
+ * bytes are read by readApply, and up to this many UTF-16 units are made from a reused array
+ * (applyArray). String.fromCharCode.apply of a packed array of small integers takes V8's fast
+ * path, where applying it to a typed array (a subarray allocated per string) takes the generic
+ * array-like one, and a TextDecoder call costs about 0.2-0.4 us in Chromium whatever the length.
+ * Chromium (V8 14), twitter.json's ASCII strings of 64-256 bytes: 0.53x the time of a byte scan
+ * then apply of a subarray. Was 64 (users-10k decode / response.json() 0.83x -> 0.59x, quiet
+ * runs, its ASCII e-mails of 16-31 bytes being 37% of the decode before; PERFORMANCE-NOTES
+ * "Decode in Chromium").
  */
-const APPLY_SCRATCH_MAX = 64
-const applyScratch: number[][] = []
-for (let n = 0; n <= APPLY_SCRATCH_MAX; n++) applyScratch.push(new Array<number>(n).fill(0))
+const APPLY_SCRATCH_MAX = 256
+/**
+ * applyArray's arrays by length, each made the first time a string of its length is read, so
+ * a page holds only the lengths it has met: at most 257 arrays of 33,153 elements in all
+ * (about 130 KB with V8's compressed pointers).
+ */
+const applyScratch: Array<number[] | undefined> = new Array<number[] | undefined>(APPLY_SCRATCH_MAX + 1).fill(undefined)
 
-function asciiApply(src: Uint8Array, start: number, end: number): string {
+/** The reused plain array of `n` elements (n <= APPLY_SCRATCH_MAX), filled with small integers. */
+function applyArray(n: number): number[] {
+  let a = applyScratch[n]
+  if (a === undefined) {
+    a = new Array<number>(n).fill(0)
+    applyScratch[n] = a
+  }
+  return a
+}
+
+/**
+ * Browsers, SHORT_DECODE to APPLY_SCRATCH_MAX bytes: one loop copies the bytes into the reused
+ * array while it checks them for ASCII, so ASCII text (the common case) is read in one pass and
+ * one apply; other text is decoded by decodeNonAscii. Chromium (V8 14), twitter.json's ASCII
+ * strings of 16-64 bytes: 0.81x the time of a scan followed by the copy.
+ */
+function readApply(src: Uint8Array, start: number, end: number): string {
   const n = end - start
-  if (n <= APPLY_SCRATCH_MAX) {
-    const a = applyScratch[n]
-    for (let i = 0; i < n; i++) a[i] = src[start + i]
-    return String.fromCharCode.apply(null, a)
+  const a = applyArray(n)
+  let hi = 0
+  for (let i = 0; i < n; i++) {
+    const c = src[start + i]
+    hi |= c
+    a[i] = c
   }
-  let out = ''
-  for (let p = start; p < end; p += APPLY_CHUNK) {
-    out += String.fromCharCode.apply(null, src.subarray(p, Math.min(end, p + APPLY_CHUNK)) as unknown as number[])
-  }
-  return out
+  if (hi < 0x80) return String.fromCharCode.apply(null, a)
+  return decodeNonAscii(src, start, end)
 }
 
 /** Short strings: unrolled fromCharCode for ASCII, a validating decoder otherwise. */
@@ -439,7 +453,7 @@ function readShort(src: Uint8Array, p: number, length: number): string {
           case 13: return f(src[p], src[p + 1], src[p + 2], src[p + 3], src[p + 4], src[p + 5], src[p + 6], src[p + 7], src[p + 8], src[p + 9], src[p + 10], src[p + 11], src[p + 12])
           case 14: return f(src[p], src[p + 1], src[p + 2], src[p + 3], src[p + 4], src[p + 5], src[p + 6], src[p + 7], src[p + 8], src[p + 9], src[p + 10], src[p + 11], src[p + 12], src[p + 13])
           case 15: return f(src[p], src[p + 1], src[p + 2], src[p + 3], src[p + 4], src[p + 5], src[p + 6], src[p + 7], src[p + 8], src[p + 9], src[p + 10], src[p + 11], src[p + 12], src[p + 13], src[p + 14])
-          default: return asciiApply(src, p, end)
+          default: return readUtf8(src, p, length)
         }
         /* eslint-enable @stylistic/max-len */
       }
@@ -455,6 +469,12 @@ const unitBytes = new Uint8Array(units.buffer)
 /**
  * Validating UTF-8 decoder for non-ASCII strings up to MEDIUM_DECODE bytes (RFC 3629
  * section 4, the table of well-formed byte sequences). No allocation but the string.
+ * Written for V8 on purpose: each sequence length is one straight-line arm (three-byte first:
+ * CJK text, twitter.json's bulk), and the RFC's per-lead ranges for the second byte are
+ * checked on the code point instead (below U+0800 / U+10000 is overlong, D800-DFFF a
+ * surrogate, above U+10FFFF out of range), which is the same set of sequences. Chromium
+ * (V8 14), twitter.json's non-ASCII strings: 0.55-0.65x the time of the loop it replaced,
+ * which tracked the range of the second byte and looped over the continuation bytes.
  */
 function decodeSlow(src: Uint8Array, start: number, end: number): string {
   let n = 0
@@ -464,38 +484,38 @@ function decodeSlow(src: Uint8Array, start: number, end: number): string {
     if (a < 0x80) {
       units[n++] = a
       i++
-      continue
+    } else if (a >= 0xe0) {
+      if (a < 0xf0) {
+        if (i + 2 >= end) return badUtf8(i) // sequence cut by the end of the string
+        const b = src[i + 1]
+        const c = src[i + 2]
+        const cp = ((a & 0x0f) << 12) | ((b & 0x3f) << 6) | (c & 0x3f)
+        if ((((b & 0xc0) ^ 0x80) | ((c & 0xc0) ^ 0x80)) !== 0 || cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff)) {
+          return badUtf8(i)
+        }
+        units[n++] = cp
+        i += 3
+      } else {
+        if (a > 0xf4 || i + 3 >= end) return badUtf8(i)
+        const b = src[i + 1]
+        const c = src[i + 2]
+        const d = src[i + 3]
+        const cp = ((a & 0x07) << 18) | ((b & 0x3f) << 12) | ((c & 0x3f) << 6) | (d & 0x3f)
+        if ((((b & 0xc0) ^ 0x80) | ((c & 0xc0) ^ 0x80) | ((d & 0xc0) ^ 0x80)) !== 0 || cp < 0x10000 || cp > 0x10ffff) {
+          return badUtf8(i)
+        }
+        units[n++] = 0xd800 | ((cp - 0x10000) >> 10)
+        units[n++] = 0xdc00 | (cp & 0x3ff)
+        i += 4
+      }
+    } else {
+      // 0x80-0xc1: a continuation byte or an overlong two-byte lead.
+      if (a < 0xc2 || i + 1 >= end) return badUtf8(i)
+      const b = src[i + 1]
+      if ((b & 0xc0) !== 0x80) return badUtf8(i)
+      units[n++] = ((a & 0x1f) << 6) | (b & 0x3f)
+      i += 2
     }
-    let cp: number
-    let extra: number
-    let lo = 0x80
-    let hi = 0xbf
-    if (a >= 0xc2 && a <= 0xdf) {
-      extra = 1; cp = a & 0x1f
-    } else if (a >= 0xe0 && a <= 0xef) {
-      extra = 2; cp = a & 0x0f
-      if (a === 0xe0) lo = 0xa0 // overlong
-      else if (a === 0xed) hi = 0x9f // surrogates
-    } else if (a >= 0xf0 && a <= 0xf4) {
-      extra = 3; cp = a & 0x07
-      if (a === 0xf0) lo = 0x90 // overlong
-      else if (a === 0xf4) hi = 0x8f // above U+10FFFF
-    } else return badUtf8(i)
-    if (i + extra >= end) return badUtf8(i) // sequence cut by the end of the string
-    const b = src[i + 1]
-    if (b < lo || b > hi) return badUtf8(i)
-    cp = (cp << 6) | (b & 0x3f)
-    for (let k = 2; k <= extra; k++) {
-      const c = src[i + k]
-      if (c < 0x80 || c > 0xbf) return badUtf8(i)
-      cp = (cp << 6) | (c & 0x3f)
-    }
-    if (cp >= 0x10000) {
-      cp -= 0x10000
-      units[n++] = 0xd800 | (cp >> 10)
-      units[n++] = 0xdc00 | (cp & 0x3ff)
-    } else units[n++] = cp
-    i += extra + 1
   }
   return unitsToString(n)
 }
@@ -503,18 +523,18 @@ function decodeSlow(src: Uint8Array, start: number, end: number): string {
 /**
  * The string of the first `n` UTF-16 units of the scratch. Measured on twitter.json's
  * non-ASCII strings in Node: ucs2Slice 0.08 us a string, a UTF-16LE TextDecoder 0.19 us,
- * String.fromCharCode.apply 0.30 us; in Chromium apply wins below SHORT_UNITS_APPLY units.
- * Both native paths read the scratch as little-endian bytes.
+ * String.fromCharCode.apply 0.30 us; ucs2Slice reads the scratch as little-endian bytes.
+ * Browsers: String.fromCharCode.apply of a plain array, a reused one up to APPLY_SCRATCH_MAX
+ * units (see applyArray) and a fresh one above; in Chromium (V8 14) both beat a UTF-16LE
+ * TextDecoder at every length up to MEDIUM_DECODE (twitter.json's non-ASCII strings of 64-256
+ * bytes: 0.55x / 0.59x its time; 256-1024 bytes 0.60x / 0.67x), whose call costs about
+ * 0.2-0.4 us whatever the length.
  */
 function unitsToString(n: number): string {
   if (nodeUcs2Slice !== undefined && LITTLE_ENDIAN) return nodeUcs2Slice.call(unitBytes, 0, n * 2)
-  if (LITTLE_ENDIAN && n >= SHORT_UNITS_APPLY) return utf16Decoder.decode(units.subarray(0, n))
-  if (n <= APPLY_SCRATCH_MAX) {
-    const a = applyScratch[n]
-    for (let i = 0; i < n; i++) a[i] = units[i]
-    return String.fromCharCode.apply(null, a)
-  }
-  return String.fromCharCode.apply(null, units.subarray(0, n) as unknown as number[])
+  const a = n <= APPLY_SCRATCH_MAX ? applyArray(n) : new Array<number>(n)
+  for (let i = 0; i < n; i++) a[i] = units[i]
+  return String.fromCharCode.apply(null, a)
 }
 
 /** Offset (from start) of the first byte of the first ill-formed sequence, for the error. */

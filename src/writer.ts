@@ -434,9 +434,13 @@ export class Writer {
   }
 
   list(a: unknown[]): void {
-    if (this.tables && a.length !== 0 && writeTable(this, a)) return
-    this.enter(a)
     const n = a.length
+    // A list that starts with a number: its run of numbers is written by numbers(), whose loads
+    // never change the caller's array (see there), and no other site here or in writeTable (rows
+    // are objects) reads a double array. `at`, not `a[0]`, for the same reason.
+    const first = n !== 0 ? a.at(0) : undefined
+    if (this.tables && typeof first === 'object' && first !== null && writeTable(this, a)) return
+    this.enter(a)
     this.ensure(5)
     this.buf[this.pos] = TAG_LIST
     this.view.setUint32(this.pos + 1, n, true)
@@ -449,7 +453,8 @@ export class Writer {
     // Captured with writeList: a relearn mid-list (an element's members vote) must not pair this
     // loop with another list's entries. Null, not `[]`: no allocation per list without a shape.
     const entries = writeList !== null ? (shape as Shape).entries : null
-    for (let i = 0; i < n; i++) {
+    let i = typeof first === 'number' ? this.numbers(a, n) : 0
+    for (; i < n; i++) {
       const v = a[i]
       // Numbers written here, not through value(): an element of a double array passed to a
       // call that is not inlined (value() is recursive) is boxed first, a heap number each.
@@ -473,6 +478,60 @@ export class Writer {
       this.value(v)
     }
     this.depth--
+  }
+
+  /**
+   * Writes the list's leading run of numbers (SPEC 5, as number() does) and returns the index of
+   * its first element that is not a number. Written for V8 on purpose: this is the only site that
+   * reads the caller's double arrays (PACKED_DOUBLE_ELEMENTS). An indexed load `a[i]` whose
+   * feedback holds both double and tagged arrays is compiled (Maglev, TurboFan) with a transition
+   * of the double ones to tagged elements, a HeapNumber per element, and the application's array
+   * stays so after encode() returns (its own number loops slow down). `Array#at` is inlined as a
+   * dispatch on the array's map with a load of that map's kind each, and never transitions.
+   * Room for the whole run is made once (at most 9 bytes a number), so the loop has no bounds test.
+   */
+  numbers(a: readonly unknown[], n: number): number {
+    if (this.pos + n * 9 > this.safeEnd) this.grow(n * 9)
+    const buf = this.buf
+    let p = this.pos
+    let i = 0
+    for (; i < n; i++) {
+      const v = a.at(i)
+      if (typeof v !== 'number') break
+      if ((v | 0) === v) {
+        if (v >= 0 && v <= SMALL_INT_WRITE_MAX && !(v === 0 && 1 / v < 0)) {
+          buf[p++] = TAG_SMALL_INT | v
+          continue
+        }
+        if (v !== 0) {
+          // As number(): int32 as int64 by byte stores (typed-array stores keep the low 8 bits).
+          const sign = v >> 31
+          buf[p] = TAG_INT64
+          buf[p + 1] = v
+          buf[p + 2] = v >> 8
+          buf[p + 3] = v >> 16
+          buf[p + 4] = v >> 24
+          buf[p + 5] = sign
+          buf[p + 6] = sign
+          buf[p + 7] = sign
+          buf[p + 8] = sign
+          p += 9
+          continue
+        }
+      } else if (Number.isSafeInteger(v)) {
+        const hi = Math.floor(v / TWO_32)
+        buf[p] = TAG_INT64
+        this.view.setUint32(p + 1, v - hi * TWO_32, true)
+        this.view.setInt32(p + 5, hi, true)
+        p += 9
+        continue
+      }
+      buf[p] = TAG_FLOAT64
+      this.view.setFloat64(p + 1, v, true)
+      p += 9
+    }
+    this.pos = p
+    return i
   }
 
   /**

@@ -30,7 +30,16 @@ export const cases = {
   'kinds changing from the odd row on': Array.from({ length: N }, (_, i) => (i < at ? user(i) : { id: i * 1.5, name: i % 3 === 0 ? null : i, email: 'é' + i, active: i % 5 === 0 ? null : true, scores: i % 2 ? null : [1, 'x', null, undefined] })),
   'undefined members inside the run': Array.from({ length: N }, (_, i) => ({ ...user(i), name: i % 9 === 0 ? undefined : 'n' + i })),
   'bigints and dates after the first row': Array.from({ length: N }, (_, i) => ({ id: i === 0 ? 1 : BigInt(i) << 40n, at: new Date(i) })),
-  'a key named __proto__': Array.from({ length: N }, (_, i) => JSON.parse('{"a":' + i + ',"__proto__":' + i + '}'))
+  'a key named __proto__': Array.from({ length: N }, (_, i) => JSON.parse('{"a":' + i + ',"__proto__":' + i + '}')),
+  'a column turning int, float, then string late':
+    Array.from({ length: N }, (_, i) => ({ ...user(i), id: i < at ? i : i < at + 9 ? i + 0.5 : 'id' + i })),
+  // A getter of one row that adds a key to the next: JSON takes that row's keys after the getter ran, so must the
+  // writer (a writer that checked every row's keys before reading any member would write the next row without it).
+  'a getter that adds a key to the next row': (() => {
+    const rows = broken((u) => u)
+    Object.defineProperty(rows[at], 'name', { enumerable: true, get () { rows[at + 1].zip = 'z'; return 'n' } })
+    return rows
+  })()
 }
 `
 

@@ -16,7 +16,9 @@ const PIECES = ['a', 'é', '中', '🚀', '\ufffd', '\u0000', '\u007f', '\u0080'
 
 const INVALID: ReadonlyArray<readonly number[]> = [
   [0xc0, 0xaf], [0xe0, 0x80, 0xaf], [0xf0, 0x80, 0x80, 0xaf], [0xed, 0xa0, 0x80], [0xed, 0xbf, 0xbf],
-  [0xc3], [0xe2, 0x82], [0xf0, 0x9f, 0x98], [0xf4, 0x90, 0x80, 0x80], [0xf8, 0x88, 0x80, 0x80, 0x80], [0xff], [0x80]
+  [0xc3], [0xe2, 0x82], [0xf0, 0x9f, 0x98], [0xf4, 0x90, 0x80, 0x80], [0xf8, 0x88, 0x80, 0x80, 0x80], [0xff], [0x80],
+  // The edges: the longest overlong form of each length, the last surrogate, just past U+10FFFF.
+  [0xc1, 0xbf], [0xe0, 0x9f, 0xbf], [0xf0, 0x8f, 0xbf, 0xbf], [0xed, 0xbf, 0x80], [0xf4, 0x90, 0x80, 0x80], [0xf5, 0x80, 0x80, 0x80]
 ]
 
 function stringMessage(text: Uint8Array): Uint8Array {
@@ -139,6 +141,94 @@ export function mixedBytesLikeTextDecoder(t: Test, codec: typeof Codec): void {
   t.notOk(details.failed, details.failed ? `counterexample (seed ${details.seed}, path ${details.counterexamplePath})` : `${details.numRuns} cases`)
 }
 
+/**
+ * Offset of the first byte of the first ill-formed sequence of `bytes`, found with `decoder`
+ * (fatal) alone: from each character boundary, the one length (1-4 bytes) that decodes on its
+ * own is the next character; where none does, the sequence is ill-formed. -1 if well-formed.
+ */
+function firstIllFormed(decoder: TextDecoder, bytes: Uint8Array): number {
+  for (let p = 0; p < bytes.length;) {
+    let n = 1
+    while (n <= 4 && p + n <= bytes.length && decodedOrUndefined(decoder, bytes.subarray(p, p + n)) === undefined) n++
+    if (n > 4 || p + n > bytes.length) return p
+    p += n
+  }
+  return -1
+}
+
+/** Header bytes before the text in stringMessage: BAD_UTF8 offsets are message offsets. */
+const STRING_MESSAGE_TEXT_AT = 11
+
+/**
+ * Random mixes as above with at least one ill-formed sequence: BAD_UTF8 names the first byte
+ * of the first ill-formed sequence, as a fatal TextDecoder finds it, whichever path the length
+ * takes.
+ */
+export function badUtf8OffsetLikeTextDecoder(t: Test, codec: typeof Codec): void {
+  const reference = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+  const piece = fc.oneof(
+    { weight: 8, arbitrary: fc.constantFrom(...WELL_FORMED) },
+    { weight: 1, arbitrary: fc.constantFrom(...INVALID) },
+    { weight: 1, arbitrary: fc.integer({ min: 0x80, max: 255 }).map((b) => [b]) }
+  )
+  const text = fc.array(piece, { minLength: 1, maxLength: 400, size: 'max' }).map((ps) => Uint8Array.from(ps.flat()))
+  const details = fc.check(
+    fc.property(text, (bytes) => {
+      const at = firstIllFormed(reference, bytes)
+      fc.pre(at >= 0)
+      try {
+        codec.decode(stringMessage(bytes))
+        return false
+      } catch (err) {
+        const e = err as { code?: string; offset?: number }
+        return e.code === 'BAD_UTF8' && e.offset === STRING_MESSAGE_TEXT_AT + at
+      }
+    }),
+    { seed: MIXED_SEED, numRuns: MIXED_RUNS }
+  )
+  t.notOk(details.failed, details.failed ? `counterexample (seed ${details.seed}, path ${details.counterexamplePath})` : `${details.numRuns} cases`)
+}
+
+/** Longest string, in UTF-16 units, of everyLengthToLongest: past every JS-decoded length. */
+const EVERY_LENGTH_MAX = 300
+/** One character of each UTF-8 length (1-4 bytes; the last takes two UTF-16 units). */
+const BY_BYTES = ['a', '\u00e9', '\u4e2d', '\u{1f680}'] as const
+
+/**
+ * Strings of every length from 0 to EVERY_LENGTH_MAX UTF-16 units, of each UTF-8 sequence
+ * length alone, of all four in turn and after an ASCII prefix: each decodes from TextEncoder's
+ * bytes to itself, alone and together in one list (where strings of one length follow each
+ * other: src/utf8.ts reuses one array per length in browsers).
+ */
+export function everyLengthToLongest(t: Test, codec: typeof Codec): void {
+  const te = new TextEncoder()
+  const texts: string[] = []
+  for (let n = 0; n <= EVERY_LENGTH_MAX; n++) {
+    // n units of whole characters: c repeated, then one ASCII unit where a pair would not fit.
+    const alone = (c: string): string => c.repeat(Math.floor(n / c.length)) + 'q'.repeat(n % c.length)
+    // m units of the four in turn from the from-th; 'z' where a pair would not fit.
+    const mixed = (from: number, m: number): string => {
+      let s = ''
+      for (let k = from; s.length < m; k++) s += s.length === m - 1 ? 'z' : BY_BYTES[k % BY_BYTES.length]
+      return s
+    }
+    for (const c of BY_BYTES) texts.push(alone(c))
+    texts.push(mixed(0, n), mixed(3, n), 'x'.repeat(n >> 1) + mixed(1, n - (n >> 1)))
+  }
+  const wrong: string[] = []
+  for (const s of texts) {
+    let back: unknown
+    try {
+      back = codec.decode(stringMessage(te.encode(s)))
+    } catch (err) {
+      back = err
+    }
+    if (back !== s && wrong.length < 10) wrong.push(`${JSON.stringify(s.slice(0, 12))}... (${s.length} units): ${String(back).slice(0, 40)}`)
+  }
+  t.same(wrong, [], `${texts.length} strings decoded alone`)
+  t.same(codec.decode(codec.encode(texts)), texts, 'the same strings in one list')
+}
+
 function decodedOrUndefined(decoder: TextDecoder, bytes: Uint8Array): string | undefined {
   try {
     return decoder.decode(bytes)
@@ -163,6 +253,14 @@ export function utf8Suite(t: Test, codec: typeof Codec): void {
   })
   t.test('random byte mixes decode as a fatal TextDecoder does', (t) => {
     mixedBytesLikeTextDecoder(t, codec)
+    t.end()
+  })
+  t.test('BAD_UTF8 at the first ill-formed sequence, as a fatal TextDecoder finds it', (t) => {
+    badUtf8OffsetLikeTextDecoder(t, codec)
+    t.end()
+  })
+  t.test('every length up to 300 units, every UTF-8 sequence length', (t) => {
+    everyLengthToLongest(t, codec)
     t.end()
   })
 }
