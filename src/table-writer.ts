@@ -172,9 +172,28 @@ function takeValues(n: number): unknown[] {
   return new Array<unknown>(n).fill(undefined)
 }
 
-/** A loop, not fill(): Array#fill runs in the runtime (C++). Ends with its loop (see "OSR"). */
+/**
+ * A loop, not fill(): Array#fill runs in the runtime (C++). Ends with its loop (see "OSR").
+ *
+ * Written for V8 on purpose: unrolled by eight, which also keeps its bytecode above what Maglev
+ * inlines (100 bytes on Node 24 and 26). Inlined, the loop ran in releaseValues' Maglev code
+ * (which is never tiered up: it runs once a table) at 12 instructions a slot; called, it runs in
+ * its own TurboFan code (users-10k flat, Node 26 and 24: 2.5% fewer instructions a table encode,
+ * callgrind).
+ */
 function clear(values: unknown[], n: number): void {
-  for (let i = 0; i < n; i++) values[i] = undefined
+  let i = 0
+  for (; i + 8 <= n; i += 8) {
+    values[i] = undefined
+    values[i + 1] = undefined
+    values[i + 2] = undefined
+    values[i + 3] = undefined
+    values[i + 4] = undefined
+    values[i + 5] = undefined
+    values[i + 6] = undefined
+    values[i + 7] = undefined
+  }
+  for (; i < n; i++) values[i] = undefined
 }
 
 function releaseValues(cols: readonly Plan[], n: number): void {
