@@ -505,6 +505,8 @@ export class Writer {
         }
         if (v !== 0) {
           // As number(): int32 as int64 by byte stores (typed-array stores keep the low 8 bits).
+          // Written out here, not shared: number() and this loop calling one putNumber(buf,
+          // view, p, v) cost citm_catalog +1.3% instructions on Node 26, +2.8% on 24 (callgrind).
           const sign = v >> 31
           buf[p] = TAG_INT64
           buf[p + 1] = v
