@@ -45,6 +45,7 @@ export const SHAPE_MAX_MEMBERS = 64
 /**
  * Key lists other than its own that a compiled reader's shape keeps a builder for (twitter.json's
  * status objects come in 4, its objects starting with "id" in 4); more are built generically.
+ * Also the key lists the writer learns per member (./writer.ts Shape: `statuses` 4, `entities` 4).
  */
 export const SHAPE_MAX_VARIANTS = 8
 /**

@@ -21,8 +21,8 @@ import {
   VERSION
 } from './tags.js'
 import {
-  SHAPE_MAX_COMPILES, SHAPE_MIN_HITS, U32_MAX, WRITER_COPY_LOOP_MAX, WRITER_INITIAL_BYTES, WRITER_KEYS_RETAIN_MAX,
-  WRITER_RETAIN_MAX_BYTES, WRITER_SHAPE_HITS_MAX, WRITER_SHAPE_MAX_RELEARN, WRITER_SLACK_BYTES
+  SHAPE_MAX_COMPILES, SHAPE_MAX_VARIANTS, SHAPE_MIN_HITS, U32_MAX, WRITER_COPY_LOOP_MAX, WRITER_INITIAL_BYTES,
+  WRITER_KEYS_RETAIN_MAX, WRITER_RETAIN_MAX_BYTES, WRITER_SHAPE_HITS_MAX, WRITER_SHAPE_MAX_RELEARN, WRITER_SLACK_BYTES
 } from './limits.js'
 import { allocBytes, utf8Length, writeUtf8 } from './utf8.js'
 import { isStackOverflow } from './errors.js'
@@ -76,21 +76,32 @@ class KeyEntry {
 }
 
 /**
- * The key list of the objects of one member (or of the root), with its compiled member writer
- * (./writer-shapes.ts) once it has repeated SHAPE_MIN_HITS times. A majority vote: a mismatch
- * takes a hit back and, at none left, the list is learnt anew, at most WRITER_SHAPE_MAX_RELEARN
- * times; then the member is retired and its objects take the generic loop without the
+ * A key list of the objects of one member (or of the root), with its compiled member writer
+ * (./writer-shapes.ts) once it has repeated SHAPE_MIN_HITS times. A member keeps up to
+ * SHAPE_MAX_VARIANTS such lists, chained from the first one learnt (`next`): one member name
+ * often holds objects of several key lists (twitter.json's `statuses` 4, `entities` 4, `user` 2),
+ * and with one list per member they outvoted each other until the member was retired and every
+ * one of its objects took the generic loop. A key list not among the member's variants once all
+ * are taken is a vote against the last one: a mismatch takes a hit back and, at none left, that
+ * variant is learnt anew, at most WRITER_SHAPE_MAX_RELEARN times for the member (counted on the
+ * first); then the member is retired and its objects take the generic loop without the
  * `Object.keys` call the check costs.
  */
 class Shape {
   hits = 1
+  /** On the member's first variant: the relearns of its last variant, and the variants. */
   relearned = 0
+  variants = 1
   retired = false
+  /** False once compiling this key list gave no writer (see memberWriter): never tried again. */
+  compilable = true
   write: MemberWriter | null = null
   /** The compiled writer for runs of such objects in a list (Writer#list), with `write`. */
   list: ListWriter | null = null
   /** This writer's key-map entries of `keys`, in order, once `write` is compiled. */
   entries: KeyEntry[] = []
+  /** The member's next key list (see above). */
+  next: Shape | null = null
   constructor(public keys: string[]) {}
 }
 
@@ -571,11 +582,12 @@ export class Writer {
     if (shape === null || !shape.retired) {
       // The own enumerable string keys, in the order for...in visits own keys (as JSON takes them).
       keys = Object.keys(o)
-      if (shape !== null && shape.write !== null && sameKeys(keys, shape.keys)) {
+      for (let s = shape; s !== null; s = s.next) {
+        if (s.write === null || !sameKeys(keys, s.keys)) continue
         this.enter(o)
         this.buf[this.pos++] = TAG_OBJECT
-        shape.write(this, o, shape.entries)
-        if (shape.hits < WRITER_SHAPE_HITS_MAX) shape.hits++
+        s.write(this, o, s.entries)
+        if (s.hits < WRITER_SHAPE_HITS_MAX) s.hits++
         this.ensure(1)
         this.buf[this.pos++] = OBJECT_END
         this.parent = parent
@@ -627,36 +639,49 @@ export class Writer {
     if (keys !== null) this.learn(parent, shape, keys)
   }
 
-  /** Counts `keys` for the shape of `parent`'s objects (see Shape); compiles a repeated one. */
+  /** Counts `keys` for the shapes of `parent`'s objects (see Shape); compiles a repeated one. */
   learn(parent: KeyEntry | null, shape: Shape | null, keys: string[]): void {
     if (shape === null) {
       if (parent === null) this.rootShape = new Shape(keys)
       else parent.shape = new Shape(keys)
       return
     }
-    if (!sameKeys(keys, shape.keys)) {
-      if (--shape.hits > 0) return
+    let s = shape
+    while (!sameKeys(keys, s.keys)) {
+      if (s.next !== null) {
+        s = s.next
+        continue
+      }
+      if (shape.variants < SHAPE_MAX_VARIANTS) {
+        s.next = new Shape(keys)
+        shape.variants++
+        return
+      }
+      if (--s.hits > 0) return
       if (++shape.relearned > WRITER_SHAPE_MAX_RELEARN) {
         shape.retired = true
         return
       }
-      shape.keys = keys
-      shape.hits = 1
-      shape.write = null
-      shape.list = null
-      shape.entries = []
+      s.keys = keys
+      s.hits = 1
+      s.compilable = true
+      s.write = null
+      s.list = null
+      s.entries = []
       return
     }
-    if (++shape.hits < SHAPE_MIN_HITS || this.compiles >= SHAPE_MAX_COMPILES) return
+    if (!s.compilable || ++s.hits < SHAPE_MIN_HITS || this.compiles >= SHAPE_MAX_COMPILES) return
     this.compiles++
     const write = memberWriter(keys)
     if (write === null) {
-      shape.retired = true
+      // A member whose only key list cannot be compiled skips the Object.keys check from now on.
+      s.compilable = false
+      if (shape.variants === 1) shape.retired = true
       return
     }
-    shape.entries = keys.map((key) => this.entry(key))
-    shape.write = write
-    shape.list = listWriter(keys)
+    s.entries = keys.map((key) => this.entry(key))
+    s.write = write
+    s.list = listWriter(keys)
   }
 
   map(m: Map<unknown, unknown>): void {

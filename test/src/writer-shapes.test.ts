@@ -5,7 +5,7 @@
 import t from 'tap'
 import type { Test } from 'tap'
 import { decode, encode } from '../../src/index.js'
-import { WRITER_KEYS_RETAIN_MAX } from '../../src/limits.js'
+import { SHAPE_MAX_VARIANTS, WRITER_KEYS_RETAIN_MAX } from '../../src/limits.js'
 import { bytesToHex } from '../helpers/tagged.js'
 import { codeOf } from '../helpers/thrown.js'
 
@@ -241,4 +241,29 @@ t.test('boolean and array members of a compiled shape: the bytes of the generic 
   for (let round = 1; round < 5; round++) {
     t.equal(bytesToHex(encode(tabled, { tables: true })), expected, `tables: true, message ${round}`)
   }
+})
+
+// A member keeps up to SHAPE_MAX_VARIANTS key lists (src/writer.ts Shape): twitter.json's
+// `statuses` and `entities` objects come in 4 each, which outvoted each other while a member
+// kept one list, until it was retired and every such object took the generic loop. Whichever
+// variant writes an object, the bytes are the generic loop's.
+t.test('a member whose objects come in several key lists: the bytes of the generic loop', async (t) => {
+  const variants = [
+    (i: number) => ({ va: i, vb: `b${i}`, vc: i % 2 === 0 }),
+    (i: number) => ({ va: i, vb: `b${i}`, vc: true, vd: [i] }),
+    (i: number) => ({ vb: `b${i}`, va: i }),
+    (i: number) => ({ va: i, ve: { vf: i, vg: null } }),
+  ]
+  const mixed = { vl: Array.from({ length: 48 }, (_, i) => variants[(i * 7) % variants.length](i)) }
+  sameAsGeneric(t, mixed, 'four key lists interleaved in one list')
+  sameAsGeneric(t, { vm: mixed.vl[0], vn: mixed.vl.map((o) => ({ vm: o })) }, 'as single member values')
+  // More key lists than SHAPE_MAX_VARIANTS: the last variant is voted on, learnt anew, then the
+  // member retired; an uncompilable list (a toJSON member) among them is called every time.
+  const many = { vl: Array.from({ length: 120 }, (_, i) => ({ va: i, [`vx${i % (SHAPE_MAX_VARIANTS + 3)}`]: i })) }
+  sameAsGeneric(t, many, `${SHAPE_MAX_VARIANTS + 3} key lists in one member`)
+  const withToJSON = {
+    vl: Array.from({ length: 30 }, (_, i) => i % 3 === 0 ? { va: i, toJSON: () => ({ tj: i }) } : variants[i % 4](i)),
+  }
+  const json = JSON.parse(JSON.stringify(withToJSON)) as unknown
+  for (let round = 0; round < 4; round++) t.same(decode(encode(withToJSON)), json, `a toJSON key list among them, ${round}`)
 })
