@@ -184,6 +184,70 @@ t.test('a list that a toJSON() changes while the table is written is refused, ne
   t.end()
 })
 
+t.test('a list column of numbers every row holds: its offsets and float64 child exactly as SPEC 8.2-8.3 lay them out', (t) => {
+  // The writer's one-loop path (src/table-writer.ts numberLists): no null list, no absent row,
+  // no null element. Empty lists, -0, NaN and the infinities included; odd row counts leave
+  // padding between the offsets and the child.
+  for (const n of [1, 2, 3, 40]) {
+    const rows = Array.from({ length: n }, (_, i) => ({
+      l: [[0.5], [], [-0, NaN, Infinity], [i + 0.25, -Infinity]][i % 4]
+    }))
+    const msg = encode(rows, { tables: true })
+    t.equal(rootTag(msg), TAG_TABLE)
+    const dv = new DataView(msg.buffer, msg.byteOffset, msg.byteLength)
+    const fields = tableFields(msg)
+    const field = (what: string): number => fields.find((f) => f.what === what)!.at
+    t.equal(msg[field('column 0 type')], COL_LIST)
+    t.equal(msg[field('column 0 flags')], 0)
+    t.equal(msg[field('column 0 child type')], COL_FLOAT64)
+    t.equal(msg[field('column 0 child flags')], 0)
+    const offsets = field('column 0 offset 0')
+    const region = field('table flags') - 1 + dv.getUint32(field('column 0 region offset'), true)
+    t.equal(offsets, region)
+    let k = 0
+    const items: number[] = []
+    for (let i = 0; i <= n; i++) {
+      t.equal(dv.getUint32(offsets + 4 * i, true), k, `offset ${i} of ${n}`)
+      if (i < n) {
+        items.push(...rows[i].l)
+        k += rows[i].l.length
+      }
+    }
+    const child = Math.ceil((offsets + 4 * (n + 1)) / 8) * 8
+    for (let p = offsets + 4 * (n + 1); p < child; p++) t.equal(msg[p], 0, 'padding is zero')
+    t.equal(child % 8, 0)
+    t.equal(dv.getUint32(field('column 0 region length'), true), child - region + 8 * k)
+    for (let j = 0; j < k; j++) t.ok(Object.is(dv.getFloat64(child + 8 * j, true), items[j]), `element ${j}`)
+    t.equal(sameValue(decode<BFastTable>(msg).toArray(), rows), undefined)
+    t.equal(JSON.stringify(decode(msg)), JSON.stringify(rows))
+  }
+  t.end()
+})
+
+t.test('a list of numbers that a toJSON() grows, shrinks or retypes while its table is written is refused', (t) => {
+  // Pass 1 counted the lists; the one-loop path for number lists (numberLists) checks every list
+  // against that count and every element's type, and refuses what changed.
+  const list = [0.5, 1.5]
+  const change = (f: () => void): object => ({
+    toJSON: () => {
+      f()
+      return 'x'
+    }
+  })
+  const cases: Array<[string, () => void]> = [
+    ['grows', () => list.push(2.5)],
+    ['shrinks', () => list.pop()],
+    ['retypes', () => { (list as unknown[])[1] = 'two' }]
+  ]
+  for (const [what, f] of cases) {
+    list.length = 0
+    list.push(0.5, 1.5)
+    const rows = [{ t: change(f), l: list }, { t: 'y', l: [2.5] }]
+    t.throws(() => encode(rows, { tables: true }), { code: 'BAD_VALUE' }, what)
+  }
+  t.end()
+})
+
 t.test('string columns written in one piece: ASCII, non-ASCII, nulls and gaps read back, the ascii flag only where true', (t) => {
   const long = 'x'.repeat(40)
   const rows = [
