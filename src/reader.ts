@@ -8,8 +8,8 @@
  * Written for V8 on purpose (PERFORMANCE-NOTES "Decoding"): the state of the one message
  * being read lives in one module-level object (decode never re-enters: it runs no user code),
  * single bytes are read as `src[pos++]` and wider values through one DataView per message,
- * keys are decoded once per message from the string table, and the list and object loops
- * are their own functions beside a small switch on the tag.
+ * keys are decoded once per message from the string table, and readValue holds the hot
+ * paths of strings, objects, lists and int64 itself (see there) beside its switch on the tag.
  */
 import { BFastError, isStackOverflow } from './errors.js'
 import type { DecodeOptions, PoisoningAction } from './options.js'
@@ -20,7 +20,7 @@ import * as tags from './tags.js'
 import * as limits from './limits.js'
 import { forgetRegion, readUtf8, readUtf8Region } from './utf8.js'
 import { shapeBuilder, shapeReader } from './shapes.js'
-import type { ShapeBuilder, ShapeReader } from './shapes.js'
+import type { ShapeBuilder, ShapeParts, ShapeReader } from './shapes.js'
 import { decompressWithin } from './frame.js'
 import { isDetached } from './detached.js'
 import { openTable } from './table-reader.js'
@@ -134,11 +134,23 @@ function truncated(at: number, what: string): never {
 
 /** Reads a u32 length or count and checks that `unit` bytes per item remain for it. */
 function readLength(unit: number, what: string): number {
-  if (r.end - r.pos < 4) truncated(r.pos, `the length of ${what}`)
-  const n = r.view.getUint32(r.pos, true)
-  r.pos += 4
-  if (n > (r.end - r.pos) / unit) truncated(r.pos - 4, `${what} (declares ${n}, ${r.end - r.pos} bytes remain)`)
+  const p = r.pos
+  if (r.end - p < 4) lengthCut(what)
+  const n = r.view.getUint32(p, true)
+  r.pos = p + 4
+  if (n > (r.end - p - 4) / unit) countPastEnd(n, what)
   return n
+}
+
+// The errors of the hot readers are built in functions of their own (here and below), never in
+// the readers: V8 counts a function's whole bytecode, cold paths and message templates included,
+// against the budget of the function it is inlined into (see readValue).
+function lengthCut(what: string): never {
+  truncated(r.pos, `the length of ${what}`)
+}
+
+function countPastEnd(n: number, what: string): never {
+  truncated(r.pos - 4, `${what} (declares ${n}, ${r.end - r.pos} bytes remain)`)
 }
 
 /**
@@ -169,18 +181,81 @@ function overBudget(at: number): never {
   )
 }
 
+/**
+ * One value, by its tag. Written for V8 on purpose: the string, object, list and int64 paths
+ * are written out here instead of being functions of their own. readValue (over 460 bytes of
+ * bytecode) is never inlined, so every value is one call into it, and TurboFan inlines its
+ * callees only up to 920 bytes of their bytecode in all (--max-inlined-bytecode-size-cumulative),
+ * by call frequency: with readText, readLength and readUtf8Region taking the budget (strings are
+ * the most frequent values over the three datasets), readObject, readList and readInt64 stayed
+ * calls, and those are most of citm_catalog.json's 37,778 values (10,937 objects, 10,451 lists
+ * (8,695 empty), some 14,000 int64). The errors of these paths are built in functions of their
+ * own for the same reason (the budget counts the cold bytecode of an inlined function too).
+ * Measured (callgrind and Chromium): PERFORMANCE-NOTES "citm in Chromium".
+ */
 function readValue(): unknown {
   if (r.pos >= r.end) truncated(r.pos, 'a value')
   const tag = r.src[r.pos++]
   switch (tag) {
-    case TAG_STRING:
-      return readText('a string')
-    case TAG_OBJECT:
-      return readObject()
-    case TAG_LIST:
-      return readList()
+    case TAG_STRING: {
+      // readText written out (and its readLength): see above.
+      const p = r.pos
+      if (r.end - p < 4) lengthCut('a string')
+      const n = r.view.getUint32(p, true)
+      r.pos = p + 4
+      if (n > r.end - p - 4) countPastEnd(n, 'a string')
+      // UTF-8 never gives more UTF-16 units than bytes: only longer texts need counting.
+      const s = n > MAX_STRING_UNITS ? readHugeText(p + 4, n) : readUtf8Region(r.src, p + 4, n)
+      r.pos = p + 4 + n
+      return s
+    }
+    case TAG_OBJECT: {
+      const at = r.pos - 1
+      if (++r.depth > r.maxDepth) deep(at)
+      charge(HEAP_COST_OBJECT, at)
+      if (r.pos >= r.end) truncated(r.pos, 'an object (no 0x7F terminator)')
+      let o: Record<string, unknown>
+      // SPEC 2: a 0x7F byte where a key index starts ends the object (as upstream reads it).
+      if (r.src[r.pos] === OBJECT_END) {
+        r.pos++
+        o = {}
+      } else {
+        const first = readKeyIndex()
+        const shape = r.shapes[first]
+        o = shape !== undefined && shape.reader !== null
+          ? shape.reader(shape.indices)
+          : readUnshaped(first, shape)
+      }
+      // Checked on the finished object, whichever path built it (generic loop or shape reader).
+      if (r.guarded) guard(o, at)
+      r.depth--
+      return o
+    }
+    case TAG_LIST: {
+      const at = r.pos - 1
+      // SPEC 6: every value takes at least one byte, so a count beyond the remaining bytes is
+      // refused before the array is allocated (readLength written out: see above).
+      if (r.end - r.pos < 4) lengthCut('a list')
+      const n = r.view.getUint32(r.pos, true)
+      r.pos += 4
+      if (n > r.end - r.pos) countPastEnd(n, 'a list')
+      if (r.depth >= r.maxDepth) deep(at)
+      let a: unknown[]
+      // An empty list (citm_catalog.json: 8,695 of its 10,451) is made here, without the calls.
+      if (n === 0) a = []
+      else {
+        r.depth++
+        a = r.pos < r.end && isNumberTag(r.src[r.pos]) ? readNumbers(n) : readValues(n)
+        r.depth--
+      }
+      // Charged once the elements are read (each took at least one byte), so a long list is
+      // never refused for bytes it has not been given credit for yet; its elements (objects,
+      // typed arrays) are charged as they are read, so a flood inside it stops early.
+      charge(HEAP_COST_LIST + n * HEAP_COST_SLOT, at)
+      return a
+    }
     case TAG_INT64:
-      return readInt64()
+      return int64At(r.pos)
     case TAG_FLOAT64: {
       if (r.end - r.pos < F64_BYTES) truncated(r.pos, 'a float64')
       const v = r.view.getFloat64(r.pos, true)
@@ -208,41 +283,33 @@ function readValue(): unknown {
       const text = readText('a decimal')
       return r.decimalAsString ? text : parseFloat(text)
     }
-    case TAG_TABLE: {
-      // SPEC 8: opened in O(columns) by ./table-reader.ts, which checks every extent.
-      const at = r.pos - 1
-      if (!r.tablesAllowed) {
-        throw new BFastError('UNKNOWN_TAG', at, 'Unknown tag 0xa0 (a table, SPEC 8, where only B-FAST v1 is read)')
-      }
-      const table = openTable(r.src, r.view, at, r.end, r.keys, r.depth, r.callOptions, r.int64Mode)
-      r.pos = at + TABLE_HEADER_SIZE + r.view.getUint32(at + TABLE_OFFSET_LENGTH, true)
-      // SPEC 6 work budget: rows are built on demand, after decode returns; charge them as if
-      // read now (one object and one slot each) so a table can never make more per byte than
-      // the same rows as v1 objects.
-      charge(table.length * (HEAP_COST_OBJECT + HEAP_COST_SLOT), at)
-      if (r.guarded) guardTable(table.columnNames, at)
-      return table
-    }
+    case TAG_TABLE:
+      return readTableValue()
     default:
       // SPEC 2: 0x30..0x3F except 0x38 are small ints (0x39..0x3F are read, never written).
       if (tag >= TAG_SMALL_INT && tag <= TAG_SMALL_INT_LAST) return tag & SMALL_INT_MASK
-      throw new BFastError('UNKNOWN_TAG', r.pos - 1, `Unknown tag 0x${tag.toString(16).padStart(2, '0')}`)
+      return unknownTag(tag)
   }
 }
 
-function readList(): unknown[] {
+function unknownTag(tag: number): never {
+  throw new BFastError('UNKNOWN_TAG', r.pos - 1, `Unknown tag 0x${tag.toString(16).padStart(2, '0')}`)
+}
+
+/** SPEC 8: a table, opened in O(columns) by ./table-reader.ts, which checks every extent. */
+function readTableValue(): unknown {
   const at = r.pos - 1
-  // SPEC 6: every value takes at least one byte, so a count beyond the remaining bytes is
-  // refused before the array is allocated.
-  const n = readLength(1, 'a list')
-  if (++r.depth > r.maxDepth) deep(at)
-  const a = r.pos < r.end && isNumberTag(r.src[r.pos]) ? readNumbers(n) : readValues(n)
-  // Charged once the elements are read (each took at least one byte), so a long list is
-  // never refused for bytes it has not been given credit for yet; its elements (objects,
-  // typed arrays) are charged as they are read, so a flood inside it stops early.
-  charge(HEAP_COST_LIST + n * HEAP_COST_SLOT, at)
-  r.depth--
-  return a
+  if (!r.tablesAllowed) {
+    throw new BFastError('UNKNOWN_TAG', at, 'Unknown tag 0xa0 (a table, SPEC 8, where only B-FAST v1 is read)')
+  }
+  const table = openTable(r.src, r.view, at, r.end, r.keys, r.depth, r.callOptions, r.int64Mode)
+  r.pos = at + TABLE_HEADER_SIZE + r.view.getUint32(at + TABLE_OFFSET_LENGTH, true)
+  // SPEC 6 work budget: rows are built on demand, after decode returns; charge them as if
+  // read now (one object and one slot each) so a table can never make more per byte than
+  // the same rows as v1 objects.
+  charge(table.length * (HEAP_COST_OBJECT + HEAP_COST_SLOT), at)
+  if (r.guarded) guardTable(table.columnNames, at)
+  return table
 }
 
 /** SPEC 2: float64, and 0x30..0x3F (small ints, 0x38 being int64). */
@@ -273,41 +340,15 @@ function readNumbers(n: number): unknown[] {
       if (r.end - r.pos <= F64_BYTES) truncated(r.pos + 1, 'a float64')
       a[i] = r.view.getFloat64(r.pos + 1, true)
       r.pos += 1 + F64_BYTES
-    } else if (tag >= TAG_SMALL_INT && tag <= TAG_SMALL_INT_LAST && tag !== TAG_INT64) {
+    } else if (tag === TAG_INT64) {
+      // Lists of ids (citm_catalog.json: 362 lists, 1,166 ids) without a readValue call each.
+      a[i] = int64At(r.pos + 1)
+    } else if (tag >= TAG_SMALL_INT && tag <= TAG_SMALL_INT_LAST) {
       a[i] = tag & SMALL_INT_MASK
       r.pos++
     } else a[i] = readValue()
   }
   return a
-}
-
-function readObject(): Record<string, unknown> {
-  const at = r.pos - 1
-  if (++r.depth > r.maxDepth) deep(at)
-  charge(HEAP_COST_OBJECT, at)
-  if (r.pos >= r.end) truncated(r.pos, 'an object (no 0x7F terminator)')
-  let o: Record<string, unknown>
-  // SPEC 2: a 0x7F byte where a key index starts ends the object (as upstream reads it).
-  if (r.src[r.pos] === OBJECT_END) {
-    r.pos++
-    o = {}
-  } else {
-    const first = readKeyIndex()
-    const shape = r.shapes[first]
-    if (shape !== undefined && shape.reader !== null) {
-      o = shape.reader(readValue, expectKey, expectEnd, shape.indices, continueObject)
-    } else {
-      const seen = shape === undefined || !shape.retired ? [first] : null
-      o = {}
-      setOwn(o, r.keys[first], readValue())
-      readMembers(o, seen)
-      if (seen !== null) learn(first, seen, shape)
-    }
-  }
-  // Checked on the finished object, whichever path built it (generic loop or shape reader).
-  if (r.guarded) guard(o, at)
-  r.depth--
-  return o
 }
 
 /**
@@ -342,6 +383,16 @@ function guardTable(names: readonly string[], at: number): void {
 
 function forbidden(at: number, what: string): never {
   throw new BFastError('FORBIDDEN_PROPERTY', at, `Object contains forbidden prototype property (${what})`)
+}
+
+/** An object whose shape has no reader (yet): read generically, its key list voted on by learn(). */
+function readUnshaped(first: number, shape: Shape | undefined): Record<string, unknown> {
+  const seen = shape === undefined || !shape.retired ? [first] : null
+  const o: Record<string, unknown> = {}
+  setOwn(o, r.keys[first], readValue())
+  readMembers(o, seen)
+  if (seen !== null) learn(first, seen, shape)
+  return o
 }
 
 /** The generic member loop, from a key index or the terminator; records indices in `seen`. */
@@ -402,13 +453,16 @@ function buildMembers(indices: readonly number[], values: readonly unknown[]): R
 }
 
 function readKeyIndex(): number {
-  if (r.end - r.pos < 4) truncated(r.pos, 'a key index')
-  const index = r.view.getUint32(r.pos, true)
-  if (index >= r.keys.length) {
-    throw new BFastError('BAD_KEY_INDEX', r.pos, `Key index ${index} outside the string table of ${r.keys.length}`)
-  }
-  r.pos += 4
+  const p = r.pos
+  if (r.end - p < 4) truncated(p, 'a key index')
+  const index = r.view.getUint32(p, true)
+  if (index >= r.keys.length) badKeyIndex(index)
+  r.pos = p + 4
   return index
+}
+
+function badKeyIndex(index: number): never {
+  throw new BFastError('BAD_KEY_INDEX', r.pos, `Key index ${index} outside the string table of ${r.keys.length}`)
 }
 
 /** Generated readers' key check: consumes the next key index only if it is `index`. */
@@ -424,6 +478,11 @@ function expectEnd(): boolean {
   r.pos++
   return true
 }
+
+/** What every generated reader calls (bound once per reader, ./shapes.ts). */
+const SHAPE_PARTS: ShapeParts = Object.freeze({
+  value: readValue, key: expectKey, end: expectEnd, rest: continueObject
+})
 
 /**
  * Learns the shape of objects starting with key index `first`: a majority vote over the
@@ -447,7 +506,7 @@ function learn(first: number, seen: number[], shape: Shape | undefined): void {
     return
   }
   r.compiles++
-  shape.reader = shapeReader(seen.map((i) => r.keys[i]))
+  shape.reader = shapeReader(seen.map((i) => r.keys[i]), SHAPE_PARTS)
   if (shape.reader === null) shape.retired = true
 }
 
@@ -461,19 +520,18 @@ function deep(at: number): never {
   throw new BFastError('DEPTH', at, `Nesting deeper than maxDepth (${r.maxDepth})`)
 }
 
-function readInt64(): number | bigint {
-  if (r.end - r.pos < 8) truncated(r.pos, 'an int64')
-  const lo = r.view.getUint32(r.pos, true)
-  const hi = r.view.getInt32(r.pos + 4, true)
-  let v: number | bigint
-  if (r.int64Mode === INT64_BIGINT) v = r.view.getBigInt64(r.pos, true)
-  else {
-    // hi * 2^32 is exact and the sum rounds once, so 'number' mode is correctly rounded.
-    const n = hi * TWO_32 + lo
-    v = r.int64Mode === INT64_NUMBER || Number.isSafeInteger(n) ? n : r.view.getBigInt64(r.pos, true)
-  }
-  r.pos += 8
-  return v
+/** The int64 read in 'number' and 'bigint' mode, and for values past 2^53 in 'auto' mode. */
+/** SPEC 2: the int64 whose 8 bytes start at `p` (just past its tag); moves past it. */
+function int64At(p: number): number | bigint {
+  if (r.end - p < 8) truncated(p, 'an int64')
+  r.pos = p + 8
+  // hi * 2^32 is exact and the sum rounds once, so 'number' mode is correctly rounded.
+  const n = r.view.getInt32(p + 4, true) * TWO_32 + r.view.getUint32(p, true)
+  return r.int64Mode === INT64_AUTO && Number.isSafeInteger(n) ? n : int64Other(p, n)
+}
+
+function int64Other(p: number, n: number): number | bigint {
+  return r.int64Mode === INT64_NUMBER ? n : r.view.getBigInt64(p, true)
 }
 
 function readBytes(): Uint8Array {

@@ -320,7 +320,15 @@ var words: DataView = NO_WORDS
  * bytes of `src` at the time it was cut, and a reused buffer may hold other bytes next time.
  */
 export function readUtf8Region(src: Uint8Array, start: number, length: number): string {
-  if (length > REGION_STRING_MAX || nodeLatin1Slice === undefined) return readUtf8(src, start, length)
+  // The region's work is a function of its own so that this front stays small: the reader's
+  // readValue inlines it, and V8 charges every byte of bytecode it inlines against one budget
+  // (see readValue in ./reader.ts). In browsers (no latin1Slice) readRegion is never called.
+  return length > REGION_STRING_MAX || nodeLatin1Slice === undefined
+    ? readUtf8(src, start, length)
+    : readRegion(src, start, length, nodeLatin1Slice)
+}
+
+function readRegion(src: Uint8Array, start: number, length: number, latin1Slice: NodeBufferMethods['latin1Slice']): string {
   const stop = start + length
   const inRegion = stop <= regionEnd && start >= regionStart && src === regionOf
   // Below SHORT_DECODE readShort makes no native call: a new region is cut only for a string
@@ -339,7 +347,7 @@ export function readUtf8Region(src: Uint8Array, start: number, length: number): 
     regionOf = src
     regionStart = start
     regionEnd = Math.min(src.length, start + REGION_BYTES)
-    region = nodeLatin1Slice.call(src, start, regionEnd)
+    region = latin1Slice.call(src, start, regionEnd)
   }
   return region.substring(start - regionStart, stop - regionStart)
 }

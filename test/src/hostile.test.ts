@@ -83,6 +83,13 @@ for (const declared of [2, 0x1fffffff, 0x20000001, 0xffffffff]) {
 add({ name: 'float64 array with 7 of its 8 bytes', bytes: concat(header([]), TAG_F64_ARRAY, u32(1), new Uint8Array(7)), code: 'TRUNCATED', at: [H, H + 5] })
 add({ name: 'int64 cut after 7 bytes', bytes: concat(header([]), TAG_INT64, new Uint8Array(7)), code: 'TRUNCATED', at: [H, H + 1] })
 add({ name: 'float64 cut after 3 bytes', bytes: concat(header([]), TAG_FLOAT64, new Uint8Array(3)), code: 'TRUNCATED', at: [H, H + 1] })
+// A list whose first value is a number is read by its own loop (readNumbers), int64 included.
+add({
+  name: 'int64 cut after 7 bytes in a list of numbers',
+  bytes: concat(header([]), w.list(2, w.small(1)), TAG_INT64, new Uint8Array(7)),
+  code: 'TRUNCATED',
+  at: H + 7
+})
 add({ name: 'string table declaring 3 keys, 1 present', bytes: concat(header(['a'], { count: 3 }), w.null()), code: 'TRUNCATED', at: [H, 10] })
 add({ name: 'string table declaring 65535 keys, none present', bytes: concat(header([], { count: 0xffff }), w.null()), code: 'TRUNCATED', at: [H, 7] })
 add({ name: 'string table entry declaring 10 bytes, 3 present', bytes: concat(header([], { count: 1 }), 10, utf8('abc')), code: 'TRUNCATED', at: [H, 7] })

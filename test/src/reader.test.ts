@@ -30,6 +30,35 @@ t.test('int64 option: auto, number, bigint (SPEC 5)', (t) => {
   t.end()
 })
 
+t.test('int64 reads the same in a list of numbers, a list of other values and an object (SPEC 5)', (t) => {
+  // A list starting with a number has its own loop (readNumbers), one starting otherwise goes
+  // value by value (readValue), an object's members through its shape reader once learnt.
+  const ints = [8, -1, 2 ** 31, -(2 ** 31) - 1, 2 ** 40, 2n ** 53n + 1n, -(2n ** 63n)]
+  const asNumber = ints.map(Number)
+  const asBigint = ints.map(BigInt)
+  const rows = Array.from({ length: 12 }, () => ({ a: ints[4], b: ints[5] }))
+  const value = { numbers: [0, ...ints], others: [null, ...ints], rows }
+  const msg = encode(value)
+  t.equal(sameValue(decode(msg), value), undefined, 'auto')
+  t.equal(sameValue(decode(msg, { int64: 'number' }), {
+    numbers: [0, ...asNumber], others: [null, ...asNumber], rows: rows.map(() => ({ a: 2 ** 40, b: 2 ** 53 }))
+  }), undefined, 'number')
+  t.equal(sameValue(decode(msg, { int64: 'bigint' }), {
+    numbers: [0, ...asBigint], others: [null, ...asBigint], rows: rows.map(() => ({ a: 2n ** 40n, b: 2n ** 53n + 1n }))
+  }), undefined, 'bigint')
+  t.end()
+})
+
+t.test('empty lists, in lists and as members, are fresh arrays each (SPEC 2)', (t) => {
+  const value = { a: [[], [[]], []], rows: Array.from({ length: 12 }, (_, i) => ({ id: 1000 + i, blockIds: [] })) }
+  const out = decode<typeof value>(encode(value))
+  t.same(out, value)
+  t.not(out.a[0], out.a[2], 'two empty lists are two arrays')
+  out.a[0]!.push(1 as never)
+  t.same(out.a[2], [], 'filling one leaves the other empty')
+  t.end()
+})
+
 t.test('dates option and the text tags (SPEC 5)', (t) => {
   const msg = message(['dt', 'd', 't', 'u', 'x'], w.obj([
     [0, w.sized(TAG_DATETIME, '2024-01-15T10:30:45.123456+00:00')],
