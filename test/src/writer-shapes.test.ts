@@ -152,6 +152,24 @@ t.test('lists of a compiled shape: runs broken by other values keep the generic 
   sameAsGeneric(t, { a: rows, b: [rows, rows] }, 'under members and nested lists')
 })
 
+// The list loop checks an element's keys by for...in (no array per element): own keys that
+// for...in does not visit (non-enumerable, symbols) are left out as JSON leaves them, and an
+// extra, missing or reordered own key, an index key or a getter sends the element the generic way.
+t.test('lists of a compiled shape: the for...in key check against the generic bytes', async (t) => {
+  const rows: unknown[] = []
+  for (let i = 0; i < 40; i++) {
+    rows.push({ fk: i, fs: `s${i}` })
+    if (i % 5 !== 2) continue
+    const hidden = { fk: i, fs: 'hidden' }
+    Object.defineProperty(hidden, 'fx', { value: 'not enumerable', enumerable: false })
+    const symbol = { fk: i, fs: 'symbol', [Symbol('fy')]: 1 }
+    const getter = { fk: i, get fs() { return `got${i}` } }
+    rows.push(hidden, symbol, getter, { fk: i, fs: 'extra', fz: i }, { fk: i }, { fs: 'swapped', fk: i }, { 0: i, fk: i, fs: 'index' })
+  }
+  t.equal(JSON.stringify(decode(encode(rows))), JSON.stringify(rows), 'as JSON')
+  sameAsGeneric(t, rows, 'one list')
+})
+
 t.test('lists of a compiled shape: the depth limit and cycles are reported as before', async (t) => {
   const rows = Array.from({ length: 10 }, (_, i) => ({ cy: i, next: null as unknown }))
   for (let round = 0; round < 3; round++) encode(rows)
