@@ -439,6 +439,26 @@ function build(s: TableSource, col: Column): ArrayLike<unknown> {
   }
   if (col.type === COL_LIST) {
     const child = materialize(s, col.child as Column)
+    if (plain) {
+      // A list column without bitmaps: every cell copied from the child's materialized values in
+      // one loop, written here in build on purpose. Each offset is read once, from a Uint32Array
+      // (offsetsOf), and checked against the one before and the child's count (SPEC 8.5) before it
+      // is followed; listAt per row read both through the DataView and a call. Users-10k toArray
+      // x5 after a full GC (callgrind): Node 26 42.86M -> 40.07M, Node 22 69.9M -> 67.1M. In a
+      // function of its own the loop ran from its OSR code only on Node 20 and 22 (+47-66%).
+      const off = offsetsOf(col)
+      const limit = (col.child as Column).n
+      let a = 0
+      for (let i = 0; i < n; i++) {
+        const b = off[i + 1]
+        if (b < a || b > limit) bad(col.part + 4 * i + 4, `List offset ${b} out of order (after ${a}) or past ${limit}`)
+        const list = new Array<unknown>(b - a)
+        for (let k = a; k < b; k++) list[k - a] = child[k]
+        out[i] = list
+        a = b
+      }
+      return out
+    }
     for (let i = 0; i < n; i++) {
       if (col.presence >= 0 && !bit(s.src, col.presence, i)) out[i] = ABSENT
       else if (col.validity >= 0 && !bit(s.src, col.validity, i)) out[i] = null
@@ -448,6 +468,22 @@ function build(s: TableSource, col: Column): ArrayLike<unknown> {
   }
   if (col.type === COL_BOOL && plain) return bools(col, out)
   for (let i = 0; i < n; i++) out[i] = cellAt(s, col, i)
+  return out
+}
+
+/**
+ * The n + 1 offsets of a variable-size column (SPEC 8.2) as a Uint32Array: a view on the part
+ * where its memory is 4-aligned on a little-endian host, else a copy. The first is 0 (checked
+ * at open, or made so by undoing DELTA); the others are checked by the caller as it follows them.
+ */
+function offsetsOf(col: Column): Uint32Array {
+  if (col.pending !== 0) undo(col)
+  const data = col.data
+  const count = col.n + 1
+  const address = data.byteOffset + col.values
+  if (LITTLE_ENDIAN && address % 4 === 0) return new Uint32Array(data.buffer, address, count)
+  const out = new Uint32Array(count)
+  for (let i = 0; i < count; i++) out[i] = col.view.getUint32(col.values + 4 * i, true)
   return out
 }
 

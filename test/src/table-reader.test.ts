@@ -148,6 +148,41 @@ t.test('lists: offsets past the child, huge child counts, empty v1 elements', (t
   t.end()
 })
 
+t.test('lists read whole by toArray: hostile offsets refused where get() refuses them, at any memory alignment', (t) => {
+  // toArray reads a list column without bitmaps in one loop over a Uint32Array of its offsets
+  // (src/table-reader.ts lists, offsetsOf), a view when aligned and a copy when not: each
+  // offset is checked there as listAt checks it for get(), with the same code and offset.
+  const list = (offsets: number[], childType: number, child: Array<Uint8Array | number>): TableSpec => ({
+    keys: ['l'], rows: offsets.length - 1, columns: [{ key: 0, type: COL_LIST, childType, parts: [[u32s(offsets)], child] }]
+  })
+  const cases: Array<[string, TableSpec, string | null]> = [
+    ['float64 lists', list([0, 1, 3, 3], COL_FLOAT64, [f64s([1.5, 2, -0])]), null],
+    ['int32 lists', list([0, 2, 2, 3], COL_INT32, [i32s([7, -1, 0])]), null],
+    ['offset past the child', list([0, 2, 1], COL_INT32, [i32s([1])]), 'past'],
+    ['offsets out of order', list([0, 1, 0, 1], COL_INT32, [i32s([1])]), 'order']
+  ]
+  for (const [name, spec, bad] of cases) {
+    const { bytes, root } = tableMessage(spec)
+    for (let shift = 0; shift < 4; shift++) {
+      const moved = new Uint8Array(bytes.length + shift)
+      moved.set(bytes, shift)
+      const table = decode<BFastTable>(moved.subarray(shift))
+      if (bad === null) {
+        const rows = Array.from({ length: table.length }, (_, i) => table.get(i))
+        t.same(table.toArray(), rows, `${name}, shift ${shift}: toArray reads what get() reads`)
+        const expected = spec.columns[0].childType === COL_FLOAT64 ? [[1.5], [2, -0], []] : [[7, -1], [], [0]]
+        t.strictSame(table.toArray().map((row) => row.l), expected, `${name}, shift ${shift}: the values`)
+        t.ok(Object.is((table.toArray()[1] as { l: number[] }).l[1], expected[1][1]), 'a -0 stays -0')
+        continue
+      }
+      const at = bad === 'past' ? root + 36 : root + 40
+      t.equal(failure(() => table.toArray()), `BAD_TABLE@${at}`, `${name}, shift ${shift}: toArray`)
+      t.equal(failure(() => table.get(bad === 'past' ? 0 : 1)), `BAD_TABLE@${at}`, `${name}, shift ${shift}: get`)
+    }
+  }
+  t.end()
+})
+
 t.test('v1 cells: a value that does not fill its slice, one that runs past it', (t) => {
   const anyCol = (offsets: number[], area: number[]): TableSpec => ({
     keys: ['v'], rows: 2, columns: [{ key: 0, type: COL_ANY, parts: [[u32s(offsets)], [Uint8Array.from(area)]] }]
