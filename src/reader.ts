@@ -520,7 +520,6 @@ function deep(at: number): never {
   throw new BFastError('DEPTH', at, `Nesting deeper than maxDepth (${r.maxDepth})`)
 }
 
-/** The int64 read in 'number' and 'bigint' mode, and for values past 2^53 in 'auto' mode. */
 /** SPEC 2: the int64 whose 8 bytes start at `p` (just past its tag); moves past it. */
 function int64At(p: number): number | bigint {
   if (r.end - p < 8) truncated(p, 'an int64')
@@ -530,6 +529,7 @@ function int64At(p: number): number | bigint {
   return r.int64Mode === INT64_AUTO && Number.isSafeInteger(n) ? n : int64Other(p, n)
 }
 
+/** The int64 read in 'number' and 'bigint' mode, and for values past 2^53 in 'auto' mode. */
 function int64Other(p: number, n: number): number | bigint {
   return r.int64Mode === INT64_NUMBER ? n : r.view.getBigInt64(p, true)
 }
