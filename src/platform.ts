@@ -18,3 +18,12 @@ export const NODE_MAJOR: number = Number.parseInt(
   (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node ?? '0',
   10
 ) || 0
+
+/**
+ * Array.prototype.at as the engine had it when the codec loaded. The writers read the caller's
+ * lists with `at` (V8 never transitions an array's elements kind for it: ./writer.ts
+ * Writer#numbers), but only where a list's `at` is this one: an Array subclass or a later
+ * polyfill may define another, and JSON never calls it (it reads the indices), so such lists are
+ * read by index.
+ */
+export const ARRAY_AT = Array.prototype.at

@@ -29,7 +29,7 @@ import { isStackOverflow } from './errors.js'
 import { isDetached } from './detached.js'
 import { paddingEntry, writeTable } from './table-writer.js'
 import { transformTables } from './table-transforms.js'
-import { LITTLE_ENDIAN } from './platform.js'
+import { ARRAY_AT, LITTLE_ENDIAN } from './platform.js'
 import { listWriter, memberWriter, sameKeys } from './writer-shapes.js'
 import type { ListWriter, MemberWriter } from './writer-shapes.js'
 
@@ -449,7 +449,10 @@ export class Writer {
     // A list that starts with a number: its run of numbers is written by numbers(), whose loads
     // never change the caller's array (see there), and no other site here or in writeTable (rows
     // are objects) reads a double array. `at`, not `a[0]`, for the same reason.
-    const first = n !== 0 ? a.at(0) : undefined
+    // `at` only where it is Array.prototype.at (./platform.ts ARRAY_AT); other lists are read by
+    // index, here and in the loop below, as JSON reads them.
+    const plainAt = a.at === ARRAY_AT
+    const first = n === 0 ? undefined : plainAt ? a.at(0) : a[0]
     if (this.tables && typeof first === 'object' && first !== null && writeTable(this, a)) return
     this.enter(a)
     this.ensure(5)
@@ -464,7 +467,7 @@ export class Writer {
     // Captured with writeList: a relearn mid-list (an element's members vote) must not pair this
     // loop with another list's entries. Null, not `[]`: no allocation per list without a shape.
     const entries = writeList !== null ? (shape as Shape).entries : null
-    let i = typeof first === 'number' ? this.numbers(a, n) : 0
+    let i = typeof first === 'number' && plainAt ? this.numbers(a, n) : 0
     for (; i < n; i++) {
       const v = a[i]
       // Numbers written here, not through value(): an element of a double array passed to a

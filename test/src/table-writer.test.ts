@@ -426,3 +426,19 @@ t.test('property: rows with optional keys in one order are a table, in conflicti
   }, 'conflicting orders')
   t.end()
 })
+
+t.test('regression: an Array subclass with its own at() in a list cell was written through it (JSON reads the indices)', (t) => {
+  class Shifted<T> extends Array<T> {
+    override at(): T | undefined { return 42 as T }
+  }
+  const rows = [
+    { id: 1, ints: Shifted.from([1, 2]), doubles: Shifted.from([1.5]), strings: Shifted.from(['a', null]), any: Shifted.from([{ x: 1 }, 'b']) },
+    { id: 2, ints: [3], doubles: [2.5, -0.5], strings: ['c'], any: [true, 1.25] },
+    { id: 3, ints: Shifted.from<number>([]), doubles: Shifted.from([0.25, 4]), strings: Shifted.from(['d']), any: Shifted.from([null]) }
+  ]
+  const expected = JSON.parse(JSON.stringify(rows))
+  const table = decode(encode(rows, { tables: true })) as BFastTable
+  t.ok(table instanceof BFastTable, 'written as a table')
+  t.same(table.toArray(), expected, 'as JSON.stringify: the elements, not at()')
+  t.end()
+})

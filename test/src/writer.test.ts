@@ -481,3 +481,18 @@ for (const mode of ['users', 'mixed', 'tables', 'columns']) {
     t.end()
   })
 }
+
+t.test('regression: an Array subclass with its own at() was written through it (JSON reads the indices)', (t) => {
+  class Shifted<T> extends Array<T> {
+    override at(): T | undefined { return 42 as T }
+  }
+  const doubles = Shifted.from([1.5, 2.5, -0.25])
+  const ints = Shifted.from([1, 2, 3])
+  const mixed = Shifted.from([1.5, 'a', { b: 2 }])
+  const value = { doubles, ints, mixed, nested: [doubles, [ints]] }
+  const expected = JSON.parse(JSON.stringify(value))
+  t.same(decode(encode(value)), expected, 'as JSON.stringify: the elements, not at()')
+  t.same(decode(encode(doubles)), [1.5, 2.5, -0.25], 'a subclass instance at the root')
+  t.same(decode(encode(value, { tables: true })), expected, 'with tables: true')
+  t.end()
+})
