@@ -473,11 +473,11 @@ function build(s: TableSource, col: Column): ArrayLike<unknown> {
 
 /**
  * The n + 1 offsets of a variable-size column (SPEC 8.2) as a Uint32Array: a view on the part
- * where its memory is 4-aligned on a little-endian host, else a copy. The first is 0 (checked
- * at open, or made so by undoing DELTA); the others are checked by the caller as it follows them.
+ * where its memory is 4-aligned on a little-endian host, else a copy. Called by build, which has
+ * undone DELTA first. The first is 0 (checked at open, or made so by undoing DELTA); the others
+ * are checked by the caller as it follows them.
  */
 function offsetsOf(col: Column): Uint32Array {
-  if (col.pending !== 0) undo(col)
   const data = col.data
   const count = col.n + 1
   const address = data.byteOffset + col.values

@@ -354,8 +354,9 @@ function sameNames(cols: readonly Plan[], names: readonly string[]): boolean {
 
 /**
  * The element kinds of a list cell, or-ed into `kinds` (SPEC 5: in a list, what JSON leaves out is null).
- * Written for V8 on purpose: the caller's lists are read with `at`, here and in the other generic
- * list-cell loops below, never `list[j]`. One keyed-load site that sees int lists and double lists
+ * Written for V8 on purpose: the caller's lists are read with `at` (where it is
+ * Array.prototype.at: ./platform.ts ARRAY_AT), here and in the other generic list-cell loops
+ * below, not `list[j]`. One keyed-load site that sees int lists and double lists
  * (two columns) is compiled with a transition of the int ones to double elements, and the
  * application's arrays (and those later made at their allocation site) stay so after encode()
  * (test/src/writer.test.ts). The float64 child loop and the extractor's element loads keep `[]`:
