@@ -151,6 +151,11 @@ export class Writer {
    * to the finished message (SPEC 8.6); a table an object's toJSON rewound over is taken out.
    */
   tableStarts: number[] = []
+  /**
+   * ./platform.ts ARRAY_AT, read by Writer#list once a list: a field of the writer is one load,
+   * the imported binding a module-cell load and its hole (TDZ) check.
+   */
+  readonly arrayAt: typeof ARRAY_AT = ARRAY_AT
 
   constructor() {
     this.buf = allocBytes(WRITER_INITIAL_BYTES)
@@ -451,7 +456,7 @@ export class Writer {
     // are objects) reads a double array. `at`, not `a[0]`, for the same reason.
     // `at` only where it is Array.prototype.at (./platform.ts ARRAY_AT); other lists are read by
     // index, here and in the loop below, as JSON reads them.
-    const plainAt = a.at === ARRAY_AT
+    const plainAt = a.at === this.arrayAt
     const first = n === 0 ? undefined : plainAt ? a.at(0) : a[0]
     if (this.tables && typeof first === 'object' && first !== null && writeTable(this, a)) return
     this.enter(a)

@@ -251,6 +251,34 @@ t.test('LONE_SURROGATE: never silently replaced, in values and keys, short and l
   t.end()
 })
 
+t.test('short non-ASCII strings give the bytes Buffer.from gives; a lone surrogate is LONE_SURROGATE where a long string reports it', (t) => {
+  // Strings below 16 units take src/utf8.ts writeUtf8's short loop first, longer ones go straight
+  // to Buffer#utf8Write and the isWellFormed check: both paths must agree (a JS path for short
+  // non-ASCII strings was measured, PERFORMANCE-NOTES "Short strings and the list check").
+  const pieces = ['a', 'é', '中', '🚀', '\ud800', '\udbff', '\udc00', '\udfff', '\u07ff', '\u0800', '\uffff']
+  let seed = 7
+  const next = (n: number): number => (seed = (seed * 48271) % 2147483647) % n
+  const wrong: string[] = []
+  for (let k = 0; k < 3000; k++) {
+    let s = 'a'.repeat(next(6))
+    while (s.length < 2 + next(14)) s += pieces[next(pieces.length)]
+    if (s.length >= 16) s = s.slice(0, 15)
+    if (!/\p{Cs}/u.test(s)) {
+      const msg = encode(s)
+      const utf8 = Buffer.from(s, 'utf8')
+      if (!Buffer.from(msg.subarray(msg.length - utf8.length)).equals(utf8) || decode(msg) !== s) wrong.push(JSON.stringify(s))
+      continue
+    }
+    const short = thrownBy(() => encode(['x', { k: s }]))
+    const long = thrownBy(() => encode(['x', { k: s + 'y'.repeat(40) }]))
+    if (!(short instanceof BFastError) || short.code !== 'LONE_SURROGATE' || !(long instanceof BFastError) || short.offset !== long.offset) {
+      wrong.push(`${JSON.stringify(s)}: ${String(short)} / ${String(long)}`)
+    }
+  }
+  t.same(wrong.slice(0, 10), [])
+  t.end()
+})
+
 t.test('DEPTH on encode: nesting to maxDepth is fine, one more is refused', (t) => {
   const nest = (n: number): unknown => {
     let v: unknown = []
