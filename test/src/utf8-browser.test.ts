@@ -53,3 +53,32 @@ t.test('ASCII and short non-ASCII strings of every length up to 80 (the reused a
   t.same(codec.decode(codec.encode({ a: texts[40], b: texts[41] })), { a: texts[40], b: texts[41] })
   t.end()
 })
+t.test('texts repeated in a message are read again from their first occurrence (src/utf8.ts readRepeat)', (t) => {
+  // Same length, same middle and last byte (one slot), different elsewhere: a slot taken by
+  // one text must never answer for another.
+  const a = '\u4e2d'.repeat(7) + 'abc-mid-\u00e9' + 'x'.repeat(5)
+  const b = '\u4e2e'.repeat(7) + 'abc-mid-\u00e9' + 'x'.repeat(5)
+  const c = 'user0001@example.com'
+  const d = 'user0002@example.com'
+  const values = [a, b, a, c, d, c, b, a, d, { a, b, c, d }, [a, a, b, b]]
+  t.same(codec.decode(codec.encode(values)), values)
+  // A second message with the same texts at other offsets (the slots of the first are forgotten).
+  const other = ['pad', b, a, d, c]
+  t.same(codec.decode(codec.encode(other)), other)
+  t.end()
+})
+t.test('a message of distinct texts stops looking for repeats and still reads every text', (t) => {
+  const texts = Array.from({ length: 3000 }, (_, i) => `user${i}@example.com \u00e9${i % 7}`)
+  texts.push(texts[5]!, texts[2999]!)
+  t.same(codec.decode(codec.encode(texts)), texts)
+  t.end()
+})
+t.test('a text equal to a remembered one but for one ill-formed byte is BAD_UTF8 at that byte', (t) => {
+  // Two equal strings of 20 bytes (one slot); the second's third character loses its lead byte.
+  const bytes = codec.encode(['\u00e9'.repeat(10), '\u00e9'.repeat(10)]).slice()
+  const text = bytes.lastIndexOf(0xc3) - 18
+  t.equal(bytes[text], 0xc3)
+  bytes[text + 4] = 0x80
+  t.throws(() => codec.decode(bytes), { code: 'BAD_UTF8', offset: text + 4 })
+  t.end()
+})
