@@ -63,6 +63,8 @@ export const WRITER_SHAPE_MAX_RELEARN = 16
  */
 export const TABLE_POOL_ARRAYS = 64
 export const TABLE_POOL_MAX_ROWS = 1 << 20
+/** ... and at most this many typed scratch arrays of each kind (numbers, booleans), as long. */
+export const TABLE_POOL_TYPED = 8
 /**
  * The table writer (./table-writer.ts) rebuilds its column order when a row holds keys in
  * another order than the one learned so far (SPEC 8.4: a key first seen in a later row before

@@ -24,7 +24,19 @@ export interface ColumnSink {
   present: number
   childKinds: number
   childCount: number
+  /**
+   * TYPED_NUMBERS: rows 0 .. until - 1 hold numbers, kept in `num` (not in values); TYPED_BOOLS:
+   * booleans, kept as 1 / 0 in `bits`; 0: every value is in `values`.
+   */
+  typed: number
+  until: number
+  num: Float64Array | null
+  bits: Uint8Array | null
 }
+
+/** ColumnSink.typed: the column's values are numbers in `num`, or booleans in `bits`. */
+export const TYPED_NUMBERS = 1
+export const TYPED_BOOLS = 2
 
 /** The writer's value kinds (bit set, ./table-writer.ts) and its classifier, for generated code. */
 export interface ExtractKinds {
@@ -38,6 +50,8 @@ export interface ExtractKinds {
   list: number
   /** The kind of any value (what the inline tests below do not decide). */
   kindOf(v: unknown): number
+  /** Moves a typed column's rows 0 .. until - 1 back into its values, as the values they were. */
+  spill(col: ColumnSink, until: number): void
 }
 
 /**
@@ -61,15 +75,18 @@ const cache = new Map<string, RowExtractor | null>()
 let canCompile = true
 
 /**
- * The extractor for rows with exactly these keys, or null: too many members, a key the generic
- * loop treats specially (`toJSON`, `__proto__`, kept out of generated code as in ./shapes.ts),
- * or no `new Function`.
+ * The extractor for rows with exactly these keys, the columns typed as `types` (ColumnSink.typed
+ * when it is compiled: code for typed scratch only where a column has one), or null: too many
+ * members, a key the generic loop treats specially (`toJSON`, `__proto__`, kept out of generated
+ * code as in ./shapes.ts), or no `new Function`.
  */
-export function rowExtractor(names: readonly string[], k: ExtractKinds): RowExtractor | null {
-  const signature = JSON.stringify(names)
+export function rowExtractor(
+  names: readonly string[], types: readonly number[], k: ExtractKinds
+): RowExtractor | null {
+  const signature = JSON.stringify(names) + types.join('')
   const cached = cache.get(signature)
   if (cached !== undefined) return cached
-  const run = compile(names, k)
+  const run = compile(names, types, k)
   if (cache.size >= SHAPE_CACHE_MAX) cache.clear()
   cache.set(signature, run)
   return run
@@ -91,7 +108,7 @@ function classify(x: string, k: ExtractKinds): string {
     ` : typeof ${x} === 'object' && ${x} !== null && Array.isArray(${x}) ? ${k.list} : k.kindOf(${x}))`
 }
 
-function compile(names: readonly string[], k: ExtractKinds): RowExtractor | null {
+function compile(names: readonly string[], types: readonly number[], k: ExtractKinds): RowExtractor | null {
   const m = names.length
   if (!canCompile || m === 0 || m > SHAPE_MAX_MEMBERS) return null
   if (names.includes('toJSON') || names.includes('__proto__')) return null
@@ -101,13 +118,30 @@ function compile(names: readonly string[], k: ExtractKinds): RowExtractor | null
   // JSON string literals are valid JS string literals (ES2019), so any key is safe here.
   const literals = names.map((name) => JSON.stringify(name))
   for (let c = 0; c < m; c++) {
+    const typed = types[c]
     // The column's counts live in locals for the run (a load and a store of the plan per cell
     // otherwise), written back once where the run ends (see RowExtractor on feedback).
     head += `var c${c} = cols[${c}], a${c} = c${c}.values, k${c} = c${c}.kinds, p${c} = c${c}.present, ` +
       `n${c} = c${c}.childCount, h${c} = c${c}.childKinds;\n`
     tail += `c${c}.kinds = k${c}; c${c}.present = p${c}; c${c}.childCount = n${c}; c${c}.childKinds = h${c};\n`
-    body += `v = row[${literals[c]}];\n` +
-      `kind = ${classify('v', k)};\n` +
+    body += `v = row[${literals[c]}];\n`
+    if (typed !== 0) {
+      // A column typed when this was compiled (all numbers, or all booleans, in every row so
+      // far: ./table-writer.ts adopt) keeps its cells in typed scratch while they stay so; the
+      // first other cell (what JSON leaves out too) moves them back to values (k.spill) for good,
+      // and t is 0 from then on. The caller moves them back on a gap between runs, and `until`
+      // says where the scratch ends.
+      head += `var t${c} = c${c}.typed, s${c} = c${c}.${typed === TYPED_NUMBERS ? 'num' : 'bits'};\n`
+      tail += `if (t${c} !== 0) c${c}.until = r;\n`
+      body += typed === TYPED_NUMBERS
+        ? `if (t${c} !== 0 && typeof v === 'number') {\n` +
+          `  k${c} |= (v | 0) === v && (v !== 0 || 1 / v > 0) ? (v >= 0 && v <= 7 ? ${k.small} : ${k.i32}) ` +
+          `: (Number.isSafeInteger(v) && v !== 0 ? ${k.safe} : ${k.float});\n` +
+          `  s${c}[r] = v;\n  p${c}++;\n} else {\n`
+        : `if (t${c} !== 0 && typeof v === 'boolean') {\n  s${c}[r] = v ? 1 : 0;\n  p${c}++;\n} else {\n`
+      body += `if (t${c} !== 0) {\n  k.spill(c${c}, r);\n  t${c} = 0;\n}\n`
+    }
+    body += `kind = ${classify('v', k)};\n` +
       `if (kind !== 0) {\n  a${c}[r] = v;\n  k${c} |= kind;\n  p${c}++;\n` +
       `  if (kind === ${k.list}) {\n    n${c} += v.length;\n    ck = h${c};\n` +
       // SPEC 5: in a list, what JSON leaves out is null. Once the elements hold a float, another
@@ -118,6 +152,7 @@ function compile(names: readonly string[], k: ExtractKinds): RowExtractor | null
       `      if (typeof x === 'number' && (ck & ${k.float}) !== 0) continue;\n` +
       `      ek = ${classify('x', k)};\n` +
       `      ck |= ek === 0 ? ${k.null} : ek;\n    }\n    h${c} = ck;\n  }\n}\n`
+    if (typed !== 0) body += '}\n'
   }
   // The i-th key compared with the i-th name as a literal: TurboFan compares two internalized
   // strings by identity there, where `names[j]` was an element load and a string comparison

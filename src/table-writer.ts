@@ -33,11 +33,11 @@ import {
 import { ASCII_PROBE_SLACK, writeIfAscii, writeUtf8 } from './utf8.js'
 import {
   TABLE_EXTRACT_FIRST_ROWS, TABLE_EXTRACT_LOOKUPS, TABLE_EXTRACT_MIN_ROWS, TABLE_ORDER_WORK_BASE,
-  TABLE_ORDER_WORK_PER_ROW, TABLE_POOL_ARRAYS, TABLE_POOL_MAX_ROWS, TABLE_STRING_CHUNK
+  TABLE_ORDER_WORK_PER_ROW, TABLE_POOL_ARRAYS, TABLE_POOL_MAX_ROWS, TABLE_POOL_TYPED, TABLE_STRING_CHUNK
 } from './limits.js'
 import { ARRAY_AT, LITTLE_ENDIAN } from './platform.js'
-import { rowExtractor } from './table-extract.js'
-import type { ExtractKinds, RowExtractor } from './table-extract.js'
+import { rowExtractor, TYPED_BOOLS, TYPED_NUMBERS } from './table-extract.js'
+import type { ColumnSink, ExtractKinds, RowExtractor } from './table-extract.js'
 
 /** What the table writer uses of the v1 Writer (./writer.ts); kept small on purpose. */
 export interface TableSink {
@@ -79,7 +79,10 @@ const K_NUMBERS = K_SMALL | K_I32 | K_SAFE | K_FLOAT | K_BIGINT
 
 interface Plan {
   name: string
-  /** Each row's value (read once, as JSON reads it); undefined where the row leaves it out. */
+  /**
+   * Each row's value (read once, as JSON reads it); undefined where the row leaves it out, and
+   * for the rows a typed column holds in `num` or `bits` instead (adopt()).
+   */
   values: unknown[]
   kinds: number
   /** Rows holding the key with a value JSON keeps. */
@@ -97,6 +100,13 @@ interface Plan {
   lastPred: Plan | null
   /** Visit state while the order is rebuilt (ORDER_*). */
   state: number
+  /** Where the values of rows 0 .. until - 1 are (0, TYPED_NUMBERS, TYPED_BOOLS: ColumnSink). */
+  typed: number
+  until: number
+  num: Float64Array | null
+  bits: Uint8Array | null
+  /** Once typed and moved back (spill), never typed again in this table (bounded copying). */
+  spilled: boolean
 }
 
 // Visit states of a column while the order is rebuilt (reorder()).
@@ -149,7 +159,8 @@ const EXTRACT_KINDS: ExtractKinds = {
   bool: K_BOOL,
   null: K_NULL,
   list: K_LIST,
-  kindOf
+  kindOf,
+  spill
 }
 
 /**
@@ -198,9 +209,84 @@ function clear(values: unknown[], n: number): void {
 
 function releaseValues(cols: readonly Plan[], n: number): void {
   for (const col of cols) {
-    clear(col.values, n)
+    // A column still typed never stored a value (adopt() cleared the rows it moved).
+    if (col.typed === 0) clear(col.values, n)
+    else releaseTyped(col)
     if (pool.length < TABLE_POOL_ARRAYS && col.values.length <= TABLE_POOL_MAX_ROWS) pool.push(col.values)
   }
+}
+
+/**
+ * Typed scratch for the values of number and boolean columns, reused across tables as the value
+ * arrays are. They hold numbers and bytes only: nothing of the caller's stays reachable.
+ */
+const numPool: Float64Array[] = []
+const bitPool: Uint8Array[] = []
+
+function takeTyped<T extends Float64Array | Uint8Array>(from: T[], n: number, make: (n: number) => T): T {
+  for (let i = from.length - 1; i >= 0; i--) {
+    const a = from[i]
+    if (a.length >= n) {
+      from[i] = from[from.length - 1]
+      from.pop()
+      return a
+    }
+  }
+  return make(n)
+}
+
+function releaseTyped(col: Plan): void {
+  if (col.num !== null && numPool.length < TABLE_POOL_TYPED) numPool.push(col.num)
+  if (col.bits !== null && bitPool.length < TABLE_POOL_TYPED) bitPool.push(col.bits)
+  col.num = null
+  col.bits = null
+  col.typed = 0
+}
+
+/**
+ * Rows 0 .. r - 1 of a column move into typed scratch when each holds a number (or each a
+ * boolean), so that a generated extractor (./table-extract.ts) stores the next rows' cells there
+ * and pass 2 copies them as a block (fixedTyped), with nothing stored, cleared and read again as
+ * a JS value. Once per column and table: a column spilled back stays in values.
+ */
+function adopt(col: Plan, r: number, n: number): void {
+  if (col.typed !== 0 || col.spilled || col.present !== r || r === 0 || n > TABLE_POOL_MAX_ROWS) return
+  const kinds = col.kinds
+  const values = col.values
+  if (kinds !== 0 && (kinds & ~(K_SMALL | K_I32 | K_SAFE | K_FLOAT)) === 0) {
+    const num = takeTyped(numPool, n, (k) => new Float64Array(k))
+    for (let i = 0; i < r; i++) num[i] = values[i] as number
+    col.num = num
+    col.typed = TYPED_NUMBERS
+  } else if (kinds === K_BOOL) {
+    const bits = takeTyped(bitPool, n, (k) => new Uint8Array(k))
+    for (let i = 0; i < r; i++) bits[i] = values[i] === true ? 1 : 0
+    col.bits = bits
+    col.typed = TYPED_BOOLS
+  } else return
+  col.until = r
+  clear(values, r)
+}
+
+/**
+ * Moves a typed column's rows 0 .. until - 1 back into its values (the rows after it hold
+ * nothing yet), each the value it was: a float64 holds every number exactly (-0 and NaN too),
+ * and a boolean column held booleans only. Called on the first cell that is not of the column's
+ * kind or not contiguous (a row that left it out), and at the end of pass 1 when rows after
+ * `until` left it out.
+ */
+function spill(sink: ColumnSink, until: number): void {
+  const col = sink as Plan
+  const values = col.values
+  if (col.num !== null) {
+    const num = col.num
+    for (let i = 0; i < until; i++) values[i] = num[i]
+  } else if (col.bits !== null) {
+    const bits = col.bits
+    for (let i = 0; i < until; i++) values[i] = bits[i] === 1
+  }
+  releaseTyped(col)
+  col.spilled = true
 }
 
 function newPlan(name: string, values: unknown[], rank: number): Plan {
@@ -215,7 +301,12 @@ function newPlan(name: string, values: unknown[], rank: number): Plan {
     preds: [],
     predSet: null,
     lastPred: null,
-    state: ORDER_NEW
+    state: ORDER_NEW,
+    typed: 0,
+    until: 0,
+    num: null,
+    bits: null,
+    spilled: false
   }
 }
 
@@ -226,6 +317,12 @@ function plan(rows: readonly unknown[], w: TableSink): Plan[] | null {
   const cols: Plan[] = []
   const planned = learn(rows, w, cols) && cols.length !== 0
   if (!planned) releaseValues(cols, rows.length)
+  else {
+    // A typed column with rows after `until` left them out: its values go back (a gap).
+    for (let i = 0; i < cols.length; i++) {
+      if (cols[i].typed !== 0 && cols[i].until !== rows.length) spill(cols[i], cols[i].until)
+    }
+  }
   return planned ? cols : null
 }
 
@@ -286,6 +383,7 @@ function learn(rows: readonly unknown[], w: TableSink, cols: Plan[]): boolean {
       }
       if (prev !== null && col.lastPred !== prev) pairs += precedes(prev, col)
       prev = col
+      if (col.typed !== 0) spill(col, col.until)
       col.values[r] = v
       col.kinds |= kind
       col.present++
@@ -309,7 +407,9 @@ function learn(rows: readonly unknown[], w: TableSink, cols: Plan[]): boolean {
         if (lookups > 0) {
           lookups--
           runNames = cols.map((col) => col.name)
-          run = rowExtractor(runNames, EXTRACT_KINDS)
+          // Columns typed from here on are compiled typed (and a column only becomes typed here).
+          for (let i = 0; i < cols.length; i++) adopt(cols[i], r + 1, n)
+          run = rowExtractor(runNames, cols.map((col) => col.typed), EXTRACT_KINDS)
         }
       }
       if (run !== null) r = extract(run, rows, r + 1, n, cols, runNames) - 1
@@ -326,6 +426,10 @@ function learn(rows: readonly unknown[], w: TableSink, cols: Plan[]): boolean {
 function extract(
   run: RowExtractor, rows: readonly unknown[], r: number, n: number, cols: Plan[], names: string[]
 ): number {
+  // A typed column left out by a row since its last run has a gap: its values go back (spill).
+  // Today the generic loop spills any typed column it stores into, and only a row holding every
+  // column leads here, so this only guards the invariant the generated code relies on.
+  for (let i = 0; i < cols.length; i++) if (cols[i].typed !== 0 && cols[i].until !== r) spill(cols[i], cols[i].until)
   const first = Math.min(n, r + TABLE_EXTRACT_FIRST_ROWS)
   const next = run(rows, r, first, cols, names, EXTRACT_KINDS)
   return next < first ? next : run(rows, next, n, cols, names, EXTRACT_KINDS)
@@ -523,7 +627,8 @@ function write(w: TableSink, rows: readonly unknown[], cols: Plan[]): boolean {
       }
     } else if (type === COL_STRING) {
       if (strings(w, values, n, presence, validity)) flags |= COL_ASCII
-    } else fixed(w, type, values, n, presence, validity)
+    } else if (col.typed !== 0) fixedTyped(w, type, col, n)
+    else fixed(w, type, values, n, presence, validity)
     const entry = dir + i * TABLE_DIR_ENTRY_SIZE
     w.buf[entry + DIR_OFFSET_TYPE] = type
     w.buf[entry + DIR_OFFSET_FLAGS] = flags
@@ -640,6 +745,32 @@ function fastTyped(buf: Uint8Array, type: number, at: number, n: number): boolea
 
 function widthOf(type: number): number {
   return type === COL_BOOL ? 1 : type === COL_INT32 ? 4 : 8
+}
+
+/**
+ * SPEC 8.2 bool, int32, int64, float64 of a typed column (every row holds a number, or every row
+ * a boolean, in its scratch: adopt()), so no bitmaps: one copy (a memcpy for float64 and
+ * booleans, a conversion in the typed array's own set for int32: ~18 instructions an item in the
+ * runtime, as many as a JS loop, which runs once a table and is not optimized, Node 26).
+ */
+function fixedTyped(w: TableSink, type: number, col: Plan, n: number): void {
+  const width = widthOf(type)
+  w.ensure(width * n + TABLE_ALIGN)
+  const at = w.pos
+  const buf = w.buf
+  w.pos = at + width * n
+  if (col.bits !== null) {
+    buf.set(col.bits.subarray(0, n), at)
+    return
+  }
+  const num = (col.num as Float64Array).subarray(0, n)
+  if (fastTyped(buf, type, at, n)) {
+    if (type === COL_FLOAT64) new Float64Array(buf.buffer, buf.byteOffset + at, n).set(num)
+    else new Int32Array(buf.buffer, buf.byteOffset + at, n).set(num)
+    return
+  }
+  const view = w.view
+  for (let i = 0; i < n; i++) put(view, type, at + width * i, num[i])
 }
 
 /** SPEC 8.2 bool, int32, int64, float64: n fixed-size items; null and absent slots zero. */
