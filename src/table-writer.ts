@@ -172,15 +172,20 @@ const EXTRACT_KINDS: ExtractKinds = {
 const pool: unknown[][] = []
 
 function takeValues(n: number): unknown[] {
-  for (let i = pool.length - 1; i >= 0; i--) {
-    const a = pool[i]
+  return takePooled(pool, n, (k) => new Array<unknown>(k).fill(undefined))
+}
+
+/** An array of at least n items from `from` (taken out of it), or a new one from `make`. */
+function takePooled<T extends { length: number }>(from: T[], n: number, make: (n: number) => T): T {
+  for (let i = from.length - 1; i >= 0; i--) {
+    const a = from[i]
     if (a.length >= n) {
-      pool[i] = pool[pool.length - 1]
-      pool.pop()
+      from[i] = from[from.length - 1]
+      from.pop()
       return a
     }
   }
-  return new Array<unknown>(n).fill(undefined)
+  return make(n)
 }
 
 /**
@@ -223,18 +228,6 @@ function releaseValues(cols: readonly Plan[], n: number): void {
 const numPool: Float64Array[] = []
 const bitPool: Uint8Array[] = []
 
-function takeTyped<T extends Float64Array | Uint8Array>(from: T[], n: number, make: (n: number) => T): T {
-  for (let i = from.length - 1; i >= 0; i--) {
-    const a = from[i]
-    if (a.length >= n) {
-      from[i] = from[from.length - 1]
-      from.pop()
-      return a
-    }
-  }
-  return make(n)
-}
-
 function releaseTyped(col: Plan): void {
   if (col.num !== null && numPool.length < TABLE_POOL_TYPED) numPool.push(col.num)
   if (col.bits !== null && bitPool.length < TABLE_POOL_TYPED) bitPool.push(col.bits)
@@ -254,12 +247,12 @@ function adopt(col: Plan, r: number, n: number): void {
   const kinds = col.kinds
   const values = col.values
   if (kinds !== 0 && (kinds & ~(K_SMALL | K_I32 | K_SAFE | K_FLOAT)) === 0) {
-    const num = takeTyped(numPool, n, (k) => new Float64Array(k))
+    const num = takePooled(numPool, n, (k) => new Float64Array(k))
     for (let i = 0; i < r; i++) num[i] = values[i] as number
     col.num = num
     col.typed = TYPED_NUMBERS
   } else if (kinds === K_BOOL) {
-    const bits = takeTyped(bitPool, n, (k) => new Uint8Array(k))
+    const bits = takePooled(bitPool, n, (k) => new Uint8Array(k))
     for (let i = 0; i < r; i++) bits[i] = values[i] === true ? 1 : 0
     col.bits = bits
     col.typed = TYPED_BOOLS
