@@ -463,9 +463,9 @@ function sameNames(cols: readonly Plan[], names: readonly string[]): boolean {
 function listKinds(list: readonly unknown[], kinds: number): number {
   let ck = kinds
   // `at` only where it is Array.prototype.at (./platform.ts ARRAY_AT), here and below.
-  const own = list.at === ARRAY_AT
+  const plainAt = list.at === ARRAY_AT
   for (let j = 0; j < list.length; j++) {
-    const e = kindOf(own ? list.at(j) : list[j])
+    const e = kindOf(plainAt ? list.at(j) : list[j])
     ck |= e === 0 ? K_NULL : e
   }
   return ck
@@ -1049,9 +1049,9 @@ function listCells(
     const list = values[i]
     if (list === null || list === undefined) continue
     const a = list as unknown[]
-    const own = a.at === ARRAY_AT
+    const plainAt = a.at === ARRAY_AT
     for (let j = 0; j < a.length; j++, k++) {
-      const e = own ? a.at(j) : a[j]
+      const e = plainAt ? a.at(j) : a[j]
       if (put(view, childType, at + width * k, e)) {
         if (childValidity >= 0) setBit(buf, childValidity, k)
       } else if (childValidity >= 0 && (e === null || kindOf(e) === 0)) {
@@ -1127,9 +1127,9 @@ function flatten(values: readonly unknown[], n: number, count: number, at: numbe
     const list = values[i]
     if (list === null || list === undefined) continue
     const a = list as unknown[]
-    const own = a.at === ARRAY_AT
+    const plainAt = a.at === ARRAY_AT
     for (let j = 0; j < a.length; j++) {
-      const e = own ? a.at(j) : a[j]
+      const e = plainAt ? a.at(j) : a[j]
       if (typeof e === 'string' || e === null) flat[k++] = e
       else if (e === undefined || typeof e === 'function' || typeof e === 'symbol') flat[k++] = null
       // Pass 1 saw strings and nulls only: a list changed since is refused (strings() joins
@@ -1150,12 +1150,12 @@ function anyElements(w: TableSink, values: readonly unknown[], n: number, count:
     const list = values[i]
     if (list === null || list === undefined) continue
     const a = list as unknown[]
-    const own = a.at === ARRAY_AT
+    const plainAt = a.at === ARRAY_AT
     for (let j = 0; j < a.length; j++) {
       w.depth = level
       w.path[level] = a
       // As in a v1 list: toJSON() gets '' and what JSON leaves out is null.
-      w.value(own ? a.at(j) : a[j])
+      w.value(plainAt ? a.at(j) : a[j])
       w.view.setUint32(offsets + 4 * (++k), w.pos - area, true)
     }
   }
