@@ -29,9 +29,10 @@ import { compress } from '../src/compress.js'
 import { ROOT } from '../test/helpers/paths.js'
 import { listen, LOOPBACK } from '../support/listen.js'
 import {
-  BENCH_API_KEY, DATA_KINDS, DECODE, ENCODE, FIRST_ROWS, NO_CODEGEN_QUERY, ROUTES, TABLE,
+  BENCH_API_KEY, DATA_KINDS, DECODE, ENCODE, NO_CODEGEN_QUERY, ROUTES, TABLE,
   type BenchApi, type BenchConfig, type Op, type PageInfo, type RunResult
 } from './browser-page/protocol.js'
+import { FIRST_ROWS } from './browser-page/table-reads.js'
 import { datasets, users, type Dataset } from './datasets.js'
 import { HARNESS_DEFAULTS, summarize, type Comparison } from './harness.js'
 import { bytes, fine, fineVerdict, ratio, renderTable, timing, resultsFile, writeResults, type Table } from './report.js'

@@ -28,6 +28,7 @@ import { BFastTable, decode, encode } from '../src/index.js'
 import { compress } from '../src/compress.js'
 import { users } from './datasets.js'
 import { compare, describeMethod, type Options } from './harness.js'
+import { canCompile, FIRST_ROWS, firstRows } from './browser-page/table-reads.js'
 import { bytes, fine, fineVerdict, ratio, renderTable, resultsFile, timing, writeResults, type Table } from './report.js'
 import { TABLE_TARGETS } from './targets.js'
 
@@ -53,8 +54,6 @@ async function loadArrow(): Promise<ArrowModule | null> {
 }
 
 const textDecoder = new TextDecoder()
-/** Rows read by the "open + 50 rows" measurement (the first screen of a grid). */
-const FIRST_ROWS = 50
 const SIZES = [10_000, 100_000] as const
 /** Fewer rounds than the codec bench: Arrow's encode of 100,000 rows takes seconds. */
 const DEFAULT_ROUNDS = 15
@@ -89,21 +88,6 @@ function parseArgs(argv: readonly string[]): Args {
     else throw new Error(`unknown argument ${arg}; see the header of bench/tables.ts`)
   }
   return { options, child, encodeOnly, codegenChild, sizesOnly, transportOnly }
-}
-
-function canCompile(): boolean {
-  try {
-    // eslint-disable-next-line no-new-func -- the probe for a CSP that forbids code generation
-    return new Function('return true')() === true
-  } catch {
-    return false
-  }
-}
-
-function firstRows(table: BFastTable): unknown {
-  let last: unknown
-  for (let i = 0; i < FIRST_ROWS; i++) last = table.get(i)
-  return last
 }
 
 /** toArray() vs v1 decode on users-10k: run in this process (and in the no-codegen child). */

@@ -6,10 +6,11 @@
  */
 import { BFastTable, decode, encode } from '../../src/index.js'
 import {
-  BENCH_API_KEY, DATA_KINDS, DECODE, ENCODE, FIRST_ROWS, ROUTES, TABLE,
+  BENCH_API_KEY, DATA_KINDS, DECODE, ENCODE, ROUTES, TABLE,
   type BenchApi, type BenchConfig, type Op, type PageInfo, type RunResult
 } from './protocol.js'
 import { runRounds, type PageCandidate } from './rounds.js'
+import { canCompile, FIRST_ROWS, firstRows } from './table-reads.js'
 
 type Msgpackr = typeof import('msgpackr')
 type Packr = InstanceType<Msgpackr['Packr']>
@@ -130,12 +131,6 @@ function encodeCandidates(d: LoadedDataset): PageCandidate[] {
   return out
 }
 
-function firstRows(table: BFastTable): unknown {
-  let last: unknown
-  for (let i = 0; i < FIRST_ROWS; i++) last = table.get(i)
-  return last
-}
-
 /** The table comparisons of issue 14 item 6 in one rotation: every pair's ratio is paired. */
 function tableCandidates(d: LoadedRows): PageCandidate[] {
   const equalsRows = (result: unknown): string | null => difference(result, d.rows)
@@ -161,15 +156,6 @@ function candidates(name: string, op: Op): PageCandidate[] {
   }
   const d = dataset(name)
   return op === 'decode' ? decodeCandidates(d) : encodeCandidates(d)
-}
-
-/** Whether this page may compile strings (the NO_CODEGEN_QUERY page's policy forbids it). */
-function codegenAllowed(): boolean {
-  try {
-    return new Function('return true')() === true
-  } catch {
-    return false
-  }
 }
 
 const api: BenchApi = {
@@ -201,7 +187,7 @@ const api: BenchApi = {
       userAgent: navigator.userAgent,
       crossOriginIsolated: globalThis.crossOriginIsolated === true,
       gcExposed: typeof (globalThis as { gc?: unknown }).gc === 'function',
-      codegen: codegenAllowed(),
+      codegen: canCompile(),
     }
   },
 

@@ -3,6 +3,7 @@
  * the page finds its data, the names of the candidates, and the calls Node makes into the
  * page. Browser-safe: types and constants only.
  */
+import { FIRST_ROWS } from './table-reads.js'
 
 /** The page sets its API on `globalThis[BENCH_API_KEY]` once its modules have loaded. */
 export const BENCH_API_KEY = '__bfastBrowserBench'
@@ -52,14 +53,11 @@ export const ENCODE = {
 /** Table candidates (row labels; issue 14 item 6, as bench/tables.ts measures them in Node). */
 export const TABLE = {
   open: 'table open',
-  firstRows: 'table open + 50 rows',
+  firstRows: `table open + ${FIRST_ROWS} rows`,
   toArray: 'table toArray()',
   v1: 'B-FAST v1 decode',
   jsonBytes: DECODE.jsonBytes,
 } as const
-
-/** Rows the "open + N rows" candidate reads: the first screen of a grid (bench/tables.ts reads as many). */
-export const FIRST_ROWS = 50
 
 /**
  * Query of ROUTES.page that bench/browser.ts serves with a Content-Security-Policy forbidding
