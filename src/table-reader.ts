@@ -9,7 +9,7 @@
  *
  * Written for V8 on purpose: numeric columns come out as typed-array views on the message
  * (zero-copy when the memory is aligned), an all-ASCII string column is decoded in one
- * native call and cut with substring, and v1 cells (type any) are read by the v1 reader in
+ * native call per 64 KB of text and cut with substring, and v1 cells (type any) are read by the v1 reader in
  * one batch per column.
  */
 import { BFastError } from './errors.js'
