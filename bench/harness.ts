@@ -128,6 +128,25 @@ export function median(values: readonly number[]): number {
   return quantile([...values].sort((x, y) => x - y), 0.5)
 }
 
+/** Runs a sample needs to last `minSampleMs` at `msPerRun` (at least 1, at most maxIterations). */
+export function iterationsFor(msPerRun: number, minSampleMs: number): number {
+  return Math.max(1, Math.min(HARNESS_DEFAULTS.maxIterations, Math.ceil(minSampleMs / Math.max(msPerRun, 1e-4))))
+}
+
+/**
+ * Sets each candidate's runs per sample from its fastest warm-up sample (time per run). The
+ * first calibration times three cold runs: an operation whose first runs are slow (code not yet
+ * optimized, pages faulted in for the first time) got too few runs, and its measured samples
+ * then lasted a fraction of minSampleMs, one or two runs each, right after the full GC
+ * (PERFORMANCE-NOTES "Table toArray in a fresh process").
+ */
+export function recalibrate(iterations: number[], warmupMsPerRun: readonly number[], minSampleMs: number): void {
+  for (let i = 0; i < iterations.length; i++) {
+    const best = warmupMsPerRun[i]!
+    if (Number.isFinite(best)) iterations[i] = iterationsFor(best, minSampleMs)
+  }
+}
+
 /**
  * Measures `candidates` interleaved: `warmupRounds` discarded rounds (which also calibrate how
  * many operations a sample needs to last `minSampleMs`), then `rounds` measured rounds, each
@@ -140,24 +159,28 @@ export async function compare(candidates: readonly Candidate[], options: Options
   const minSampleMs = options.minSampleMs ?? HARNESS_DEFAULTS.minSampleMs
   const n = candidates.length
 
-  // Calibrate on single runs, keeping the fastest (least disturbed) time.
+  // A first calibration on single runs, keeping the fastest (least disturbed) time; the warm-up
+  // rounds calibrate again (recalibrate).
   const iterations: number[] = []
   for (const c of candidates) {
     let best = Number.POSITIVE_INFINITY
     for (let i = 0; i < 3; i++) {
       best = Math.min(best, await sample(c.fn, 1))
     }
-    iterations.push(Math.max(1, Math.min(HARNESS_DEFAULTS.maxIterations, Math.ceil(minSampleMs / Math.max(best, 1e-4)))))
+    iterations.push(iterationsFor(best, minSampleMs))
   }
 
+  const warmupBest = candidates.map(() => Number.POSITIVE_INFINITY)
   const samples: number[][] = candidates.map(() => [])
   for (let round = 0; round < warmupRounds + rounds; round++) {
+    if (round === warmupRounds && round > 0) recalibrate(iterations, warmupBest, minSampleMs)
     for (let k = 0; k < n; k++) {
       const index = (k + round) % n
       const c = candidates[index]!
       collect()
       const ms = await sample(c.fn, iterations[index]!)
       if (round >= warmupRounds) samples[index]!.push(ms)
+      else warmupBest[index] = Math.min(warmupBest[index]!, ms)
     }
   }
 

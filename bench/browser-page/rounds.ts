@@ -59,17 +59,24 @@ export function runRounds(candidates: readonly PageCandidate[], options: RoundOp
     if (why !== null && failures.length < 10) failures.push(`${c.name} (round ${round}): ${why}`)
   }
 
+  const runsFor = (c: PageCandidate, msPerRun: number): number =>
+    c.oneRunPerSample === true ? 1 : Math.max(1, Math.min(options.maxIterations, Math.ceil(options.minSampleMs / Math.max(msPerRun, MIN_RUN_MS))))
   const iterations: number[] = []
   for (const c of candidates) {
     let best = Number.POSITIVE_INFINITY
     for (let i = 0; i < CALIBRATION_RUNS; i++) best = Math.min(best, sample(c.fn, 1))
     check(c, -1)
-    iterations.push(c.oneRunPerSample === true ? 1 : Math.max(1, Math.min(options.maxIterations, Math.ceil(options.minSampleMs / Math.max(best, MIN_RUN_MS)))))
+    iterations.push(runsFor(c, best))
   }
 
   const n = candidates.length
+  const warmupBest = candidates.map(() => Number.POSITIVE_INFINITY)
   const samples: number[][] = candidates.map(() => [])
   for (let round = 0; round < options.warmupRounds + options.rounds; round++) {
+    // The warm-up rounds calibrate again, as harness.ts recalibrate() (cold runs got too few).
+    if (round === options.warmupRounds && round > 0) {
+      for (let i = 0; i < n; i++) if (Number.isFinite(warmupBest[i]!)) iterations[i] = runsFor(candidates[i]!, warmupBest[i]!)
+    }
     for (let k = 0; k < n; k++) {
       const index = (k + round) % n
       const c = candidates[index]!
@@ -77,6 +84,7 @@ export function runRounds(candidates: readonly PageCandidate[], options: RoundOp
       const ms = sample(c.fn, iterations[index]!)
       check(c, round)
       if (round >= options.warmupRounds) samples[index]!.push(ms)
+      else warmupBest[index] = Math.min(warmupBest[index]!, ms)
     }
   }
   sink = undefined
