@@ -9,8 +9,12 @@
  * and hands back raw samples; Node computes medians and paired ratios with harness.ts.
  *
  * Usage: npm run bench:browser -- [--node 20|22|24|26] [--rounds=N] [--warmup=N] [--dataset=users-10k]
- *        [--profile[=ms]]
- * A full run (no --dataset, no --profile) writes the tables to bench/results/node-<major>/browser.md.
+ *        [--profile[=ms]] [--tables-only]
+ * A full run (no --dataset, no --profile, no --tables-only) writes the tables to
+ * bench/results/node-<major>/browser.md. After the codec comparisons it measures B-FAST tables
+ * (issue 14 item 6: open, the first rows, toArray() against v1 decode and the JSON path) on
+ * users-10k and users-100k, and toArray() again in a page whose Content-Security-Policy forbids
+ * `new Function`; --tables-only runs only that part.
  * --profile also records Chromium CPU profiles (CDP Profiler) of B-FAST's encode and decode
  * and prints where their time goes.
  */
@@ -19,18 +23,20 @@ import { createServer, type Server } from 'node:http'
 import os from 'node:os'
 import path from 'node:path'
 import { Packr } from 'msgpackr'
-import { chromium, type Page } from 'playwright-core'
+import { chromium, type Browser, type Page } from 'playwright-core'
 import { encode, isCompressed } from '../src/index.js'
 import { compress } from '../src/compress.js'
 import { ROOT } from '../test/helpers/paths.js'
 import { listen, LOOPBACK } from '../support/listen.js'
 import {
-  BENCH_API_KEY, DATA_KINDS, DECODE, ENCODE, ROUTES,
+  BENCH_API_KEY, DATA_KINDS, DECODE, ENCODE, NO_CODEGEN_QUERY, ROUTES, TABLE,
   type BenchApi, type BenchConfig, type Op, type PageInfo, type RunResult
 } from './browser-page/protocol.js'
-import { datasets, type Dataset } from './datasets.js'
+import { FIRST_ROWS } from './browser-page/table-reads.js'
+import { datasets, users, type Dataset } from './datasets.js'
 import { HARNESS_DEFAULTS, summarize, type Comparison } from './harness.js'
-import { bytes, ratio, renderTable, timing, resultsFile, writeResults, type Table } from './report.js'
+import { bytes, fine, fineVerdict, ratio, renderTable, timing, resultsFile, writeResults, type Table } from './report.js'
+import { TABLE_TARGETS } from './targets.js'
 
 /** Debian's chromium package installs here (as in test/client/browser.test.ts). */
 const CHROMIUM_PATH = '/usr/bin/chromium'
@@ -70,6 +76,19 @@ const ISOLATION_HEADERS = {
   'cross-origin-embedder-policy': 'require-corp',
   'cache-control': 'no-store',
 } as const
+/**
+ * The policy of the NO_CODEGEN_QUERY page: scripts from this origin only and no 'unsafe-eval',
+ * so `new Function` throws, as on a site with a strict CSP. (It also refuses index.html's inline
+ * import map, which only msgpackr needs; that page does not load msgpackr.)
+ */
+const NO_CODEGEN_CSP = "script-src 'self'"
+/** The row lists of the table comparison, as bench/tables.ts measures them in Node. */
+const TABLE_SETS = [
+  { name: 'users-10k', rows: 10_000 },
+  { name: 'users-100k', rows: 100_000 },
+] as const
+/** The set the no-codegen page measures (bench/tables.ts's toArray section uses users-10k too). */
+const NO_CODEGEN_SET = TABLE_SETS[0].name
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
@@ -81,6 +100,10 @@ interface Args {
   dataset: string | undefined
   profileMs: number | undefined
   full: boolean
+  /** Run the codec comparisons (not with --tables-only). */
+  codec: boolean
+  /** Run the table comparisons (full runs and --tables-only). */
+  tables: boolean
 }
 
 function parseArgs(argv: readonly string[]): Args {
@@ -90,6 +113,8 @@ function parseArgs(argv: readonly string[]): Args {
     dataset: undefined,
     profileMs: undefined,
     full: true,
+    codec: true,
+    tables: true,
   }
   for (const arg of argv) {
     const [key, value = ''] = arg.split('=', 2) as [string, string?]
@@ -98,8 +123,13 @@ function parseArgs(argv: readonly string[]): Args {
     else if (key === '--dataset') {
       args.dataset = value
       args.full = false
+      args.tables = false
     } else if (key === '--profile') {
       args.profileMs = value === '' ? PROFILE_DEFAULT_MS : Number.parseInt(value, 10)
+      args.full = false
+      args.tables = false
+    } else if (key === '--tables-only') {
+      args.codec = false
       args.full = false
     } else throw new Error(`unknown argument ${arg}; see the header of bench/browser.ts`)
   }
@@ -144,8 +174,9 @@ function fileUnder(base: string, relative: string): string | null {
 async function startServer(data: ReadonlyMap<string, Uint8Array>, withMsgpackr: boolean): Promise<{ server: Server; baseUrl: string }> {
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', `http://${LOOPBACK}`)
+    const policy = url.search === NO_CODEGEN_QUERY ? { 'content-security-policy': NO_CODEGEN_CSP } : {}
     const send = (status: number, type: string, body: Uint8Array | string): void => {
-      res.writeHead(status, { 'content-type': type, ...ISOLATION_HEADERS })
+      res.writeHead(status, { 'content-type': type, ...ISOLATION_HEADERS, ...policy })
       res.end(body)
     }
     let file: string | null = null
@@ -246,6 +277,65 @@ function summaryTable(measured: readonly Measured[], withMsgpackr: boolean): Tab
   }
 }
 
+/**
+ * Issue 14 item 6 in Chromium: each row's time and its paired ratios to the JSON path
+ * (`response.json()`'s work) and to v1 decode, with the targets' verdicts, as bench/tables.ts
+ * reports them for Node.
+ */
+function tablesTable(bySet: ReadonlyMap<string, Comparison>, noCodegen: Comparison): Table {
+  const rows: string[][] = []
+  const cells = (c: Comparison, name: string, vsJson: number | null, vsV1: number | null): string[] => {
+    const j = c.ratioQuartiles(name, TABLE.jsonBytes)
+    const v = c.ratioQuartiles(name, TABLE.v1)
+    return [
+      timing(c.get(name)),
+      name === TABLE.jsonBytes ? '-' : vsJson === null ? `${fine(j.median)}x [${fine(j.p25)}-${fine(j.p75)}]` : fineVerdict(j, vsJson),
+      name === TABLE.v1 ? '-' : vsV1 === null ? `${fine(v.median)}x [${fine(v.p25)}-${fine(v.p75)}]` : fineVerdict(v, vsV1),
+    ]
+  }
+  for (const [set, c] of bySet) {
+    rows.push(
+      [set, TABLE.open, ...cells(c, TABLE.open, TABLE_TARGETS.openVsJson, null)],
+      [set, TABLE.firstRows, ...cells(c, TABLE.firstRows, TABLE_TARGETS.firstRowsVsJson, null)],
+      [set, TABLE.toArray, ...cells(c, TABLE.toArray, null, TABLE_TARGETS.toArrayVsV1)],
+      [set, TABLE.v1, ...cells(c, TABLE.v1, null, null)],
+      [set, TABLE.jsonBytes, ...cells(c, TABLE.jsonBytes, null, null)]
+    )
+  }
+  rows.push([`${NO_CODEGEN_SET}, no new Function`, TABLE.toArray, ...cells(noCodegen, TABLE.toArray, null, TABLE_TARGETS.toArrayVsV1)])
+  rows.push([`${NO_CODEGEN_SET}, no new Function`, TABLE.v1, ...cells(noCodegen, TABLE.v1, null, null)])
+  const open = TABLE_SETS.map((t) => bySet.get(t.name)?.get(TABLE.open).medianMs ?? Number.NaN)
+  const flat = open[1]! / open[0]!
+  return {
+    title: `Chromium: B-FAST tables, ${TABLE_SETS.map((t) => t.name).join(' and ')} (median ms per operation, p25-p75; ratios: median of per-round ratios [p25-p75])`,
+    labelColumns: 2,
+    headers: ['rows', 'candidate', 'median ms', `vs ${TABLE.jsonBytes}`, `vs ${TABLE.v1}`],
+    rows,
+    notes: [
+      `Issue 14 item 6 targets: open <= ${TABLE_TARGETS.openVsJson}x and open + ${FIRST_ROWS} rows <= ${TABLE_TARGETS.firstRowsVsJson}x the JSON path, toArray() <= ${TABLE_TARGETS.toArrayVsV1}x v1 decode`,
+      `(also without new Function), open flat from 10,000 to 100,000 rows (<= ${TABLE_TARGETS.openFlatness}x): here ${flat.toFixed(2)}x ${flat <= TABLE_TARGETS.openFlatness ? 'PASS' : 'MISS'}.`,
+      `open = \`decode(table bytes)\` (a BFastTable, no row built); open + ${FIRST_ROWS} rows adds \`get(i)\` for the first ${FIRST_ROWS}; toArray() = \`decode(bytes).toArray()\`;`,
+      'v1 decode = `decode(bytes)` of the same rows as a v1 message; the JSON path = `JSON.parse(new TextDecoder().decode(bytes))`, what `response.json()` does.',
+      'Each row list\'s candidates run in one rotation; at 100,000 rows toArray(), v1 decode and the JSON path make one run per sample (as bench/tables.ts).',
+      `"no new Function": a second page served with \`Content-Security-Policy: ${NO_CODEGEN_CSP}\` (no 'unsafe-eval'), where the codec's generated readers cannot be built.`,
+    ],
+  }
+}
+
+/** Opens the benchmark page at `url` and waits for its API; load errors go to `pageErrors`. */
+async function openPage(browser: Browser, url: string, pageErrors: string[]): Promise<Page> {
+  const page = await browser.newPage()
+  page.on('pageerror', (err) => pageErrors.push(err.message))
+  page.on('response', (res) => {
+    if (!res.ok()) pageErrors.push(`HTTP ${res.status()} ${res.url()}`)
+  })
+  await page.goto(url)
+  await page.waitForFunction((key) => key in globalThis, BENCH_API_KEY, { timeout: LOAD_TIMEOUT_MS }).catch(() => {
+    throw new Error(`the benchmark page ${url} did not load: ${pageErrors.join(' | ') || 'no error seen'}`)
+  })
+  return page
+}
+
 interface CpuProfile {
   nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[]
   samples?: number[]
@@ -307,6 +397,14 @@ async function main(): Promise<void> {
       ratio(e.bfast.length / e.json.length), ratio(e.lz4.length / e.json.length),
     ])
   }
+  if (args.tables) {
+    for (const set of TABLE_SETS) {
+      const rows = users(set.rows)
+      data.set(`${set.name}.${DATA_KINDS.json}`, Buffer.from(JSON.stringify(rows)))
+      data.set(`${set.name}.${DATA_KINDS.bfast}`, encode(rows))
+      data.set(`${set.name}.${DATA_KINDS.table}`, encode(rows, { tables: true }))
+    }
+  }
   const allNames = sets.map((s) => s.name)
   if (args.dataset !== undefined) {
     sets = sets.filter((s) => s.name === args.dataset)
@@ -317,18 +415,11 @@ async function main(): Promise<void> {
   const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true })
   const anomalies: string[] = []
   try {
-    const page = await browser.newPage()
     const pageErrors: string[] = []
-    page.on('pageerror', (err) => pageErrors.push(err.message))
-    page.on('response', (res) => {
-      if (!res.ok()) pageErrors.push(`HTTP ${res.status()} ${res.url()}`)
-    })
-    await page.goto(baseUrl + ROUTES.page)
-    await page.waitForFunction((key) => key in globalThis, BENCH_API_KEY, { timeout: LOAD_TIMEOUT_MS }).catch(() => {
-      throw new Error(`the benchmark page did not load: ${pageErrors.join(' | ') || 'no error seen'}`)
-    })
+    const page = await openPage(browser, baseUrl + ROUTES.page, pageErrors)
     const config: BenchConfig = {
-      datasets: allNames,
+      datasets: args.codec ? allNames : [],
+      tableDatasets: args.tables ? TABLE_SETS.map((t) => t.name) : [],
       msgpackr: withMsgpackr,
       rounds: args.rounds,
       warmupRounds: args.warmupRounds,
@@ -357,15 +448,35 @@ async function main(): Promise<void> {
     }
 
     const measured: Measured[] = []
-    for (const set of sets) {
+    for (const set of args.codec ? sets : []) {
       const dec = toComparison(await callPage(page, 'run', set.name, 'decode'), `${set.name} decode`, anomalies)
       const enc = toComparison(await callPage(page, 'run', set.name, 'encode'), `${set.name} encode`, anomalies)
       measured.push({ dataset: set.name, decode: dec, encode: enc })
       console.log(`  ${set.name}: done`)
     }
+
+    const tableTables: Table[] = []
+    if (args.tables) {
+      // After the codec comparisons, so that those measure the state they always did.
+      await callPage(page, 'primeTables')
+      const bySet = new Map<string, Comparison>()
+      for (const set of TABLE_SETS) {
+        bySet.set(set.name, toComparison(await callPage(page, 'run', set.name, 'table'), `${set.name} table`, anomalies))
+        console.log(`  ${set.name} table: done`)
+      }
+      const strict = await openPage(browser, baseUrl + ROUTES.page + NO_CODEGEN_QUERY, pageErrors)
+      const strictInfo = await callPage(strict, 'load', { ...config, datasets: [], msgpackr: false, tableDatasets: [NO_CODEGEN_SET] })
+      if (strictInfo.codegen) anomalies.push(`the page served with "${NO_CODEGEN_CSP}" could still compile strings: its row measures nothing new`)
+      if (!info.codegen) anomalies.push('the main page could not compile strings')
+      await callPage(strict, 'primeTables')
+      const noCodegen = toComparison(await callPage(strict, 'run', NO_CODEGEN_SET, 'table'), `${NO_CODEGEN_SET} table, no codegen`, anomalies)
+      await strict.close()
+      console.log(`  ${NO_CODEGEN_SET} table without new Function: done`)
+      tableTables.push(tablesTable(bySet, noCodegen))
+    }
     if (pageErrors.length > 0) anomalies.push(`page errors: ${pageErrors.join(' | ')}`)
 
-    const tables = [summaryTable(measured, withMsgpackr), speedTable(measured, withMsgpackr), sizes]
+    const tables = [...(args.codec ? [summaryTable(measured, withMsgpackr), speedTable(measured, withMsgpackr), sizes] : []), ...tableTables]
     for (const t of tables) console.log(`\n${renderTable(t)}\n`)
     if (anomalies.length > 0) {
       console.log('ANOMALIES:')
@@ -375,7 +486,7 @@ async function main(): Promise<void> {
     if (args.full) {
       writeResults({ file: RESULTS_FILE, title: 'Browser benchmark (Chromium)', command: 'npm run bench:browser', method, tables, anomalies })
     } else {
-      console.log(`Partial run (--dataset): ${RESULTS_FILE} left as it was.`)
+      console.log(`Partial run (--dataset or --tables-only): ${RESULTS_FILE} left as it was.`)
     }
   } finally {
     await browser.close()

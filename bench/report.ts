@@ -80,6 +80,16 @@ export function verdict(q: RatioQuartiles, target: number): string {
   return `${ratio(q.median)} [${q.p25.toFixed(2)}-${q.p75.toFixed(2)}] ${shown <= target ? 'PASS' : 'MISS'} (<= ${target.toFixed(2)}x)`
 }
 
+/** A ratio with enough digits for the table targets (0.002x): five decimals under 0.1. */
+export function fine(x: number): string {
+  return x < 0.1 ? x.toFixed(5) : x.toFixed(2)
+}
+
+/** "0.00031x [p25-p75] PASS (<= 0.002x)", for the table targets: the median decides. */
+export function fineVerdict(q: RatioQuartiles, target: number): string {
+  return `${fine(q.median)}x [${fine(q.p25)}-${fine(q.p75)}] ${q.median <= target ? 'PASS' : 'MISS'} (<= ${target}x)`
+}
+
 /** What a full benchmark run writes to its results file. */
 export interface ResultsFile {
   file: string

@@ -28,7 +28,8 @@ import { BFastTable, decode, encode } from '../src/index.js'
 import { compress } from '../src/compress.js'
 import { users } from './datasets.js'
 import { compare, describeMethod, type Options } from './harness.js'
-import { bytes, ratio, renderTable, resultsFile, timing, writeResults, type RatioQuartiles, type Table } from './report.js'
+import { canCompile, FIRST_ROWS, firstRows } from './browser-page/table-reads.js'
+import { bytes, fine, fineVerdict, ratio, renderTable, resultsFile, timing, writeResults, type Table } from './report.js'
 import { TABLE_TARGETS } from './targets.js'
 
 /** What the benchmark uses of apache-arrow. */
@@ -53,22 +54,10 @@ async function loadArrow(): Promise<ArrowModule | null> {
 }
 
 const textDecoder = new TextDecoder()
-/** Rows read by the "open + 50 rows" measurement (the first screen of a grid). */
-const FIRST_ROWS = 50
 const SIZES = [10_000, 100_000] as const
 /** Fewer rounds than the codec bench: Arrow's encode of 100,000 rows takes seconds. */
 const DEFAULT_ROUNDS = 15
 const DEFAULT_WARMUP = 4
-
-/** A ratio with enough digits for targets like 0.002x. */
-function fine(x: number): string {
-  return x < 0.1 ? x.toFixed(5) : x.toFixed(2)
-}
-
-/** "0.00031x [p25-p75] PASS (<= 0.002x)": the median decides. */
-function verdict(q: RatioQuartiles, target: number): string {
-  return `${fine(q.median)}x [${fine(q.p25)}-${fine(q.p75)}] ${q.median <= target ? 'PASS' : 'MISS'} (<= ${target}x)`
-}
 
 interface Args {
   options: Options
@@ -101,21 +90,6 @@ function parseArgs(argv: readonly string[]): Args {
   return { options, child, encodeOnly, codegenChild, sizesOnly, transportOnly }
 }
 
-function canCompile(): boolean {
-  try {
-    // eslint-disable-next-line no-new-func -- the probe for a CSP that forbids code generation
-    return new Function('return true')() === true
-  } catch {
-    return false
-  }
-}
-
-function firstRows(table: BFastTable): unknown {
-  let last: unknown
-  for (let i = 0; i < FIRST_ROWS; i++) last = table.get(i)
-  return last
-}
-
 /** toArray() vs v1 decode on users-10k: run in this process (and in the no-codegen child). */
 async function toArraySection(options: Options): Promise<{ row: string[]; ratio: number }> {
   const rows = users(SIZES[0])
@@ -130,7 +104,7 @@ async function toArraySection(options: Options): Promise<{ row: string[]; ratio:
   )
   const q = c.ratioQuartiles('toArray', 'v1 decode')
   return {
-    row: [canCompile() ? 'new Function allowed' : 'new Function forbidden', timing(c.get('toArray')), timing(c.get('v1 decode')), verdict(q, TABLE_TARGETS.toArrayVsV1)],
+    row: [canCompile() ? 'new Function allowed' : 'new Function forbidden', timing(c.get('toArray')), timing(c.get('v1 decode')), fineVerdict(q, TABLE_TARGETS.toArrayVsV1)],
     ratio: q.median,
   }
 }
@@ -182,7 +156,7 @@ async function encodeRow(n: number, strings: StringForm, options: Options): Prom
     options
   )
   const cells = { table: timing(c.get('table')), JSON: timing(c.get('JSON')), v1: timing(c.get('v1')), msgpackr: timing(c.get('msgpackr')) }
-  return { n, strings, cells, verdict: verdict(c.ratioQuartiles('table', 'JSON'), TABLE_TARGETS.encodeVsJson) }
+  return { n, strings, cells, verdict: fineVerdict(c.ratioQuartiles('table', 'JSON'), TABLE_TARGETS.encodeVsJson) }
 }
 
 /** The compressed forms of the size table: in-format LZ4 (SPEC 4) and the HTTP codings the policy chooses from. */
@@ -391,7 +365,7 @@ async function main(): Promise<void> {
     const cell = (c: Awaited<ReturnType<typeof compare>>, name: string): string => (name === 'Arrow' && arrow === null ? 'n/a' : timing(c.get(name)))
     const line = (op: string, c: Awaited<ReturnType<typeof compare>>, target: number | null): string[] => {
       const q = c.ratioQuartiles('table', 'JSON')
-      return [`${n}`, op, cell(c, 'table'), cell(c, 'JSON'), cell(c, 'v1'), cell(c, 'msgpackr'), cell(c, 'Arrow'), target === null ? `${fine(q.median)}x [${fine(q.p25)}-${fine(q.p75)}]` : verdict(q, target)]
+      return [`${n}`, op, cell(c, 'table'), cell(c, 'JSON'), cell(c, 'v1'), cell(c, 'msgpackr'), cell(c, 'Arrow'), target === null ? `${fine(q.median)}x [${fine(q.p25)}-${fine(q.p75)}]` : fineVerdict(q, target)]
     }
     speed.rows.push(
       line('open', open, TABLE_TARGETS.openVsJson),

@@ -9,7 +9,7 @@
  *
  * Written for V8 on purpose: numeric columns come out as typed-array views on the message
  * (zero-copy when the memory is aligned), an all-ASCII string column is decoded in one
- * native call and cut with substring, and v1 cells (type any) are read by the v1 reader in
+ * native call per 64 KB of text and cut with substring, and v1 cells (type any) are read by the v1 reader in
  * one batch per column.
  */
 import { BFastError } from './errors.js'
@@ -500,26 +500,51 @@ function bools(col: Column, out: unknown[]): unknown[] {
 }
 
 /**
- * An all-ASCII string column (flag COL_ASCII): the heap checked and turned into one string
- * (readAscii) and cut with substring. The flag is checked, not trusted: only ASCII text has
- * one UTF-16 unit per byte, so that byte offsets are string offsets.
+ * Heap bytes turned into one string at a time by asciiStrings: well under V8's largest regular
+ * heap object (128 KB). A longer string goes to large-object space, which V8 maps afresh for each
+ * one: the e-mail heap of users-10k (194 KB) cost 49 minor page faults on every toArray on Node 24
+ * (on Node 26 once the page pool ran dry), where the rest of toArray faults no page at all.
+ */
+const ASCII_CHUNK = 1 << 16
+
+/**
+ * An all-ASCII string column (flag COL_ASCII): the heap checked and turned into strings of at
+ * most ASCII_CHUNK bytes (readAscii), each starting at a cell, and cut with substring (a cell
+ * longer than a chunk gets a text of its own). The flag is checked, not trusted: only ASCII text
+ * has one UTF-16 unit per byte, so that byte offsets are string offsets.
  */
 function asciiStrings(s: TableSource, col: Column, out: unknown[]): unknown[] {
-  const text = readAscii(s.src, col.heap, col.heapLength)
-  if (text === null) {
-    // Not ASCII after all: byte offsets are not UTF-16 offsets, so each cell is decoded alone
-    // (the same values get() returns; a flag is a hint, never trusted).
-    for (let i = 0; i < col.n; i++) out[i] = cellAt(s, col, i)
-    return out
-  }
-  const view = col.view
-  const at = col.values
+  const n = col.n
+  const heapLength = col.heapLength
+  const off = offsetsOf(col)
+  // Every offset checked first, in a loop of its own, so that the loop that cuts the cells
+  // below has no check left (and no call that throws) in it.
   let a = 0
-  for (let i = 0; i < col.n; i++) {
-    const b = view.getUint32(at + 4 * i + 4, true)
-    if (b < a || b > col.heapLength) bad(col.part + 4 * i + 4, `Offset ${b} out of order or past ${col.heapLength}`)
-    out[i] = text.substring(a, b)
+  for (let i = 0; i < n; i++) {
+    const b = off[i + 1]
+    if (b < a || b > heapLength) bad(col.part + 4 * i + 4, `Offset ${b} out of order or past ${heapLength}`)
     a = b
+  }
+  let i = 0
+  while (i < n) {
+    // One text of the cells from i on: ASCII_CHUNK bytes, or cell i alone when it is longer.
+    const start = off[i]
+    let stop = Math.min(heapLength, start + ASCII_CHUNK)
+    if (off[i + 1] > stop) stop = off[i + 1]
+    const text = readAscii(s.src, col.heap + start, stop - start)
+    if (text === null) {
+      // Not ASCII after all: byte offsets are not UTF-16 offsets, so each cell from here on is
+      // decoded alone (the same values get() returns; a flag is a hint, never trusted). The
+      // cells before were cut from checked ASCII text.
+      for (let j = i; j < n; j++) out[j] = cellAt(s, col, j)
+      return out
+    }
+    for (a = start; i < n; i++) {
+      const b = off[i + 1]
+      if (b > stop) break
+      out[i] = text.substring(a - start, b - start)
+      a = b
+    }
   }
   return out
 }

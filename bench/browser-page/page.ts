@@ -4,12 +4,13 @@
  * text and as bytes pre-encoded in Node, checks every candidate, and measures them side by side
  * when bench/browser.ts asks (see BenchApi in protocol.ts).
  */
-import { decode, encode } from '../../src/index.js'
+import { BFastTable, decode, encode } from '../../src/index.js'
 import {
-  BENCH_API_KEY, DATA_KINDS, DECODE, ENCODE, ROUTES,
+  BENCH_API_KEY, DATA_KINDS, DECODE, ENCODE, ROUTES, TABLE,
   type BenchApi, type BenchConfig, type Op, type PageInfo, type RunResult
 } from './protocol.js'
 import { runRounds, type PageCandidate } from './rounds.js'
+import { canCompile, FIRST_ROWS, firstRows } from './table-reads.js'
 
 type Msgpackr = typeof import('msgpackr')
 type Packr = InstanceType<Msgpackr['Packr']>
@@ -27,12 +28,26 @@ interface LoadedDataset {
   packr: Packr | null
 }
 
+/** A row list in the three forms the 'table' op compares. */
+interface LoadedRows {
+  name: string
+  /** JSON.parse of the text: what toArray() and v1 decode must return. */
+  rows: unknown[]
+  jsonBytes: Uint8Array
+  bfast: Uint8Array
+  table: Uint8Array
+}
+
+/** Above this many rows the table's toArray, v1 decode and the JSON path run once per sample (RoundOptions). */
+const ONE_RUN_ROWS = 10_000
+
 const textDecoder = new TextDecoder()
 const textEncoder = new TextEncoder()
 
 let config: BenchConfig | null = null
 let msgpackr: Msgpackr | null = null
 const loaded = new Map<string, LoadedDataset>()
+const loadedRows = new Map<string, LoadedRows>()
 
 /** The path of the first difference between `a` and `b` (strict: Object.is, same keys), or null. */
 function difference(a: unknown, b: unknown, path = '$'): string | null {
@@ -116,7 +131,30 @@ function encodeCandidates(d: LoadedDataset): PageCandidate[] {
   return out
 }
 
-function candidates(d: LoadedDataset, op: Op): PageCandidate[] {
+/** The table comparisons of issue 14 item 6 in one rotation: every pair's ratio is paired. */
+function tableCandidates(d: LoadedRows): PageCandidate[] {
+  const equalsRows = (result: unknown): string | null => difference(result, d.rows)
+  const oneRunPerSample = d.rows.length > ONE_RUN_ROWS
+  return [
+    {
+      name: TABLE.open,
+      fn: () => decode(d.table),
+      check: (r) => (r instanceof BFastTable && r.length === d.rows.length ? null : 'not a BFastTable of every row'),
+    },
+    { name: TABLE.firstRows, fn: () => firstRows(decode<BFastTable>(d.table)), check: (r) => difference(r, d.rows[FIRST_ROWS - 1]) },
+    { name: TABLE.toArray, fn: () => decode<BFastTable>(d.table).toArray(), check: equalsRows, oneRunPerSample },
+    { name: TABLE.v1, fn: () => decode(d.bfast), check: equalsRows, oneRunPerSample },
+    { name: TABLE.jsonBytes, fn: () => JSON.parse(textDecoder.decode(d.jsonBytes)), check: equalsRows, oneRunPerSample },
+  ]
+}
+
+function candidates(name: string, op: Op): PageCandidate[] {
+  if (op === 'table') {
+    const d = loadedRows.get(name)
+    if (d === undefined) throw new Error(`table dataset ${name} not loaded`)
+    return tableCandidates(d)
+  }
+  const d = dataset(name)
   return op === 'decode' ? decodeCandidates(d) : encodeCandidates(d)
 }
 
@@ -135,10 +173,21 @@ const api: BenchApi = {
       const packr = msgpackr !== null ? new msgpackr.Packr({ useRecords: true }) : null
       loaded.set(name, { name, value: JSON.parse(jsonText), jsonText, jsonBytes, bfast, lz4, msgpack, packr })
     }
+    for (const name of next.tableDatasets) {
+      const [jsonBytes, bfast, table] = await Promise.all([
+        fetchBytes(name, DATA_KINDS.json),
+        fetchBytes(name, DATA_KINDS.bfast),
+        fetchBytes(name, DATA_KINDS.table),
+      ])
+      const rows: unknown = JSON.parse(textDecoder.decode(jsonBytes))
+      if (!Array.isArray(rows)) throw new Error(`${name}.${DATA_KINDS.json} is not a list of rows`)
+      loadedRows.set(name, { name, rows, jsonBytes, bfast, table })
+    }
     return {
       userAgent: navigator.userAgent,
       crossOriginIsolated: globalThis.crossOriginIsolated === true,
       gcExposed: typeof (globalThis as { gc?: unknown }).gc === 'function',
+      codegen: canCompile(),
     }
   },
 
@@ -162,13 +211,22 @@ const api: BenchApi = {
     }
   },
 
+  primeTables(): void {
+    if (config === null) throw new Error('load() first')
+    for (let i = 0; i < config.primeIterations; i++) {
+      for (const d of loadedRows.values()) {
+        for (const c of tableCandidates(d)) c.fn()
+      }
+    }
+  },
+
   run(name: string, op: Op): RunResult {
     if (config === null) throw new Error('load() first')
-    return runRounds(candidates(dataset(name), op), config)
+    return runRounds(candidates(name, op), config)
   },
 
   spin(name: string, op: Op, candidate: string, ms: number): number {
-    const c = candidates(dataset(name), op).find((x) => x.name === candidate)
+    const c = candidates(name, op).find((x) => x.name === candidate)
     if (c === undefined) throw new Error(`no candidate ${candidate}`)
     let count = 0
     const stop = performance.now() + ms

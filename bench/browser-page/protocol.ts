@@ -3,6 +3,7 @@
  * the page finds its data, the names of the candidates, and the calls Node makes into the
  * page. Browser-safe: types and constants only.
  */
+import { FIRST_ROWS } from './table-reads.js'
 
 /** The page sets its API on `globalThis[BENCH_API_KEY]` once its modules have loaded. */
 export const BENCH_API_KEY = '__bfastBrowserBench'
@@ -28,6 +29,8 @@ export const DATA_KINDS = {
   lz4: 'lz4',
   /** `new Packr({ useRecords: true }).pack(value)` (only when msgpackr runs in the page). */
   msgpack: 'msgpack',
+  /** `encode(rows, { tables: true })`: the rows as one B-FAST table (SPEC 8). */
+  table: 'table',
 } as const
 
 /** Decode candidates (row labels). */
@@ -47,7 +50,22 @@ export const ENCODE = {
   msgpackr: 'msgpackr pack',
 } as const
 
-export type Op = 'decode' | 'encode'
+/** Table candidates (row labels; issue 14 item 6, as bench/tables.ts measures them in Node). */
+export const TABLE = {
+  open: 'table open',
+  firstRows: `table open + ${FIRST_ROWS} rows`,
+  toArray: 'table toArray()',
+  v1: 'B-FAST v1 decode',
+  jsonBytes: DECODE.jsonBytes,
+} as const
+
+/**
+ * Query of ROUTES.page that bench/browser.ts serves with a Content-Security-Policy forbidding
+ * string compilation (no 'unsafe-eval'): the codec's readers then run without `new Function`.
+ */
+export const NO_CODEGEN_QUERY = '?no-codegen'
+
+export type Op = 'decode' | 'encode' | 'table'
 
 /** The method, as Node chose it (see HARNESS_DEFAULTS in bench/harness.ts). */
 export interface BenchConfig {
@@ -59,6 +77,8 @@ export interface BenchConfig {
   maxIterations: number
   /** Times every codec encodes and decodes every dataset before anything is measured. */
   primeIterations: number
+  /** Row lists sent as JSON, v1 and table (DATA_KINDS json, bfast, table), for the 'table' op. */
+  tableDatasets: string[]
 }
 
 export interface PageInfo {
@@ -67,6 +87,8 @@ export interface PageInfo {
   crossOriginIsolated: boolean
   /** Chromium was started with --js-flags=--expose-gc, so a full GC runs before every sample. */
   gcExposed: boolean
+  /** `new Function` works in the page (false under the NO_CODEGEN_QUERY page's policy). */
+  codegen: boolean
 }
 
 /** Raw samples of one comparison (index = candidate, then round); Node computes the stats. */
@@ -84,6 +106,8 @@ export interface BenchApi {
   /** Fetches every dataset in every form and checks each candidate once. */
   load(config: BenchConfig): Promise<PageInfo>
   prime(): void
+  /** As prime(), for the table datasets (run after the codec comparisons, so they see the same state as before). */
+  primeTables(): void
   run(dataset: string, op: Op): RunResult
   /** Runs one candidate for about `ms` milliseconds (for the CPU profile); returns the count. */
   spin(dataset: string, op: Op, candidate: string, ms: number): number

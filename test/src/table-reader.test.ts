@@ -130,6 +130,51 @@ t.test('strings: the ascii check finds a non-ASCII byte anywhere in the heap, at
   t.end()
 })
 
+t.test('strings: an ascii column of several 64 KB texts (asciiStrings): cells across texts, a cell longer than one, non-ASCII late', (t) => {
+  // asciiStrings turns the heap into texts of at most 64 KB (ASCII_CHUNK), each starting at a
+  // cell: ~200 KB of cells here, so three texts and more.
+  const many = Array.from({ length: 8000 }, (_, i) => `cell ${i} ${'x'.repeat(i % 37)}`)
+  const columns: Record<string, string[]> = {
+    'ascii, several texts': many,
+    'one cell longer than a text': [...many.slice(0, 3000), 'y'.repeat(100_000), ...many.slice(3000)],
+    'a long cell first, empty cells between': ['z'.repeat(70_000), '', ...many.slice(0, 4000), '', ''],
+    'non-ASCII in the last cell': [...many.slice(0, -1), 'caf\u00e9'],
+    'non-ASCII in a middle cell': [...many.slice(0, 5000), '\u00ff', ...many.slice(5000)]
+  }
+  for (const [name, values] of Object.entries(columns)) {
+    const spec = base()
+    spec.rows = values.length
+    spec.columns = [{ key: 1, type: COL_STRING, flags: ASCII, parts: stringParts(values) }]
+    const bytes = tableMessage(spec).bytes
+    const rows = values.map((value) => ({ name: value }))
+    t.same(decode<BFastTable>(bytes).toArray(), rows, `${name}: toArray`)
+    t.same(decode<BFastTable>(bytes).column('name'), values, `${name}: column`)
+    const table = decode<BFastTable>(bytes)
+    for (const i of [0, 1, 2999, 3000, 3001, 5000, values.length - 1].filter((i) => i < values.length)) t.same(table.get(i), rows[i], `${name}: get(${i})`)
+  }
+  t.end()
+})
+
+t.test('strings: offsets out of order or past the heap in a later 64 KB text of an ascii column', (t) => {
+  const values = Array.from({ length: 8000 }, (_, i) => `cell ${i} ${'x'.repeat(i % 37)}`)
+  const heapLength = values.reduce((sum, v) => sum + v.length, 0)
+  // One column: directory 12..28, so its region (the offsets) starts 32 bytes into the table.
+  const OFFSETS = 32
+  for (const [name, row, value] of [['out of order', 6000, 1], ['past the heap', 7000, heapLength + 1]] as const) {
+    const offsets = [0]
+    for (const v of values) offsets.push(offsets[offsets.length - 1] + v.length)
+    offsets[row] = value
+    const spec = base()
+    spec.rows = values.length
+    spec.columns = [{ key: 1, type: COL_STRING, flags: ASCII, parts: [[u32s(offsets)], stringParts(values)[1]] }]
+    const { bytes, root } = tableMessage(spec)
+    const expected = `BAD_TABLE@${root + OFFSETS + 4 * row}`
+    t.equal(failure(() => decode<BFastTable>(bytes).toArray()), expected, `${name}: toArray`)
+    t.equal(failure(() => decode<BFastTable>(bytes).column('name')), expected, `${name}: column`)
+  }
+  t.end()
+})
+
 t.test('lists: offsets past the child, huge child counts, empty v1 elements', (t) => {
   const list = (offsets: number[], childType: number, child: Array<Array<Uint8Array | number>>, flags = 0, childFlags = 0): TableSpec => ({
     keys: ['l'], rows: 2, columns: [{ key: 0, type: COL_LIST, flags, childType, childFlags, parts: [[u32s(offsets)], ...child] }]
