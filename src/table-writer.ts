@@ -30,10 +30,11 @@ import {
   DIR_OFFSET_TYPE, INT64_MAX, INT64_MIN, TABLE_ALIGN, TABLE_DIR_ENTRY_SIZE, TABLE_HEADER_SIZE,
   TABLE_MAX_SLOTS, TABLE_OFFSET_COLUMNS, TABLE_OFFSET_FLAGS, TABLE_OFFSET_LENGTH, TABLE_OFFSET_ROWS, TAG_TABLE, TWO_32
 } from './tags.js'
-import { ASCII_PROBE_SLACK, writeIfAscii, writeUtf8 } from './utf8.js'
+import { allocBytes, ASCII_PROBE_SLACK, writeIfAscii, writeUtf8 } from './utf8.js'
 import {
   TABLE_EXTRACT_FIRST_ROWS, TABLE_EXTRACT_LOOKUPS, TABLE_EXTRACT_MIN_ROWS, TABLE_ORDER_WORK_BASE,
-  TABLE_ORDER_WORK_PER_ROW, TABLE_POOL_ARRAYS, TABLE_POOL_MAX_ROWS, TABLE_POOL_TYPED, TABLE_STRING_CHUNK
+  TABLE_ORDER_WORK_PER_ROW, TABLE_POOL_ARRAYS, TABLE_POOL_MAX_ROWS, TABLE_POOL_TYPED, TABLE_STRING_CHUNK,
+  TABLE_WARM_BLOCK, TABLE_WARM_MIN_ROWS, WRITER_RETAIN_MAX_BYTES
 } from './limits.js'
 import { ARRAY_AT, LITTLE_ENDIAN } from './platform.js'
 import { rowExtractor, TYPED_BOOLS, TYPED_NUMBERS } from './table-extract.js'
@@ -107,6 +108,15 @@ interface Plan {
   bits: Uint8Array | null
   /** Once typed and moved back (spill), never typed again in this table (bounded copying). */
   spilled: boolean
+  /**
+   * A string column of a large table laid out early (layWarm): rows 0 .. warm - 1 have their
+   * ASCII offsets in warmOff and their bytes (warmLen of them) in warmBytes; -1 once the column
+   * is anything else (a row lacking it, a value not a string, a string not ASCII).
+   */
+  warm: number
+  warmLen: number
+  warmOff: Uint32Array | null
+  warmBytes: Uint8Array | null
 }
 
 // Visit states of a column while the order is rebuilt (reorder()).
@@ -214,6 +224,7 @@ function clear(values: unknown[], n: number): void {
 
 function releaseValues(cols: readonly Plan[], n: number): void {
   for (const col of cols) {
+    if (col.warmOff !== null) releaseWarm(col)
     // A column still typed never stored a value (adopt() cleared the rows it moved).
     if (col.typed === 0) clear(col.values, n)
     else releaseTyped(col)
@@ -299,7 +310,11 @@ function newPlan(name: string, values: unknown[], rank: number): Plan {
     until: 0,
     num: null,
     bits: null,
-    spilled: false
+    spilled: false,
+    warm: 0,
+    warmLen: 0,
+    warmOff: null,
+    warmBytes: null
   }
 }
 
@@ -425,7 +440,119 @@ function extract(
   for (let i = 0; i < cols.length; i++) if (cols[i].typed !== 0 && cols[i].until !== r) spill(cols[i], cols[i].until)
   const first = Math.min(n, r + TABLE_EXTRACT_FIRST_ROWS)
   const next = run(rows, r, first, cols, names, EXTRACT_KINDS)
-  return next < first ? next : run(rows, next, n, cols, names, EXTRACT_KINDS)
+  if (next < first) return next
+  if (n < TABLE_WARM_MIN_ROWS || n > TABLE_POOL_MAX_ROWS) return run(rows, next, n, cols, names, EXTRACT_KINDS)
+  // A large table: blocks of rows, each block's strings laid out while they are in cache.
+  let at = next
+  while (at < n) {
+    const end = Math.min(n, at + TABLE_WARM_BLOCK)
+    const got = run(rows, at, end, cols, names, EXTRACT_KINDS)
+    warmUp(cols, got, n)
+    if (got < end) return got
+    at = got
+  }
+  return at
+}
+
+/**
+ * Typed scratch of the string columns laid out early (layWarm), reused across tables as the
+ * value arrays are; they hold offsets and ASCII bytes only, nothing of the caller's.
+ */
+const offPool: Uint32Array[] = []
+const bytePool: Uint8Array[] = []
+
+function releaseWarm(col: Plan): void {
+  if (offPool.length < TABLE_POOL_TYPED) offPool.push(col.warmOff as Uint32Array)
+  const bytes = col.warmBytes
+  // Kept up to the size the writer keeps its own scratch (./writer.ts release()).
+  const keep = bytes !== null && bytes.length <= WRITER_RETAIN_MAX_BYTES
+  if (keep && bytePool.length < TABLE_POOL_TYPED) bytePool.push(bytes)
+  col.warmOff = null
+  col.warmBytes = null
+  col.warm = -1
+}
+
+/**
+ * Rows 0 .. until - 1 have been read (pass 1): each string column of them so far lays out the
+ * rows since its last call. Why: pass 2 of a table too large for the CPU's caches (users-100k:
+ * 20 MB of rows) read every string again from memory, a cache miss a string; here the strings
+ * were read by the extractor a block ago. The layout is what strings() writes for a column of
+ * ASCII strings alone (offsets = string lengths, the bytes in order), so pass 2 copies it when
+ * the column ends so (write()); any other column drops it and strings() writes it as before.
+ */
+function warmUp(cols: readonly Plan[], until: number, n: number): void {
+  for (let i = 0; i < cols.length; i++) {
+    const col = cols[i]
+    if (col.warm < 0 || col.warm === until) continue
+    if (col.kinds !== K_STRING || col.present !== until || !layWarm(col, until, n)) {
+      if (col.warmOff !== null) releaseWarm(col)
+      col.warm = -1
+    }
+  }
+}
+
+/**
+ * Lays out rows warm .. until - 1 of a column holding strings only; false if one is not ASCII
+ * (or, against the caller's checks, not a string). The rope and its chunks as in asciiLayout (its
+ * inner loop is compiled on stack replacement and left by a deopt in the first tables only:
+ * `--trace-deopt`, Node 24 and 26; as a function of its own it cost ~18 instructions more a string).
+ */
+function layWarm(col: Plan, until: number, n: number): boolean {
+  const values = col.values
+  let off = col.warmOff
+  if (off === null) {
+    off = takePooled(offPool, n + 1, (k) => new Uint32Array(k))
+    off[0] = 0
+    col.warmOff = off
+  }
+  let len = col.warmLen
+  for (let i = col.warm; i < until;) {
+    let text = ''
+    for (; i < until && text.length < TABLE_STRING_CHUNK; i++) {
+      const v = values[i]
+      if (typeof v !== 'string') return false
+      text += v
+      off[i + 1] = len + text.length
+    }
+    if (!putWarm(col, len, text, until, n)) return false
+    len += text.length
+  }
+  col.warmLen = len
+  col.warm = until
+  return true
+}
+
+/** Writes a chunk of a warm column's bytes at `at`, growing its scratch; false if not ASCII. */
+function putWarm(col: Plan, at: number, text: string, until: number, n: number): boolean {
+  let bytes = col.warmBytes
+  const need = at + text.length + ASCII_PROBE_SLACK
+  if (bytes === null || bytes.length < need) {
+    // Sized for the whole column at the rate so far (a pooled one from an earlier table fits).
+    const guess = Math.ceil(((at + text.length) / Math.max(until, 1)) * n * 1.25)
+    const next = takePooled(bytePool, Math.max(need, guess), (k) => allocBytes(Math.max(k, 2 * need)))
+    if (bytes !== null) next.set(bytes.subarray(0, at))
+    bytes = next
+    col.warmBytes = next
+  }
+  return writeIfAscii(bytes, at, text)
+}
+
+/** SPEC 8.2 strings of a column laid out early (layWarm) for all n rows: two copies. */
+function warmStrings(w: TableSink, col: Plan, n: number): void {
+  const len = col.warmLen
+  w.ensure(4 * (n + 1) + 2 * TABLE_ALIGN + len)
+  const offsets = w.pos
+  const buf = w.buf
+  const off = (col.warmOff as Uint32Array).subarray(0, n + 1)
+  if (LITTLE_ENDIAN && (buf.byteOffset + offsets) % 4 === 0) {
+    new Uint32Array(buf.buffer, buf.byteOffset + offsets, n + 1).set(off)
+  } else {
+    for (let i = 0; i <= n; i++) w.view.setUint32(offsets + 4 * i, off[i], true)
+  }
+  w.pos = offsets + 4 * (n + 1)
+  align(w)
+  w.buf.set((col.warmBytes as Uint8Array).subarray(0, len), w.pos)
+  w.pos += len
 }
 
 /**
@@ -619,7 +746,11 @@ function write(w: TableSink, rows: readonly unknown[], cols: Plan[]): boolean {
         childFlags |= COL_ASCII
       }
     } else if (type === COL_STRING) {
-      if (strings(w, values, n, presence, validity)) flags |= COL_ASCII
+      // Laid out early (warmUp) and still ASCII strings in every row: copied.
+      if (col.warm > 0 && flags === 0 && (col.warm === n || layWarm(col, n, n))) {
+        warmStrings(w, col, n)
+        flags |= COL_ASCII
+      } else if (strings(w, values, n, presence, validity)) flags |= COL_ASCII
     } else if (col.typed !== 0) fixedTyped(w, type, col, n)
     else fixed(w, type, values, n, presence, validity)
     const entry = dir + i * TABLE_DIR_ENTRY_SIZE

@@ -6,7 +6,8 @@ import t from 'tap'
 import fc from 'fast-check'
 import { BFastError, BFastTable, decode, encode } from '../../src/index.js'
 import { COL_ASCII as COL_ASCII_FLAG, TAG_LIST, TAG_TABLE } from '../../src/tags.js'
-import { TABLE_STRING_CHUNK } from '../../src/limits.js'
+import { TABLE_STRING_CHUNK, TABLE_WARM_BLOCK, TABLE_WARM_MIN_ROWS } from '../../src/limits.js'
+import { distSpecifier, moduleOutput } from '../helpers/child-module.js'
 import { tableFields } from '../helpers/table-cases.js'
 import { COL_ANY, COL_BOOL, COL_FLOAT64, COL_INT32, COL_INT64, COL_LIST, COL_STRING } from '../helpers/table-cases.js'
 import { sameValue } from '../helpers/tagged.js'
@@ -441,4 +442,80 @@ t.test('regression: an Array subclass with its own at() in a list cell was writt
   t.ok(table instanceof BFastTable, 'written as a table')
   t.same(table.toArray(), expected, 'as JSON.stringify: the elements, not at()')
   t.end()
+})
+
+/**
+ * Large tables (TABLE_WARM_MIN_ROWS rows and more): pass 1 lays out each column of ASCII strings a
+ * block of rows at a time (src/table-writer.ts layWarm), and pass 2 copies that layout. A child with
+ * --disallow-code-generation-from-strings runs no generated extractor and so lays out nothing early:
+ * every case must give the same bytes (or the same error) both ways.
+ */
+const warmCases = `
+const N = ${TABLE_WARM_MIN_ROWS + 3 * TABLE_WARM_BLOCK + 5}
+const late = N - 100
+const user = (i) => ({ id: i, name: 'User ' + i, email: 'user' + i + '@example.com', active: i % 2 === 0, scores: [i * 1.5, 99.9] })
+const users = (odd) => Array.from({ length: N }, (_, i) => odd(user(i), i))
+export const cases = {
+  'ASCII strings': users((u) => u),
+  'a non-ASCII string late': users((u, i) => (i === late ? { ...u, name: 'é' + i } : u)),
+  'a non-ASCII string in the first block': users((u, i) => (i === 40 ? { ...u, email: 'x\\u4e2dy' } : u)),
+  'null in a string column late': users((u, i) => (i === late ? { ...u, name: null } : u)),
+  'a number in a string column late': users((u, i) => (i === late ? { ...u, name: i } : u)),
+  'a row leaving a string column out': users((u, i) => { if (i !== N >> 1) return u; const { name, ...v } = u; return v }),
+  'an undefined string member': users((u, i) => (i === N >> 1 ? { ...u, email: undefined } : u)),
+  'the last rows in the generic loop': users((u, i) => (i >= N - 3 ? { ...u, zip: 'z' + i } : u)),
+  'a run broken in the middle': users((u, i) => (i === N >> 1 ? { zip: 'z', ...u } : u)),
+  'empty strings and strings longer than a chunk': users((u, i) => ({ ...u, name: i % 7 === 0 ? '' : i % 5000 === 1 ? 'x'.repeat(${TABLE_STRING_CHUNK} + i) : u.name })),
+  'a lone surrogate late': users((u, i) => (i === late ? { ...u, name: '\\ud800' } : u)),
+  'a getter that changes the next row\\'s string': (() => {
+    const rows = users((u) => u)
+    Object.defineProperty(rows[late], 'name', { enumerable: true, get () { rows[late + 1].name = 'changed'; return 'n' } })
+    return rows
+  })(),
+  'a shorter table after the longer ones': users((u, i) => ({ ...u, name: 'u' + (i % 10) })).slice(0, N - ${TABLE_WARM_BLOCK})
+}
+`
+
+t.test('large tables: string columns laid out in pass 1 give the bytes of the generic row loop', (t) => {
+  const script = `
+import { createHash } from 'node:crypto'
+import { encode } from ${distSpecifier('src/index.js')}
+${warmCases}
+let compiles = true
+try { new Function('return 1') } catch { compiles = false }
+const out = { compiles, bytes: {} }
+for (const [name, rows] of Object.entries(cases)) {
+  try {
+    out.bytes[name] = createHash('sha256').update(encode(rows, { tables: true })).digest('hex')
+  } catch (err) {
+    out.bytes[name] = err.code + ' ' + err.message
+  }
+}
+console.log(JSON.stringify(out))
+`
+  const csp = moduleOutput<{ compiles: boolean; bytes: Record<string, string> }>(script, ['--disallow-code-generation-from-strings'])
+  const normal = moduleOutput<{ compiles: boolean; bytes: Record<string, string> }>(script, [])
+  t.equal(csp.compiles, false, 'the flag forbids new Function')
+  t.equal(normal.compiles, true)
+  t.same(Object.keys(normal.bytes), Object.keys(csp.bytes))
+  for (const name of Object.keys(csp.bytes)) t.equal(normal.bytes[name], csp.bytes[name], name)
+  t.match(normal.bytes['a lone surrogate late'], /^LONE_SURROGATE /)
+  t.end()
+})
+
+t.test('large tables: string columns laid out in pass 1 read back as the rows', async (t) => {
+  const { cases: all } = (await import(`data:text/javascript,${encodeURIComponent(warmCases)}`)) as {
+    cases: Record<string, unknown[]>
+  }
+  for (const [name, rows] of Object.entries(all)) {
+    if (name.startsWith('a lone surrogate') || name.startsWith('a getter')) continue
+    const bytes = encode(rows, { tables: true })
+    const back = decode(bytes)
+    t.ok(back instanceof BFastTable, name)
+    t.equal(JSON.stringify((back as BFastTable).toArray()), JSON.stringify(rows), name)
+  }
+  const ascii = encode(all['ASCII strings'], { tables: true })
+  const flags = tableFields(ascii).filter((f) => f.what.startsWith('column') && f.what.endsWith(' flags') && !f.what.includes('child')).map((f) => ascii[f.at])
+  const types = columnTypes(ascii)
+  t.same(types.map((type, i) => (type === COL_STRING ? flags[i] & COL_ASCII_FLAG : -1)), [-1, COL_ASCII_FLAG, COL_ASCII_FLAG, -1, -1])
 })
