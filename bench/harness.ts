@@ -10,6 +10,7 @@
  */
 import os from 'node:os'
 import { performance } from 'node:perf_hooks'
+import { CALIBRATION_RUNS, iterationsFor, recalibrate } from './browser-page/calibration.js'
 
 /** Defaults of the harness, in one table. */
 export const HARNESS_DEFAULTS = {
@@ -128,25 +129,6 @@ export function median(values: readonly number[]): number {
   return quantile([...values].sort((x, y) => x - y), 0.5)
 }
 
-/** Runs a sample needs to last `minSampleMs` at `msPerRun` (at least 1, at most maxIterations). */
-export function iterationsFor(msPerRun: number, minSampleMs: number): number {
-  return Math.max(1, Math.min(HARNESS_DEFAULTS.maxIterations, Math.ceil(minSampleMs / Math.max(msPerRun, 1e-4))))
-}
-
-/**
- * Sets each candidate's runs per sample from its fastest warm-up sample (time per run). The
- * first calibration times three cold runs: an operation whose first runs are slow (code not yet
- * optimized, pages faulted in for the first time) got too few runs, and its measured samples
- * then lasted a fraction of minSampleMs, one or two runs each, right after the full GC
- * (PERFORMANCE-NOTES "Table toArray in a fresh process").
- */
-export function recalibrate(iterations: number[], warmupMsPerRun: readonly number[], minSampleMs: number): void {
-  for (let i = 0; i < iterations.length; i++) {
-    const best = warmupMsPerRun[i]!
-    if (Number.isFinite(best)) iterations[i] = iterationsFor(best, minSampleMs)
-  }
-}
-
 /**
  * Measures `candidates` interleaved: `warmupRounds` discarded rounds (which also calibrate how
  * many operations a sample needs to last `minSampleMs`), then `rounds` measured rounds, each
@@ -158,22 +140,23 @@ export async function compare(candidates: readonly Candidate[], options: Options
   const warmupRounds = options.warmupRounds ?? HARNESS_DEFAULTS.warmupRounds
   const minSampleMs = options.minSampleMs ?? HARNESS_DEFAULTS.minSampleMs
   const n = candidates.length
+  const runsFor = (msPerRun: number): number => iterationsFor(msPerRun, minSampleMs, HARNESS_DEFAULTS.maxIterations)
 
   // A first calibration on single runs, keeping the fastest (least disturbed) time; the warm-up
   // rounds calibrate again (recalibrate).
   const iterations: number[] = []
   for (const c of candidates) {
     let best = Number.POSITIVE_INFINITY
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < CALIBRATION_RUNS; i++) {
       best = Math.min(best, await sample(c.fn, 1))
     }
-    iterations.push(iterationsFor(best, minSampleMs))
+    iterations.push(runsFor(best))
   }
 
   const warmupBest = candidates.map(() => Number.POSITIVE_INFINITY)
   const samples: number[][] = candidates.map(() => [])
   for (let round = 0; round < warmupRounds + rounds; round++) {
-    if (round === warmupRounds && round > 0) recalibrate(iterations, warmupBest, minSampleMs)
+    if (round === warmupRounds && round > 0) recalibrate(iterations, warmupBest, (_, ms) => runsFor(ms))
     for (let k = 0; k < n; k++) {
       const index = (k + round) % n
       const c = candidates[index]!

@@ -28,7 +28,7 @@ import { BFastTable, decode, encode } from '../src/index.js'
 import { compress } from '../src/compress.js'
 import { users } from './datasets.js'
 import { compare, describeMethod, type Options } from './harness.js'
-import { canCompile, FIRST_ROWS, firstRows } from './browser-page/table-reads.js'
+import { canCompile, FIRST_ROWS, firstRows, ONE_RUN_ROWS } from './browser-page/table-reads.js'
 import { bytes, fine, fineVerdict, ratio, renderTable, resultsFile, timing, writeResults, type Table } from './report.js'
 import { TABLE_TARGETS } from './targets.js'
 
@@ -348,7 +348,7 @@ async function main(): Promise<void> {
         { name: 'msgpackr', fn: () => packr.unpack(packed) },
         { name: 'Arrow', fn: ipc !== null && arrow !== null ? () => arrow.tableFromIPC(ipc).toArray() : na },
       ],
-      n > SIZES[0] ? { ...args.options, minSampleMs: 0 } : args.options
+      n > ONE_RUN_ROWS ? { ...args.options, minSampleMs: 0 } : args.options
     )
     const arrowEncode = arrow === null
       ? null

@@ -10,7 +10,7 @@ import {
   type BenchApi, type BenchConfig, type Op, type PageInfo, type RunResult
 } from './protocol.js'
 import { runRounds, type PageCandidate } from './rounds.js'
-import { canCompile, FIRST_ROWS, firstRows } from './table-reads.js'
+import { canCompile, FIRST_ROWS, firstRows, ONE_RUN_ROWS } from './table-reads.js'
 
 type Msgpackr = typeof import('msgpackr')
 type Packr = InstanceType<Msgpackr['Packr']>
@@ -37,9 +37,6 @@ interface LoadedRows {
   bfast: Uint8Array
   table: Uint8Array
 }
-
-/** Above this many rows the table's toArray, v1 decode and the JSON path run once per sample (RoundOptions). */
-const ONE_RUN_ROWS = 10_000
 
 const textDecoder = new TextDecoder()
 const textEncoder = new TextEncoder()

@@ -8,6 +8,7 @@
  * Unlike the Node harness, every sample's last result is checked after its timer stops: a
  * decoder that returns the wrong value cannot look fast.
  */
+import { CALIBRATION_RUNS, iterationsFor, recalibrate } from './calibration.js'
 import type { RunResult } from './protocol.js'
 
 export interface PageCandidate {
@@ -29,11 +30,6 @@ export interface RoundOptions {
   minSampleMs: number
   maxIterations: number
 }
-
-/** Calibration runs per candidate; the fastest decides the iterations of a sample. */
-const CALIBRATION_RUNS = 3
-/** Floor on a single run's time in calibration, so a sub-timer-tick run cannot ask for infinity. */
-const MIN_RUN_MS = 1e-4
 
 const gc: (() => void) | undefined = (globalThis as { gc?: () => void }).gc
 
@@ -60,7 +56,7 @@ export function runRounds(candidates: readonly PageCandidate[], options: RoundOp
   }
 
   const runsFor = (c: PageCandidate, msPerRun: number): number =>
-    c.oneRunPerSample === true ? 1 : Math.max(1, Math.min(options.maxIterations, Math.ceil(options.minSampleMs / Math.max(msPerRun, MIN_RUN_MS))))
+    c.oneRunPerSample === true ? 1 : iterationsFor(msPerRun, options.minSampleMs, options.maxIterations)
   const iterations: number[] = []
   for (const c of candidates) {
     let best = Number.POSITIVE_INFINITY
@@ -73,10 +69,7 @@ export function runRounds(candidates: readonly PageCandidate[], options: RoundOp
   const warmupBest = candidates.map(() => Number.POSITIVE_INFINITY)
   const samples: number[][] = candidates.map(() => [])
   for (let round = 0; round < options.warmupRounds + options.rounds; round++) {
-    // The warm-up rounds calibrate again, as harness.ts recalibrate() (cold runs got too few).
-    if (round === options.warmupRounds && round > 0) {
-      for (let i = 0; i < n; i++) if (Number.isFinite(warmupBest[i]!)) iterations[i] = runsFor(candidates[i]!, warmupBest[i]!)
-    }
+    if (round === options.warmupRounds && round > 0) recalibrate(iterations, warmupBest, (i, ms) => runsFor(candidates[i]!, ms))
     for (let k = 0; k < n; k++) {
       const index = (k + round) % n
       const c = candidates[index]!

@@ -8,6 +8,12 @@ import type { BFastTable } from '../../src/index.js'
 /** Rows the "open + N rows" measurement reads: the first screen of a grid. */
 export const FIRST_ROWS = 50
 
+/**
+ * Above this many rows, toArray(), v1 decode and the JSON path make one run per sample, right
+ * after the full GC: a second run in a sample paid the scavenges of the rows the first one left.
+ */
+export const ONE_RUN_ROWS = 10_000
+
 /** Reads the first FIRST_ROWS rows of `table`; returns the last one. */
 export function firstRows(table: BFastTable): unknown {
   let last: unknown
