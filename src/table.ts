@@ -4,18 +4,20 @@
  * built when asked for. Browser-safe.
  *
  * Rows are built for V8 on purpose: `toArray()` materializes each column once (numeric
- * columns as typed-array views, no copy) and builds every row from one constructor, with one
+ * columns as typed-array views, no copy; above TABLE_READ_BLOCK rows a block of rows at a time,
+ * see inBlocks) and builds every row from one constructor, with one
  * store site per column, so rows share one hidden class: a generated function per column set
  * (builderFor) names the keys in its stores; where `new Function` is forbidden (a
  * Content-Security-Policy without 'unsafe-eval') byStores stores through internalized names.
  */
-import { ABSENT, cellAt, materialize, typedView } from './table-reader.js'
+import { ABSENT, cellAt, fill, materialize, storedNumbers, typedView } from './table-reader.js'
 import type { Column, TableSource } from './table-reader.js'
 import { SHAPE_CACHE_MAX, SHAPE_MAX_MEMBERS } from './limits.js'
 import { COL_ANY } from './tags.js'
 import { setOwn } from './own-property.js'
 
-type RowBuilder = (n: number, columns: ReadonlyArray<ArrayLike<unknown>>) => unknown[]
+/** Writes rows start..start+n-1 to out, row i's cells from index i - start of each column's values. */
+type RowBuilder = (out: unknown[], start: number, n: number, columns: ReadonlyArray<ArrayLike<unknown>>) => void
 
 const builders = new Map<string, RowBuilder | null>()
 let canCompile = true
@@ -41,8 +43,8 @@ function builderFor(names: readonly string[], signature: string): RowBuilder | n
     // JSON string literals are valid JS string literals (ES2019), so any key is safe here.
     const stores = names.map((name, c) => `o[${JSON.stringify(name)}] = c${c}[i];`).join(' ')
     const locals = names.map((_, c) => `c${c} = columns[${c}]`).join(', ')
-    const body = `return function (n, columns) {\nvar ${locals};\nvar out = new Array(n);\n` +
-      `for (var i = 0; i < n; i++) { var o = new Row(); ${stores} out[i] = o; }\nreturn out;\n}`
+    const body = `return function (out, start, n, columns) {\nvar ${locals};\n` +
+      `for (var i = 0; i < n; i++) { var o = new Row(); ${stores} out[start + i] = o; }\n}`
     try {
       const Row = rowConstructor(names.length)
       built = (new Function('Row', body) as (Row: RowConstructor) => RowBuilder)(Row)
@@ -135,33 +137,21 @@ export class BFastTable<T extends object = Record<string, unknown>> implements I
 
   /** Every row, as new plain objects (the v1 list the table stands for). */
   toArray(): T[] {
+    const n = this.length
+    if (n > TABLE_READ_BLOCK) return inBlocks(this.#source, this.#columns, this.columnNames, n) as T[]
     const s = this.#source
     const columns = this.#columns
     const names = this.columnNames
-    const n = this.length
     const values: ArrayLike<unknown>[] = new Array<ArrayLike<unknown>>(columns.length)
     let complete = true
     for (let c = 0; c < columns.length; c++) {
       const col = columns[c]
       const v = materialize(s, col)
       values[c] = v
-      if (col.presence >= 0 || (complete && col.type === COL_ANY && hasAbsent(v))) complete = false
-    }
-    if (complete) {
-      const signature = JSON.stringify(names)
-      const build = builderFor(names, signature)
-      if (build !== null) return build(n, values) as T[]
-      if (!names.includes('__proto__')) return byStores(n, names, values, signature) as T[]
+      if (col.presence >= 0 || (complete && col.type === COL_ANY && hasAbsent(v, n))) complete = false
     }
     const out = new Array<T>(n)
-    for (let i = 0; i < n; i++) {
-      const o: Record<string, unknown> = {}
-      for (let c = 0; c < values.length; c++) {
-        const v = values[c][i]
-        if (v !== ABSENT) setOwn(o, names[c], v)
-      }
-      out[i] = o as T
-    }
+    rows(out, 0, n, names, values, complete)
     return out
   }
 
@@ -242,11 +232,13 @@ const UNROLLED_COLUMNS = 8
  * set the prototype).
  */
 function byStores(
+  out: unknown[],
+  start: number,
   n: number,
   names: readonly string[],
   values: ReadonlyArray<ArrayLike<unknown>>,
   signature: string
-): Record<string, unknown>[] {
+): void {
   const c = names.length
   const Row = rowConstructor(c)
   pinRowShape(Row, names, signature)
@@ -261,7 +253,6 @@ function byStores(
   const v5 = values[5] ?? empty
   const v6 = values[6] ?? empty
   const v7 = values[7] ?? empty
-  const out = new Array<Record<string, unknown>>(n)
   for (let i = 0; i < n; i++) {
     const o = new Row()
     if (c > 0) o[n0] = v0[i]
@@ -273,9 +264,8 @@ function byStores(
     if (c > 6) o[n6] = v6[i]
     if (c > 7) o[n7] = v7[i]
     for (let k = UNROLLED_COLUMNS; k < c; k++) o[keys[k]] = values[k][i]
-    out[i] = o
+    out[start + i] = o
   }
-  return out
 }
 
 /**
@@ -294,8 +284,79 @@ function internalized(names: readonly string[]): string[] {
   return out
 }
 
-function hasAbsent(values: ArrayLike<unknown>): boolean {
+function hasAbsent(values: ArrayLike<unknown>, n: number): boolean {
   if (!Array.isArray(values)) return false
-  for (let i = 0; i < values.length; i++) if (values[i] === ABSENT) return true
+  for (let i = 0; i < n; i++) if (values[i] === ABSENT) return true
   return false
+}
+
+/**
+ * Rows start..start+n-1 into out, row i's cells at index i - start of `values`: by the generated
+ * builder or byStores where every cell of these rows is there (`complete`), else key by key.
+ */
+function rows(
+  out: unknown[], start: number, n: number, names: readonly string[], values: ReadonlyArray<ArrayLike<unknown>>,
+  complete: boolean
+): void {
+  if (complete) {
+    const signature = JSON.stringify(names)
+    const build = builderFor(names, signature)
+    if (build !== null) return build(out, start, n, values)
+    if (!names.includes('__proto__')) return byStores(out, start, n, names, values, signature)
+  }
+  for (let i = 0; i < n; i++) {
+    const o: Record<string, unknown> = {}
+    for (let c = 0; c < values.length; c++) {
+      const v = values[c][i]
+      if (v !== ABSENT) setOwn(o, names[c], v)
+    }
+    out[start + i] = o
+  }
+}
+
+/**
+ * Rows per block of toArray() on a table of more rows: an array of this many cells is under V8's
+ * largest regular heap object (128 KB, 8-byte slots without pointer compression), so no column's
+ * block of values goes to large-object space, which V8 maps afresh after every full GC.
+ */
+export const TABLE_READ_BLOCK = 12288
+
+/**
+ * toArray() of a table of more than TABLE_READ_BLOCK rows, written for V8 on purpose: the columns
+ * are read a block of rows at a time (fill) into one scratch array per column, reused block after
+ * block, and each block's rows built from them. Whole columns of users-100k were four arrays of
+ * 800 KB (names, e-mails, booleans, score lists), each in large-object space, mapped afresh after
+ * every full GC: ~980 minor page faults a call on Node 24 against v1 decode's 196 (PERFORMANCE-NOTES
+ * "Table toArray at 100,000 rows"). Numeric columns stay typed-array views (subarray per block).
+ * Nothing is cached on the columns (get() reads cells as before toArray).
+ */
+function inBlocks(s: TableSource, columns: readonly Column[], names: readonly string[], n: number): unknown[] {
+  const c = columns.length
+  const typed = new Array<Int32Array | Float64Array | BigInt64Array | null>(c)
+  const scratch = new Array<unknown[]>(c)
+  let complete = true
+  for (let k = 0; k < c; k++) {
+    const col = columns[k]
+    typed[k] = storedNumbers(s, col)
+    scratch[k] = typed[k] === null ? new Array<unknown>(TABLE_READ_BLOCK) : []
+    if (col.presence >= 0) complete = false
+  }
+  const out = new Array<unknown>(n)
+  const values = new Array<ArrayLike<unknown>>(c)
+  for (let start = 0; start < n; start += TABLE_READ_BLOCK) {
+    const end = Math.min(n, start + TABLE_READ_BLOCK)
+    let full = complete
+    for (let k = 0; k < c; k++) {
+      const t = typed[k]
+      if (t !== null) {
+        values[k] = t.subarray(start, end)
+        continue
+      }
+      const v = fill(s, columns[k], start, end, scratch[k])
+      values[k] = v
+      if (full && columns[k].type === COL_ANY && hasAbsent(v, end - start)) full = false
+    }
+    rows(out, start, end - start, names, values, full)
+  }
+  return out
 }
