@@ -153,7 +153,10 @@ async function encodeRow(n: number, strings: StringForm, options: Options): Prom
       { name: 'v1', fn: () => encode(rows) },
       { name: 'msgpackr', fn: () => packr.pack(rows) },
     ],
-    options
+    // One run per sample at 100,000 rows, as for toArray (below): with 10 ms samples the table
+    // encode (7-10 ms) made two runs and the second paid for the first's 7 MB output, where JSON
+    // (18-40 ms) made one, right after the full GC.
+    n > ONE_RUN_ROWS ? { ...options, minSampleMs: 0 } : options
   )
   const cells = { table: timing(c.get('table')), JSON: timing(c.get('JSON')), v1: timing(c.get('v1')), msgpackr: timing(c.get('msgpackr')) }
   return { n, strings, cells, verdict: fineVerdict(c.ratioQuartiles('table', 'JSON'), TABLE_TARGETS.encodeVsJson) }
@@ -272,7 +275,7 @@ async function main(): Promise<void> {
       'open = `decode(bytes)` (a BFastTable, no row built) / `JSON.parse(textDecoder.decode(bytes))` / v1 `decode` /',
       '`packr.unpack` / Arrow `tableFromIPC`; open + 50 rows adds `get(i)` (Arrow: `get(i).toJSON()`) for the first 50 rows;',
       'toArray = `decode(bytes).toArray()` (Arrow: `tableFromIPC(bytes).toArray()`, proxies, not plain objects); at 100,000 rows',
-      'every candidate makes one run per sample, right after the full GC (bench/tables.ts says why);',
+      'every candidate of toArray and of encode makes one run per sample, right after the full GC (bench/tables.ts says why);',
       'encode = `encode(rows, { tables: true })` / `Buffer.from(JSON.stringify(rows))` / v1 `encode` / `packr.pack`, timed in a child process',
       'that never loads Arrow (its tableFromJSON flattens the rows\' strings, which makes JSON.stringify faster; bench/tables.ts says why) /',
       'Arrow `tableToIPC(tableFromJSON(rows))`, timed in this process beside the table encode.',

@@ -97,8 +97,9 @@ export const TABLE_STRING_CHUNK = 1 << 15
 /**
  * Tables of at least TABLE_WARM_MIN_ROWS rows have their string columns laid out in blocks of
  * TABLE_WARM_BLOCK rows right after pass 1 read them, while their strings are still in the CPU's
- * caches (./table-writer.ts layWarm): users-100k is 20 MB of rows, which pass 2 otherwise reads
- * again from memory (users-10k, 2 MB, stays in cache, and keeps the one-pass layout).
+ * caches (./table-writer.ts layWarm), and the elements of their lists of numbers copied as pass 1
+ * reads them (captureLists): users-100k is 20 MB of rows, which pass 2 otherwise reads again from
+ * memory (users-10k, 2 MB, stays in cache, and keeps the one-pass layout).
  */
 export const TABLE_WARM_MIN_ROWS = 1 << 15
 export const TABLE_WARM_BLOCK = 2048

@@ -32,11 +32,27 @@ export interface ColumnSink {
   until: number
   num: Float64Array | null
   bits: Uint8Array | null
+  /**
+   * A list column of a large table whose number elements are copied as pass 1 reads them
+   * (./table-writer.ts captureLists): 1 while rows 0 .. luntil - 1 each held a list of numbers
+   * alone, their elements in lnum[0 .. lk - 1] and each row's end in loff[row + 1]; 0 once a row
+   * breaks that (the values stay in `values` regardless).
+   */
+  lt: number
+  lnum: Float64Array | null
+  loff: Uint32Array | null
+  lk: number
+  luntil: number
 }
 
 /** ColumnSink.typed: the column's values are numbers in `num`, or booleans in `bits`. */
 export const TYPED_NUMBERS = 1
 export const TYPED_BOOLS = 2
+/**
+ * Not a ColumnSink.typed value: what rowExtractor is told of a list column whose elements are
+ * captured (ColumnSink.lt), so that only such columns get the capturing code.
+ */
+export const CAPTURED_LISTS = 3
 
 /** The writer's value kinds (bit set, ./table-writer.ts) and its classifier, for generated code. */
 export interface ExtractKinds {
@@ -52,6 +68,11 @@ export interface ExtractKinds {
   kindOf(v: unknown): number
   /** Moves a typed column's rows 0 .. until - 1 back into its values, as the values they were. */
   spill(col: ColumnSink, until: number): void
+  /**
+   * A captured list column's lnum with room for `need` elements, its first `have` kept, or null
+   * (capture given up).
+   */
+  growList(col: ColumnSink, have: number, need: number): Float64Array | null
 }
 
 /**
@@ -112,13 +133,14 @@ function compile(names: readonly string[], types: readonly number[], k: ExtractK
   const m = names.length
   if (!canCompile || m === 0 || m > SHAPE_MAX_MEMBERS) return null
   if (names.includes('toJSON') || names.includes('__proto__')) return null
-  let head = 'var row, key, j, v, kind, e, x, ek, ck, hasOwn = Object.prototype.hasOwnProperty, OP = Object.prototype, proto;\n'
+  let head = 'var row, key, j, v, kind, e, x, ek, ck, len, hasOwn = Object.prototype.hasOwnProperty, OP = Object.prototype, proto;\n'
   let body = ''
   let tail = ''
   // JSON string literals are valid JS string literals (ES2019), so any key is safe here.
   const literals = names.map((name) => JSON.stringify(name))
   for (let c = 0; c < m; c++) {
-    const typed = types[c]
+    const capture = types[c] === CAPTURED_LISTS
+    const typed = capture ? 0 : types[c]
     // The column's counts live in locals for the run (a load and a store of the plan per cell
     // otherwise), written back once where the run ends (see RowExtractor on feedback).
     head += `var c${c} = cols[${c}], a${c} = c${c}.values, k${c} = c${c}.kinds, p${c} = c${c}.present, ` +
@@ -141,17 +163,37 @@ function compile(names: readonly string[], types: readonly number[], k: ExtractK
         : `if (t${c} !== 0 && typeof v === 'boolean') {\n  s${c}[r] = v ? 1 : 0;\n  p${c}++;\n} else {\n`
       body += `if (t${c} !== 0) {\n  k.spill(c${c}, r);\n  t${c} = 0;\n}\n`
     }
+    if (capture) {
+      // Each element is copied where it is read, once, as JSON reads it; the row's list read
+      // again in pass 2 was a cache miss a row at 100,000 rows (./table-writer.ts captureLists).
+      head += `var t${c} = c${c}.lt, s${c} = c${c}.lnum, o${c} = c${c}.loff, q${c} = c${c}.lk;\n`
+      tail += `c${c}.lt = t${c}; c${c}.lnum = s${c}; c${c}.lk = q${c}; if (t${c} !== 0) c${c}.luntil = r;\n`
+    }
     body += `kind = ${classify('v', k)};\n` +
       `if (kind !== 0) {\n  a${c}[r] = v;\n  k${c} |= kind;\n  p${c}++;\n` +
-      `  if (kind === ${k.list}) {\n    n${c} += v.length;\n    ck = h${c};\n` +
-      // SPEC 5: in a list, what JSON leaves out is null. Once the elements hold a float, another
-      // number cannot change the child's type (float64 holds them all: ./table-writer.ts
-      // typeFor), so numbers skip the classification (users-10k's scores, Node 26: 1.5% fewer
-      // instructions a table encode, callgrind).
-      '    for (e = 0; e < v.length; e++) {\n      x = v[e];\n' +
-      `      if (typeof x === 'number' && (ck & ${k.float}) !== 0) continue;\n` +
+      `  if (kind === ${k.list}) {\n    n${c} += v.length;\n    ck = h${c};\n`
+    if (capture) {
+      body += '    len = v.length;\n' +
+        `    if (t${c} !== 0 && q${c} + len > s${c}.length) {\n      s${c} = k.growList(c${c}, q${c}, q${c} + len);\n` +
+        `      if (s${c} === null) t${c} = 0;\n    }\n`
+    }
+    // SPEC 5: in a list, what JSON leaves out is null. Once the elements hold a float, another
+    // number cannot change the child's type (float64 holds them all: ./table-writer.ts
+    // typeFor), so numbers skip the classification (users-10k's scores, Node 26: 1.5% fewer
+    // instructions a table encode, callgrind).
+    body += '    for (e = 0; e < v.length; e++) {\n      x = v[e];\n' +
+      (capture
+        ? `      if (typeof x === 'number') {\n        if (t${c} !== 0) s${c}[q${c} + e] = x;\n` +
+          `        if ((ck & ${k.float}) !== 0) continue;\n      } else t${c} = 0;\n`
+        : `      if (typeof x === 'number' && (ck & ${k.float}) !== 0) continue;\n`) +
       `      ek = ${classify('x', k)};\n` +
-      `      ck |= ek === 0 ? ${k.null} : ek;\n    }\n    h${c} = ck;\n  }\n}\n`
+      `      ck |= ek === 0 ? ${k.null} : ek;\n    }\n    h${c} = ck;\n`
+    if (capture) {
+      // A list whose length changed while it was read (an element getter) is not captured.
+      body += `    if (t${c} !== 0) {\n      if (v.length !== len) t${c} = 0;\n` +
+        `      else {\n        q${c} += len;\n        o${c}[r + 1] = q${c};\n      }\n    }\n` +
+        `  } else t${c} = 0;\n} else t${c} = 0;\n`
+    } else body += '  }\n}\n'
     if (typed !== 0) body += '}\n'
   }
   // The i-th key compared with the i-th name as a literal: TurboFan compares two internalized

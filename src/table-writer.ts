@@ -37,7 +37,7 @@ import {
   TABLE_WARM_BLOCK, TABLE_WARM_MIN_ROWS, WRITER_RETAIN_MAX_BYTES
 } from './limits.js'
 import { ARRAY_AT, LITTLE_ENDIAN } from './platform.js'
-import { rowExtractor, TYPED_BOOLS, TYPED_NUMBERS } from './table-extract.js'
+import { CAPTURED_LISTS, rowExtractor, TYPED_BOOLS, TYPED_NUMBERS } from './table-extract.js'
 import type { ColumnSink, ExtractKinds, RowExtractor } from './table-extract.js'
 
 /** What the table writer uses of the v1 Writer (./writer.ts); kept small on purpose. */
@@ -56,6 +56,8 @@ export interface TableSink {
   /** Where each table written so far starts in the body, for the transforms (SPEC 8.6). */
   tableStarts: number[]
   ensure(n: number): void
+  /** Writes the table (the message's root) straight into the output: ./writer.ts Writer#direct. */
+  direct(names: readonly string[], body: number): boolean
   value(v: unknown): void
   key(name: string): void
   enter(container: object): void
@@ -117,6 +119,12 @@ interface Plan {
   warmLen: number
   warmOff: Uint32Array | null
   warmBytes: Uint8Array | null
+  /** A list column captured from its first row (ColumnSink.lt, captureLists). */
+  lt: number
+  lnum: Float64Array | null
+  loff: Uint32Array | null
+  lk: number
+  luntil: number
 }
 
 // Visit states of a column while the order is rebuilt (reorder()).
@@ -170,7 +178,8 @@ const EXTRACT_KINDS: ExtractKinds = {
   null: K_NULL,
   list: K_LIST,
   kindOf,
-  spill
+  spill,
+  growList
 }
 
 /**
@@ -225,6 +234,7 @@ function clear(values: unknown[], n: number): void {
 function releaseValues(cols: readonly Plan[], n: number): void {
   for (const col of cols) {
     if (col.warmOff !== null) releaseWarm(col)
+    if (col.loff !== null) releaseLists(col)
     // A column still typed never stored a value (adopt() cleared the rows it moved).
     if (col.typed === 0) clear(col.values, n)
     else releaseTyped(col)
@@ -273,6 +283,96 @@ function adopt(col: Plan, r: number, n: number): void {
 }
 
 /**
+ * A list column of a large table, from its first row: the elements of its lists of numbers are
+ * copied into typed scratch as pass 1 reads them (captureKinds here, the generated extractor's
+ * CAPTURED_LISTS code there), once, when the row is reached, as JSON reads them. Pass 2 copies
+ * the scratch as a block (listCells) instead of reading each row's list again, a cache miss a
+ * row at 100,000 rows (users-100k's scores: a fifth of the table encode, perf, Node 26). Large
+ * tables only (TABLE_WARM_MIN_ROWS): smaller ones stay in cache, where pass 1's copy is work for
+ * nothing (users-10k flat, callgrind: +8.5% instructions a table encode on Node 26, +5.4% on 24).
+ * The first row holding something else than a list of numbers ends it (lt 0) for the table.
+ */
+function captureLists(col: Plan, first: number, n: number): void {
+  // Sized for every row at the first row's length; growList takes over if the rows hold more.
+  const guess = Math.min(Math.ceil(first * n * 1.25) + TABLE_ALIGN, CAPTURE_MAX_ITEMS)
+  const off = takePooled(offPool, n + 1, (k) => new Uint32Array(k))
+  off[0] = 0
+  col.loff = off
+  col.lnum = takePooled(numPool, guess, (k) => new Float64Array(k))
+  col.luntil = 0
+  col.lk = 0
+  col.lt = 1
+}
+
+/**
+ * listKinds for row r of a captured list column (captureLists): each element read once, its
+ * kind or-ed in, and copied while the column is still captured (every row so far, this one
+ * included, a list of numbers that kept its length while it was read).
+ */
+function captureKinds(col: Plan, list: readonly unknown[], r: number, kinds: number): number {
+  let ck = kinds
+  const len = list.length
+  const q = col.lk
+  let s = col.lnum as Float64Array
+  let keep = col.luntil === r
+  if (keep && q + len > s.length) {
+    const grown = growList(col, q, q + len)
+    keep = grown !== null
+    if (grown !== null) s = grown
+  }
+  const plainAt = list.at === ARRAY_AT
+  for (let j = 0; j < list.length; j++) {
+    const x = plainAt ? list.at(j) : list[j]
+    if (typeof x !== 'number') keep = false
+    else if (keep) s[q + j] = x
+    const e = kindOf(x)
+    ck |= e === 0 ? K_NULL : e
+  }
+  if (keep && list.length === len) {
+    col.lk = q + len
+    ;(col.loff as Uint32Array)[r + 1] = q + len
+    col.luntil = r + 1
+  } else col.lt = 0
+  return ck
+}
+
+/**
+ * A captured list column's scratch with room for `need` elements (doubled), its first `have`
+ * kept, or null: past what the writer keeps between messages (WRITER_RETAIN_MAX_BYTES) the
+ * column is read again in pass 2 instead, so the scratch stays a constant times the rows' size.
+ */
+function growList(sink: ColumnSink, have: number, need: number): Float64Array | null {
+  const col = sink as Plan
+  const old = col.lnum as Float64Array
+  if (need > CAPTURE_MAX_ITEMS) {
+    releaseLists(col)
+    return null
+  }
+  const size = (k: number): number => Math.min(Math.max(k, 2 * old.length), CAPTURE_MAX_ITEMS)
+  const next = takePooled(numPool, need, (k) => new Float64Array(size(k)))
+  next.set(old.subarray(0, have))
+  poolNumbers(old)
+  col.lnum = next
+  return next
+}
+
+/** The most list elements a column captures (as many bytes as the writer keeps of its own scratch). */
+const CAPTURE_MAX_ITEMS = WRITER_RETAIN_MAX_BYTES / 8
+
+/** Keeps typed scratch for the next table, up to what the writer keeps of its own. */
+function poolNumbers(a: Float64Array): void {
+  if (numPool.length < TABLE_POOL_TYPED && 8 * a.length <= WRITER_RETAIN_MAX_BYTES) numPool.push(a)
+}
+
+function releaseLists(col: Plan): void {
+  if (col.loff !== null && offPool.length < TABLE_POOL_TYPED) offPool.push(col.loff)
+  if (col.lnum !== null) poolNumbers(col.lnum)
+  col.loff = null
+  col.lnum = null
+  col.lt = 0
+}
+
+/**
  * Moves a typed column's rows 0 .. until - 1 back into its values (the rows after it hold
  * nothing yet), each the value it was: a float64 holds every number exactly (-0 and NaN too),
  * and a boolean column held booleans only. Called on the first cell that is not of the column's
@@ -314,7 +414,12 @@ function newPlan(name: string, values: unknown[], rank: number): Plan {
     warm: 0,
     warmLen: 0,
     warmOff: null,
-    warmBytes: null
+    warmBytes: null,
+    lt: 0,
+    lnum: null,
+    loff: null,
+    lk: 0,
+    luntil: 0
   }
 }
 
@@ -398,8 +503,9 @@ function learn(rows: readonly unknown[], w: TableSink, cols: Plan[]): boolean {
       if (kind === K_LIST) {
         const list = v as unknown[]
         col.childCount += list.length
-        col.childKinds = listKinds(list, col.childKinds)
-      }
+        if (r === 0 && n >= TABLE_WARM_MIN_ROWS && n <= TABLE_POOL_MAX_ROWS) captureLists(col, list.length, n)
+        col.childKinds = col.lt !== 0 ? captureKinds(col, list, r, col.childKinds) : listKinds(list, col.childKinds)
+      } else if (col.lt !== 0) col.lt = 0
     }
     if (reordered) {
       // Bounded work on hostile key orders: past the allowance the rows are a v1 list.
@@ -417,7 +523,7 @@ function learn(rows: readonly unknown[], w: TableSink, cols: Plan[]): boolean {
           runNames = cols.map((col) => col.name)
           // Columns typed from here on are compiled typed (and a column only becomes typed here).
           for (let i = 0; i < cols.length; i++) adopt(cols[i], r + 1, n)
-          run = rowExtractor(runNames, cols.map((col) => col.typed), EXTRACT_KINDS)
+          run = rowExtractor(runNames, cols.map((col) => (col.lt !== 0 ? CAPTURED_LISTS : col.typed)), EXTRACT_KINDS)
         }
       }
       if (run !== null) r = extract(run, rows, r + 1, n, cols, runNames) - 1
@@ -438,6 +544,8 @@ function extract(
   // Today the generic loop spills any typed column it stores into, and only a row holding every
   // column leads here, so this only guards the invariant the generated code relies on.
   for (let i = 0; i < cols.length; i++) if (cols[i].typed !== 0 && cols[i].until !== r) spill(cols[i], cols[i].until)
+  // A captured list column left out by the generic loop since its last run: captured no more.
+  for (let i = 0; i < cols.length; i++) if (cols[i].lt !== 0 && cols[i].luntil !== r) cols[i].lt = 0
   const first = Math.min(n, r + TABLE_EXTRACT_FIRST_ROWS)
   const next = run(rows, r, first, cols, names, EXTRACT_KINDS)
   if (next < first) return next
@@ -540,7 +648,7 @@ function putWarm(col: Plan, at: number, text: string, until: number, n: number):
 /** SPEC 8.2 strings of a column laid out early (layWarm) for all n rows: two copies. */
 function warmStrings(w: TableSink, col: Plan, n: number): void {
   const len = col.warmLen
-  w.ensure(4 * (n + 1) + 2 * TABLE_ALIGN + len)
+  w.ensure(aligned(w.pos + 4 * (n + 1)) - w.pos + len)
   const offsets = w.pos
   const buf = w.buf
   const off = (col.warmOff as Uint32Array).subarray(0, n + 1)
@@ -660,7 +768,8 @@ function reorder(cols: Plan[]): boolean {
 
 /** Zero bytes up to the next multiple of TABLE_ALIGN from the body start (SPEC 8.3). */
 function align(w: TableSink): void {
-  w.ensure(TABLE_ALIGN)
+  // Exact room (Writer#direct leaves no slack past a table's last byte).
+  w.ensure(aligned(w.pos) - w.pos)
   while ((w.pos & (TABLE_ALIGN - 1)) !== 0) w.buf[w.pos++] = 0
 }
 
@@ -703,9 +812,12 @@ function write(w: TableSink, rows: readonly unknown[], cols: Plan[]): boolean {
   // 64 KiB -> 16 MiB in four copies, past what the writer keeps between messages (8 MiB), so
   // every such message paid them again (and the page faults of fresh buffers). The strings are
   // counted only when the rest does not fit already (a scratch kept from an earlier message).
-  let size = tableBytes(cols, n)
-  if (w.pos + size > w.buf.length) size += heapBytes(cols, n)
-  w.ensure(size)
+  const body = start === 0 ? directBody(cols, n) : -1
+  if (body < 0 || !w.direct(cols.map((col) => col.name), body)) {
+    let size = tableBytes(cols, n)
+    if (w.pos + size > w.buf.length) size += heapBytes(cols, n)
+    w.ensure(size)
+  }
   w.buf[start] = TAG_TABLE
   w.buf[start + TABLE_OFFSET_FLAGS] = 0
   w.view.setUint16(start + TABLE_OFFSET_COLUMNS, c, true)
@@ -740,7 +852,7 @@ function write(w: TableSink, rows: readonly unknown[], cols: Plan[]): boolean {
       childType = typeFor(col.childKinds, true)
       if ((col.childKinds & K_NULL) !== 0 && childType !== COL_ANY) childFlags |= COL_VALIDITY
       if (
-        listCells(w, values, n, presence, validity, col.childCount, childType, childFlags, rowLevel) &&
+        listCells(w, col, n, presence, validity, col.childCount, childType, childFlags, rowLevel) &&
         childType === COL_STRING
       ) {
         childFlags |= COL_ASCII
@@ -766,6 +878,36 @@ function write(w: TableSink, rows: readonly unknown[], cols: Plan[]): boolean {
   w.tableWritten = true
   w.tableStarts.push(start)
   return true
+}
+
+/**
+ * The exact body of a table written at the start of the body whose every column's bytes are
+ * known after pass 1, or -1: typed number and boolean columns, string columns laid out early
+ * (warm), captured lists of numbers, none with a gap or a null (no bitmap). What write() then
+ * writes, in the same order and alignment (SPEC 8.3); Writer#direct writes it into the output.
+ */
+function directBody(cols: readonly Plan[], n: number): number {
+  let pos = TABLE_HEADER_SIZE + cols.length * TABLE_DIR_ENTRY_SIZE
+  for (let i = 0; i < cols.length; i++) {
+    const col = cols[i]
+    if (col.present !== n || (col.kinds & K_NULL) !== 0) return -1
+    pos = aligned(pos)
+    const type = typeFor(col.kinds, false)
+    if (type === COL_STRING && col.warm === n) pos = aligned(pos + 4 * (n + 1)) + col.warmLen
+    else if (
+      type === COL_LIST && col.lt !== 0 && col.luntil === n && typeFor(col.childKinds, true) === COL_FLOAT64 &&
+      (col.childKinds & K_NULL) === 0
+    ) {
+      pos = aligned(pos + 4 * (n + 1)) + 8 * col.childCount
+    } else if (col.typed !== 0 && type !== COL_ANY && type !== COL_LIST && type !== COL_STRING) pos += widthOf(type) * n
+    else return -1
+  }
+  return pos
+}
+
+/** `pos` rounded up to TABLE_ALIGN (SPEC 8.3). */
+function aligned(pos: number): number {
+  return pos + ((TABLE_ALIGN - (pos & (TABLE_ALIGN - 1))) & (TABLE_ALIGN - 1))
 }
 
 /**
@@ -879,7 +1021,7 @@ function widthOf(type: number): number {
  */
 function fixedTyped(w: TableSink, type: number, col: Plan, n: number): void {
   const width = widthOf(type)
-  w.ensure(width * n + TABLE_ALIGN)
+  w.ensure(width * n)
   const at = w.pos
   const buf = w.buf
   w.pos = at + width * n
@@ -1117,20 +1259,23 @@ function anyValues(
  * JSON leaves out of a list is null there, SPEC 5). Returns whether a string child is all ASCII.
  */
 function listCells(
-  w: TableSink, values: readonly unknown[], n: number, presence: number, validity: number,
+  w: TableSink, col: Plan, n: number, presence: number, validity: number,
   count: number, childType: number, childFlags: number, rowLevel: number
 ): boolean {
+  const values = col.values
   if (childType === COL_FLOAT64 && childFlags === 0 && presence < 0 && validity < 0) {
     // Every row holds a list of numbers (users' scores): offsets and elements in one loop.
-    w.ensure(4 * (n + 1) + 8 * count + 2 * TABLE_ALIGN)
     const offsets = w.pos
     const end = offsets + 4 * (n + 1)
     // The child starts at the next multiple of TABLE_ALIGN (SPEC 8.3), as align() puts it.
-    const at = end + ((TABLE_ALIGN - (end & (TABLE_ALIGN - 1))) & (TABLE_ALIGN - 1))
+    const at = aligned(end)
+    w.ensure(at - offsets + 8 * count)
     const buf = w.buf
     if (LITTLE_ENDIAN && (buf.byteOffset + offsets) % 4 === 0 && fastTyped(buf, COL_FLOAT64, at, count)) {
       buf.fill(0, end, at)
-      const total = numberLists(buf, offsets, at, values, n, count)
+      const total = col.lt !== 0 && col.luntil === n
+        ? capturedLists(buf, offsets, at, col, n, count)
+        : numberLists(buf, offsets, at, values, n, count)
       // A list changed since pass 1 counted it (see below): refused, never written.
       if (total !== count) changed(total < 0 ? at : offsets)
       w.pos = at + 8 * count
@@ -1223,6 +1368,19 @@ function numberLists(
     u32[i + 1] = k
   }
   return k
+}
+
+/**
+ * numberLists for a column captured in pass 1 (captureLists): the offsets and elements, each read
+ * once by pass 1, copied as blocks. Returns the element count, or -1 (as numberLists).
+ */
+function capturedLists(
+  buf: Uint8Array, offsets: number, at: number, col: Plan, n: number, count: number
+): number {
+  if (col.lk !== count) return -1
+  new Uint32Array(buf.buffer, buf.byteOffset + offsets, n + 1).set((col.loff as Uint32Array).subarray(0, n + 1))
+  new Float64Array(buf.buffer, buf.byteOffset + at, count).set((col.lnum as Float64Array).subarray(0, count))
+  return count
 }
 
 /** A list column's element offsets after the first, and its bitmaps; returns the last (see "OSR"). */

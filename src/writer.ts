@@ -5,7 +5,8 @@
  * - one reusable, growable scratch buffer per Writer (the shared one is reused across calls),
  *   with one bounds check per value against a slack margin, not one per byte;
  * - the body is written first and the string table beside it, then both are copied once into
- *   the exact-size output (the table must precede the body, SPEC 1);
+ *   the exact-size output (the table must precede the body, SPEC 1); a large table at the root
+ *   whose size is known after its first pass is written straight into the output (direct());
  * - the array and object loops live in their own functions, the value dispatcher stays small;
  * - numbers take the `(v | 0) === v` test first; int64 is written as two 32-bit halves;
  * - objects of a repeated key list are written by generated code with named loads
@@ -16,9 +17,9 @@ import type { EncodeOptions } from './options.js'
 import { checkEncodeOptions, DEFAULT_MAX_DEPTH, ENCODE_OPTIONS } from './options.js'
 import {
   HEADER_SIZE, INT64_MAX, INT64_MIN, KEY_MAX_BYTES, LOW_BYTE, MAGIC_0, MAGIC_1, OBJECT_END, OFFSET_FLAGS,
-  OFFSET_TABLE_COUNT, OFFSET_VERSION, SMALL_INT_WRITE_MAX, TABLE_MAX_SLOTS, TAG_BYTES, TAG_DATETIME, TAG_F64_ARRAY,
-  TAG_FALSE, TAG_FLOAT64, TAG_INT64, TAG_LIST, TAG_NULL, TAG_OBJECT, TAG_SMALL_INT, TAG_STRING, TAG_TRUE, TWO_32,
-  VERSION
+  OFFSET_TABLE_COUNT, OFFSET_VERSION, SMALL_INT_WRITE_MAX, TABLE_ALIGN, TABLE_MAX_SLOTS, TAG_BYTES, TAG_DATETIME,
+  TAG_F64_ARRAY, TAG_FALSE, TAG_FLOAT64, TAG_INT64, TAG_LIST, TAG_NULL, TAG_OBJECT, TAG_SMALL_INT, TAG_STRING, TAG_TRUE,
+  TWO_32, VERSION
 } from './tags.js'
 import {
   SHAPE_MAX_COMPILES, SHAPE_MAX_VARIANTS, SHAPE_MIN_HITS, U32_MAX, WRITER_COPY_LOOP_MAX, WRITER_INITIAL_BYTES,
@@ -156,6 +157,15 @@ export class Writer {
    * the imported binding a module-cell load and its hole (TDZ) check.
    */
   readonly arrayAt: typeof ARRAY_AT = ARRAY_AT
+  /** The output allocator of the message being written (encode() or encodeForSend()). */
+  alloc: ((size: number) => Uint8Array) | null = null
+  /**
+   * A large table at the root being written straight into its output (direct()): the output,
+   * where its body starts, and the scratch buffer to go back to.
+   */
+  directOut: Uint8Array | null = null
+  directAt = 0
+  saved: Uint8Array | null = null
 
   constructor() {
     this.buf = allocBytes(WRITER_INITIAL_BYTES)
@@ -183,6 +193,12 @@ export class Writer {
 
   /** Drops references to the caller's values and oversized buffers after a message. */
   release(): void {
+    if (this.saved !== null) {
+      this.setBuffer(this.saved)
+      this.saved = null
+    }
+    this.directOut = null
+    this.alloc = null
     if (this.path.length !== 0) this.path.length = 0
     this.epoch += KEY_EPOCH_STEP
     this.parent = null
@@ -216,6 +232,37 @@ export class Writer {
 
   ensure(n: number): void {
     if (this.pos + n > this.safeEnd) this.grow(n)
+  }
+
+  /**
+   * A table as the message's root value whose layout is known before it is written (the table
+   * writer's directBody: `body` bytes, its column names `names` the only keys): the body is
+   * written straight into the output, after room for the header and the string table, so that
+   * finish() has nothing to copy (users-100k: a 7 MB copy, an eighth of the table encode, Node
+   * 26). If the body then differs from what was announced (it cannot today), the writer grows
+   * out of the output as out of any buffer (grow) and finish() copies as usual. False when
+   * the message is not in that state.
+   */
+  direct(names: readonly string[], body: number): boolean {
+    if (this.pos !== 0 || this.tpos !== 0 || this.slots !== 0 || this.alloc === null) return false
+    // Fewer keys than the slot OBJECT_END, which tableEntry() skips with an empty entry.
+    if (names.length >= OBJECT_END) return false
+    let table = 0
+    for (let i = 0; i < names.length; i++) {
+      const bytes = utf8Length(names[i])
+      if (bytes > KEY_MAX_BYTES) return false
+      table += 1 + bytes
+    }
+    // SPEC 8.3: the body starts 8-aligned (alignBody's padding entry fills the gap).
+    const at = HEADER_SIZE + table + ((TABLE_ALIGN - ((HEADER_SIZE + table) % TABLE_ALIGN)) % TABLE_ALIGN)
+    const out = this.alloc(at + body)
+    this.saved = this.buf
+    this.directOut = out
+    this.directAt = at
+    this.setBuffer(out.subarray(at))
+    // Every write of a table's columns is bounded by an exact ensure(): no slack at the end.
+    this.safeEnd = body
+    return true
   }
 
   // ---- values ------------------------------------------------------------------------------
@@ -851,16 +898,30 @@ export class Writer {
     throw new BFastError('KEY_TOO_LONG', this.pos, `Key of ${size} UTF-8 bytes; a key holds at most ${KEY_MAX_BYTES}`)
   }
 
-  /** Header, string table and body in one exact-size output. */
-  finish(alloc: (size: number) => Uint8Array): Uint8Array {
-    if (this.tableWritten) this.alignBody()
-    const out = alloc(HEADER_SIZE + this.tpos + this.pos)
+  /** SPEC 1: the message header. */
+  header(out: Uint8Array): void {
     out[0] = MAGIC_0
     out[1] = MAGIC_1
     out[OFFSET_FLAGS] = 0
     out[OFFSET_VERSION] = VERSION
     out[OFFSET_TABLE_COUNT] = this.slots & LOW_BYTE
     out[OFFSET_TABLE_COUNT + 1] = this.slots >>> 8
+  }
+
+  /** Header, string table and body in one exact-size output. */
+  finish(alloc: (size: number) => Uint8Array): Uint8Array {
+    if (this.tableWritten) this.alignBody()
+    const direct = this.directOut
+    if (
+      direct !== null && this.buf.buffer === direct.buffer && HEADER_SIZE + this.tpos === this.directAt &&
+      this.directAt + this.pos === direct.length
+    ) {
+      this.header(direct)
+      direct.set(this.table.subarray(0, this.tpos), HEADER_SIZE)
+      return direct
+    }
+    const out = alloc(HEADER_SIZE + this.tpos + this.pos)
+    this.header(out)
     const tpos = this.tpos
     const pos = this.pos
     // Small messages (most API replies): a byte loop beats two subarray views and two set
@@ -926,6 +987,7 @@ function encodeWith(
   w.busy = true
   try {
     w.reset(maxDepth, tables)
+    w.alloc = alloc
     w.value(value)
     const out = w.finish(alloc)
     // SPEC 8.6: the finished tables rearranged in place, each where the body put it.

@@ -472,7 +472,27 @@ export const cases = {
     Object.defineProperty(rows[late], 'name', { enumerable: true, get () { rows[late + 1].name = 'changed'; return 'n' } })
     return rows
   })(),
-  'a shorter table after the longer ones': users((u, i) => ({ ...u, name: 'u' + (i % 10) })).slice(0, N - ${TABLE_WARM_BLOCK})
+  'a shorter table after the longer ones': users((u, i) => ({ ...u, name: 'u' + (i % 10) })).slice(0, N - ${TABLE_WARM_BLOCK}),
+  'a list holding a string late': users((u, i) => (i === late ? { ...u, scores: [1.5, 'x'] } : u)),
+  'a list holding a string in the first row': users((u, i) => (i === 0 ? { ...u, scores: ['x'] } : u)),
+  'a null list late': users((u, i) => (i === late ? { ...u, scores: null } : u)),
+  'a list with a hole late': users((u, i) => (i === late ? { ...u, scores: [1.5, , 2.5] } : u)),
+  'a row leaving the list column out': users((u, i) => { if (i !== N >> 1) return u; const { scores, ...v } = u; return v }),
+  'an empty first list, then longer lists': users((u, i) => ({ ...u, scores: Array.from({ length: i % 9 }, (_, j) => i + j / 4) })),
+  'lists of integers only': users((u, i) => ({ ...u, scores: [i, 2] })),
+  'more list elements than a column captures': users((u, i) => ({ ...u, scores: Array.from({ length: 32 }, (_, j) => j + i / 8) })),
+  '-0, NaN and the infinities in lists': users((u, i) => (i % 1000 === 3 ? { ...u, scores: [-0, NaN, Infinity, -Infinity] } : u)),
+  'a getter that changes the list of an earlier row': (() => {
+    const rows = users((u) => u)
+    Object.defineProperty(rows[late], 'active', { enumerable: true, get () { rows[late - 3].scores[0] = -1; return true } })
+    return rows
+  })(),
+  'a getter of a list element that changes its value': (() => {
+    const rows = users((u) => u)
+    let reads = 0
+    Object.defineProperty(rows[late].scores, 0, { enumerable: true, get: () => (++reads === 1 ? 0.25 : 7.75) })
+    return rows
+  })()
 }
 `
 
@@ -518,4 +538,57 @@ t.test('large tables: string columns laid out in pass 1 read back as the rows', 
   const flags = tableFields(ascii).filter((f) => f.what.startsWith('column') && f.what.endsWith(' flags') && !f.what.includes('child')).map((f) => ascii[f.at])
   const types = columnTypes(ascii)
   t.same(types.map((type, i) => (type === COL_STRING ? flags[i] & COL_ASCII_FLAG : -1)), [-1, COL_ASCII_FLAG, COL_ASCII_FLAG, -1, -1])
+})
+
+/** users-like rows for the large-table list tests: a list of numbers in every row. */
+function largeRows(): Array<{ id: number; name: string; active: boolean; scores: number[] }> {
+  return Array.from({ length: TABLE_WARM_MIN_ROWS + 10 }, (_, i) => ({ id: i, name: `u${i}`, active: i % 2 === 0, scores: [i * 1.5, 99.9] }))
+}
+
+t.test('regression: a large table wrote a list as a later row\'s getter left it, not as JSON read it', (t) => {
+  // JSON.stringify writes row k's list when it reaches row k; a getter of a later row that
+  // changes that list in place (same length, numbers still) came too late for JSON, but pass 2
+  // read the list again and wrote the changed numbers.
+  const build = (): ReturnType<typeof largeRows> => {
+    const rows = largeRows()
+    const k = rows.length - 5
+    Object.defineProperty(rows[k], 'active', { enumerable: true, get: () => { rows[k - 3].scores[0] = -1; return true } })
+    return rows
+  }
+  const expected = JSON.stringify(build())
+  const rows = build()
+  const msg = encode(rows, { tables: true })
+  t.equal(rootTag(msg), TAG_TABLE)
+  t.equal(JSON.stringify(decode<BFastTable>(msg)), expected)
+  t.end()
+})
+
+t.test('regression: a large table read a list element\'s getter twice (JSON reads it once)', (t) => {
+  const rows = largeRows()
+  let reads = 0
+  Object.defineProperty(rows[rows.length - 4].scores, 1, { enumerable: true, get: () => (++reads === 1 ? 0.25 : 7.75) })
+  const msg = encode(rows, { tables: true })
+  t.equal(rootTag(msg), TAG_TABLE)
+  t.equal(reads, 1)
+  t.same(decode<BFastTable>(msg).get(rows.length - 4)?.scores, [(rows.length - 4) * 1.5, 0.25])
+  t.end()
+})
+
+t.test('a large table at the root, written straight into its output, is still a buffer of its own', (t) => {
+  // src/writer.ts Writer#direct: the body goes into the output itself. The output must still be
+  // what encode() promises (byteOffset 0, its .buffer the message alone), and later messages
+  // must not write into it (the writer goes back to its own scratch).
+  const rows = largeRows()
+  const a = encode(rows, { tables: true })
+  t.equal(a.byteOffset, 0)
+  t.equal(a.buffer.byteLength, a.length)
+  const before = Buffer.from(a)
+  const other = largeRows().map((r) => ({ ...r, name: `other ${r.id}` }))
+  const b = encode(other, { tables: true })
+  encode({ nested: other }, { tables: true })
+  encode([{ a: 1 }], { tables: true })
+  t.ok(Buffer.from(a).equals(before), 'the first output is unchanged by later messages')
+  t.equal(JSON.stringify(decode(a)), JSON.stringify(rows))
+  t.equal(JSON.stringify(decode(b)), JSON.stringify(other))
+  t.end()
 })
