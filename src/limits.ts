@@ -104,6 +104,13 @@ export const TABLE_STRING_CHUNK = 1 << 15
 export const TABLE_WARM_MIN_ROWS = 1 << 15
 export const TABLE_WARM_BLOCK = 2048
 /**
+ * Rows per block of a table's toArray() (./table.ts inBlocks) on a table of more rows: an array
+ * of this many cells is under V8's largest regular heap object (128 KB, 8-byte slots without
+ * pointer compression), so no column's block of values goes to large-object space, which V8 maps
+ * afresh after every full GC.
+ */
+export const TABLE_READ_BLOCK = 12288
+/**
  * Heap every message may build before the per-byte budget (decode option maxHeapPerByte, SPEC 6)
  * applies (small messages never fail).
  */

@@ -12,7 +12,7 @@
  */
 import { ABSENT, cellAt, fill, materialize, storedNumbers, typedView } from './table-reader.js'
 import type { Column, TableSource } from './table-reader.js'
-import { SHAPE_CACHE_MAX, SHAPE_MAX_MEMBERS } from './limits.js'
+import { SHAPE_CACHE_MAX, SHAPE_MAX_MEMBERS, TABLE_READ_BLOCK } from './limits.js'
 import { COL_ANY } from './tags.js'
 import { setOwn } from './own-property.js'
 
@@ -313,13 +313,6 @@ function rows(
     out[start + i] = o
   }
 }
-
-/**
- * Rows per block of toArray() on a table of more rows: an array of this many cells is under V8's
- * largest regular heap object (128 KB, 8-byte slots without pointer compression), so no column's
- * block of values goes to large-object space, which V8 maps afresh after every full GC.
- */
-export const TABLE_READ_BLOCK = 12288
 
 /**
  * toArray() of a table of more than TABLE_READ_BLOCK rows, written for V8 on purpose: the columns

@@ -8,7 +8,7 @@
 import fc from 'fast-check'
 import t from 'tap'
 import { BFastTable, decode, encode } from '../../src/index.js'
-import { TABLE_READ_BLOCK } from '../../src/table.js'
+import { TABLE_READ_BLOCK } from '../../src/limits.js'
 import { distSpecifier, moduleOutput } from '../helpers/child-module.js'
 import { failure } from '../helpers/thrown.js'
 import { sameValue } from '../helpers/tagged.js'
