@@ -913,8 +913,9 @@ export class Writer {
     if (this.tableWritten) this.alignBody()
     const direct = this.directOut
     if (
-      direct !== null && this.buf.buffer === direct.buffer && HEADER_SIZE + this.tpos === this.directAt &&
-      this.directAt + this.pos === direct.length
+      direct !== null && this.buf.buffer === direct.buffer &&
+      this.buf.byteOffset === direct.byteOffset + this.directAt &&
+      HEADER_SIZE + this.tpos === this.directAt && this.directAt + this.pos === direct.length
     ) {
       this.header(direct)
       direct.set(this.table.subarray(0, this.tpos), HEADER_SIZE)
