@@ -104,6 +104,12 @@ export const TABLE_STRING_CHUNK = 1 << 15
 export const TABLE_WARM_MIN_ROWS = 1 << 15
 export const TABLE_WARM_BLOCK = 2048
 /**
+ * The most list elements one column of such a table captures in pass 1 (as many bytes of
+ * float64 as the writer keeps of its own scratch, WRITER_RETAIN_MAX_BYTES); past it the column's
+ * lists are read again in pass 2.
+ */
+export const TABLE_CAPTURE_MAX_ITEMS = WRITER_RETAIN_MAX_BYTES / 8
+/**
  * Rows per block of a table's toArray() (./table.ts inBlocks) on a table of more rows: an array
  * of this many cells is under V8's largest regular heap object (128 KB, 8-byte slots without
  * pointer compression), so no column's block of values goes to large-object space, which V8 maps

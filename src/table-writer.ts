@@ -34,7 +34,7 @@ import { allocBytes, ASCII_PROBE_SLACK, writeIfAscii, writeUtf8 } from './utf8.j
 import {
   TABLE_EXTRACT_FIRST_ROWS, TABLE_EXTRACT_LOOKUPS, TABLE_EXTRACT_MIN_ROWS, TABLE_ORDER_WORK_BASE,
   TABLE_ORDER_WORK_PER_ROW, TABLE_POOL_ARRAYS, TABLE_POOL_MAX_ROWS, TABLE_POOL_TYPED, TABLE_STRING_CHUNK,
-  TABLE_WARM_BLOCK, TABLE_WARM_MIN_ROWS, WRITER_RETAIN_MAX_BYTES
+  TABLE_CAPTURE_MAX_ITEMS, TABLE_WARM_BLOCK, TABLE_WARM_MIN_ROWS, WRITER_RETAIN_MAX_BYTES
 } from './limits.js'
 import { ARRAY_AT, LITTLE_ENDIAN } from './platform.js'
 import { CAPTURED_LISTS, rowExtractor, TYPED_BOOLS, TYPED_NUMBERS } from './table-extract.js'
@@ -294,7 +294,7 @@ function adopt(col: Plan, r: number, n: number): void {
  */
 function captureLists(col: Plan, first: number, n: number): void {
   // Sized for every row at the first row's length; growList takes over if the rows hold more.
-  const guess = Math.min(Math.ceil(first * n * 1.25) + TABLE_ALIGN, CAPTURE_MAX_ITEMS)
+  const guess = Math.min(Math.ceil(first * n * 1.25) + TABLE_ALIGN, TABLE_CAPTURE_MAX_ITEMS)
   const off = takePooled(offPool, n + 1, (k) => new Uint32Array(k))
   off[0] = 0
   col.loff = off
@@ -344,20 +344,17 @@ function captureKinds(col: Plan, list: readonly unknown[], r: number, kinds: num
 function growList(sink: ColumnSink, have: number, need: number): Float64Array | null {
   const col = sink as Plan
   const old = col.lnum as Float64Array
-  if (need > CAPTURE_MAX_ITEMS) {
+  if (need > TABLE_CAPTURE_MAX_ITEMS) {
     releaseLists(col)
     return null
   }
-  const size = (k: number): number => Math.min(Math.max(k, 2 * old.length), CAPTURE_MAX_ITEMS)
+  const size = (k: number): number => Math.min(Math.max(k, 2 * old.length), TABLE_CAPTURE_MAX_ITEMS)
   const next = takePooled(numPool, need, (k) => new Float64Array(size(k)))
   next.set(old.subarray(0, have))
   poolNumbers(old)
   col.lnum = next
   return next
 }
-
-/** The most list elements a column captures (as many bytes as the writer keeps of its own scratch). */
-const CAPTURE_MAX_ITEMS = WRITER_RETAIN_MAX_BYTES / 8
 
 /** Keeps typed scratch for the next table, up to what the writer keeps of its own. */
 function poolNumbers(a: Float64Array): void {
@@ -906,7 +903,7 @@ function directBody(cols: readonly Plan[], n: number): number {
 }
 
 /** `pos` rounded up to TABLE_ALIGN (SPEC 8.3). */
-function aligned(pos: number): number {
+export function aligned(pos: number): number {
   return pos + ((TABLE_ALIGN - (pos & (TABLE_ALIGN - 1))) & (TABLE_ALIGN - 1))
 }
 
@@ -1457,6 +1454,6 @@ function anyElements(w: TableSink, values: readonly unknown[], n: number, count:
  * no padding is needed. The entry is never referenced.
  */
 export function paddingEntry(before: number): string | null {
-  const pad = (TABLE_ALIGN - (before % TABLE_ALIGN)) % TABLE_ALIGN
+  const pad = aligned(before) - before
   return pad === 0 ? null : '\u0000'.repeat(pad - 1)
 }

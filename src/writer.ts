@@ -17,7 +17,7 @@ import type { EncodeOptions } from './options.js'
 import { checkEncodeOptions, DEFAULT_MAX_DEPTH, ENCODE_OPTIONS } from './options.js'
 import {
   HEADER_SIZE, INT64_MAX, INT64_MIN, KEY_MAX_BYTES, LOW_BYTE, MAGIC_0, MAGIC_1, OBJECT_END, OFFSET_FLAGS,
-  OFFSET_TABLE_COUNT, OFFSET_VERSION, SMALL_INT_WRITE_MAX, TABLE_ALIGN, TABLE_MAX_SLOTS, TAG_BYTES, TAG_DATETIME,
+  OFFSET_TABLE_COUNT, OFFSET_VERSION, SMALL_INT_WRITE_MAX, TABLE_MAX_SLOTS, TAG_BYTES, TAG_DATETIME,
   TAG_F64_ARRAY, TAG_FALSE, TAG_FLOAT64, TAG_INT64, TAG_LIST, TAG_NULL, TAG_OBJECT, TAG_SMALL_INT, TAG_STRING, TAG_TRUE,
   TWO_32, VERSION
 } from './tags.js'
@@ -28,7 +28,7 @@ import {
 import { allocBytes, utf8Length, writeUtf8 } from './utf8.js'
 import { isStackOverflow } from './errors.js'
 import { isDetached } from './detached.js'
-import { paddingEntry, writeTable } from './table-writer.js'
+import { aligned, paddingEntry, writeTable } from './table-writer.js'
 import { transformTables } from './table-transforms.js'
 import { ARRAY_AT, LITTLE_ENDIAN } from './platform.js'
 import { listWriter, memberWriter, sameKeys } from './writer-shapes.js'
@@ -254,7 +254,7 @@ export class Writer {
       table += 1 + bytes
     }
     // SPEC 8.3: the body starts 8-aligned (alignBody's padding entry fills the gap).
-    const at = HEADER_SIZE + table + ((TABLE_ALIGN - ((HEADER_SIZE + table) % TABLE_ALIGN)) % TABLE_ALIGN)
+    const at = aligned(HEADER_SIZE + table)
     const out = this.alloc(at + body)
     this.saved = this.buf
     this.directOut = out
