@@ -520,16 +520,67 @@ function bools(col: Column, from: number, to: number, out: unknown[]): unknown[]
 }
 
 /**
- * Heap bytes turned into one string at a time by asciiStrings: well under V8's largest regular
- * heap object (128 KB). A longer string goes to large-object space, which V8 maps afresh for each
- * one: the e-mail heap of users-10k (194 KB) cost 49 minor page faults on every toArray on Node 24
- * (on Node 26 once the page pool ran dry), where the rest of toArray faults no page at all.
+ * Heap bytes turned into one string at a time by asciiStrings where Node's Buffer#latin1Slice
+ * makes the text: well under V8's largest regular heap object (128 KB). A longer string goes to
+ * large-object space, which V8 maps afresh for each one: the e-mail heap of users-10k (194 KB)
+ * cost 49 minor page faults on every toArray on Node 24 (on Node 26 once the page pool ran dry),
+ * where the rest of toArray faults no page at all.
  */
-const ASCII_CHUNK = 1 << 16
+const ASCII_CHUNK_NODE = 1 << 16
+
+/**
+ * readAscii's own test (./utf8.ts): with Node's Buffer#latin1Slice it builds its texts in the V8
+ * heap; without it (browsers) through TextDecoder.
+ */
+const NATIVE_LATIN1 =
+  (globalThis as { Buffer?: { prototype: { latin1Slice?: unknown } } }).Buffer?.prototype.latin1Slice !== undefined
+
+/**
+ * Browsers: heap bytes turned into one text at a time by String.fromCharCode.apply (appliedAscii),
+ * not TextDecoder. Chromium hands a TextDecoder result back as an external string whose bytes
+ * Blink allocates outside the V8 heap, freed when a GC finalizes the string; after a full GC those
+ * pages were faulted in afresh on most calls (users-100k toArray after gc(): ~800 minor faults a
+ * call, 27 ms, where v1 decode, whose strings fromCharCode makes in the V8 heap, faulted none). A
+ * fromCharCode text lives in V8's young generation, whose pages V8 keeps: no fault, 16.7 ms. 8 Ki
+ * arguments: 2.1 MB of ASCII took 4.0 ms (2 Ki: 6.8 ms, 64 Ki: 6.9 ms) and 64 KB of stack.
+ * PERFORMANCE-NOTES "Table toArray at 100,000 rows in Chromium".
+ */
+const ASCII_CHUNK_APPLY = 1 << 13
+
+/** The reused array appliedAscii applies: packed small integers, which V8's apply pushes in its fast path. */
+const applyBytes: number[] = new Array<number>(ASCII_CHUNK_APPLY).fill(0)
+const fromCharCode = String.fromCharCode
+
+/**
+ * Bytes start..start+length-1 as a string if they are all ASCII, else null (browsers, see
+ * ASCII_CHUNK_APPLY). One loop copies them into the reused array while it checks them. A text
+ * longer than a chunk (one long cell), or an apply that finds too little stack left (RangeError),
+ * goes to readAscii.
+ */
+function appliedAscii(src: Uint8Array, start: number, length: number): string | null {
+  if (length > ASCII_CHUNK_APPLY) return readAscii(src, start, length)
+  const a = applyBytes
+  let hi = 0
+  for (let k = 0; k < length; k++) {
+    const c = src[start + k]
+    hi |= c
+    a[k] = c
+  }
+  if (hi >= 0x80) return null
+  try {
+    return fromCharCode.apply(null, length === ASCII_CHUNK_APPLY ? a : a.slice(0, length))
+  } catch {
+    return readAscii(src, start, length)
+  }
+}
+
+/** The bytes of one text of asciiStrings. */
+const ASCII_CHUNK = NATIVE_LATIN1 ? ASCII_CHUNK_NODE : ASCII_CHUNK_APPLY
 
 /**
  * Rows from..to-1 of an all-ASCII string column (flag COL_ASCII): the heap checked and turned into
- * strings of at most ASCII_CHUNK bytes (readAscii), each starting at a cell, and cut with substring
+ * strings of at most ASCII_CHUNK bytes (readAscii in Node, appliedAscii in browsers), each starting
+ * at a cell, and cut with substring
  * (a cell longer than a chunk gets a text of its own). The flag is checked, not trusted: only ASCII
  * text has one UTF-16 unit per byte, so that byte offsets are string offsets.
  */
@@ -551,7 +602,8 @@ function asciiStrings(s: TableSource, col: Column, from: number, to: number, out
     const start = off[i]
     let stop = Math.min(heapLength, start + ASCII_CHUNK)
     if (off[i + 1] > stop) stop = off[i + 1]
-    const text = readAscii(s.src, col.heap + start, stop - start)
+    const at = col.heap + start
+    const text = NATIVE_LATIN1 ? readAscii(s.src, at, stop - start) : appliedAscii(s.src, at, stop - start)
     if (text === null) {
       // Not ASCII after all: byte offsets are not UTF-16 offsets, so each cell from here on is
       // decoded alone (the same values get() returns; a flag is a hint, never trusted). The

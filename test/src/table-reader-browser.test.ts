@@ -1,0 +1,155 @@
+/**
+ * The table reader as a browser runs it: the codec loaded while no global `Buffer` exists, so
+ * src/table-reader.ts asciiStrings makes its texts with String.fromCharCode.apply (appliedAscii,
+ * ASCII_CHUNK_APPLY bytes a text) instead of Node's latin1Slice. Rows equal the v1 decode of the
+ * same rows (above the 32,768 rows of a u16 index, and across TABLE_READ_BLOCK blocks), cells
+ * across texts and blocks read as sent, hostile offsets and non-ASCII bytes behind an ASCII flag
+ * are refused or decoded as in Node, also where `new Function` is forbidden.
+ * Nothing in this file imports the codec statically: it must load after Buffer is hidden.
+ */
+import t from 'tap'
+
+const saved = globalThis.Buffer
+Reflect.deleteProperty(globalThis, 'Buffer')
+let codec: typeof import('../../src/index.js')
+try {
+  codec = await import('../../src/index.js')
+} finally {
+  globalThis.Buffer = saved
+}
+const { decode, encode } = codec
+type Table = import('../../src/index.js').BFastTable
+const { TABLE_READ_BLOCK } = await import('../../src/limits.js')
+const { users } = await import('../../examples/data.js')
+const { failure } = await import('../helpers/thrown.js')
+const { distSpecifier, moduleOutput } = await import('../helpers/child-module.js')
+const { COL_STRING, stringParts, tableMessage, u32s } = await import('../helpers/table-cases.js')
+
+const ASCII = 0x04
+/** asciiStrings' text size in browsers (src/table-reader.ts ASCII_CHUNK_APPLY). */
+const TEXT = 8192
+
+t.test('the codec really loaded without Buffer', (t) => {
+  t.equal(Object.getPrototypeOf(encode(1)), Uint8Array.prototype)
+  t.end()
+})
+
+t.test('regression: in browsers toArray makes its ASCII texts in the V8 heap, not with TextDecoder', (t) => {
+  // Chromium returns TextDecoder's strings as external strings whose bytes Blink allocates outside
+  // the V8 heap: users-100k toArray faulted ~800 pages a call after a full GC (PERFORMANCE-NOTES
+  // "Table toArray at 100,000 rows in Chromium"). Cells no longer than a text never reach it now.
+  const rows = users(40_000)
+  const bytes = encode(rows, { tables: true })
+  const decodeText = TextDecoder.prototype.decode
+  let calls = 0
+  TextDecoder.prototype.decode = function (this: TextDecoder, ...args: Parameters<TextDecoder['decode']>): string {
+    calls++
+    return decodeText.apply(this, args)
+  }
+  let out: unknown[]
+  try {
+    out = decode<Table>(bytes).toArray()
+  } finally {
+    TextDecoder.prototype.decode = decodeText
+  }
+  t.equal(calls, 0, 'no TextDecoder call')
+  t.equal(JSON.stringify(out), JSON.stringify(rows), 'the rows sent')
+  t.same(out, decode(encode(rows)), 'the rows v1 decode returns')
+  t.end()
+})
+
+/** A table of one ascii-flagged string column `name` (hand-built: the flag is not trusted). */
+function nameTable(values: readonly string[]): Uint8Array {
+  return tableMessage({
+    keys: ['name'], rows: values.length, columns: [{ key: 0, type: COL_STRING, flags: ASCII, parts: stringParts(values) }]
+  }).bytes
+}
+
+t.test('ascii columns of many texts: cells across texts and blocks, long and empty cells, non-ASCII late', (t) => {
+  const many = Array.from({ length: TABLE_READ_BLOCK + 4000 }, (_, i) => `cell ${i} ${'x'.repeat(i % 37)}`)
+  // Cells of 8 bytes: texts end exactly on a cell, TEXT / 8 cells a text.
+  const even = Array.from({ length: 3 * TEXT / 8 + 3 }, (_, i) => String(i % 10_000_000).padStart(8, '0'))
+  const columns: Record<string, string[]> = {
+    'ascii, texts and blocks': many,
+    'cells ending exactly at a text boundary': even,
+    'a cell of exactly one text, one longer, one a byte longer': [...many.slice(0, 900), 'a'.repeat(TEXT), 'b'.repeat(3 * TEXT + 5), 'c'.repeat(TEXT + 1), ...many.slice(900, 2000)],
+    'a long cell first, empty cells between': ['z'.repeat(70_000), '', ...many.slice(0, 4000), '', ''],
+    'non-ASCII in the last cell': [...many.slice(0, -1), 'caf\u00e9'],
+    'non-ASCII in a middle cell of a later block': [...many.slice(0, TABLE_READ_BLOCK + 5), '\u00ff', ...many.slice(TABLE_READ_BLOCK + 5)],
+    'non-ASCII in a long cell': [...many.slice(0, 300), 'd'.repeat(TEXT) + '\u00e9', ...many.slice(300, 600)]
+  }
+  for (const [name, values] of Object.entries(columns)) {
+    const bytes = nameTable(values)
+    const rows = values.map((value) => ({ name: value }))
+    t.same(decode<Table>(bytes).toArray(), rows, `${name}: toArray`)
+    t.same(decode<Table>(bytes).column('name'), values, `${name}: column`)
+    const table = decode<Table>(bytes)
+    for (const i of [0, 1, 900, 901, 902, 1023, 1024, TABLE_READ_BLOCK, values.length - 1].filter((i) => i < values.length)) {
+      t.same(table.get(i), rows[i], `${name}: get(${i})`)
+    }
+  }
+  t.end()
+})
+
+t.test('an apply that throws (no stack left) falls back to TextDecoder: the same rows', (t) => {
+  const values = Array.from({ length: 3000 }, (_, i) => `user${i}@example.com`)
+  const bytes = nameTable(values)
+  const apply = Function.prototype.apply
+  let thrown = 0
+  const refusing = function (this: (...a: unknown[]) => unknown, self: unknown, args?: unknown): unknown {
+    if (this === String.fromCharCode && Array.isArray(args) && args.length > 256) {
+      thrown++
+      throw new RangeError('Maximum call stack size exceeded')
+    }
+    return Reflect.apply(this, self, (args ?? []) as unknown[])
+  }
+  Reflect.defineProperty(Function.prototype, 'apply', { value: refusing, writable: true, configurable: true })
+  let out: unknown[]
+  try {
+    out = decode<Table>(bytes).toArray()
+  } finally {
+    Reflect.defineProperty(Function.prototype, 'apply', { value: apply, writable: true, configurable: true })
+  }
+  t.ok(thrown > 0, 'the apply was refused')
+  t.same(out, values.map((name) => ({ name })))
+  t.end()
+})
+
+t.test('offsets out of order or past the heap in a later text and block of an ascii column', (t) => {
+  const values = Array.from({ length: TABLE_READ_BLOCK + 3000 }, (_, i) => `cell ${i} ${'x'.repeat(i % 37)}`)
+  const heapLength = values.reduce((sum, v) => sum + v.length, 0)
+  // One column: directory 12..28, so its region (the offsets) starts 32 bytes into the table.
+  const OFFSETS = 32
+  for (const [name, row, value] of [
+    ['out of order', 6000, 1], ['past the heap', 7000, heapLength + 1],
+    ['out of order, first row of a block', TABLE_READ_BLOCK + 1, 2], ['past the heap, last row', values.length, heapLength + 1]
+  ] as const) {
+    const offsets = [0]
+    for (const v of values) offsets.push(offsets[offsets.length - 1] + v.length)
+    offsets[row] = value
+    const { bytes, root } = tableMessage({
+      keys: ['name'], rows: values.length, columns: [{ key: 0, type: COL_STRING, flags: ASCII, parts: [[u32s(offsets)], stringParts(values)[1]] }]
+    })
+    const expected = `BAD_TABLE@${root + OFFSETS + 4 * row}`
+    t.equal(failure(() => decode<Table>(bytes).toArray()), expected, `${name}: toArray`)
+    t.equal(failure(() => decode<Table>(bytes).column('name')), expected, `${name}: column`)
+  }
+  t.end()
+})
+
+t.test('without Buffer and without new Function (a browser page whose CSP forbids it): the same rows', (t) => {
+  const script = `
+Reflect.deleteProperty(globalThis, 'Buffer')
+const { decode, encode } = await import(${distSpecifier('src/index.js')})
+const { users } = await import(${distSpecifier('examples/data.js')})
+let compiles = true
+try { new Function('return 1') } catch { compiles = false }
+const rows = users(40000)
+rows[33000].name = 'Zo\\u00eb'
+const out = decode(encode(rows, { tables: true })).toArray()
+console.log(JSON.stringify({ compiles, buffer: typeof globalThis.Buffer, same: JSON.stringify(out) === JSON.stringify(rows), plain: out.every((r) => Object.getPrototypeOf(r) === Object.prototype) }))
+`
+  const run = moduleOutput<{ compiles: boolean; buffer: string; same: boolean; plain: boolean }>(script, ['--disallow-code-generation-from-strings'])
+  t.same(run, { compiles: false, buffer: 'undefined', same: true, plain: true })
+  t.end()
+})
