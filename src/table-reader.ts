@@ -26,6 +26,7 @@ import { shuffledWidth, undoDelta, unshuffle } from './table-transforms.js'
 import { beginEmbedded, endEmbedded, readEmbedded } from './reader.js'
 import { readAscii, readUtf8 } from './utf8.js'
 import { LITTLE_ENDIAN } from './platform.js'
+import { TABLE_READ_BLOCK } from './limits.js'
 
 /** A cell that is not there (the row lacks the key): distinct from every value. */
 export const ABSENT: unique symbol = Symbol('absent')
@@ -543,7 +544,10 @@ const NATIVE_LATIN1 =
  * call, 27 ms, where v1 decode, whose strings fromCharCode makes in the V8 heap, faulted none). A
  * fromCharCode text lives in V8's young generation, whose pages V8 keeps: no fault, 16.7 ms. 8 Ki
  * arguments: 2.1 MB of ASCII took 4.0 ms (2 Ki: 6.8 ms, 64 Ki: 6.9 ms) and 64 KB of stack.
- * PERFORMANCE-NOTES "Table toArray at 100,000 rows in Chromium".
+ * Only for columns of more than TABLE_READ_BLOCK items: fromCharCode costs ~2 ns a byte where a
+ * TextDecoder that does not fault costs ~0.4, and in the bench's users-10k samples (several calls
+ * each, 290 KB of text a call) TextDecoder did not fault: toArray / v1 0.29x there, 0.67x with
+ * fromCharCode. PERFORMANCE-NOTES "Table toArray at 100,000 rows in Chromium".
  */
 const ASCII_CHUNK_APPLY = 1 << 13
 
@@ -574,13 +578,13 @@ function appliedAscii(src: Uint8Array, start: number, length: number): string | 
   }
 }
 
-/** The bytes of one text of asciiStrings. */
-const ASCII_CHUNK = NATIVE_LATIN1 ? ASCII_CHUNK_NODE : ASCII_CHUNK_APPLY
+/** The bytes of one text of asciiStrings where appliedAscii does not make it. */
+const ASCII_CHUNK = ASCII_CHUNK_NODE
 
 /**
  * Rows from..to-1 of an all-ASCII string column (flag COL_ASCII): the heap checked and turned into
- * strings of at most ASCII_CHUNK bytes (readAscii in Node, appliedAscii in browsers), each starting
- * at a cell, and cut with substring
+ * strings of at most ASCII_CHUNK bytes (readAscii; appliedAscii's ASCII_CHUNK_APPLY in browsers for a
+ * column of more than TABLE_READ_BLOCK items), each starting at a cell, and cut with substring
  * (a cell longer than a chunk gets a text of its own). The flag is checked, not trusted: only ASCII
  * text has one UTF-16 unit per byte, so that byte offsets are string offsets.
  */
@@ -596,14 +600,16 @@ function asciiStrings(s: TableSource, col: Column, from: number, to: number, out
     if (b < a || b > heapLength) bad(col.part + 4 * (from + i) + 4, `Offset ${b} out of order or past ${heapLength}`)
     a = b
   }
+  const applied = !NATIVE_LATIN1 && col.n > TABLE_READ_BLOCK
+  const chunk = applied ? ASCII_CHUNK_APPLY : ASCII_CHUNK
   let i = 0
   while (i < n) {
     // One text of the cells from i on: ASCII_CHUNK bytes, or cell i alone when it is longer.
     const start = off[i]
-    let stop = Math.min(heapLength, start + ASCII_CHUNK)
+    let stop = Math.min(heapLength, start + chunk)
     if (off[i + 1] > stop) stop = off[i + 1]
     const at = col.heap + start
-    const text = NATIVE_LATIN1 ? readAscii(s.src, at, stop - start) : appliedAscii(s.src, at, stop - start)
+    const text = applied ? appliedAscii(s.src, at, stop - start) : readAscii(s.src, at, stop - start)
     if (text === null) {
       // Not ASCII after all: byte offsets are not UTF-16 offsets, so each cell from here on is
       // decoded alone (the same values get() returns; a flag is a hint, never trusted). The

@@ -1,7 +1,8 @@
 /**
  * The table reader as a browser runs it: the codec loaded while no global `Buffer` exists, so
- * src/table-reader.ts asciiStrings makes its texts with String.fromCharCode.apply (appliedAscii,
- * ASCII_CHUNK_APPLY bytes a text) instead of Node's latin1Slice. Rows equal the v1 decode of the
+ * src/table-reader.ts asciiStrings makes the texts of a column of more than TABLE_READ_BLOCK items
+ * with String.fromCharCode.apply (appliedAscii, ASCII_CHUNK_APPLY bytes a text), smaller ones with
+ * TextDecoder (readAscii), instead of Node's latin1Slice. Rows equal the v1 decode of the
  * same rows (above the 32,768 rows of a u16 index, and across TABLE_READ_BLOCK blocks), cells
  * across texts and blocks read as sent, hostile offsets and non-ASCII bytes behind an ASCII flag
  * are refused or decoded as in Node, also where `new Function` is forbidden.
@@ -68,15 +69,16 @@ function nameTable(values: readonly string[]): Uint8Array {
 t.test('ascii columns of many texts: cells across texts and blocks, long and empty cells, non-ASCII late', (t) => {
   const many = Array.from({ length: TABLE_READ_BLOCK + 4000 }, (_, i) => `cell ${i} ${'x'.repeat(i % 37)}`)
   // Cells of 8 bytes: texts end exactly on a cell, TEXT / 8 cells a text.
-  const even = Array.from({ length: 3 * TEXT / 8 + 3 }, (_, i) => String(i % 10_000_000).padStart(8, '0'))
+  const even = Array.from({ length: TABLE_READ_BLOCK + 3 * TEXT / 8 + 3 }, (_, i) => String(i % 10_000_000).padStart(8, '0'))
   const columns: Record<string, string[]> = {
     'ascii, texts and blocks': many,
     'cells ending exactly at a text boundary': even,
-    'a cell of exactly one text, one longer, one a byte longer': [...many.slice(0, 900), 'a'.repeat(TEXT), 'b'.repeat(3 * TEXT + 5), 'c'.repeat(TEXT + 1), ...many.slice(900, 2000)],
-    'a long cell first, empty cells between': ['z'.repeat(70_000), '', ...many.slice(0, 4000), '', ''],
+    'a cell of exactly one text, one longer, one a byte longer': [...many.slice(0, 900), 'a'.repeat(TEXT), 'b'.repeat(3 * TEXT + 5), 'c'.repeat(TEXT + 1), ...many.slice(900)],
+    'a long cell first, empty cells between': ['z'.repeat(70_000), '', ...many, '', ''],
+    'a small table (TextDecoder texts)': many.slice(0, 3000),
     'non-ASCII in the last cell': [...many.slice(0, -1), 'caf\u00e9'],
     'non-ASCII in a middle cell of a later block': [...many.slice(0, TABLE_READ_BLOCK + 5), '\u00ff', ...many.slice(TABLE_READ_BLOCK + 5)],
-    'non-ASCII in a long cell': [...many.slice(0, 300), 'd'.repeat(TEXT) + '\u00e9', ...many.slice(300, 600)]
+    'non-ASCII in a long cell': [...many.slice(0, 300), 'd'.repeat(TEXT) + '\u00e9', ...many.slice(300)]
   }
   for (const [name, values] of Object.entries(columns)) {
     const bytes = nameTable(values)
@@ -92,7 +94,7 @@ t.test('ascii columns of many texts: cells across texts and blocks, long and emp
 })
 
 t.test('an apply that throws (no stack left) falls back to TextDecoder: the same rows', (t) => {
-  const values = Array.from({ length: 3000 }, (_, i) => `user${i}@example.com`)
+  const values = Array.from({ length: TABLE_READ_BLOCK + 100 }, (_, i) => `user${i}@example.com`)
   const bytes = nameTable(values)
   const apply = Function.prototype.apply
   let thrown = 0
