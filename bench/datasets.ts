@@ -19,15 +19,28 @@ export const LARGE_USERS_COUNT = 12_000
 export interface Dataset {
   name: string
   value: unknown
+  /**
+   * Builds the value again, the same way: a copy of its own for a codec that changes what it
+   * encodes. msgpackr's pack turns a list of doubles into a list of boxed numbers (V8's
+   * element kind DOUBLE -> tagged, `%HasDoubleElements`), which then made `JSON.stringify` and
+   * B-FAST read every score through a pointer: with msgpackr in the rotation, the users-100k
+   * table encode took 10-12 ms instead of 6.5-7, JSON 22-25 ms instead of 18 (Node 26,
+   * docs/PERFORMANCE-NOTES.md "msgpackr changes the objects it packs").
+   */
+  build(): unknown
   /** What the dataset stands for, for the report. */
   description: string
+}
+
+function dataset(name: string, build: () => unknown, description: string): Dataset {
+  return { name, value: build(), build, description }
 }
 
 /** The three datasets every codec comparison runs on, in report order. */
 export function datasets(): Dataset[] {
   return [
-    { name: 'users-10k', value: users(USERS_COUNT), description: 'SPEC 7 $gen users, n = 10,000: small objects of one shape, ASCII' },
-    { name: 'twitter.json', value: jsonFixture('twitter.json'), description: 'corpus: tweets, mostly non-ASCII text, nested' },
-    { name: 'citm_catalog.json', value: jsonFixture('citm_catalog.json'), description: 'corpus: event catalog, many numbers and repeated keys' },
+    dataset('users-10k', () => users(USERS_COUNT), 'SPEC 7 $gen users, n = 10,000: small objects of one shape, ASCII'),
+    dataset('twitter.json', () => jsonFixture('twitter.json'), 'corpus: tweets, mostly non-ASCII text, nested'),
+    dataset('citm_catalog.json', () => jsonFixture('citm_catalog.json'), 'corpus: event catalog, many numbers and repeated keys'),
   ]
 }
