@@ -6,18 +6,12 @@
  * same rows (above the 32,768 rows of a u16 index, and across TABLE_READ_BLOCK blocks), cells
  * across texts and blocks read as sent, hostile offsets and non-ASCII bytes behind an ASCII flag
  * are refused or decoded as in Node, also where `new Function` is forbidden.
- * Nothing in this file imports the codec statically: it must load after Buffer is hidden.
+ * Nothing in this file imports the codec statically (test/helpers/browser-codec.ts).
  */
 import t from 'tap'
+import { codecWithoutBuffer } from '../helpers/browser-codec.js'
 
-const saved = globalThis.Buffer
-Reflect.deleteProperty(globalThis, 'Buffer')
-let codec: typeof import('../../src/index.js')
-try {
-  codec = await import('../../src/index.js')
-} finally {
-  globalThis.Buffer = saved
-}
+const codec = await codecWithoutBuffer()
 const { decode, encode } = codec
 type Table = import('../../src/index.js').BFastTable
 const { TABLE_READ_BLOCK } = await import('../../src/limits.js')

@@ -2,19 +2,13 @@
  * The codec as a browser runs it: loaded while no global `Buffer` exists, so src/utf8.ts
  * takes its TextEncoder/TextDecoder and plain-Uint8Array paths (issue 2: the codec must not
  * depend on Node). Runs the UTF-8 checks, the upstream vectors and the corpus on that build.
- * Nothing in this file imports the codec statically: it must load after Buffer is hidden.
+ * Nothing in this file imports the codec statically (test/helpers/browser-codec.ts).
  */
 import t from 'tap'
+import { codecWithoutBuffer } from '../helpers/browser-codec.js'
 import { utf8Suite } from './utf8-cases.js'
 
-const saved = globalThis.Buffer
-Reflect.deleteProperty(globalThis, 'Buffer')
-let codec: typeof import('../../src/index.js')
-try {
-  codec = await import('../../src/index.js')
-} finally {
-  globalThis.Buffer = saved
-}
+const codec = await codecWithoutBuffer()
 const { jsonFixture } = await import('../helpers/paths.js')
 const { fromTagged, sameValue, bytesToHex } = await import('../helpers/tagged.js')
 
