@@ -22,9 +22,8 @@ export interface Dataset {
   /**
    * Builds the value again, the same way: a copy of its own for a codec that changes what it
    * encodes. msgpackr's pack turns a list of doubles into a list of boxed numbers (V8's
-   * element kind DOUBLE -> tagged, `%HasDoubleElements`), which then made `JSON.stringify` and
-   * B-FAST read every score through a pointer: with msgpackr in the rotation, the users-100k
-   * table encode took 10-12 ms instead of 6.5-7, JSON 22-25 ms instead of 18 (Node 26,
+   * element kind DOUBLE -> tagged, `%HasDoubleElements`), which `JSON.stringify` and B-FAST
+   * then read instead of the lists the application built, at another cost (Node 26:
    * docs/PERFORMANCE-NOTES.md "msgpackr changes the objects it packs").
    */
   build(): unknown
