@@ -24,7 +24,7 @@ import {
 } from './tags.js'
 import { shuffledWidth, undoDelta, unshuffle } from './table-transforms.js'
 import { beginEmbedded, endEmbedded, readEmbedded } from './reader.js'
-import { readAscii, readUtf8 } from './utf8.js'
+import { NATIVE_LATIN1, readAscii, readUtf8 } from './utf8.js'
 import { LITTLE_ENDIAN } from './platform.js'
 import { TABLE_READ_BLOCK } from './limits.js'
 
@@ -521,20 +521,13 @@ function bools(col: Column, from: number, to: number, out: unknown[]): unknown[]
 }
 
 /**
- * Heap bytes turned into one string at a time by asciiStrings where Node's Buffer#latin1Slice
- * makes the text: well under V8's largest regular heap object (128 KB). A longer string goes to
- * large-object space, which V8 maps afresh for each one: the e-mail heap of users-10k (194 KB)
- * cost 49 minor page faults on every toArray on Node 24 (on Node 26 once the page pool ran dry),
- * where the rest of toArray faults no page at all.
+ * Heap bytes turned into one string at a time by asciiStrings where readAscii makes the text
+ * (Node, and smaller columns in browsers): well under V8's largest regular heap object (128 KB).
+ * A longer string goes to large-object space, which V8 maps afresh for each one: the e-mail heap
+ * of users-10k (194 KB) cost 49 minor page faults on every toArray on Node 24 (on Node 26 once
+ * the page pool ran dry), where the rest of toArray faults no page at all.
  */
-const ASCII_CHUNK_NODE = 1 << 16
-
-/**
- * readAscii's own test (./utf8.ts): with Node's Buffer#latin1Slice it builds its texts in the V8
- * heap; without it (browsers) through TextDecoder.
- */
-const NATIVE_LATIN1 =
-  (globalThis as { Buffer?: { prototype: { latin1Slice?: unknown } } }).Buffer?.prototype.latin1Slice !== undefined
+const ASCII_CHUNK = 1 << 16
 
 /**
  * Browsers: heap bytes turned into one text at a time by String.fromCharCode.apply (appliedAscii),
@@ -577,9 +570,6 @@ function appliedAscii(src: Uint8Array, start: number, length: number): string | 
     return readAscii(src, start, length)
   }
 }
-
-/** The bytes of one text of asciiStrings where appliedAscii does not make it. */
-const ASCII_CHUNK = ASCII_CHUNK_NODE
 
 /**
  * Rows from..to-1 of an all-ASCII string column (flag COL_ASCII): the heap checked and turned into

@@ -25,6 +25,11 @@ interface NodeBufferConstructor {
 const NodeBuffer = (globalThis as { Buffer?: NodeBufferConstructor }).Buffer
 const nodeUtf8Write = NodeBuffer?.prototype.utf8Write
 const nodeLatin1Slice = NodeBuffer?.prototype.latin1Slice
+/**
+ * Whether readAscii builds its texts with Node's Buffer#latin1Slice (in the V8 heap); without it
+ * (browsers) it goes through TextDecoder (./table-reader.ts appliedAscii says why that matters).
+ */
+export const NATIVE_LATIN1 = nodeLatin1Slice !== undefined
 const nodeUcs2Slice = NodeBuffer?.prototype.ucs2Slice
 /**
  * From this Node major on, Buffer#utf8Slice turns non-ASCII UTF-8 into a string 2-3x faster
