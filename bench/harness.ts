@@ -56,6 +56,11 @@ export interface Stats {
   samples: number[]
   /** Operations per sample (calibrated during warm-up). */
   iterations: number
+  /**
+   * Median over the measured rounds of the minor page faults per operation (the process's, from
+   * `process.resourceUsage()`), or undefined where they are not counted (a browser page).
+   */
+  faultsPerRun: number | undefined
 }
 
 /** Results of one comparison: candidates' stats in the order they were given. */
@@ -91,14 +96,26 @@ function turnEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve))
 }
 
+/** The process's minor page faults so far (getrusage; about a microsecond, never inside a timing). */
+function minorFaults(): number {
+  return process.resourceUsage().minorPageFault
+}
+
+/** One sample: the time of one run, and the minor page faults of one run (both averaged over the sample). */
+interface Sample {
+  ms: number
+  faults: number
+}
+
 /**
  * Runs `fn` `iterations` times and returns the time of one run in milliseconds. An asynchronous
  * `fn` also gets a turn of the event loop after the sample, untimed: a sample of large replies
  * makes fewer runs than yieldEveryAsyncRuns (10,000 users: about ten), and without that turn
  * their leftovers pile up across samples (the Node 24 full bench ran out of heap so).
  */
-async function sample(fn: () => unknown, iterations: number): Promise<number> {
+async function sample(fn: () => unknown, iterations: number): Promise<Sample> {
   let awaited = false
+  const faults = minorFaults()
   const start = performance.now()
   for (let i = 0; i < iterations; i++) {
     const result = fn()
@@ -112,8 +129,9 @@ async function sample(fn: () => unknown, iterations: number): Promise<number> {
     }
   }
   const ms = (performance.now() - start) / iterations
+  const faulted = (minorFaults() - faults) / iterations
   if (awaited) await turnEventLoop()
-  return ms
+  return { ms, faults: faulted }
 }
 
 /** Linear-interpolated quantile of an ascending array. */
@@ -148,38 +166,47 @@ export async function compare(candidates: readonly Candidate[], options: Options
   for (const c of candidates) {
     let best = Number.POSITIVE_INFINITY
     for (let i = 0; i < CALIBRATION_RUNS; i++) {
-      best = Math.min(best, await sample(c.fn, 1))
+      best = Math.min(best, (await sample(c.fn, 1)).ms)
     }
     iterations.push(runsFor(best))
   }
 
   const warmupBest = candidates.map(() => Number.POSITIVE_INFINITY)
   const samples: number[][] = candidates.map(() => [])
+  const faults: number[][] = candidates.map(() => [])
   for (let round = 0; round < warmupRounds + rounds; round++) {
     if (round === warmupRounds && round > 0) recalibrate(iterations, warmupBest, (_, ms) => runsFor(ms))
     for (let k = 0; k < n; k++) {
       const index = (k + round) % n
       const c = candidates[index]!
       collect()
-      const ms = await sample(c.fn, iterations[index]!)
-      if (round >= warmupRounds) samples[index]!.push(ms)
-      else warmupBest[index] = Math.min(warmupBest[index]!, ms)
+      const { ms, faults: faulted } = await sample(c.fn, iterations[index]!)
+      if (round >= warmupRounds) {
+        samples[index]!.push(ms)
+        faults[index]!.push(faulted)
+      } else warmupBest[index] = Math.min(warmupBest[index]!, ms)
     }
   }
 
   return summarize(
     candidates.map((c) => c.name),
     samples,
-    iterations
+    iterations,
+    faults
   )
 }
 
 /**
  * Stats and paired ratios of per-round samples (index = candidate, then round), as `compare`
  * reports them; also for samples taken elsewhere by the same method (bench/browser.ts: in a
- * browser page).
+ * browser page, where `faults` are not counted).
  */
-export function summarize(names: readonly string[], samples: readonly (readonly number[])[], iterations: readonly number[]): Comparison {
+export function summarize(
+  names: readonly string[],
+  samples: readonly (readonly number[])[],
+  iterations: readonly number[],
+  faults?: readonly (readonly number[])[]
+): Comparison {
   const stats: Stats[] = names.map((name, i) => {
     const sorted = [...samples[i]!].sort((x, y) => x - y)
     return {
@@ -189,6 +216,7 @@ export function summarize(names: readonly string[], samples: readonly (readonly 
       p75Ms: quantile(sorted, 0.75),
       samples: [...samples[i]!],
       iterations: iterations[i]!,
+      faultsPerRun: faults === undefined ? undefined : median(faults[i]!),
     }
   })
   const byName = new Map(stats.map((s) => [s.name, s]))
@@ -226,5 +254,24 @@ export function describeMethod(options: Options = {}): string[] {
     `${GC_EXPOSED ? 'a full GC (--expose-gc) runs before every sample' : 'no GC between samples (run with --expose-gc for that)'}; times are medians per operation, with p25-p75.`,
     'Ratios are medians of per-round ratios (paired samples). The machine is shared (other processes run at the same time):',
     'absolute times drift 10-20% between runs; quote the ratios.',
+    ...describeFaults(),
+  ]
+}
+
+/**
+ * glibc's malloc settings of this process, as its environment gives them. They decide whether a
+ * large fresh buffer (an encode's output, a reply) reuses pages or faults them in again after a
+ * GC: with the default (dynamic) thresholds glibc gives freed memory back to the kernel, and on
+ * this VM each minor fault costs ~20 us (docs/PERFORMANCE-NOTES.md, "Page faults in the bench
+ * figures").
+ */
+export const MALLOC_ENV = ['MALLOC_MMAP_THRESHOLD_', 'MALLOC_TRIM_THRESHOLD_'] as const
+
+function describeFaults(): string[] {
+  const set = MALLOC_ENV.filter((k) => process.env[k] !== undefined).map((k) => `${k}=${process.env[k]}`)
+  return [
+    'Time cells marked "· N pf": a median of N minor page faults per operation over the measured rounds (the whole process\'s, process.resourceUsage());',
+    'unmarked: under one. The faults show where a fresh buffer\'s pages came back from the kernel, which costs far more on a VM than the work of most rows.',
+    set.length === 0 ? 'malloc: glibc\'s default thresholds (what a process started without MALLOC_* settings gets).' : `malloc: ${set.join(' ')} (from the environment).`,
   ]
 }

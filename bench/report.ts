@@ -50,9 +50,13 @@ export function ms(value: number): string {
   return value.toFixed(3)
 }
 
-/** "median (p25-p75)" of a candidate, in milliseconds. */
+/**
+ * "median (p25-p75)" of a candidate, in milliseconds, and " · N pf" where it faulted one page or
+ * more per operation (median over the rounds; describeMethod says what that means).
+ */
 export function timing(s: Stats): string {
-  return `${ms(s.medianMs)} (${ms(s.p25Ms)}-${ms(s.p75Ms)})`
+  const faults = s.faultsPerRun !== undefined && s.faultsPerRun >= 0.5 ? ` · ${Math.round(s.faultsPerRun).toLocaleString('en-US')} pf` : ''
+  return `${ms(s.medianMs)} (${ms(s.p25Ms)}-${ms(s.p75Ms)})${faults}`
 }
 
 export function ratio(value: number): string {
