@@ -572,11 +572,36 @@ function appliedAscii(src: Uint8Array, start: number, length: number): string | 
 }
 
 /**
+ * V8's SlicedString::kMinLength: a substring of fewer characters is a copy of its bytes, not a
+ * slice of its text.
+ */
+const SLICED_MIN = 13
+
+/**
+ * Browsers, a block of a column of more than TABLE_READ_BLOCK items whose cells average under
+ * SLICED_MIN bytes (users-100k's names, "User 12345"): each cell made from its own bytes by
+ * readUtf8, as v1 decode makes it (readShort's unrolled fromCharCode, readApply's reused array
+ * per length), where asciiStrings would first make a text of them with appliedAscii and then
+ * copy each cell out of it again with substring. The offsets were checked by asciiStrings; readUtf8
+ * checks the bytes (a cell that is not ASCII despite the flag is decoded as UTF-8, or is BAD_UTF8
+ * at its offset, as cellAt reads it). PERFORMANCE-NOTES "Table toArray at 100,000 rows in
+ * Chromium, second pass".
+ */
+function shortCells(src: Uint8Array, heap: number, off: Uint32Array, n: number, out: unknown[]): unknown[] {
+  for (let i = 0; i < n; i++) {
+    const a = off[i]
+    out[i] = readUtf8(src, heap + a, off[i + 1] - a)
+  }
+  return out
+}
+
+/**
  * Rows from..to-1 of an all-ASCII string column (flag COL_ASCII): the heap checked and turned into
  * strings of at most ASCII_CHUNK bytes (readAscii; appliedAscii's ASCII_CHUNK_APPLY in browsers for a
- * column of more than TABLE_READ_BLOCK items), each starting at a cell, and cut with substring
- * (a cell longer than a chunk gets a text of its own). The flag is checked, not trusted: only ASCII
- * text has one UTF-16 unit per byte, so that byte offsets are string offsets.
+ * column of more than TABLE_READ_BLOCK items, unless its cells are short: shortCells), each starting
+ * at a cell, and cut with substring (a cell longer than a chunk gets a text of its own). The flag
+ * is checked, not trusted: only ASCII text has one UTF-16 unit per byte, so that byte offsets are
+ * string offsets.
  */
 function asciiStrings(s: TableSource, col: Column, from: number, to: number, out: unknown[]): unknown[] {
   const heapLength = col.heapLength
@@ -591,6 +616,8 @@ function asciiStrings(s: TableSource, col: Column, from: number, to: number, out
     a = b
   }
   const applied = !NATIVE_LATIN1 && col.n > TABLE_READ_BLOCK
+  // Short cells would be copied out of the text anyway: made one by one instead (shortCells).
+  if (applied && off[n] - off[0] < SLICED_MIN * n) return shortCells(s.src, col.heap, off, n, out)
   const chunk = applied ? ASCII_CHUNK_APPLY : ASCII_CHUNK
   let i = 0
   while (i < n) {

@@ -87,6 +87,96 @@ t.test('ascii columns of many texts: cells across texts and blocks, long and emp
   t.end()
 })
 
+/** Calls of String.fromCharCode.apply with more than `min` arguments (a text, not one cell) while `fn` runs. */
+function textApplies<R>(fn: () => R, min = 256): { calls: number; result: R } {
+  const apply = Function.prototype.apply
+  let calls = 0
+  const counting = function (this: (...a: unknown[]) => unknown, self: unknown, args?: unknown): unknown {
+    if (this === String.fromCharCode && Array.isArray(args) && args.length > min) calls++
+    return Reflect.apply(this, self, (args ?? []) as unknown[])
+  }
+  Reflect.defineProperty(Function.prototype, 'apply', { value: counting, writable: true, configurable: true })
+  try {
+    return { result: fn(), calls }
+  } finally {
+    Reflect.defineProperty(Function.prototype, 'apply', { value: apply, writable: true, configurable: true })
+  }
+}
+
+t.test('regression: in browsers a large column of short cells makes each cell from its bytes, not a text', (t) => {
+  // Cells under 13 bytes (V8's SlicedString::kMinLength) are copied out of a text by substring:
+  // the text was made for nothing (PERFORMANCE-NOTES "Table toArray at 100,000 rows in Chromium,
+  // second pass"). users' names ("User 12345") are; their e-mails (17-21 bytes) still get texts.
+  const rows = users(40_000)
+  const names = rows.map((r) => ({ name: r.name }))
+  const short = textApplies(() => decode<Table>(encode(names, { tables: true })).toArray())
+  t.equal(short.calls, 0, 'no text made for the names')
+  t.same(short.result, names, 'the names sent')
+  const emails = rows.map((r) => ({ email: r.email }))
+  const long = textApplies(() => decode<Table>(encode(emails, { tables: true })).toArray())
+  t.ok(long.calls > 0, 'texts made for the e-mails')
+  t.same(long.result, emails, 'the e-mails sent')
+  const all = decode<Table>(encode(rows, { tables: true })).toArray()
+  t.same(all, decode(encode(rows)), 'the rows v1 decode returns')
+  t.end()
+})
+
+t.test('short cells one by one: empty, one and 12-byte cells, a long cell among them, non-ASCII behind the flag', (t) => {
+  const short = Array.from({ length: TABLE_READ_BLOCK + 5000 }, (_, i) => String(i).slice(0, 1 + (i % 12)))
+  const columns: Record<string, string[]> = {
+    'short cells across blocks': short,
+    'empty cells': short.map((v, i) => (i % 7 === 0 ? '' : v)),
+    'long cells among short ones': short.map((v, i) => (i % 5000 === 17 ? 'L'.repeat(300 + i % 9000) : v)),
+    'non-ASCII in a short cell of a later block': [...short.slice(0, TABLE_READ_BLOCK + 9), 'Zo\u00eb', '\u00ff', ...short.slice(TABLE_READ_BLOCK + 9)],
+    // 16-byte cells (not short): texts of TEXT bytes end exactly on a cell.
+    'cells of 16 bytes ending exactly at a text boundary': Array.from({ length: TABLE_READ_BLOCK + 3 * TEXT / 16 + 3 }, (_, i) => String(i).padStart(16, '0'))
+  }
+  for (const [name, values] of Object.entries(columns)) {
+    const bytes = nameTable(values)
+    const rows = values.map((value) => ({ name: value }))
+    t.same(decode<Table>(bytes).toArray(), rows, `${name}: toArray`)
+    t.same(decode<Table>(bytes).column('name'), values, `${name}: column`)
+    const table = decode<Table>(bytes)
+    for (const i of [0, 1, 900, TABLE_READ_BLOCK - 1, TABLE_READ_BLOCK, TABLE_READ_BLOCK + 9, values.length - 1]) {
+      t.same(table.get(i), rows[i], `${name}: get(${i})`)
+    }
+  }
+  t.end()
+})
+
+t.test('short cells: invalid UTF-8 behind the ascii flag, and hostile offsets, refused at the offset get() names', (t) => {
+  const values = Array.from({ length: TABLE_READ_BLOCK + 3000 }, (_, i) => `u${i % 1000}`)
+  const [[offsetPart], [heapPart]] = stringParts(values) as [[Uint8Array], [Uint8Array]]
+  const offsets = [0]
+  for (const v of values) offsets.push(offsets[offsets.length - 1] + v.length)
+  for (const row of [5, TABLE_READ_BLOCK + 7]) {
+    const heap = heapPart.slice()
+    heap[offsets[row] + 1] = 0xc0 // an overlong lead byte: never valid UTF-8
+    const { bytes } = tableMessage({
+      keys: ['name'], rows: values.length, columns: [{ key: 0, type: COL_STRING, flags: ASCII, parts: [[offsetPart], [heap]] }]
+    })
+    const expected = failure(() => decode<Table>(bytes).get(row))
+    t.match(expected, /^BAD_UTF8@/, `row ${row}: get() refuses it`)
+    t.equal(failure(() => decode<Table>(bytes).toArray()), expected, `row ${row}: toArray`)
+    t.equal(failure(() => decode<Table>(bytes).column('name')), expected, `row ${row}: column`)
+  }
+  const heapLength = offsets[offsets.length - 1]
+  const OFFSETS = 32
+  for (const [name, row, value] of [
+    ['out of order', 6000, 1], ['past the heap', 7000, heapLength + 1], ['out of order, first row of a block', TABLE_READ_BLOCK + 1, 2]
+  ] as const) {
+    const bad = offsets.slice()
+    bad[row] = value
+    const { bytes, root } = tableMessage({
+      keys: ['name'], rows: values.length, columns: [{ key: 0, type: COL_STRING, flags: ASCII, parts: [[u32s(bad)], [heapPart]] }]
+    })
+    const expected = `BAD_TABLE@${root + OFFSETS + 4 * row}`
+    t.equal(failure(() => decode<Table>(bytes).toArray()), expected, `${name}: toArray`)
+    t.equal(failure(() => decode<Table>(bytes).column('name')), expected, `${name}: column`)
+  }
+  t.end()
+})
+
 t.test('an apply that throws (no stack left) falls back to TextDecoder: the same rows', (t) => {
   const values = Array.from({ length: TABLE_READ_BLOCK + 100 }, (_, i) => `user${i}@example.com`)
   const bytes = nameTable(values)
