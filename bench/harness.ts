@@ -265,13 +265,24 @@ export function describeMethod(options: Options = {}): string[] {
  * this VM each minor fault costs ~20 us (docs/PERFORMANCE-NOTES.md, "Page faults in the bench
  * figures").
  */
-export const MALLOC_ENV = ['MALLOC_MMAP_THRESHOLD_', 'MALLOC_TRIM_THRESHOLD_'] as const
+const MALLOC_ENV = ['MALLOC_MMAP_THRESHOLD_', 'MALLOC_TRIM_THRESHOLD_'] as const
+
+/** The glibc version this process runs on, or undefined (macOS, musl, Windows): from Node's diagnostic report header. */
+function glibcVersion(): string | undefined {
+  const report = process.report.getReport() as { header?: { glibcVersionRuntime?: string } }
+  return report.header?.glibcVersionRuntime
+}
 
 function describeFaults(): string[] {
   const set = MALLOC_ENV.filter((k) => process.env[k] !== undefined).map((k) => `${k}=${process.env[k]}`)
+  const glibc = glibcVersion()
   return [
     'Time cells marked "· N pf": a median of N minor page faults per operation over the measured rounds (the whole process\'s, process.resourceUsage());',
     'unmarked: under one. The faults show where a fresh buffer\'s pages came back from the kernel, which costs far more on a VM than the work of most rows.',
-    set.length === 0 ? 'malloc: glibc\'s default thresholds (what a process started without MALLOC_* settings gets).' : `malloc: ${set.join(' ')} (from the environment).`,
+    glibc === undefined
+      ? 'malloc: not glibc (the MALLOC_* settings do not apply).'
+      : set.length === 0
+        ? `malloc: glibc ${glibc} with its default thresholds (what a process started without MALLOC_* settings gets).`
+        : `malloc: glibc ${glibc}, ${set.join(' ')} (from the environment).`,
   ]
 }

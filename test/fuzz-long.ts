@@ -4,6 +4,7 @@
  *   npm run fuzz -- --seconds 300 --runs 1000000 --seed 42 [--only table]
  *   FUZZ_SECONDS=300 FUZZ_RUNS=1000000 FUZZ_SEED=42 npm run fuzz
  *   npm run fuzz -- --plugin --seconds 300      the plugin over a real socket (issue 10)
+ *   npm run fuzz -- --browser --only table       the codec loaded as a browser loads it (no Buffer)
  *
  * Bounded by a case count and a time budget (both optional; defaults 60 s and no count
  * limit). Seeded: each round uses seed + round, so a finding reproduces from the printed seed
@@ -11,11 +12,11 @@
  * exits 1 on a finding.
  */
 import fc from 'fast-check'
-import { fuzzTargets, oracle, plainSeeds } from './helpers/fuzz-cases.js'
 import type { Finding } from './helpers/fuzz-cases.js'
-import { tableFuzzTargets, tableOracle, tableSeeds } from './helpers/table-cases.js'
 import { jsonFixture } from './helpers/paths.js'
-import { HEAP_GROWTH_LIMIT_BYTES, runPluginFuzz } from './helpers/plugin-fuzz.js'
+import { codecWithoutBuffer } from './helpers/browser-codec.js'
+// The targets and the plugin fuzz load the codec, so they are imported below, after --browser
+// has had the chance to load it first without Buffer (test/helpers/browser-codec.ts).
 
 const DEFAULT_SECONDS = 60
 /** Cases per fast-check run; a round runs every target once with this many cases. */
@@ -44,8 +45,26 @@ const maxRuns = numberArg('runs', 'FUZZ_RUNS', Infinity)
 const seed = numberArg('seed', 'FUZZ_SEED', Date.now() % 0x7fffffff)
 /** Only the targets whose name contains this text (e.g. "table"). */
 const only = arg('only', 'FUZZ_ONLY')
+/**
+ * The codec as browsers run it: src/utf8.ts and src/table-reader.ts pick their paths (JS UTF-8,
+ * TextDecoder, fromCharCode texts) when they load, so this loads them while Buffer is hidden and
+ * every target below reads through those paths.
+ */
+const browserMode = process.argv.includes('--browser') || process.env.FUZZ_BROWSER === '1'
+
+if (browserMode && pluginMode) {
+  console.error('--browser is for the codec targets; the plugin fuzz runs the server in Node')
+  process.exit(2)
+}
+if (browserMode) {
+  await codecWithoutBuffer()
+  const { NATIVE_LATIN1 } = await import('../src/utf8.js')
+  if (NATIVE_LATIN1) throw new Error('--browser: the codec was loaded with Buffer after all')
+  console.log('fuzz --browser: the codec loaded without Buffer (its browser paths)')
+}
 
 if (pluginMode) {
+  const { HEAP_GROWTH_LIMIT_BYTES, runPluginFuzz } = await import('./helpers/plugin-fuzz.js')
   const seedValue = numberArg('seed', 'FUZZ_SEED', Date.now() % 0x7fffffff)
   console.log(`fuzz --plugin: seed ${seedValue}, up to ${seconds} s${Number.isFinite(maxRuns) ? `, up to ${maxRuns} requests` : ''}`)
   const result = await runPluginFuzz(seedValue, Number.isFinite(maxRuns) ? maxRuns : Number.MAX_SAFE_INTEGER, seconds)
@@ -58,6 +77,8 @@ if (pluginMode) {
   process.exit(result.findings.length > 0 || result.errorLines.length > 0 || growth >= HEAP_GROWTH_LIMIT_BYTES ? 1 : 0)
 }
 
+const { fuzzTargets, oracle, plainSeeds } = await import('./helpers/fuzz-cases.js')
+const { tableFuzzTargets, tableOracle, tableSeeds } = await import('./helpers/table-cases.js')
 const { vectors } = jsonFixture<{ vectors: Array<{ b64: string }> }>('bfast-v1-upstream.json')
 // The v1 targets, and the structure-aware table targets (SPEC 8) with their own oracle.
 const targets = [
