@@ -18,6 +18,12 @@ export interface Person {
 
 /** Users per list reply (issue 4: "10,000 users"). */
 export const USERS_COUNT = 10_000
+/**
+ * Users of the large table reply: more rows than TABLE_READ_BLOCK (src/limits.ts, 12,288), so
+ * the client reads its columns a block at a time, and a browser makes its string columns' texts
+ * with WebAssembly or fromCharCode (src/table-reader.ts appliedAscii), paths 10,000 rows never take.
+ */
+export const LARGE_USERS_COUNT = 30_000
 
 /** First `createdAt` of the generated users; each next user is one minute later. */
 const FIRST_CREATED_MS = Date.UTC(2024, 0, 1, 8, 30, 15, 123)
@@ -88,6 +94,8 @@ export const ROUTE = {
   usersTable: '/users/table',
   /** The same, never compressed (`network: 'fast'`). */
   usersTablePlain: '/users/table-plain',
+  /** LARGE_USERS_COUNT users on a route with `tables`, never compressed. */
+  usersTableLarge: '/users/table-large',
   /** NESTED_RECORDS on a route with `tables`: a table whose rows hold tables. */
   nestedTable: '/nested/table',
   /** 422 on a route with `tables`, its body a list of records (TABLE_ERROR_BODY). */

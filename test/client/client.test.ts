@@ -72,13 +72,24 @@ t.test("undici's fetch with an Agent dispatcher keeps one connection alive", asy
     seen.push(init)
     return undiciFetch(url, init)
   }
+  // Counted by the agent itself, not only as the server's accepts before and after. The server
+  // count also takes a connection another client began (the scenarios above abort fetches whose
+  // pools may still be dialling), and it once read more than 1 here (one run in five, while other
+  // suites loaded the host; not reproduced since). The agent's count fails only for a second
+  // connection of its own, and then says why the first one closed.
+  let opened = 0
+  const closed: string[] = []
+  agent.on('connect', () => opened++)
+  agent.on('disconnect', (_origin, _targets, err) => closed.push(err.message))
   const api = createClient<TestRoutes>({ baseUrl: server.baseUrl, fetch: fetchSpy, dispatcher: agent })
   const before = server.connections()
   for (let i = 0; i < 5; i++) {
     t.equal(difference(await api.get(ROUTE.usersCompressed), people(USERS_COUNT)), undefined, `users, request ${i + 1}`)
     t.equal(difference((await api.post(ROUTE.echo, typedSample())).body, typedSample()), undefined, `echo, request ${i + 1}`)
   }
-  t.equal(server.connections() - before, 1, 'ten requests, one new connection')
+  t.equal(opened, 1, `ten requests, one connection opened by the agent (closed meanwhile: ${closed.join('; ') || 'none'})`)
+  const accepted = server.connections() - before
+  t.ok(accepted >= 1, `and the server accepted it (${accepted} accepted meanwhile)`)
   t.equal(seen.length, 10, 'every request went through the fetch given')
   t.ok(seen.every((init) => (init as { dispatcher?: unknown }).dispatcher === agent), 'with the dispatcher given')
 })

@@ -19,6 +19,7 @@ import {
   type RetryContext
 } from '../../client/index.js'
 import { decode, decompress, encode, isCompressed, MEDIA_TYPE, MEDIA_TYPE_TABLE_TRANSFORMS } from '../../src/index.js'
+import { allowWasmTexts } from '../../src/table-reader.js'
 import {
   BAD_BODY_FORMS,
   BAD_BODY_STATUS,
@@ -39,6 +40,7 @@ import {
   TEXT_BODY,
   typedSample,
   USERS_COUNT,
+  LARGE_USERS_COUNT,
   type Echo,
   type Person
 } from './cases.js'
@@ -207,6 +209,31 @@ export const scenarios: Scenario[] = [
       const plain = await fetch(ctx.baseUrl + ROUTE.usersTablePlain, { headers: { accept: TABLE_ACCEPT } })
       same(plain.headers.get('content-type'), MEDIA_TYPE_TABLE_TRANSFORMS, 'uncompressed: labelled as negotiated')
       same(rootTableFlags(new Uint8Array(await plain.arrayBuffer())), 0, 'uncompressed (network: fast): not transformed')
+    }
+  },
+  {
+    name: 'tables of more rows than TABLE_READ_BLOCK: the rows as sent, with WebAssembly texts and without (in browsers)',
+    async run(ctx) {
+      const expected = people(LARGE_USERS_COUNT)
+      const grid = createClient<TestRoutes>({ baseUrl: ctx.baseUrl, tables: true, ...(ctx.fetch === undefined ? {} : { fetch: ctx.fetch }) })
+      // Chromium has had the JS String Builtins since 130: there the WebAssembly path must run,
+      // or this case would test only the fallback. (Node reads with latin1Slice either way.)
+      const chrome = /Chrome\/(\d+)/.exec((globalThis as { navigator?: { userAgent?: string } }).navigator?.userAgent ?? '')
+      const wasm = allowWasmTexts(true)
+      if (chrome !== null && Number(chrome[1]) >= 130) check(wasm, `Chrome ${chrome[1]}: the WebAssembly texts are not available`)
+      try {
+        for (const allow of wasm ? [true, false] : [false]) {
+          allowWasmTexts(allow)
+          const mode = allow ? 'WebAssembly texts' : 'no WebAssembly texts'
+          // A table of its own for each mode: a table keeps the columns it has read.
+          const table = await grid.get(ROUTE.usersTableLarge)
+          check(table instanceof BFastTable && table.length === LARGE_USERS_COUNT, `${mode}: ${nameOf(table)}`)
+          same(table.get(LARGE_USERS_COUNT - 1), expected[LARGE_USERS_COUNT - 1], `${mode}: the last row`)
+          same(table.toArray(), expected, `${mode}: toArray()`)
+        }
+      } finally {
+        allowWasmTexts(true)
+      }
     }
   },
   {

@@ -33,6 +33,7 @@ import {
   TRICKLE_PIECE_BYTES,
   typedSample,
   USERS_COUNT,
+  LARGE_USERS_COUNT,
   type Echo
 } from './cases.js'
 
@@ -114,6 +115,8 @@ export async function startServer(setup?: (app: FastifyInstance) => void): Promi
   app.get(ROUTE.unlabelledTable, { config: { bfast: false } }, async (_request, reply) => reply.type(MEDIA_TYPE).send(unlabelled))
   app.get(ROUTE.usersTable, { config: { bfast: { ...lz4Only, tables: true } } }, async () => users)
   app.get(ROUTE.usersTablePlain, { config: { bfast: { tables: true, compression: { network: 'fast' } } } }, async () => users)
+  const many = people(LARGE_USERS_COUNT)
+  app.get(ROUTE.usersTableLarge, { config: { bfast: { tables: true, compression: { network: 'fast' } } } }, async () => many)
   app.get(ROUTE.nestedTable, { config: { bfast: { tables: true } } }, async () => nestedRecords())
   app.get(ROUTE.tableError, { config: { bfast: { tables: true } } }, async (_request, reply) => reply.code(422).send(TABLE_ERROR_BODY))
   app.get<{ Params: { id: string } }>(ROUTE.user, async (request, reply) => {
