@@ -1,14 +1,16 @@
 /**
  * The table reader as a browser runs it: the codec loaded while no global `Buffer` exists, so
  * src/table-reader.ts asciiStrings makes the texts of a column of more than TABLE_READ_BLOCK items
- * with String.fromCharCode.apply (appliedAscii, ASCII_CHUNK_APPLY bytes a text), smaller ones with
- * TextDecoder (readAscii), instead of Node's latin1Slice. Rows equal the v1 decode of the
+ * with its WebAssembly module where the JS String Builtins run (WASM_TEXT; Node 22 and later here),
+ * else with String.fromCharCode.apply (appliedAscii, ASCII_CHUNK_APPLY bytes a text), smaller ones
+ * with TextDecoder (readAscii), instead of Node's latin1Slice; both large-column paths are tested
+ * (allowWasmTexts). Rows equal the v1 decode of the
  * same rows (above the 32,768 rows of a u16 index, and across TABLE_READ_BLOCK blocks), cells
  * across texts and blocks read as sent, hostile offsets and non-ASCII bytes behind an ASCII flag
  * are refused or decoded as in Node, also where `new Function` is forbidden.
  * Nothing in this file imports the codec statically (test/helpers/browser-codec.ts).
  */
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { codecWithoutBuffer } from '../helpers/browser-codec.js'
 
 const codec = await codecWithoutBuffer()
@@ -63,6 +65,16 @@ function nameTable(values: readonly string[]): Uint8Array {
   }).bytes
 }
 
+/** Every read of nameTable(values) against the values: toArray, column, and get(i) at each index of `at` it has. */
+function readsAsSent(t: Test, label: string, values: readonly string[], at: readonly number[]): void {
+  const bytes = nameTable(values)
+  const rows = values.map((value) => ({ name: value }))
+  t.same(decode<Table>(bytes).toArray(), rows, `${label}: toArray`)
+  t.same(decode<Table>(bytes).column('name'), values, `${label}: column`)
+  const table = decode<Table>(bytes)
+  for (const i of at.filter((i) => i < values.length)) t.same(table.get(i), rows[i], `${label}: get(${i})`)
+}
+
 t.test('ascii columns of many texts: cells across texts and blocks, long and empty cells, non-ASCII late', (t) => {
   for (const wasm of WASM ? [true, false] : [false]) {
     allowWasmTexts(wasm)
@@ -81,14 +93,7 @@ t.test('ascii columns of many texts: cells across texts and blocks, long and emp
       'non-ASCII in a long cell': [...many.slice(0, 300), 'd'.repeat(TEXT) + '\u00e9', ...many.slice(300)]
     }
     for (const [name, values] of Object.entries(columns)) {
-      const bytes = nameTable(values)
-      const rows = values.map((value) => ({ name: value }))
-      t.same(decode<Table>(bytes).toArray(), rows, `${mode}, ${name}: toArray`)
-      t.same(decode<Table>(bytes).column('name'), values, `${mode}, ${name}: column`)
-      const table = decode<Table>(bytes)
-      for (const i of [0, 1, 900, 901, 902, 1023, 1024, TABLE_READ_BLOCK, values.length - 1].filter((i) => i < values.length)) {
-        t.same(table.get(i), rows[i], `${mode}, ${name}: get(${i})`)
-      }
+      readsAsSent(t, `${mode}, ${name}`, values, [0, 1, 900, 901, 902, 1023, 1024, TABLE_READ_BLOCK, values.length - 1])
     }
   }
   allowWasmTexts(true)
@@ -187,14 +192,7 @@ t.test('short cells one by one: empty, one and 12-byte cells, a long cell among 
       'cells of 16 bytes ending exactly at a text boundary': Array.from({ length: TABLE_READ_BLOCK + 3 * TEXT / 16 + 3 }, (_, i) => String(i).padStart(16, '0'))
     }
     for (const [name, values] of Object.entries(columns)) {
-      const bytes = nameTable(values)
-      const rows = values.map((value) => ({ name: value }))
-      t.same(decode<Table>(bytes).toArray(), rows, `${mode}, ${name}: toArray`)
-      t.same(decode<Table>(bytes).column('name'), values, `${mode}, ${name}: column`)
-      const table = decode<Table>(bytes)
-      for (const i of [0, 1, 900, TABLE_READ_BLOCK - 1, TABLE_READ_BLOCK, TABLE_READ_BLOCK + 9, values.length - 1]) {
-        t.same(table.get(i), rows[i], `${mode}, ${name}: get(${i})`)
-      }
+      readsAsSent(t, `${mode}, ${name}`, values, [0, 1, 900, TABLE_READ_BLOCK - 1, TABLE_READ_BLOCK, TABLE_READ_BLOCK + 9, values.length - 1])
     }
   }
   allowWasmTexts(true)
