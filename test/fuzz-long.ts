@@ -13,7 +13,6 @@
  */
 import fc from 'fast-check'
 import type { Finding } from './helpers/fuzz-cases.js'
-import { jsonFixture } from './helpers/paths.js'
 import { codecWithoutBuffer } from './helpers/browser-codec.js'
 // The targets and the plugin fuzz load the codec, so they are imported below, after --browser
 // has had the chance to load it first without Buffer (test/helpers/browser-codec.ts).
@@ -58,8 +57,6 @@ if (browserMode && pluginMode) {
 }
 if (browserMode) {
   await codecWithoutBuffer()
-  const { NATIVE_LATIN1 } = await import('../src/utf8.js')
-  if (NATIVE_LATIN1) throw new Error('--browser: the codec was loaded with Buffer after all')
   console.log('fuzz --browser: the codec loaded without Buffer (its browser paths)')
 }
 
@@ -77,14 +74,8 @@ if (pluginMode) {
   process.exit(result.findings.length > 0 || result.errorLines.length > 0 || growth >= HEAP_GROWTH_LIMIT_BYTES ? 1 : 0)
 }
 
-const { fuzzTargets, oracle, plainSeeds } = await import('./helpers/fuzz-cases.js')
-const { tableFuzzTargets, tableOracle, tableSeeds } = await import('./helpers/table-cases.js')
-const { vectors } = jsonFixture<{ vectors: Array<{ b64: string }> }>('bfast-v1-upstream.json')
-// The v1 targets, and the structure-aware table targets (SPEC 8) with their own oracle.
-const targets = [
-  ...fuzzTargets(plainSeeds(vectors.map((v) => new Uint8Array(Buffer.from(v.b64, 'base64'))))).map((x) => ({ ...x, check: oracle })),
-  ...tableFuzzTargets(tableSeeds()).map((x) => ({ ...x, check: tableOracle }))
-].filter((x) => only === undefined || x.name.includes(only))
+const { checkedFuzzTargets } = await import('./helpers/fuzz-targets.js')
+const targets = checkedFuzzTargets().filter((x) => only === undefined || x.name.includes(only))
 const counts = new Map<string, number>(targets.map((x) => [x.name, 0]))
 const findings: Array<{ target: string; seed: number; path: string | null; finding: Finding | undefined }> = []
 

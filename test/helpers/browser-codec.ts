@@ -8,7 +8,11 @@ export async function codecWithoutBuffer(): Promise<typeof import('../../src/ind
   const saved = globalThis.Buffer
   Reflect.deleteProperty(globalThis, 'Buffer')
   try {
-    return await import('../../src/index.js')
+    const codec = await import('../../src/index.js')
+    // A codec some static import loaded first comes back from the module cache with its Node paths.
+    const { NATIVE_LATIN1 } = await import('../../src/utf8.js')
+    if (NATIVE_LATIN1) throw new Error('codecWithoutBuffer: the codec was loaded with Buffer before (a static import of it ran first)')
+    return codec
   } finally {
     globalThis.Buffer = saved
   }

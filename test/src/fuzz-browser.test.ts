@@ -15,9 +15,7 @@ const RUNS_PER_TARGET = 5000
 
 const codec = await codecWithoutBuffer()
 const { NATIVE_LATIN1 } = await import('../../src/utf8.js')
-const { fuzzTargets, oracle, plainSeeds } = await import('../helpers/fuzz-cases.js')
-const { tableFuzzTargets, tableOracle, tableSeeds } = await import('../helpers/table-cases.js')
-const { jsonFixture } = await import('../helpers/paths.js')
+const { checkedFuzzTargets } = await import('../helpers/fuzz-targets.js')
 
 t.test('the codec really loaded without Buffer', (t) => {
   t.equal(NATIVE_LATIN1, false, 'src/utf8.ts chose its browser path')
@@ -25,12 +23,7 @@ t.test('the codec really loaded without Buffer', (t) => {
   t.end()
 })
 
-const { vectors } = jsonFixture<{ vectors: Array<{ b64: string }> }>('bfast-v1-upstream.json')
-const targets = [
-  ...fuzzTargets(plainSeeds(vectors.map((v) => Uint8Array.from(atob(v.b64), (c) => c.charCodeAt(0))))).map((x) => ({ ...x, check: oracle })),
-  ...tableFuzzTargets(tableSeeds()).map((x) => ({ ...x, check: tableOracle }))
-]
-for (const target of targets) {
+for (const target of checkedFuzzTargets()) {
   t.test(`fuzz without Buffer: ${target.name}`, (t) => {
     const details = fc.check(fc.property(target.input, (bytes) => target.check(bytes) === undefined), { seed: SEED, numRuns: RUNS_PER_TARGET })
     const example = details.counterexample?.[0]
