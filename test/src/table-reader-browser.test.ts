@@ -65,6 +65,21 @@ function nameTable(values: readonly string[]): Uint8Array {
   }).bytes
 }
 
+/**
+ * Runs `fn` on each text path of a large column this Node has (WASM_TEXT where the JS String
+ * Builtins run, then the apply texts), labelled, and leaves WASM_TEXT allowed again.
+ */
+function eachTextPath(fn: (mode: string) => void): void {
+  try {
+    for (const wasm of WASM ? [true, false] : [false]) {
+      allowWasmTexts(wasm)
+      fn(wasm ? 'WebAssembly texts' : 'apply texts')
+    }
+  } finally {
+    allowWasmTexts(true)
+  }
+}
+
 /** Every read of nameTable(values) against the values: toArray, column, and get(i) at each index of `at` it has. */
 function readsAsSent(t: Test, label: string, values: readonly string[], at: readonly number[]): void {
   const bytes = nameTable(values)
@@ -76,9 +91,7 @@ function readsAsSent(t: Test, label: string, values: readonly string[], at: read
 }
 
 t.test('ascii columns of many texts: cells across texts and blocks, long and empty cells, non-ASCII late', (t) => {
-  for (const wasm of WASM ? [true, false] : [false]) {
-    allowWasmTexts(wasm)
-    const mode = wasm ? 'WebAssembly texts' : 'apply texts'
+  eachTextPath((mode) => {
     const many = Array.from({ length: TABLE_READ_BLOCK + 4000 }, (_, i) => `cell ${i} ${'x'.repeat(i % 37)}`)
     // Cells of 8 bytes: texts end exactly on a cell, TEXT / 8 cells a text.
     const even = Array.from({ length: TABLE_READ_BLOCK + 3 * TEXT / 8 + 3 }, (_, i) => String(i % 10_000_000).padStart(8, '0'))
@@ -95,8 +108,7 @@ t.test('ascii columns of many texts: cells across texts and blocks, long and emp
     for (const [name, values] of Object.entries(columns)) {
       readsAsSent(t, `${mode}, ${name}`, values, [0, 1, 900, 901, 902, 1023, 1024, TABLE_READ_BLOCK, values.length - 1])
     }
-  }
-  allowWasmTexts(true)
+  })
   t.end()
 })
 
@@ -179,9 +191,7 @@ t.test('regression: in browsers a large column of short cells makes each cell fr
 })
 
 t.test('short cells one by one: empty, one and 12-byte cells, a long cell among them, non-ASCII behind the flag', (t) => {
-  for (const wasm of WASM ? [true, false] : [false]) {
-    allowWasmTexts(wasm)
-    const mode = wasm ? 'WebAssembly texts' : 'apply texts'
+  eachTextPath((mode) => {
     const short = Array.from({ length: TABLE_READ_BLOCK + 5000 }, (_, i) => String(i).slice(0, 1 + (i % 12)))
     const columns: Record<string, string[]> = {
       'short cells across blocks': short,
@@ -194,15 +204,12 @@ t.test('short cells one by one: empty, one and 12-byte cells, a long cell among 
     for (const [name, values] of Object.entries(columns)) {
       readsAsSent(t, `${mode}, ${name}`, values, [0, 1, 900, TABLE_READ_BLOCK - 1, TABLE_READ_BLOCK, TABLE_READ_BLOCK + 9, values.length - 1])
     }
-  }
-  allowWasmTexts(true)
+  })
   t.end()
 })
 
 t.test('short cells: invalid UTF-8 behind the ascii flag, and hostile offsets, refused at the offset get() names', (t) => {
-  for (const wasm of WASM ? [true, false] : [false]) {
-    allowWasmTexts(wasm)
-    const mode = wasm ? 'WebAssembly texts' : 'apply texts'
+  eachTextPath((mode) => {
     const values = Array.from({ length: TABLE_READ_BLOCK + 3000 }, (_, i) => `u${i % 1000}`)
     const [[offsetPart], [heapPart]] = stringParts(values) as [[Uint8Array], [Uint8Array]]
     const offsets = [0]
@@ -232,8 +239,7 @@ t.test('short cells: invalid UTF-8 behind the ascii flag, and hostile offsets, r
       t.equal(failure(() => decode<Table>(bytes).toArray()), expected, `${mode}, ${name}: toArray`)
       t.equal(failure(() => decode<Table>(bytes).column('name')), expected, `${mode}, ${name}: column`)
     }
-  }
-  allowWasmTexts(true)
+  })
   t.end()
 })
 
@@ -264,9 +270,7 @@ t.test('an apply that throws (no stack left) falls back to TextDecoder: the same
 })
 
 t.test('offsets out of order or past the heap in a later text and block of an ascii column', (t) => {
-  for (const wasm of WASM ? [true, false] : [false]) {
-    allowWasmTexts(wasm)
-    const mode = wasm ? 'WebAssembly texts' : 'apply texts'
+  eachTextPath((mode) => {
     const values = Array.from({ length: TABLE_READ_BLOCK + 3000 }, (_, i) => `cell ${i} ${'x'.repeat(i % 37)}`)
     const heapLength = values.reduce((sum, v) => sum + v.length, 0)
     // One column: directory 12..28, so its region (the offsets) starts 32 bytes into the table.
@@ -285,8 +289,7 @@ t.test('offsets out of order or past the heap in a later text and block of an as
       t.equal(failure(() => decode<Table>(bytes).toArray()), expected, `${mode}, ${name}: toArray`)
       t.equal(failure(() => decode<Table>(bytes).column('name')), expected, `${mode}, ${name}: column`)
     }
-  }
-  allowWasmTexts(true)
+  })
   t.end()
 })
 
