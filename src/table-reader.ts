@@ -652,7 +652,7 @@ export function allowWasmTexts(allow: boolean): boolean {
  */
 function appliedAscii(src: Uint8Array, start: number, length: number): string | null {
   if (length > ASCII_CHUNK_APPLY) return readAscii(src, start, length)
-  const w = wasmText === undefined ? wasmTexts() : wasmText
+  const w = wasmTexts()
   if (w !== null) {
     w.memory.set(src.subarray(start, start + length))
     return w.make(0, length)
