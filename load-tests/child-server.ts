@@ -23,8 +23,9 @@ export interface ServerMemory {
 }
 
 /**
- * The child's CPU time so far (microseconds, as process.cpuUsage), and the garbage collections
- * it has run (counted by a PerformanceObserver of 'gc' entries, ./server-process.ts).
+ * The child's CPU time so far (microseconds, as process.cpuUsage), the garbage collections it
+ * has run (counted by a PerformanceObserver of 'gc' entries, ./server-process.ts), and its minor
+ * page faults (process.resourceUsage).
  */
 export interface ServerCpu {
   user: number
@@ -32,6 +33,8 @@ export interface ServerCpu {
   /** Scavenges (young generation) and mark-compacts (whole heap) so far. */
   gcMinor: number
   gcMajor: number
+  /** Minor page faults so far: fresh memory touched (docs/PERFORMANCE-NOTES.md "Large replies and glibc's heap trimming"). */
+  minorFaults: number
 }
 
 export interface ServerProcess {

@@ -36,6 +36,11 @@ export interface ThroughputRow {
    * the repeats. Absent from results written before it was measured.
    */
   gcPerThousandReplies?: { minor: number; major: number }
+  /**
+   * The server's minor page faults per reply (fresh memory touched): median over the repeats.
+   * Absent from results written before it was measured.
+   */
+  faultsPerReply?: number
   /** Share of one core the server and the load generator used (median run): near 100% is saturated. */
   serverCpuShare: number
   clientCpuShare: number
@@ -274,6 +279,10 @@ function msText(n: number | undefined): string {
 }
 
 /** Scavenges / mark-compacts per 1,000 replies, or a dash for results measured before they were counted. */
+function faultsText(faults: ThroughputRow['faultsPerReply']): string {
+  return faults === undefined ? '–' : fmt(Math.round(faults))
+}
+
 function gcText(gc: ThroughputRow['gcPerThousandReplies']): string {
   return gc === undefined ? '–' : `${Math.round(gc.minor)} / ${Math.round(gc.major)}`
 }
@@ -299,21 +308,23 @@ export function toMarkdown(r: LoadResults): string {
       'GC/1000: the server\'s scavenges / mark-compacts per 1,000 replies (medians over the repeats); ' +
       'at 10,000 users, mark-compacts mean the requests\' data was promoted and the reply\'s CPU time ' +
       'includes sweeping it (docs/PERFORMANCE-NOTES.md "The 10,000-user reply on a real socket"). ' +
+      'Faults/reply: the server\'s minor page faults per reply (median over the repeats), fresh memory it touched; a large reply that faults ' +
+      'its own size in pages had its buffer\'s memory returned to the kernel and mapped again (docs/PERFORMANCE-NOTES.md "Large replies and glibc\'s heap trimming"). ' +
       'CPU server/client: the share of one core each process used in the median run; a load generator near 100% means the client, not the server, was the limit. ' +
       'autocannon is patched not to build each reply body into a string (load-tests/autocannon-bodies.ts), which cost it several times more for binary replies than for JSON.',
     ''
   )
   lines.push(
-    '| Users | Format | Requests/s | vs JSON | p50 ms | p99 ms | Server CPU/reply ms | GC/1000 | CPU server/client | ' +
+    '| Users | Format | Requests/s | vs JSON | p50 ms | p99 ms | Server CPU/reply ms | GC/1000 | Faults/reply | CPU server/client | ' +
       'Bytes/reply | non-2xx | errors | timeouts |'
   )
-  lines.push('|---:|:---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|')
+  lines.push('|---:|:---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|')
   for (const row of r.throughput) {
     const json = findThroughput(r, row.users, 'json')
     const vs = json === undefined ? '–' : `${(row.requestsPerSecond / json.requestsPerSecond).toFixed(2)}x`
     lines.push(
       `| ${fmt(row.users)} | ${row.label} | ${fmt(row.requestsPerSecond)} | ${vs} | ${msText(row.latencyP50Ms)} | ` +
-        `${msText(row.latencyP99Ms)} | ${row.serverCpuMsPerReply.toFixed(3)} | ${gcText(row.gcPerThousandReplies)} | ` +
+        `${msText(row.latencyP99Ms)} | ${row.serverCpuMsPerReply.toFixed(3)} | ${gcText(row.gcPerThousandReplies)} | ${faultsText(row.faultsPerReply)} | ` +
         `${pct(row.serverCpuShare)} / ${pct(row.clientCpuShare)} | ${fmt(row.bytesPerReply)} | ${row.non2xx} | ` +
         `${row.errors} | ${row.timeouts} |`
     )

@@ -99,6 +99,8 @@ interface Measured {
   /** The server's scavenges and mark-compacts over the run. */
   gcMinor: number
   gcMajor: number
+  /** The server's minor page faults over the run. */
+  minorFaults: number
 }
 
 const MICROS_PER_MS = 1000
@@ -125,7 +127,8 @@ async function cannon(server: ServerProcess, format: Format, pathname: string, s
     serverCpuMs: (serverAfter.user + serverAfter.system - serverBefore.user - serverBefore.system) / MICROS_PER_MS,
     clientCpuMs: (client.user + client.system) / MICROS_PER_MS,
     gcMinor: serverAfter.gcMinor - serverBefore.gcMinor,
-    gcMajor: serverAfter.gcMajor - serverBefore.gcMajor
+    gcMajor: serverAfter.gcMajor - serverBefore.gcMajor,
+    minorFaults: serverAfter.minorFaults - serverBefore.minorFaults
   }
 }
 
@@ -168,6 +171,7 @@ async function measureThroughput(servers: Map<ServerName, ServerProcess>): Promi
           minor: median(runs.map((m) => (m.gcMinor * REPLIES_PER_GC_COUNT) / Math.max(1, m.result.requests.total))),
           major: median(runs.map((m) => (m.gcMajor * REPLIES_PER_GC_COUNT) / Math.max(1, m.result.requests.total)))
         },
+        faultsPerReply: median(runs.map((m) => m.minorFaults / Math.max(1, m.result.requests.total))),
         serverCpuShare: mid.serverCpuMs / wallMs,
         clientCpuShare: mid.clientCpuMs / wallMs,
         bytesPerReply: (await bodyBytes(server.origin, format.headers, pathname)).length,
@@ -181,7 +185,7 @@ async function measureThroughput(servers: Map<ServerName, ServerProcess>): Promi
         `throughput ${users} users ${format.label}: ${Math.round(row.requestsPerSecond)} req/s (runs ${rates.map((r) => Math.round(r)).join(', ')}), ` +
           `p50 ${row.latencyP50Ms} ms, p99 ${row.latencyP99Ms} ms, server ${row.serverCpuMsPerReply.toFixed(3)} ms CPU/reply, ` +
           `GC/1000 replies ${Math.round(row.gcPerThousandReplies!.minor)} minor ` +
-          `${Math.round(row.gcPerThousandReplies!.major)} major, ` +
+          `${Math.round(row.gcPerThousandReplies!.major)} major, ${Math.round(row.faultsPerReply!)} faults/reply, ` +
           `CPU ${Math.round(row.serverCpuShare * 100)}%/${Math.round(row.clientCpuShare * 100)}%, ${row.bytesPerReply} B, failures ${row.non2xx + row.errors + row.timeouts}`
       )
     }

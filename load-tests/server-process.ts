@@ -54,7 +54,8 @@ new PerformanceObserver((list) => {
 app.get(ADMIN_CPU_PATH, { config: { bfast: false } }, async (): Promise<ServerCpu> => ({
   ...process.cpuUsage(),
   gcMinor: gcCounts.minor,
-  gcMajor: gcCounts.major
+  gcMajor: gcCounts.major,
+  minorFaults: process.resourceUsage().minorPageFault
 }))
 
 const { port } = await listen(app)

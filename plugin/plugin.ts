@@ -10,6 +10,7 @@ import { LZ4_PACKAGE, compressionAvailable } from '../src/compress.js'
 import { registerBodyParser } from './body-parser.js'
 import { lz4NotInstalled } from './errors.js'
 import { kEncoded, kPending, routeHooks } from './hooks.js'
+import { warmUpMalloc } from './malloc-warmup.js'
 import { withBfastMediaTypes } from './openapi.js'
 import { resolveOptions, resolveRoute } from './options.js'
 import type { BfastPluginOptions, ResolvedOptions } from './options.js'
@@ -76,6 +77,7 @@ function bfastPlugin(app: FastifyInstance, raw: BfastPluginOptions, done: (err?:
     done(lz4NotInstalled('the plugin (compression.network and clientHints)', LZ4_PACKAGE))
     return
   }
+  if (options.mallocWarmup) warmUpMalloc()
   registerBodyParser(app, options)
   app.decorateReply(kEncoded, null)
   app.decorateReply(kPending, false)

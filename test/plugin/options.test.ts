@@ -38,6 +38,7 @@ const BAD: Array<[unknown, RegExp]> = [
   [{ decode: { int64: 'string' } }, /decode\.int64 must be one of 'auto', 'number', 'bigint'/],
   [{ decode: { copyBinary: 1 } }, /decode\.copyBinary must be a boolean/],
   [{ tables: 'yes' }, /option tables must be a boolean/],
+  [{ mallocWarmup: 1 }, /option mallocWarmup must be a boolean/],
   [{ decode: { maxDecompressedSize: 10 } }, /decode\.maxDecompressedSize is set with the maxBodySize option/]
 ]
 

@@ -21,6 +21,9 @@ export async function typeChecks(): Promise<void> {
   await app.register(bfast, { decode: { maxDecompressedSize: 1 } })
   // @ts-expect-error: clientHints is a boolean
   await app.register(bfast, { clientHints: 'yes' })
+  await app.register(bfast, { mallocWarmup: false })
+  // @ts-expect-error: mallocWarmup is a boolean
+  await app.register(bfast, { mallocWarmup: 'no' })
   await app.register(bfast, { compression: { encodings: ['zstd', 'br', 'lz4'], levels: { zstd: [1, 3], gzip: [6] } } })
   // @ts-expect-error: deflate is not a coding the plugin sends
   await app.register(bfast, { compression: { encodings: ['deflate'] } })
