@@ -279,12 +279,13 @@ function msText(n: number | undefined): string {
 }
 
 /** Scavenges / mark-compacts per 1,000 replies, or a dash for results measured before they were counted. */
-function faultsText(faults: ThroughputRow['faultsPerReply']): string {
-  return faults === undefined ? '–' : fmt(Math.round(faults))
-}
-
 function gcText(gc: ThroughputRow['gcPerThousandReplies']): string {
   return gc === undefined ? '–' : `${Math.round(gc.minor)} / ${Math.round(gc.major)}`
+}
+
+/** Minor page faults per reply, or a dash for results measured before they were counted. */
+function faultsText(faults: ThroughputRow['faultsPerReply']): string {
+  return faults === undefined ? '–' : fmt(Math.round(faults))
 }
 
 /** The results as Markdown: method, machine, both tables and the target checks. */

@@ -5,12 +5,13 @@
  *
  * Why: a B-FAST reply is a Buffer that lives until V8 collects it, so one garbage collection
  * frees several replies together. Freed together at the top of glibc's heap, they exceed its trim
- * threshold, which glibc keeps at twice its mmap threshold, and both start at 128 KiB and only grow
- * when a block that was mmapped is freed (mallopt(3), M_MMAP_THRESHOLD: the dynamic threshold).
- * The heap is then given back to the kernel, and the next replies fault every page back in: on
- * Node 26 a 10,000-user reply (1 MB) faulted about 245 pages and cost 8.0-8.3 ms of server CPU
- * against 2.6-3.1 ms without the trimming, in processes that fell into it. JSON replies are
- * strings, which Node writes through a buffer it frees at once, and are rarely caught.
+ * threshold. Both that and the mmap threshold start at 128 KiB; only when glibc frees a block it
+ * had mmapped does it raise the mmap threshold to that block's size and the trim threshold to twice
+ * that (mallopt(3), M_MMAP_THRESHOLD: the dynamic threshold). The heap is then given back to the
+ * kernel, and the next replies fault every page back in: on Node 26 a 10,000-user reply (1 MB)
+ * faulted about 245 pages and cost 8.0-8.3 ms of server CPU against 2.6-3.1 ms without the
+ * trimming, in processes that fell into it. JSON replies are strings, which Node writes through a
+ * buffer it frees at once, and are rarely caught.
  *
  * What: allocate and drop one MALLOC_WARMUP_BYTES buffer, never touched. glibc maps it (it is
  * over the mmap threshold), and when V8 frees it, raises its mmap threshold to that size and its
