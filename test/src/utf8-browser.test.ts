@@ -61,6 +61,21 @@ t.test('texts repeated in a message are read again from their first occurrence (
   t.same(codec.decode(codec.encode(other)), other)
   t.end()
 })
+t.test('texts of one slot that differ in a single byte anywhere are told apart (readRepeat compares words, then bytes)', (t) => {
+  // Same length, middle and last byte (one slot), one byte changed at every other position:
+  // in the first word, a later word, and the 1-3 byte tail the word loop leaves.
+  const values: string[] = []
+  for (let length = 16; length <= 23; length++) {
+    const base = Array.from({ length }, (_, i) => String.fromCharCode(0x61 + (i % 26))).join('')
+    values.push(base)
+    for (let k = 0; k < length; k++) {
+      if (k === length >>> 1 || k === length - 1) continue
+      values.push(base.slice(0, k) + 'Z' + base.slice(k + 1), base)
+    }
+  }
+  t.same(codec.decode(codec.encode(values)), values)
+  t.end()
+})
 t.test('a message of distinct texts stops looking for repeats and still reads every text', (t) => {
   const texts = Array.from({ length: 3000 }, (_, i) => `user${i}@example.com \u00e9${i % 7}`)
   texts.push(texts[5]!, texts[2999]!)
