@@ -406,7 +406,7 @@ function readRepeat(src: Uint8Array, start: number, length: number): string {
     const p = repeatStart[slot]
     // Four bytes a turn through a DataView of the message (the region's, unused in browsers),
     // then the rest byte by byte: callgrind, Node 26 with Buffer hidden (this path), 4 decodes,
-    // twitter.json 50.72M -> 45.09M instructions, users-10k -1.0%, citm -0.6%
+    // twitter.json 50.72M -> 45.11M instructions, users-10k -1.0%, citm -0.6%
     // (PERFORMANCE-NOTES "The repeat memo's compare").
     if (src !== wordsOf) {
       wordsOf = src
