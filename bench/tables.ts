@@ -87,9 +87,7 @@ interface Args {
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  // The encode children (--encode-only) run the codec bench's method unless told otherwise.
-  const encodeChild = argv.includes('--encode-only')
-  const options: Options = encodeChild ? {} : { rounds: DEFAULT_ROUNDS, warmupRounds: DEFAULT_WARMUP }
+  const options: Options = {}
   let child = false
   let encodeOnly = false
   let codegenChild = true
@@ -105,9 +103,15 @@ function parseArgs(argv: readonly string[]): Args {
     else if (key === '--no-codegen-child') codegenChild = false
     else if (key === '--sizes-only') sizesOnly = true
     else if (key === '--transport-only') transportOnly = true
-    else if (key === '--malloc-warmup') mallocWarmup = true
+    else if (key === MALLOC_WARMUP_FLAG) mallocWarmup = true
     else if (key === '--node') continue
     else throw new Error(`unknown argument ${arg}; see the header of bench/tables.ts`)
+  }
+  // The encode children (--encode-only) run the codec bench's method (the harness defaults)
+  // unless told otherwise; the main process, which loads Arrow, fewer rounds.
+  if (!encodeOnly) {
+    options.rounds ??= DEFAULT_ROUNDS
+    options.warmupRounds ??= DEFAULT_WARMUP
   }
   return { options, child, encodeOnly, codegenChild, sizesOnly, transportOnly, mallocWarmup }
 }
