@@ -312,6 +312,15 @@ var wordsOf: Uint8Array = NO_BYTES
 var words: DataView = NO_WORDS
 /* eslint-enable no-var */
 
+/** The DataView of `src`, made once per message (forgetRegion drops it). */
+function wordsFor(src: Uint8Array): DataView {
+  if (src !== wordsOf) {
+    wordsOf = src
+    words = new DataView(src.buffer, src.byteOffset, src.byteLength)
+  }
+  return words
+}
+
 /**
  * readUtf8 for the values of a message, which are read front to back: short ASCII strings are
  * cut (`substring`) from one Latin-1 string of the next REGION_BYTES bytes, so one native call
@@ -345,13 +354,10 @@ function readRegion(src: Uint8Array, start: number, length: number, latin1Slice:
   // Below SHORT_DECODE readShort makes no native call: a new region is cut only for a string
   // that would have taken one (so a message of sparse short strings pays nothing extra).
   if (length < SHORT_DECODE && !inRegion) return readShort(src, start, length)
-  if (src !== wordsOf) {
-    wordsOf = src
-    words = new DataView(src.buffer, src.byteOffset, src.byteLength)
-  }
+  const view = wordsFor(src)
   let hi = 0
   let i = start
-  for (const last = stop - 4; i <= last; i += 4) hi |= words.getUint32(i, true)
+  for (const last = stop - 4; i <= last; i += 4) hi |= view.getUint32(i, true)
   for (; i < stop; i++) hi |= src[i]
   if ((hi & 0x80808080) !== 0) return decodeNonAscii(src, start, stop)
   if (!inRegion) {
@@ -408,13 +414,10 @@ function readRepeat(src: Uint8Array, start: number, length: number): string {
     // then the rest byte by byte: callgrind, Node 26 with Buffer hidden (this path), 4 decodes,
     // twitter.json 50.72M -> 45.11M instructions, users-10k -1.0%, citm -0.6%
     // (PERFORMANCE-NOTES "The repeat memo's compare").
-    if (src !== wordsOf) {
-      wordsOf = src
-      words = new DataView(src.buffer, src.byteOffset, src.byteLength)
-    }
+    const view = wordsFor(src)
     let i = 0
     const last = length - 4
-    while (i <= last && words.getUint32(p + i, true) === words.getUint32(start + i, true)) i += 4
+    while (i <= last && view.getUint32(p + i, true) === view.getUint32(start + i, true)) i += 4
     while (i < length && src[p + i] === src[start + i]) i++
     if (i === length) {
       repeatHits++
