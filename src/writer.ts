@@ -506,11 +506,22 @@ export class Writer {
     const plainAt = a.at === this.arrayAt
     const first = n === 0 ? undefined : plainAt ? a.at(0) : a[0]
     if (this.tables && typeof first === 'object' && first !== null && writeTable(this, a)) return
-    this.enter(a)
+    // A list of numbers alone (users' scores, twitter.json's indices) is written by numbers()
+    // without enter()'s path or the shape lookup below: no element is a container, so no cycle
+    // or shape can start in it. enter() waits for the first element that is not a number; past
+    // maxDepth it runs first, and throws as for any list.
+    const numbersFirst = typeof first === 'number' && plainAt && this.depth < this.maxDepth
+    if (!numbersFirst) this.enter(a)
     this.ensure(5)
     this.buf[this.pos] = TAG_LIST
     this.view.setUint32(this.pos + 1, n, true)
     this.pos += 5
+    let i = 0
+    if (numbersFirst) {
+      i = this.numbers(a, n)
+      if (i === n) return
+      this.enter(a)
+    }
     // Objects of the key list learnt for this member's objects: runs of them are written by that
     // list's compiled loop (./writer-shapes.ts ListWriter), past value(), objectLike() and
     // object() per element. A plain-object toJSON on Object.prototype must be called: not then.
@@ -519,7 +530,6 @@ export class Writer {
     // Captured with writeList: a relearn mid-list (an element's members vote) must not pair this
     // loop with another list's entries. Null, not `[]`: no allocation per list without a shape.
     const entries = writeList !== null ? (shape as Shape).entries : null
-    let i = typeof first === 'number' && plainAt ? this.numbers(a, n) : 0
     for (; i < n; i++) {
       const v = a[i]
       // Numbers written here, not through value(): an element of a double array passed to a

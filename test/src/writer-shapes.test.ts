@@ -285,3 +285,49 @@ t.test('a member whose objects come in several key lists: the bytes of the gener
   const json = JSON.parse(JSON.stringify(withToJSON)) as unknown
   for (let round = 0; round < 4; round++) t.same(decode(encode(withToJSON)), json, `a toJSON key list among them, ${round}`)
 })
+
+// Writer#list writes a list that starts with numbers without enter() and the shape lookup, and
+// enters it only at its first element that is not a number.
+t.test('number-list members of a compiled shape: the bytes of the generic loop', async (t) => {
+  const lists = (i: number): unknown[] => [
+    [i, i + 0.5, 99.9],
+    [-0, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 2 ** 31, -(2 ** 31) - 1, 2 ** 53 - 1, 7, 8, -1],
+    [i, 'then a string', { nl: [i] }, [i]],
+    [0.5, null, 1],
+    // eslint-disable-next-line no-sparse-arrays
+    [1, , 3],
+    [],
+    ['a string first', i],
+    Array.from({ length: 300 }, (_, k) => k * 1.25),
+  ]
+  const rows = Array.from({ length: 48 }, (_, i) => ({ nid: i, nums: lists(i)[i % 8], tail: `t${i}` }))
+  sameAsGeneric(t, rows, 'number lists, mixed lists, holes and empty lists as members')
+  sameAsGeneric(t, { nm: rows[0], nn: rows.map((r) => ({ nm: r })) }, 'as members of single objects')
+  t.same(decode(encode(rows)), JSON.parse(JSON.stringify(rows)).map((r: { nums: unknown[] }, i: number) => (
+    i % 8 === 1 ? { ...r, nums: lists(i)[1] } : r
+  )), 'as JSON, but -0, NaN and the infinities kept')
+})
+
+t.test('lists that start with numbers: the depth limit and cycles as before', async (t) => {
+  const rows = Array.from({ length: 10 }, (_, i) => ({ dn: i, dl: [i, i + 0.5] }))
+  for (let round = 0; round < 3; round++) encode(rows)
+  for (let round = 0; round < 3; round++) {
+    t.equal(codeOf(() => encode(rows, { maxDepth: 2 })), 'DEPTH', `maxDepth 2: the member lists are at depth 3, ${round}`)
+    t.equal(codeOf(() => encode(rows[0], { maxDepth: 1 })), 'DEPTH', `maxDepth 1, one object, ${round}`)
+    t.same(decode(encode(rows, { maxDepth: 3 })), rows, `maxDepth 3 holds them, ${round}`)
+  }
+  // A cycle after a run of numbers: the list is entered at its first container, so the cycle is
+  // still told from deep nesting.
+  const cyclic: unknown[] = [1, 2.5]
+  cyclic.push({ back: cyclic })
+  for (let round = 0; round < 3; round++) t.equal(codeOf(() => encode(cyclic)), 'CIRCULAR', `numbers, then itself, ${round}`)
+  const deep: unknown[] = [1]
+  let inner = deep
+  for (let level = 0; level < 10; level++) {
+    const next: unknown[] = [level]
+    inner.push(next)
+    inner = next
+  }
+  t.equal(codeOf(() => encode(deep, { maxDepth: 10 })), 'DEPTH', 'eleven nested lists that start with numbers, maxDepth 10')
+  t.same(decode(encode(deep, { maxDepth: 11 })), deep, 'maxDepth 11 holds them')
+})
