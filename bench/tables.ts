@@ -335,7 +335,7 @@ async function main(): Promise<void> {
       'rows from JSON.parse or a database driver hold them; the users\' e-mails are otherwise template-literal cons strings).',
       `The encode rows come from two child processes with the codec bench's method (${HARNESS_DEFAULTS.warmupRounds} warm-up and ${HARNESS_DEFAULTS.rounds} measured rounds, every candidate run ${ENCODE_PRIME_RUNS} times first):`,
       'one with glibc\'s default malloc thresholds, and one (rows marked "mallocWarmup")',
-      'that first ran the plugin\'s `mallocWarmup` (mmap threshold 16 MiB, trim threshold 32 MiB): the state of a server that registers',
+      'that first ran the plugin\'s `mallocWarmup` (mmap threshold 31 MiB, trim threshold 62 MiB): the state of a server that registers',
       'the plugin, which is how tables are sent, and the one issue 14\'s encode target is read in. Under the defaults, whose fresh output pages',
       'fault in again after a GC is a draw of the process (bench/tables.ts says why both are shown).',
       'Ratio cells: median of per-round ratios [p25-p75] against the target of issue 14.',

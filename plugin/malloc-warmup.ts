@@ -24,10 +24,17 @@ import { Buffer } from 'node:buffer'
 
 /**
  * The dropped buffer's size: replies up to this size then come from the heap, and up to twice
- * this of freed replies stays in it. Below glibc's cap on the dynamic threshold (32 MiB on 64-bit,
- * DEFAULT_MMAP_THRESHOLD_MAX), past which a free no longer raises it.
+ * this of freed replies stays in it. Just below glibc's cap on the dynamic threshold (32 MiB on
+ * 64-bit, DEFAULT_MMAP_THRESHOLD_MAX), past which a free no longer raises it: the block glibc maps
+ * is the request plus its header rounded up to a page, so 32 MiB itself would be over the cap.
+ *
+ * Why so high: one collection frees every reply since the last one together. With 16 MiB (a trim
+ * threshold of 32 MiB) a process sending 7-11 MB replies (a 100,000-row table, its JSON) still gave
+ * its heap back after many collections: in four of eight bench children the next replies faulted
+ * 770-5,100 pages each, and in none of eight at 31 MiB (docs/PERFORMANCE-NOTES.md, "The warm-up at
+ * 31 MiB"). The price is up to 62 MiB of freed heap kept for reuse instead of 32.
  */
-export const MALLOC_WARMUP_BYTES = 16 * 1024 * 1024
+export const MALLOC_WARMUP_BYTES = 31 * 1024 * 1024
 
 let warmed = false
 

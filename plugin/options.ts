@@ -105,7 +105,7 @@ export interface BfastPluginOptions {
    */
   tables?: boolean
   /**
-   * On Linux, allocate and drop one untouched 16 MiB buffer at registration, so that glibc's
+   * On Linux, allocate and drop one untouched 31 MiB buffer at registration, so that glibc's
    * malloc raises its mmap and trim thresholds (mallopt(3)) and large replies reuse freed memory
    * instead of page-faulting fresh pages (./malloc-warmup.ts says why). Default true; `false`
    * leaves the process's malloc as it is.
