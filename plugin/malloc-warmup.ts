@@ -30,7 +30,7 @@ import { Buffer } from 'node:buffer'
  *
  * Why so high: one collection frees every reply since the last one together. With 16 MiB (a trim
  * threshold of 32 MiB) a process sending 7-11 MB replies (a 100,000-row table, its JSON) still gave
- * its heap back after many collections: in four of eight bench children the next replies faulted
+ * its heap back after collections: in four of eight bench children the next replies faulted
  * 770-5,100 pages each, and in none of eight at 31 MiB (docs/PERFORMANCE-NOTES.md, "The warm-up at
  * 31 MiB"). The price is up to 62 MiB of freed heap kept for reuse instead of 32.
  */

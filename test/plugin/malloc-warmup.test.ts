@@ -3,8 +3,8 @@
  * malloc reusing freed blocks of up to 31 MiB instead of returning them to the kernel, which a
  * fresh process does not. Each case is a fresh Node process (glibc starts at its 128 KiB
  * thresholds) that registers the plugin on a real Fastify instance and then allocates, fills and
- * frees an 8 MiB buffer three times, counting the minor page faults of each fill: a reused block
- * faults none of its 2,048 pages, a fresh one faults them all. Page faults, not time: the count
+ * frees an 8 MiB (or 24 MiB) buffer three times, counting the minor page faults of each fill: a
+ * reused block faults none of its pages, a fresh one faults them all. Page faults, not time: the count
  * is deterministic (V8's sweeping kept on the main thread, `--single-threaded-gc`).
  */
 import t from 'tap'
