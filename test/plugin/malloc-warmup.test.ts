@@ -8,6 +8,7 @@
  * is deterministic (V8's sweeping kept on the main thread, `--single-threaded-gc`).
  */
 import t from 'tap'
+import type { Test } from 'tap'
 import { distSpecifier, moduleOutput } from '../helpers/child-module.js'
 
 /** The buffer each cycle fills: 8 MiB, and 24 MiB (a block over a 16 MiB warm-up, under 31 MiB). */
@@ -48,11 +49,15 @@ const run = (mallocWarmup: boolean, size = SMALL): Run =>
 const probe = process.platform === 'linux' ? run(true) : null
 const skip = probe === null ? 'Linux only' : probe.glibc === null ? 'glibc only (this libc has no dynamic thresholds)' : false
 
+/** The first fill of a `pages`-page block maps fresh memory; the second and third reuse it. */
+function reusedAfterFirstFill(t: Test, faults: number[], pages: number): void {
+  t.ok(faults[0]! >= pages / 2, `the first fill maps fresh memory (${faults[0]} faults)`)
+  t.ok(faults[1]! < pages / 8, `the second reuses it (${faults[1]} faults of ${pages} pages)`)
+  t.ok(faults[2]! < pages / 8, `and the third (${faults[2]} faults)`)
+}
+
 t.test('with mallocWarmup (the default), a freed 8 MiB block is reused: its second fill faults no page in', { skip }, (t) => {
-  const { faults } = probe!
-  t.ok(faults[0]! >= PAGES / 2, `the first fill maps fresh memory (${faults[0]} faults)`)
-  t.ok(faults[1]! < PAGES / 8, `the second reuses it (${faults[1]} faults of ${PAGES} pages)`)
-  t.ok(faults[2]! < PAGES / 8, `and the third (${faults[2]} faults)`)
+  reusedAfterFirstFill(t, probe!.faults, PAGES)
   t.end()
 })
 
@@ -67,10 +72,6 @@ t.test('without it, the freed block goes back to the kernel and the second fill 
 // table, its JSON) still gave its heap back after many collections. A freed block between 16 and
 // 31 MiB must now be reused too.
 t.test('with mallocWarmup, a freed 24 MiB block is reused as well', { skip }, (t) => {
-  const { faults } = run(true, LARGE)
-  const pages = LARGE / 4096
-  t.ok(faults[0]! >= pages / 2, `the first fill maps fresh memory (${faults[0]} faults)`)
-  t.ok(faults[1]! < pages / 8, `the second reuses it (${faults[1]} faults of ${pages} pages)`)
-  t.ok(faults[2]! < pages / 8, `and the third (${faults[2]} faults)`)
+  reusedAfterFirstFill(t, run(true, LARGE).faults, LARGE / 4096)
   t.end()
 })
