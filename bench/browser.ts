@@ -425,6 +425,7 @@ async function main(): Promise<void> {
       warmupRounds: args.warmupRounds,
       minSampleMs: HARNESS_DEFAULTS.minSampleMs,
       maxIterations: HARNESS_DEFAULTS.maxIterations,
+      settleAfterGcMs: HARNESS_DEFAULTS.settleAfterGcMs,
       primeIterations: PRIME_ITERATIONS,
     }
     const info: PageInfo = await callPage(page, 'load', config)
@@ -503,7 +504,7 @@ function describeBrowserMethod(version: string, info: PageInfo, config: BenchCon
     `The page runs the BUILT codec (dist/src, pure TypeScript: no Buffer in a browser) and msgpackr's browser build ${mp.ok ? `(${MSGPACKR_BROWSER_ENTRY}, records on)` : `: NOT compared (${mp.reason})`},`,
     `on bytes encoded in Node (codec, lz4-napi single block, msgpackr) and on JSON text. Every codec first encodes and decodes every dataset ${config.primeIterations} times.`,
     `Candidates of one comparison run interleaved in the page, round-robin, order rotated every round; ${config.warmupRounds} warm-up rounds discarded, then`,
-    `${config.rounds} measured rounds; each sample repeats the operation until it lasts >= ${config.minSampleMs} ms; ${info.gcExposed ? 'a full GC (--js-flags=--expose-gc) runs before every sample' : 'no GC between samples'};`,
+    `${config.rounds} measured rounds; each sample repeats the operation until it lasts >= ${config.minSampleMs} ms; ${info.gcExposed ? `a full GC (--js-flags=--expose-gc) runs before every sample, then ${config.settleAfterGcMs} ms untimed for its concurrent sweeping` : 'no GC between samples'};`,
     `timer: performance.now() ${info.crossOriginIsolated ? '(cross-origin isolated: 5 us resolution)' : '(not isolated: 100 us resolution)'}. The last result of every sample is checked`,
     '(decoders: deep-equal to JSON.parse of the dataset; B-FAST encode: byte-equal to Node\'s encode; JSON: equal to Node\'s text) outside the timed span.',
     'Ratios are medians of per-round ratios (paired samples). The machine is shared (2 vCPU, other processes at once): quote the ratios.',

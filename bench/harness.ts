@@ -31,6 +31,16 @@ export const HARNESS_DEFAULTS = {
    * request; a turn (setImmediate) costs 1-4 us, under 0.1% of a 1-user inject per 256 runs.
    */
   yieldEveryAsyncRuns: 256,
+  /**
+   * Milliseconds the harness waits, untimed, after the full GC before a sample. V8 sweeps the
+   * old generation on helper threads after a mark-compact, so the GC that `gc()` finishes still
+   * runs for a few milliseconds after it returns, and a sample that starts at once shares the
+   * two cores and the caches with it. That charged the shorter candidate of a comparison most:
+   * a users-100k table encode alone, 40 samples after `gc()` on Node 26, took 7.0-7.4 ms at the
+   * median and 9.5-10.1 at p75 with no wait, 6.3-6.4 and 6.7-6.8 with 10 ms (the same as under
+   * `--no-concurrent-sweeping`) (docs/PERFORMANCE-NOTES.md, "The harness's GC and the sample after it").
+   */
+  settleAfterGcMs: 10,
 } as const
 
 export interface Candidate {
@@ -84,8 +94,11 @@ const gc: (() => void) | undefined = (globalThis as { gc?: () => void }).gc
 /** Whether `--expose-gc` was given (then a full GC runs before every sample). */
 export const GC_EXPOSED = typeof gc === 'function'
 
-function collect(): void {
-  if (gc !== undefined) gc()
+/** The full GC before a sample, and the wait for its sweeping (see settleAfterGcMs). */
+async function collect(): Promise<void> {
+  if (gc === undefined) return
+  gc()
+  await new Promise((resolve) => setTimeout(resolve, HARNESS_DEFAULTS.settleAfterGcMs))
 }
 
 function isPromise(value: unknown): value is Promise<unknown> {
@@ -151,7 +164,8 @@ export function median(values: readonly number[]): number {
  * Measures `candidates` interleaved: `warmupRounds` discarded rounds (which also calibrate how
  * many operations a sample needs to last `minSampleMs`), then `rounds` measured rounds, each
  * running every candidate once in an order rotated by one per round, with a full GC before
- * every sample when `--expose-gc` is on (so nobody pays for garbage somebody else made).
+ * every sample when `--expose-gc` is on (so nobody pays for garbage somebody else made), and
+ * time for that GC's sweeping to end (settleAfterGcMs).
  */
 export async function compare(candidates: readonly Candidate[], options: Options = {}): Promise<Comparison> {
   const rounds = options.rounds ?? HARNESS_DEFAULTS.rounds
@@ -179,7 +193,7 @@ export async function compare(candidates: readonly Candidate[], options: Options
     for (let k = 0; k < n; k++) {
       const index = (k + round) % n
       const c = candidates[index]!
-      collect()
+      await collect()
       const { ms, faults: faulted } = await sample(c.fn, iterations[index]!)
       if (round >= warmupRounds) {
         samples[index]!.push(ms)
@@ -251,7 +265,7 @@ export function describeMethod(options: Options = {}): string[] {
     'Candidates of one comparison run interleaved in one process, round-robin, order rotated every round;',
     `${warmupRounds} warm-up rounds discarded, then ${rounds} measured rounds; each sample repeats the operation until it lasts >= ${minSampleMs} ms`,
     `(an asynchronous one awaited each time, the event loop turned every ${HARNESS_DEFAULTS.yieldEveryAsyncRuns} runs);`,
-    `${GC_EXPOSED ? 'a full GC (--expose-gc) runs before every sample' : 'no GC between samples (run with --expose-gc for that)'}; times are medians per operation, with p25-p75.`,
+    `${GC_EXPOSED ? `a full GC (--expose-gc) runs before every sample, then ${HARNESS_DEFAULTS.settleAfterGcMs} ms untimed for its concurrent sweeping` : 'no GC between samples (run with --expose-gc for that)'}; times are medians per operation, with p25-p75.`,
     'Ratios are medians of per-round ratios (paired samples). The machine is shared (other processes run at the same time):',
     'absolute times drift 10-20% between runs; quote the ratios.',
     ...describeFaults(),

@@ -223,7 +223,7 @@ const api: BenchApi = {
     }
   },
 
-  run(name: string, op: Op): RunResult {
+  run(name: string, op: Op): Promise<RunResult> {
     if (config === null) throw new Error('load() first')
     return runRounds(candidates(name, op), config)
   },

@@ -75,6 +75,8 @@ export interface BenchConfig {
   warmupRounds: number
   minSampleMs: number
   maxIterations: number
+  /** Untimed milliseconds after each full GC, for its concurrent sweeping (HARNESS_DEFAULTS.settleAfterGcMs). */
+  settleAfterGcMs: number
   /** Times every codec encodes and decodes every dataset before anything is measured. */
   primeIterations: number
   /** Row lists sent as JSON, v1 and table (DATA_KINDS json, bfast, table), for the 'table' op. */
@@ -108,7 +110,7 @@ export interface BenchApi {
   prime(): void
   /** As prime(), for the table datasets (run after the codec comparisons, so they see the same state as before). */
   primeTables(): void
-  run(dataset: string, op: Op): RunResult
+  run(dataset: string, op: Op): Promise<RunResult>
   /** Runs one candidate for about `ms` milliseconds (for the CPU profile); returns the count. */
   spin(dataset: string, op: Op, candidate: string, ms: number): number
 }

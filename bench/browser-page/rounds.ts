@@ -1,7 +1,7 @@
 /**
  * The sampling loop of bench/harness.ts `compare`, in the page: the same calibration, warm-up,
  * interleaved rounds with the order rotated every round, and a full GC before every sample when
- * Chromium exposes one. harness.ts itself cannot load here (it imports node:os and
+ * Chromium exposes one, followed by the same untimed wait for its concurrent sweeping. harness.ts itself cannot load here (it imports node:os and
  * node:perf_hooks); the page returns raw samples and Node turns them into stats and paired
  * ratios with harness.ts `summarize`, so only this loop is written twice.
  *
@@ -29,6 +29,7 @@ export interface RoundOptions {
   warmupRounds: number
   minSampleMs: number
   maxIterations: number
+  settleAfterGcMs: number
 }
 
 const gc: (() => void) | undefined = (globalThis as { gc?: () => void }).gc
@@ -46,7 +47,14 @@ function sample(fn: () => unknown, iterations: number): number {
   return elapsed / iterations
 }
 
-export function runRounds(candidates: readonly PageCandidate[], options: RoundOptions): RunResult {
+/** The full GC before a sample, and the wait for its sweeping (bench/harness.ts collect). */
+async function collect(settleMs: number): Promise<void> {
+  if (gc === undefined) return
+  gc()
+  await new Promise((resolve) => setTimeout(resolve, settleMs))
+}
+
+export async function runRounds(candidates: readonly PageCandidate[], options: RoundOptions): Promise<RunResult> {
   const failures: string[] = []
   let checked = 0
   const check = (c: PageCandidate, round: number): void => {
@@ -73,7 +81,7 @@ export function runRounds(candidates: readonly PageCandidate[], options: RoundOp
     for (let k = 0; k < n; k++) {
       const index = (k + round) % n
       const c = candidates[index]!
-      if (gc !== undefined) gc()
+      await collect(options.settleAfterGcMs)
       const ms = sample(c.fn, iterations[index]!)
       check(c, round)
       if (round >= options.warmupRounds) samples[index]!.push(ms)
