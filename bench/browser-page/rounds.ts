@@ -1,9 +1,10 @@
 /**
  * The sampling loop of bench/harness.ts `compare`, in the page: the same calibration, warm-up,
  * interleaved rounds with the order rotated every round, and a full GC before every sample when
- * Chromium exposes one, followed by the same untimed wait for its concurrent sweeping. harness.ts itself cannot load here (it imports node:os and
- * node:perf_hooks); the page returns raw samples and Node turns them into stats and paired
- * ratios with harness.ts `summarize`, so only this loop is written twice.
+ * Chromium exposes one, followed by the same untimed wait for its concurrent sweeping.
+ * harness.ts itself cannot load here (it imports node:os and node:perf_hooks); the page returns
+ * raw samples and Node turns them into stats and paired ratios with harness.ts `summarize`, so
+ * only this loop is written twice.
  *
  * Unlike the Node harness, every sample's last result is checked after its timer stops: a
  * decoder that returns the wrong value cannot look fast.
