@@ -732,7 +732,7 @@ export function beginEmbedded(
   r.keys = table
   r.shapes = new Array<Shape | undefined>(table.length)
   r.compiles = 0
-  forgetRegion(message, messageView)
+  forgetRegion(messageView)
   // A lazily read cell starts a fresh budget (not the last decode's); objects in cells get
   // the same prototype checks as the message's own.
   r.work = 0
@@ -782,7 +782,7 @@ function readMessage(message: Uint8Array): unknown {
   r.work = 0
   r.workLimit = DECODE_BUDGET_SLACK
   r.guarded = false
-  forgetRegion(message, r.view)
+  forgetRegion(r.view)
   try {
     if (r.end < HEADER_SIZE) truncated(r.end, 'the header')
     if (r.src[0] !== MAGIC_0 || r.src[1] !== MAGIC_1) {

@@ -305,24 +305,12 @@ var regionOf: Uint8Array = NO_BYTES
 var regionStart = 0
 var regionEnd = 0
 /**
- * A DataView of wordsOf: for the ASCII check four bytes at a time (readRegion, Node) and the repeat
- * memo's compare (readRepeat, browsers).
+ * The reader's DataView of the message being read, handed over by forgetRegion at its start: for
+ * the ASCII check four bytes at a time (readRegion, Node) and the repeat memo's compare
+ * (readRepeat, browsers).
  */
-var wordsOf: Uint8Array = NO_BYTES
 var words: DataView = NO_WORDS
 /* eslint-enable no-var */
-
-/**
- * The DataView of `src`: the reader's own, handed over by forgetRegion at the start of a message,
- * else made here once per message (forgetRegion drops it).
- */
-function wordsFor(src: Uint8Array): DataView {
-  if (src !== wordsOf) {
-    wordsOf = src
-    words = new DataView(src.buffer, src.byteOffset, src.byteLength)
-  }
-  return words
-}
 
 /**
  * readUtf8 for the values of a message, which are read front to back: short ASCII strings are
@@ -336,9 +324,10 @@ function wordsFor(src: Uint8Array): DataView {
  * region are byte offsets even where it spans tags and lengths. Browsers (no latin1Slice)
  * read as readUtf8 does, but look up texts of 16+ bytes among those already read (readRepeat).
  *
- * The caller must call forgetRegion() before and after each message: the region (and the
- * remembered texts) are tied to the bytes of `src` at the time they were read, and a reused
- * buffer may hold other bytes next time.
+ * The caller must call forgetRegion(view) before each message, `view` a DataView of exactly the
+ * bytes of `src`, and forgetRegion() after it: the region (and the remembered texts) are tied to
+ * the bytes of `src` at the time they were read, and a reused buffer may hold other bytes next
+ * time.
  */
 export function readUtf8Region(src: Uint8Array, start: number, length: number): string {
   // The region's work is a function of its own so that this front stays small: the reader's
@@ -357,7 +346,7 @@ function readRegion(src: Uint8Array, start: number, length: number, latin1Slice:
   // Below SHORT_DECODE readShort makes no native call: a new region is cut only for a string
   // that would have taken one (so a message of sparse short strings pays nothing extra).
   if (length < SHORT_DECODE && !inRegion) return readShort(src, start, length)
-  const view = wordsFor(src)
+  const view = words
   let hi = 0
   let i = start
   for (const last = stop - 4; i <= last; i += 4) hi |= view.getUint32(i, true)
@@ -417,7 +406,7 @@ function readRepeat(src: Uint8Array, start: number, length: number): string {
     // then the rest byte by byte: callgrind, Node 26 with Buffer hidden (this path), 4 decodes,
     // twitter.json 50.72M -> 45.11M instructions, users-10k -1.0%, citm -0.6%
     // (PERFORMANCE-NOTES "The repeat memo's compare").
-    const view = wordsFor(src)
+    const view = words
     let i = 0
     const last = length - 4
     while (i <= last && view.getUint32(p + i, true) === view.getUint32(start + i, true)) i += 4
@@ -438,12 +427,12 @@ function readRepeat(src: Uint8Array, start: number, length: number): string {
 
 /**
  * Drops the region (see readUtf8Region) and the reference to the message it came from. At the
- * start of a message the reader passes the message and its DataView (a view of exactly
- * `src`'s bytes), so that the message gets one DataView, not two: making one, and reading
- * `src.buffer` for it, is a call into the runtime each (Node 26: about 9% of a one-user
+ * start of a message the reader passes its DataView of the message (a view of exactly the bytes
+ * readUtf8Region will be given), so that the message gets one DataView, not two: making one, and
+ * reading `src.buffer` for it, is a call into the runtime each (Node 26: about 9% of a one-user
  * decode, perf; PERFORMANCE-NOTES "One DataView a message").
  */
-export function forgetRegion(src: Uint8Array = NO_BYTES, view: DataView = NO_WORDS): void {
+export function forgetRegion(view: DataView = NO_WORDS): void {
   if (repeatUsed) {
     repeatUsed = false
     repeatLength.fill(0)
@@ -456,7 +445,6 @@ export function forgetRegion(src: Uint8Array = NO_BYTES, view: DataView = NO_WOR
   regionOf = NO_BYTES
   regionStart = 0
   regionEnd = 0
-  wordsOf = src
   words = view
 }
 
