@@ -141,3 +141,11 @@ export const HEAP_COST_TYPED_ARRAY = 176
 export const MAX_STRING_UNITS = 2 ** 29 - 24
 /** SPEC 2: lengths and counts are u32. */
 export const U32_MAX = 0xffffffff
+
+/**
+ * The decoder keeps string-table keys (SPEC 3) across messages in this many slots (a power of
+ * two: the slot is a hash of the key's bytes, masked) ...
+ */
+export const KEY_CACHE_SLOTS = 4096
+/** ... keys of up to this many bytes, all ASCII: at most 4,096 short strings stay held. */
+export const KEY_CACHE_MAX_BYTES = 32

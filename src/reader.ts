@@ -19,6 +19,7 @@ import {
 import * as tags from './tags.js'
 import * as limits from './limits.js'
 import { forgetRegion, readUtf8, readUtf8Region } from './utf8.js'
+import { readKey } from './key-cache.js'
 import { shapeBuilder, shapeReader } from './shapes.js'
 import type { ShapeBuilder, ShapeParts, ShapeReader } from './shapes.js'
 import { decompressWithin } from './frame.js'
@@ -648,7 +649,7 @@ function readTable(): void {
     if (r.pos >= r.end) truncated(r.pos, 'the string table')
     const n = r.src[r.pos++]
     if (n > r.end - r.pos) truncated(r.pos - 1, `key ${i} of the string table`)
-    table[i] = readUtf8(r.src, r.pos, n)
+    table[i] = n !== 0 && n <= limits.KEY_CACHE_MAX_BYTES ? readKey(r.src, r.pos, n) : readUtf8(r.src, r.pos, n)
     r.pos += n
   }
   r.keys = table
