@@ -26,6 +26,8 @@ export const WRITER_INITIAL_BYTES = 64 * 1024
 export const WRITER_RETAIN_MAX_BYTES = 8 * 1024 * 1024
 /** The encoder's key map is emptied after a message once it holds more keys than this. */
 export const WRITER_KEYS_RETAIN_MAX = 4096
+/** The encoder's container path (for telling a cycle from depth) is dropped past this length. */
+export const WRITER_PATH_RETAIN_MAX = 64
 /** Messages up to this many bytes (table + body) are copied into the output by a byte loop. */
 export const WRITER_COPY_LOOP_MAX = 256
 /** The largest fixed-size value (tag + 8 bytes) plus a key index fits in this many bytes. */

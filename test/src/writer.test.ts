@@ -110,6 +110,27 @@ t.test('keys interned by earlier messages never give their index to a later one'
   t.end()
 })
 
+t.test('a key written again from its stored table entry gives the bytes of its first writing (SPEC 3)', (t) => {
+  const utf8 = new TextEncoder()
+  const keys = ['id', 'café', '🙂x', `${'é'.repeat(127)}a`, 'k'.repeat(255), '']
+  const objectOf = (names: readonly string[]): Record<string, number> => Object.fromEntries(names.map((k, i) => [k, i]))
+  const first = bytesToHex(encode(objectOf(keys)))
+  for (let round = 0; round < 4; round++) {
+    t.equal(bytesToHex(encode(objectOf(keys))), first, `round ${round}: the same bytes`)
+    // Another order and a subset: each entry is the key's own UTF-8, at its new index.
+    const reordered = round % 2 === 0 ? [...keys].reverse() : keys.slice(round)
+    const message = encode(objectOf(reordered))
+    t.same(walk(message).table.map(bytesToHex), reordered.map((k) => bytesToHex(utf8.encode(k))), `round ${round}: table`)
+    t.same(decode(message), objectOf(reordered))
+  }
+  // A table grown past its first buffer (16 KiB) while stored entries are copied in.
+  const long = Array.from({ length: 200 }, (_, i) => `${i}:${'x'.repeat(240)}`)
+  const grown = bytesToHex(encode(objectOf(long)))
+  for (let round = 0; round < 3; round++) t.equal(bytesToHex(encode(objectOf(long))), grown, `grown table, round ${round}`)
+  t.same(decode(encode(objectOf([...long].reverse()))), objectOf([...long].reverse()))
+  t.end()
+})
+
 t.test('key guesses (the key that followed last time) never write a wrong index', (t) => {
   // The writer guesses each key from the one before it and the member holding the object;
   // every way the guess can be wrong must still give the right key, in this message and later.
@@ -237,6 +258,22 @@ t.test('CIRCULAR: cycles are refused; shared references are not cycles', (t) => 
   const shared = { x: 1 }
   const dag = { a: shared, b: shared, c: [shared, shared] }
   t.same(decode(encode(dag)), { a: { x: 1 }, b: { x: 1 }, c: [{ x: 1 }, { x: 1 }] })
+  t.end()
+})
+
+t.test('cycles are told from depth after messages deeper than the path the writer keeps', (t) => {
+  const nested = (levels: number): unknown => {
+    let v: unknown = 1
+    for (let i = 0; i < levels; i++) v = { v }
+    return v
+  }
+  const o: Record<string, unknown> = { a: 1 }
+  o.o = o
+  for (const levels of [3, 100, 2, 120, 1]) {
+    t.same(decode(encode(nested(levels))), nested(levels), `${levels} levels`)
+    t.equal(codeOf(() => encode(o)), 'CIRCULAR', `a cycle after ${levels} levels`)
+    t.equal(codeOf(() => encode(nested(40), { maxDepth: 20 })), 'DEPTH', `deep, no cycle, after ${levels} levels`)
+  }
   t.end()
 })
 
