@@ -45,6 +45,12 @@ export const SHAPE_CACHE_MAX = 512
 /** Shapes with more members than this are read generically (generated code size stays small). */
 export const SHAPE_MAX_MEMBERS = 64
 /**
+ * Key lists are remembered across messages, and a message's first object of a remembered list
+ * read by its compiled reader at once, in messages up to this many bytes (./reader.ts
+ * knownShapes): the small replies that never repeat an object SHAPE_MIN_HITS times.
+ */
+export const SHAPE_KNOWN_MAX_BYTES = 16 * 1024
+/**
  * Key lists other than its own that a compiled reader's shape keeps a builder for (twitter.json's
  * status objects come in 4, its objects starting with "id" in 4); more are built generically.
  * Also the key lists the writer learns per member (./writer.ts Shape: `statuses` 4, `entities` 4).

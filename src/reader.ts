@@ -41,7 +41,7 @@ const {
 } = tags
 const {
   DECODE_BUDGET_SLACK, HEAP_COST_LIST, HEAP_COST_OBJECT, HEAP_COST_SLOT, HEAP_COST_TYPED_ARRAY, MAX_STRING_UNITS,
-  SHAPE_MAX_COMPILES, SHAPE_MAX_VARIANTS, SHAPE_MIN_HITS
+  SHAPE_KNOWN_MAX_BYTES, SHAPE_MAX_COMPILES, SHAPE_MAX_VARIANTS, SHAPE_MIN_HITS
 } = limits
 
 const F64_BYTES = 8
@@ -65,6 +65,11 @@ interface Shape {
   retired: boolean
   /** Other key lists met by the compiled reader, each with its builder (see continueObject). */
   variants: Variant[] | null
+  /**
+   * Filed by knownReader with an earlier message's list: its first miss hands the rest of the
+   * message back to the vote (learn), which finds this message's most common list.
+   */
+  known: boolean
 }
 
 interface Variant {
@@ -386,8 +391,76 @@ function forbidden(at: number, what: string): never {
   throw new BFastError('FORBIDDEN_PROPERTY', at, `Object contains forbidden prototype property (${what})`)
 }
 
+/**
+ * Key lists of objects met first in earlier messages, by their first key (one list a key: the
+ * last one met). A message's first object of a list met in SHAPE_MIN_HITS messages in a row is
+ * read by that list's compiled reader at once, instead of by the generic loop until it repeats
+ * SHAPE_MIN_HITS times in this message, which a reply of one object (or a few) never does.
+ * Why: the generic loop's keyed stores are megamorphic, about 8% of a one-user decode (Node
+ * 26, PERFORMANCE-NOTES "Shapes kept across messages"). Only in messages of up to
+ * SHAPE_KNOWN_MAX_BYTES: a large one learns its own lists soon enough, and twitter.json read
+ * 6% more instructions with the memory (its lists under one first key vary). The reader still checks every key index
+ * of this message (a different list goes on generically, continueObject), so what a message
+ * decodes to never depends on the messages before it. Keys are compared as strings: the key
+ * cache (./key-cache.ts) makes a repeated key the same string, so most compares are pointer
+ * compares. Bounded: SHAPE_CACHE_MAX lists, then emptied; compiles count against the message's
+ * SHAPE_MAX_COMPILES.
+ */
+interface KnownShape {
+  names: string[]
+  /** Messages in a row whose first object of this first key had this list. */
+  hits: number
+  /** Compiled once hits reached SHAPE_MIN_HITS; null before, and where it cannot be compiled. */
+  reader: ShapeReader | null
+}
+
+const knownShapes = new Map<string, KnownShape>()
+
+/**
+ * The reader of a key list met in earlier messages, filed for this message under `first` when
+ * its keys are this message's string-table entries first, first + 1, ... (as an object's new
+ * keys are interned in order); else undefined.
+ */
+function knownReader(first: number): Shape | undefined {
+  const table = r.keys
+  const known = knownShapes.get(table[first])
+  if (known === undefined || known.reader === null) return undefined
+  const names = known.names
+  if (first + names.length > table.length) return undefined
+  for (let j = 1; j < names.length; j++) if (table[first + j] !== names[j]) return undefined
+  const indices = new Array<number>(names.length)
+  for (let j = 0; j < names.length; j++) indices[j] = first + j
+  const shape: Shape = { indices, hits: 1, reader: known.reader, retired: false, variants: null, known: true }
+  r.shapes[first] = shape
+  return shape
+}
+
+/** Counts the key list of a message's first object of its first key (see knownShapes). */
+function rememberShape(seen: readonly number[]): void {
+  const table = r.keys
+  const key = table[seen[0]]
+  const known = knownShapes.get(key)
+  if (known !== undefined && known.names.length === seen.length) {
+    let same = true
+    for (let j = 1; j < seen.length && same; j++) same = known.names[j] === table[seen[j]]
+    if (same) {
+      if (++known.hits === SHAPE_MIN_HITS && r.compiles < SHAPE_MAX_COMPILES) {
+        r.compiles++
+        known.reader = shapeReader(known.names, SHAPE_PARTS)
+      }
+      return
+    }
+  }
+  if (knownShapes.size >= limits.SHAPE_CACHE_MAX) knownShapes.clear()
+  knownShapes.set(key, { names: seen.map((i) => table[i]), hits: 1, reader: null })
+}
+
 /** An object whose shape has no reader (yet): read generically, its key list voted on by learn(). */
 function readUnshaped(first: number, shape: Shape | undefined): Record<string, unknown> {
+  if (shape === undefined && r.end <= SHAPE_KNOWN_MAX_BYTES) {
+    const known = knownReader(first)
+    if (known !== undefined) return (known.reader as ShapeReader)(known.indices)
+  }
   const seen = shape === undefined || !shape.retired ? [first] : null
   const o: Record<string, unknown> = {}
   setOwn(o, r.keys[first], readValue())
@@ -429,6 +502,13 @@ function continueObject(indices: readonly number[], matched: number, values: unk
   }
   r.pos++
   const shape = r.shapes[indices[0]] as Shape
+  if (shape.known) {
+    // An earlier message's list, not this one's (twitter.json: statuses of four lists under
+    // one first key): this object is read, and the message's other objects vote as usual.
+    shape.known = false
+    shape.reader = null
+    shape.hits = 1
+  }
   let variants = shape.variants
   if (variants === null) variants = shape.variants = []
   for (let i = 0; i < variants.length; i++) {
@@ -491,7 +571,8 @@ const SHAPE_PARTS: ShapeParts = Object.freeze({
  */
 function learn(first: number, seen: number[], shape: Shape | undefined): void {
   if (shape === undefined) {
-    r.shapes[first] = { indices: seen, hits: 1, reader: null, retired: false, variants: null }
+    r.shapes[first] = { indices: seen, hits: 1, reader: null, retired: false, variants: null, known: false }
+    if (r.end <= SHAPE_KNOWN_MAX_BYTES) rememberShape(seen)
     return
   }
   if (!sameIndices(shape.indices, seen)) {

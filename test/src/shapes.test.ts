@@ -117,3 +117,67 @@ t.test('objects that leave a learnt shape keep fast properties', async (t) => {
     console.log(JSON.stringify(back.slice(5).filter((o) => !%HasFastProperties(o)).length))`
   t.equal(moduleOutput<number>(script, ['--allow-natives-syntax']), 0)
 })
+
+/** JSON text of a decoded value: equal texts mean equal keys, values and key order. */
+function text(bytes: Uint8Array): string {
+  return JSON.stringify(decode(bytes))
+}
+
+// Key lists are remembered across messages (src/reader.ts knownShapes): the first object of a
+// message may be read by the compiled reader of a list met in earlier messages. It must still
+// read exactly what this message holds.
+t.test('a key list met in earlier messages: any other list under its first key decodes exactly', async (t) => {
+  const keys = ['a', 'b', 'c', 'd']
+  const learnt = message(keys, w.obj([[0, w.small(1)], [1, w.small(2)], [2, w.small(3)]]))
+  for (let i = 0; i < 6; i++) t.equal(text(learnt), '{"a":1,"b":2,"c":3}', `priming message ${i}`)
+  const cases: Array<[string, Uint8Array, string]> = [
+    ['reordered', message(keys, w.obj([[0, w.small(4)], [2, w.small(5)], [1, w.small(6)]])), '{"a":4,"c":5,"b":6}'],
+    ['fewer', message(keys, w.obj([[0, w.small(4)], [1, w.small(5)]])), '{"a":4,"b":5}'],
+    ['more', message(keys, w.obj([[0, w.small(4)], [1, w.small(5)], [2, w.small(6)], [3, w.small(7)]])), '{"a":4,"b":5,"c":6,"d":7}'],
+    ['a repeated key', message(keys, w.obj([[0, w.small(4)], [1, w.small(5)], [2, w.small(6)], [1, w.small(7)]])), '{"a":4,"b":7,"c":6}'],
+    ['only the first key', message(keys, w.obj([[0, w.small(4)]])), '{"a":4}'],
+    // The same names, but not this message's entries 0, 1, 2 in order: the generic loop.
+    ['another table order', message(['a', 'c', 'b'], w.obj([[0, w.small(4)], [2, w.small(5)], [1, w.small(6)]])), '{"a":4,"b":5,"c":6}'],
+    ['another table order, members in table order', message(['a', 'c', 'b'], w.obj([[0, w.small(4)], [1, w.small(5)], [2, w.small(6)]])), '{"a":4,"c":5,"b":6}'],
+    ['a table too short for the list', message(['a', 'b'], w.obj([[0, w.small(4)], [1, w.small(5)]])), '{"a":4,"b":5}'],
+    ['the learnt list again', learnt, '{"a":1,"b":2,"c":3}']
+  ]
+  for (const [name, bytes, expected] of cases) t.equal(text(bytes), expected, name)
+  // And each after a run of its own kind, then the learnt list once more.
+  for (const [name, bytes, expected] of cases) {
+    for (let i = 0; i < 4; i++) t.equal(text(bytes), expected, `${name}, run ${i}`)
+    t.equal(text(learnt), '{"a":1,"b":2,"c":3}', `the learnt list after ${name}`)
+  }
+})
+
+t.test('key lists remembered across messages: nested first objects, lists, and the bound on how many', async (t) => {
+  const reply = (i: number): unknown => ({ user: { id: i, name: `n${i}` }, tags: [{ id: i, label: 'x' }], at: i })
+  for (let i = 0; i < 6; i++) {
+    const value = reply(i)
+    t.equal(JSON.stringify(roundTrip(value)), JSON.stringify(value), `reply ${i}`)
+  }
+  // More first keys than the memory keeps (SHAPE_CACHE_MAX), each list met several times.
+  for (let round = 0; round < 3; round++) {
+    for (let k = 0; k < 600; k++) {
+      const value = { [`k${k}`]: k, v: round, w: [k] }
+      const back = roundTrip(value)
+      if (JSON.stringify(back) !== JSON.stringify(value)) t.fail(`round ${round}, list ${k}: ${JSON.stringify(back)}`)
+    }
+  }
+  t.equal(JSON.stringify(roundTrip(reply(7))), JSON.stringify(reply(7)), 'and the first list again')
+})
+
+t.test('a remembered key list never skips the prototype checks of a later message', async (t) => {
+  const bytes = encode(JSON.parse('{"a":1,"constructor":{"prototype":{"polluted":true}}}'))
+  for (let i = 0; i < 5; i++) decode(bytes, { onConstructorPoisoning: 'ignore' })
+  t.throws(() => decode(bytes, { onConstructorPoisoning: 'error' }), { code: 'FORBIDDEN_PROPERTY' })
+  const removed = decode(bytes, { onConstructorPoisoning: 'remove' }) as Record<string, unknown>
+  t.same(Object.keys(removed), ['a'])
+  const proto = encode(JSON.parse('{"a":1,"__proto__":{"polluted":true}}'))
+  for (let i = 0; i < 5; i++) decode(proto, { onProtoPoisoning: 'ignore' })
+  t.throws(() => decode(proto, { onProtoPoisoning: 'error' }), { code: 'FORBIDDEN_PROPERTY' })
+  const kept = decode(proto, { onProtoPoisoning: 'ignore' }) as Record<string, unknown>
+  t.equal(Object.getPrototypeOf(kept), Object.prototype)
+  t.ok(Object.prototype.hasOwnProperty.call(kept, '__proto__'))
+  t.equal(({} as Record<string, unknown>).polluted, undefined)
+})
