@@ -50,6 +50,8 @@ export const SHAPE_MAX_MEMBERS = 64
  * knownShapes): the small replies that never repeat an object SHAPE_MIN_HITS times.
  */
 export const SHAPE_KNOWN_MAX_BYTES = 16 * 1024
+/** ... at most this many such lists, one a first key (an API's replies start with few). */
+export const SHAPE_KNOWN_MAX = 64
 /**
  * Key lists other than its own that a compiled reader's shape keeps a builder for (twitter.json's
  * status objects come in 4, its objects starting with "id" in 4); more are built generically.

@@ -393,22 +393,24 @@ function forbidden(at: number, what: string): never {
 
 /**
  * Key lists of objects met first in earlier messages, by their first key (one list a key: the
- * last one met). A message's first object of a list met in SHAPE_MIN_HITS messages in a row is
+ * last one met). A message's first object of a list met in SHAPE_MIN_HITS messages (since it was filed) is
  * read by that list's compiled reader at once, instead of by the generic loop until it repeats
  * SHAPE_MIN_HITS times in this message, which a reply of one object (or a few) never does.
  * Why: the generic loop's keyed stores are megamorphic, about 8% of a one-user decode (Node
- * 26, PERFORMANCE-NOTES "Shapes kept across messages"). Only in messages of up to
- * SHAPE_KNOWN_MAX_BYTES: a large one learns its own lists soon enough, and twitter.json read
- * 6% more instructions with the memory (its lists under one first key vary). The reader still checks every key index
- * of this message (a different list goes on generically, continueObject), so what a message
- * decodes to never depends on the messages before it. Keys are compared as strings: the key
- * cache (./key-cache.ts) makes a repeated key the same string, so most compares are pointer
- * compares. Bounded: SHAPE_CACHE_MAX lists, then emptied; compiles count against the message's
- * SHAPE_MAX_COMPILES.
+ * 26, PERFORMANCE-NOTES "Shapes kept across messages").
+ *
+ * Only in messages of up to SHAPE_KNOWN_MAX_BYTES: a large one learns its own lists soon
+ * enough, and twitter.json read 6% more instructions with the memory (its lists under one
+ * first key vary). The reader still checks every key index of this message (another list goes
+ * on generically, continueObject), so what a message decodes to never depends on the messages
+ * before it. Keys are compared as strings: the key cache (./key-cache.ts) makes a repeated key
+ * the same string, so most compares are pointer compares. Bounded: SHAPE_KNOWN_MAX lists of at
+ * most SHAPE_MAX_MEMBERS keys (a longer one is never compiled), then emptied; compiles count
+ * against the message's SHAPE_MAX_COMPILES.
  */
 interface KnownShape {
   names: string[]
-  /** Messages in a row whose first object of this first key had this list. */
+  /** Messages since this list was filed whose first object of this first key had it. */
   hits: number
   /** Compiled once hits reached SHAPE_MIN_HITS; null before, and where it cannot be compiled. */
   reader: ShapeReader | null
@@ -437,6 +439,7 @@ function knownReader(first: number): Shape | undefined {
 
 /** Counts the key list of a message's first object of its first key (see knownShapes). */
 function rememberShape(seen: readonly number[]): void {
+  if (seen.length > limits.SHAPE_MAX_MEMBERS) return
   const table = r.keys
   const key = table[seen[0]]
   const known = knownShapes.get(key)
@@ -451,7 +454,7 @@ function rememberShape(seen: readonly number[]): void {
       return
     }
   }
-  if (knownShapes.size >= limits.SHAPE_CACHE_MAX) knownShapes.clear()
+  if (knownShapes.size >= limits.SHAPE_KNOWN_MAX) knownShapes.clear()
   knownShapes.set(key, { names: seen.map((i) => table[i]), hits: 1, reader: null })
 }
 

@@ -156,7 +156,7 @@ t.test('key lists remembered across messages: nested first objects, lists, and t
     const value = reply(i)
     t.equal(JSON.stringify(roundTrip(value)), JSON.stringify(value), `reply ${i}`)
   }
-  // More first keys than the memory keeps (SHAPE_CACHE_MAX), each list met several times.
+  // More first keys than the memory keeps (SHAPE_KNOWN_MAX), each list met several times.
   for (let round = 0; round < 3; round++) {
     for (let k = 0; k < 600; k++) {
       const value = { [`k${k}`]: k, v: round, w: [k] }
@@ -165,6 +165,9 @@ t.test('key lists remembered across messages: nested first objects, lists, and t
     }
   }
   t.equal(JSON.stringify(roundTrip(reply(7))), JSON.stringify(reply(7)), 'and the first list again')
+  // Lists longer than SHAPE_MAX_MEMBERS are not remembered (never compiled); they still decode.
+  const wide = (i: number): Record<string, number> => Object.fromEntries(Array.from({ length: 80 }, (_, k) => [`w${k}`, i + k]))
+  for (let i = 0; i < 5; i++) t.equal(JSON.stringify(roundTrip(wide(i))), JSON.stringify(wide(i)), `80 members, message ${i}`)
 })
 
 t.test('a remembered key list never skips the prototype checks of a later message', async (t) => {
