@@ -393,9 +393,10 @@ function forbidden(at: number, what: string): never {
 
 /**
  * Key lists of objects met first in earlier messages, by their first key (one list a key: the
- * last one met). A message's first object of a list met in SHAPE_MIN_HITS messages (since it was filed) is
- * read by that list's compiled reader at once, instead of by the generic loop until it repeats
- * SHAPE_MIN_HITS times in this message, which a reply of one object (or a few) never does.
+ * last one met). A message's first object of a list met in SHAPE_MIN_HITS messages (since it
+ * was filed) is read by that list's compiled reader at once, instead of by the generic loop
+ * until it repeats SHAPE_MIN_HITS times in this message, which a reply of one object (or a
+ * few) never does.
  * Why: the generic loop's keyed stores are megamorphic, about 8% of a one-user decode (Node
  * 26, PERFORMANCE-NOTES "Shapes kept across messages").
  *
