@@ -47,13 +47,6 @@ const allocOwned: (size: number) => Uint8Array =
 
 const hasOwn = Object.prototype.hasOwnProperty
 
-/** A copy of `src[from .. to)` in a plain Uint8Array of its own (not a Buffer: no pool share). */
-function copyBytes(src: Uint8Array, from: number, to: number): Uint8Array {
-  const out = new Uint8Array(to - from)
-  for (let i = 0; i < out.length; i++) out[i] = src[from + i]
-  return out
-}
-
 interface WithToJSON {
   toJSON(key: string): unknown
 }
@@ -888,7 +881,8 @@ export class Writer {
       this.slots++
     } else {
       this.tableEntry(e.key)
-      if (bytes === null) e.entry = copyBytes(this.table, at, this.tpos)
+      // A copy (Buffer#slice would be a view of the table, which the next message overwrites).
+      if (bytes === null) e.entry = Uint8Array.prototype.slice.call(this.table, at, this.tpos)
     }
     e.stamp = this.epoch + index
   }

@@ -127,3 +127,15 @@ t.test('a non-ASCII key is never kept: its units could equal the bytes of anothe
   }
   t.end()
 })
+
+t.test('regression: keys that differ only in their middle bytes kept each other out (citm_catalog.json)', (t) => {
+  // The slot was once a hash of three bytes and the length: citm's 532 numeric keys, nine digits
+  // alike at both ends, shared 252 slots and missed in every message.
+  const keys = Array.from({ length: 532 }, (_, i) => String(205705993 + i * 37))
+  const utf8 = new TextEncoder()
+  const slotsUsed = new Set(keys.map((k) => slotOf(utf8.encode(k), 0, k.length)))
+  t.ok(slotsUsed.size >= 480, `${slotsUsed.size} slots for ${keys.length} keys`)
+  const value = Object.fromEntries(keys.map((k, i) => [k, i]))
+  for (let round = 0; round < 3; round++) t.equal(JSON.stringify(decode(encode(value))), JSON.stringify(value), `round ${round}`)
+  t.end()
+})
