@@ -1,5 +1,5 @@
 /**
- * Message sequences for test/src/history.test.ts. The reader keeps state from one message to
+ * Message sequences for test/src/reader-history.test.ts. The reader keeps state from one message to
  * the next (string-table keys, src/key-cache.ts; key lists of small messages, knownShapes in
  * src/reader.ts; and the table reader's compiled row readers), on the promise that what a
  * message decodes to never depends on the messages before it. These are small replies whose
@@ -78,7 +78,8 @@ function keyLists(): string[][] {
   return [
     ['id', 'name', 'a'], ['id', 'name', 'b'], ['id', 'a', 'name'], ['id'], ['name', 'id'],
     ['__proto__', 'a'], ['a', '__proto__'], ['constructor', 'b'], ['b', 'constructor'],
-    ['id', 'created'], [created2, 'name'], ['id', created2], ['status', 'id'], ['id', status2], [status2, 'id'], ['name', 'status', status2],
+    ['id', 'created'], [created2, 'name'], ['id', created2],
+    ['status', 'id'], ['id', status2], [status2, 'id'], ['name', 'status', status2],
     [longest, 'a'], [tooLong, 'a'], ['é', 'a'], ['naïve', 'id'], ['0', '1', 'a'], ['a', 'b', 'c', 'd', 'e']
   ]
 }
