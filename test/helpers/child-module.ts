@@ -13,5 +13,5 @@ export function distSpecifier(path: string): string {
 
 /** What `script`, run as a module under `flags` with `input` on its stdin, writes to stdout, parsed as JSON. */
 export function moduleOutput<T>(script: string, flags: readonly string[], input = ''): T {
-  return JSON.parse(execFileSync(process.execPath, [...flags, '--input-type=module', '-e', script], { encoding: 'utf8', input, maxBuffer: 256 * 1024 * 1024 })) as T
+  return JSON.parse(execFileSync(process.execPath, [...flags, '--input-type=module', '-e', script], { encoding: 'utf8', input })) as T
 }

@@ -14,7 +14,7 @@ import { BFastError, BFastTable, decode, encode } from '../../src/index.js'
 import type { DecodeOptions } from '../../src/index.js'
 import { KEY_CACHE_MAX_BYTES } from '../../src/limits.js'
 import { slotOf } from '../../src/key-cache.js'
-import { bytesToHex, hexToBytes } from './tagged.js'
+import { bytesToHex, defineOwn, hexToBytes } from './tagged.js'
 
 /** A message and the options it is decoded with (an index into DECODE_OPTIONS). */
 export interface HistoryCase {
@@ -84,11 +84,6 @@ function keyLists(): string[][] {
   ]
 }
 
-/** Sets an own member, `__proto__` included (an assignment would set the prototype). */
-function setOwn(o: Record<string, unknown>, key: string, value: unknown): void {
-  Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true })
-}
-
 class Replies {
   private readonly next: () => number
   private readonly lists = keyLists()
@@ -125,7 +120,7 @@ class Replies {
       // Poisoned members (secure-json-parse's meanings): what the options above look for.
       if (key === 'constructor' && this.next() < 0.5) v = { prototype: { polluted: true } }
       if (key === '__proto__' && this.next() < 0.5) v = { polluted: true }
-      setOwn(o, key, v)
+      defineOwn(o, key, v)
     }
     return o
   }

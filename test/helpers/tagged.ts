@@ -62,7 +62,7 @@ export function bytesToHex(bytes: Uint8Array): string {
 }
 
 /** Sets an own enumerable property, even for `__proto__` (plain assignment would set the prototype). */
-function defineOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+export function defineOwn(target: Record<string, unknown>, key: string, value: unknown): void {
   Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true })
 }
 

@@ -18,8 +18,9 @@ const here = outcomes(historyCases(2, PRIMERS), cases, false)
 
 /** The cases' outcomes in a fresh process, after the primers of `primerSeed`. */
 function fresh(browser: boolean, primerSeed: number, backwards: boolean): { nativeLatin1: boolean, outcomes: string[] } {
+  // Browsers' paths: the codec loaded first by codecWithoutBuffer, which history.js then shares.
   const script = `
-${browser ? "Reflect.deleteProperty(globalThis, 'Buffer')" : ''}
+${browser ? `await (await import(${distSpecifier('test/helpers/browser-codec.js')})).codecWithoutBuffer()` : ''}
 const { historyCases, outcomes } = await import(${distSpecifier('test/helpers/history.js')})
 const { NATIVE_LATIN1 } = await import(${distSpecifier('src/utf8.js')})
 let input = ''
